@@ -1,0 +1,210 @@
+/**
+ * The shared vocabulary of the diagnosis engine: what the log scanner and the churn watch
+ * produce, what the node analysis concludes, and the report every front end (CLI, Slack) renders.
+ * Plain data only, so that reports can cross the queue as JSON.
+ */
+
+/** An API object as it appears in a request path. `group` is '' for the core group. */
+export interface ObjectRef {
+  group: string;
+  version: string;
+  resource: string;
+  namespace: string | null;
+  name: string;
+  /** e.g. 'status'; an object's subresource is counted apart from the object itself. */
+  subresource: string | null;
+}
+
+/** Where a count of requests came from. */
+export type Signal = 'satisfied-by' | 'httplog' | 'audit' | 'churn';
+
+export type LogFormat = 'docker-json' | 'cri' | 'klog' | 'audit';
+
+export interface RancherNodeKey {
+  clusterId: string;
+  nodeId: string;
+}
+
+/** Requests seen for one object over the scanned window. Times are ISO-8601 strings. */
+export interface ObjectActivity {
+  /** Canonical request path of the object, e.g. /apis/management.cattle.io/v3/namespaces/c-dql6k/nodes/machine-h46dc */
+  key: string;
+  ref: ObjectRef;
+  /** Upper-case HTTP verbs (GET, LIST, WATCH, PUT, PATCH, POST, DELETE) to counts. */
+  verbs: Record<string, number>;
+  writes: number;
+  reads: number;
+  firstSeen: string | null;
+  lastSeen: string | null;
+  /** Writes per minute, perMinute[0] being the minute that starts at perMinuteStart. */
+  perMinute: number[];
+  perMinuteStart: string | null;
+}
+
+export interface HotObject extends ObjectActivity {
+  rank: number;
+  writesPerMinute: number;
+  /** Set for nodes.management.cattle.io objects. */
+  rancherNode: RancherNodeKey | null;
+}
+
+/** What one scan (log files, pod logs, audit log) or one churn watch found. */
+export interface ActivitySummary {
+  /** The signal whose counts are reported; null when no request line was seen. */
+  signal: Signal | null;
+  /** Request lines seen per signal, before choosing one to count. */
+  signalsSeen: Partial<Record<Signal, number>>;
+  formats: Partial<Record<LogFormat, number>>;
+  bytesRead: number;
+  linesRead: number;
+  linesSkipped: number;
+  requestsCounted: number;
+  distinctObjects: number;
+  windowStart: string | null;
+  windowEnd: string | null;
+  /** Ranked, hottest first. */
+  hot: HotObject[];
+}
+
+export type EvidenceSource = 'apiserver-pod-logs' | 'log-files' | 'audit-log' | 'churn';
+
+export interface WriteActivityEvidence {
+  source: EvidenceSource;
+  /** Human description: which pods or files, which window. */
+  description: string;
+  summary: ActivitySummary;
+}
+
+export type FindingKind = 'orphaned-machine-node' | 'loop-unknown-cause';
+
+export type CauseCode =
+  /** The m- object was deleted in Rancher but the node stayed in the downstream cluster. */
+  | 'm-object-deleted-node-kept'
+  /** During cleanup the m- object went first and nodessyncer made a machine- object meanwhile. */
+  | 'machine-created-during-cleanup'
+  /** Orphaned machine- node, but the evidence does not tell which way it came about. */
+  | 'orphaned-way-unknown'
+  | 'unknown';
+
+export type Confidence = 'high' | 'medium' | 'low';
+
+export interface EvidenceLine {
+  kind: 'apiserver-log' | 'churn' | 'node-object' | 'sibling' | 'downstream-node' | 'agent-log' | 'note';
+  text: string;
+}
+
+export interface AgentEvidence {
+  namespace: string;
+  podName: string;
+  /** Lines saying the node waits to register, any wording. */
+  waitingLines: number;
+  lastWaitingAt: string | null;
+  errorLines: number;
+  /** A few of the agent's lines, verbatim, newest last. */
+  sample: string[];
+}
+
+export interface UnderivableValue {
+  /** Dotted path in the object, e.g. status.rkeNode.address */
+  field: string;
+  reason: string;
+}
+
+export interface PatchPlan {
+  clusterId: string;
+  nodeId: string;
+  /** resourceVersion of the object the plan was built from: remediation refuses if it moved. */
+  resourceVersion: string;
+  /** RFC 7386 JSON merge patch, exactly what will be sent. */
+  mergePatch: Record<string, unknown>;
+  /** Unified diff of the object (YAML) before and after the patch. */
+  diff: string;
+  complete: boolean;
+  underivable: UnderivableValue[];
+  /** Field path to where its value came from, e.g. 'status.rkeNode.port' -> 'sibling m-abcde'. */
+  derivedFrom: Record<string, string>;
+}
+
+export interface PodRef {
+  namespace: string;
+  name: string;
+  owner: string | null;
+}
+
+export interface DrainPlan {
+  clusterId: string;
+  nodeId: string;
+  /** The Kubernetes node in the downstream cluster; null when it could not be found. */
+  downstreamNode: string | null;
+  evict: PodRef[];
+  /** Pods drain leaves alone (DaemonSet, mirror pods) with the reason. */
+  leave: (PodRef & { reason: string })[];
+  blockingPodDisruptionBudgets: { namespace: string; name: string; reason: string }[];
+  steps: string[];
+  /** status.nodeCommand of the cluster's registration token, with role flags; null when unreadable. */
+  registrationCommand: string | null;
+  notes: string[];
+}
+
+export interface Finding {
+  /** Stable within a report: `<clusterId>/<nodeId>` for nodes, the object key otherwise. */
+  id: string;
+  kind: FindingKind;
+  objectKey: string;
+  clusterId: string | null;
+  clusterName: string | null;
+  nodeId: string | null;
+  hostname: string | null;
+  ip: string | null;
+  writeRate: { writes: number; writesPerMinute: number; source: EvidenceSource; signal: Signal } | null;
+  cause: { code: CauseCode; summary: string; details: string[] };
+  confidence: Confidence;
+  /** What the node object lacks, e.g. ['status.rkeNode', 'spec.customConfig']. */
+  missing: string[];
+  sibling: { nodeId: string; hostname: string | null } | null;
+  agent: AgentEvidence | null;
+  evidence: EvidenceLine[];
+  patchPlan: PatchPlan | null;
+  drainPlan: DrainPlan | null;
+}
+
+/** Something the diagnosis could not read, and what to grant or check. */
+export interface AccessProblem {
+  target: string;
+  status: number | null;
+  message: string;
+  hint: string;
+}
+
+export type DiagnosisStage =
+  | 'queued'
+  | 'reading-apiserver-logs'
+  | 'watching-churn'
+  | 'reading-node-objects'
+  | 'asking-node-agents'
+  | 'done';
+
+export interface ProgressEvent {
+  stage: DiagnosisStage;
+  detail: string;
+  bytes?: number;
+  lines?: number;
+}
+
+export type ProgressReporter = (event: ProgressEvent) => void;
+
+export interface ClusterSummary {
+  id: string;
+  name: string;
+  driver: string | null;
+}
+
+export interface DiagnosisReport {
+  startedAt: string;
+  finishedAt: string;
+  scope: { clusterId: string | null; sinceSeconds: number | null; watchSeconds: number | null };
+  clusters: ClusterSummary[];
+  activity: WriteActivityEvidence[];
+  findings: Finding[];
+  problems: AccessProblem[];
+}

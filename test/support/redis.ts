@@ -1,0 +1,1 @@
+export { redisAnswers, waitForRedis, ensureDefaultRedis } from './global-setup.js';
