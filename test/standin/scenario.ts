@@ -1,0 +1,138 @@
+/**
+ * Scenario files: the YAML document a stand-in starts from (see docs/standin.md).
+ * Validated with zod because scenario files are written by hand.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseAllDocuments } from 'yaml';
+import { z } from 'zod';
+
+const objectSchema = z
+  .object({
+    apiVersion: z.string().min(1),
+    kind: z.string().min(1),
+    metadata: z.looseObject({ name: z.string().min(1), namespace: z.string().optional() }),
+  })
+  .loose();
+
+const logLineSchema = z.union([z.string(), z.object({ time: z.string(), line: z.string() })]);
+
+const podLogSchema = z.object({
+  namespace: z.string(),
+  pod: z.string(),
+  /** The pod's first container when absent. */
+  container: z.string().optional(),
+  /** "RFC3339 text" strings (kubectl logs --timestamps form), or {time, line}. */
+  lines: z.array(logLineSchema).default([]),
+});
+
+const forbidSchema = z.object({
+  verb: z.string(),
+  group: z.string().default(''),
+  resource: z.string(),
+  namespace: z.string().optional(),
+  user: z.string().optional(),
+  cluster: z.string().optional(),
+});
+
+const faultSchema = z.object({
+  method: z.string().optional(),
+  path: z.string().optional(),
+  times: z.number().int().positive().optional(),
+  status: z.number().int().optional(),
+  retryAfterSeconds: z.number().optional(),
+  reset: z.boolean().optional(),
+  latencyMs: z.number().optional(),
+  message: z.string().optional(),
+});
+
+const tokenSchema = z.object({
+  token: z.string().min(1),
+  user: z.string().min(1),
+  groups: z.array(z.string()).default([]),
+});
+
+const clusterSchema = z.object({
+  /** Rancher's proxy answers 503 for this cluster, as when its agent is disconnected. */
+  unreachable: z.boolean().default(false),
+  objects: z.array(objectSchema).default([]),
+  podLogs: z.array(podLogSchema).default([]),
+});
+
+export const apiserverLineKinds = ['satisfied-by', 'httplog'] as const;
+export const apiserverLogFormats = ['klog', 'cri', 'docker-json'] as const;
+
+const loopSchema = z.object({
+  /** Timer period in ms; the stand-in's loopIntervalMs option overrides it. */
+  intervalMs: z.number().positive().default(50),
+  /** Simulated time that passes per loop round (defaults to intervalMs). */
+  simulatedMsPerTick: z.number().positive().optional(),
+  /** Which lines each rewrite adds to the local kube-apiserver pod's log. */
+  apiserverLines: z.array(z.enum(apiserverLineKinds)).default(['satisfied-by']),
+  /** How those lines are written: plain klog (what the pod log API returns), CRI or Docker json-file. */
+  apiserverLogFormat: z.enum(apiserverLogFormats).default('klog'),
+  /** Simulated seconds between the agent's "Waiting for node to register" lines. */
+  agentLogEverySeconds: z.number().positive().default(2),
+  /** The agent's wording of that line. */
+  agentMessage: z
+    .string()
+    .default(
+      'Waiting for node to register. Either cluster is not ready for registering or etcd and controlplane node have to be registered first',
+    ),
+  /** Extra objects rewritten in a loop forever (until deleted), e.g. a ConfigMap: cluster + API path. */
+  extraObjects: z.array(z.object({ cluster: z.string().default('local'), path: z.string() })).default([]),
+  /** The user agent Rancher's writes carry in httplog lines and recorded writes. */
+  userAgent: z.string().default('rancher/v0.0.0 (linux/amd64) kubernetes/$Format'),
+});
+
+export const scenarioSchema = z.object({
+  description: z.string().optional(),
+  /** Kubernetes version reported by /version. */
+  version: z.object({ major: z.string(), minor: z.string() }).default({ major: '1', minor: '32' }),
+  tokens: z
+    .object({
+      /** Accepted at the root (the local cluster's own API). */
+      local: z.array(tokenSchema).default([]),
+      /** Accepted on Rancher's proxy /k8s/clusters/<id>. */
+      rancher: z.array(tokenSchema).default([]),
+    })
+    .default({ local: [], rancher: [] }),
+  faults: z
+    .object({ forbid: z.array(forbidSchema).default([]), inject: z.array(faultSchema).default([]) })
+    .default({ forbid: [], inject: [] }),
+  loop: loopSchema.default(loopSchema.parse({})),
+  /** 'local' and each downstream cluster id. */
+  clusters: z.record(z.string(), clusterSchema),
+});
+
+export type Scenario = z.input<typeof scenarioSchema>;
+export type ParsedScenario = z.output<typeof scenarioSchema>;
+export type ScenarioObject = z.output<typeof objectSchema>;
+export type LoopSettings = z.output<typeof loopSchema>;
+export type ScenarioToken = z.output<typeof tokenSchema>;
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const seedScenarioPath = path.join(here, 'scenarios', 'seed.yaml');
+export const scenarioDir = path.join(here, 'scenarios');
+
+/** Validate a scenario object; throws with every problem's path. */
+export function parseScenario(input: unknown, source = 'scenario'): ParsedScenario {
+  const result = scenarioSchema.safeParse(input);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new Error(`${source} is not a valid scenario:\n  ${problems.join('\n  ')}`);
+  }
+  if (!result.data.clusters.local) result.data.clusters.local = clusterSchema.parse({});
+  return result.data;
+}
+
+/** Read a scenario YAML file. A bare name (no slash, no .yaml) means test/standin/scenarios/<name>.yaml. */
+export function loadScenario(file: string): ParsedScenario {
+  const resolved = /[/\\]|\.ya?ml$/.test(file) ? file : path.join(scenarioDir, `${file}.yaml`);
+  const docs = parseAllDocuments(readFileSync(resolved, 'utf8'));
+  const first = docs[0];
+  if (!first || docs.length !== 1) throw new Error(`${resolved}: expected exactly one YAML document`);
+  if (first.errors.length > 0) throw new Error(`${resolved}: ${first.errors[0]?.message}`);
+  return parseScenario(first.toJSON(), resolved);
+}
