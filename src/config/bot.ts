@@ -1,0 +1,207 @@
+import { z } from 'zod';
+import { UsageError } from '../errors.js';
+
+/**
+ * Settings of the Slack bot and the diagnosis workers, read from the environment once at start.
+ * A missing or malformed setting stops the program with a message naming the variable.
+ */
+export interface BotConfig {
+  slackBotToken: string;
+  /** Needed by the HTTP receiver only; Socket Mode authenticates with the app token. */
+  slackSigningSecret: string | null;
+  slackAppToken: string | null;
+  socketMode: boolean;
+  slackApiUrl: string;
+  /** Web API retries for workers (429 waits count as retries); the bot itself does not retry. */
+  slackRetries: number;
+  port: number;
+  redisUrl: string;
+  /** BullMQ key prefix and prefix of the bot's own keys: several installs can share one Redis. */
+  queuePrefix: string;
+  alertChannel: string | null;
+  /** Slack user ids (U.../W...) and user group ids (S...). Empty: nobody may approve. */
+  approvers: string[];
+  /** Empty lists mean: everyone, everywhere. */
+  diagnoseAllowedChannels: string[];
+  diagnoseAllowedUsers: string[];
+  resultRetentionSeconds: number;
+  planTtlSeconds: number;
+  /** Attempts per diagnosis job, transient failures only. */
+  jobAttempts: number;
+  workerConcurrency: number;
+  /** How long SIGTERM waits for the running job before handing it back. */
+  shutdownGraceMs: number;
+  /** BullMQ lock and stall detection: a killed worker's job is picked up after about this long. */
+  lockDurationMs: number;
+  stalledIntervalMs: number;
+  clusterRefreshSeconds: number;
+  /** At most one chat.update per message per this many milliseconds (the last one is always sent). */
+  progressThrottleMs: number;
+  /** Slack request timestamps further than this from now are refused, in both directions. */
+  maxRequestSkewSeconds: number;
+}
+
+export type BotRole = 'bot' | 'worker' | 'serve';
+
+const text = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v === undefined || v === '' ? null : v));
+
+const list = z
+  .string()
+  .optional()
+  .transform((v) =>
+    (v ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== ''),
+  );
+
+const bool = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    const s = (v ?? '').trim().toLowerCase();
+    if (s === '' || s === '0' || s === 'false' || s === 'no') return false;
+    if (s === '1' || s === 'true' || s === 'yes') return true;
+    ctx.addIssue({ code: 'custom', message: `must be true or false, got "${v}"` });
+    return z.NEVER;
+  });
+
+const int = (fallback: number, min = 0) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return fallback;
+      if (!/^\d+$/.test(v.trim()) || Number(v) < min) {
+        ctx.addIssue({ code: 'custom', message: `must be a whole number >= ${min}, got "${v}"` });
+        return z.NEVER;
+      }
+      return Number(v.trim());
+    });
+
+/** 90s, 30m, 24h, 7d or plain seconds. */
+const duration = (fallbackSeconds: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return fallbackSeconds;
+      const seconds = parseDurationSeconds(v.trim());
+      if (seconds === null) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be a duration such as 90s, 30m, 24h or 7d, got "${v}"`,
+        });
+        return z.NEVER;
+      }
+      return seconds;
+    });
+
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+export function parseDurationSeconds(value: string): number | null {
+  const match = /^(\d+)([smhd]?)$/.exec(value);
+  if (!match) return null;
+  return Number(match[1]) * UNIT_SECONDS[match[2] || 's']!;
+}
+
+const envSchema = z.object({
+  SLACK_BOT_TOKEN: text,
+  SLACK_SIGNING_SECRET: text,
+  SLACK_APP_TOKEN: text,
+  SLACK_SOCKET_MODE: bool,
+  SLACK_API_URL: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? 'https://slack.com/api/' : v))
+    .refine((v) => /^https?:\/\/\S+$/.test(v), { message: 'must be an http(s) URL' })
+    .transform((v) => (v.endsWith('/') ? v : `${v}/`)),
+  SLACK_RETRIES: int(3),
+  PORT: int(3000).refine((p) => p <= 65535, { message: 'must be a port number' }),
+  REDIS_URL: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? 'redis://127.0.0.1:6379' : v))
+    .refine((v) => /^rediss?:\/\/\S+$/.test(v), { message: 'must be a redis:// or rediss:// URL' }),
+  QUEUE_PREFIX: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? 'rancher-doctor' : v))
+    .refine((v) => /^[A-Za-z0-9_.-]+$/.test(v), { message: 'letters, digits, _ . - only' }),
+  ALERT_CHANNEL: text,
+  APPROVERS: list.refine((ids) => ids.every((id) => /^[UWS][A-Z0-9]+$/.test(id)), {
+    message: 'must be Slack user ids (U..., W...) or user group ids (S...), comma separated',
+  }),
+  DIAGNOSE_ALLOWED_CHANNELS: list.refine((ids) => ids.every((id) => /^[CGD][A-Z0-9]+$/.test(id)), {
+    message: 'must be Slack channel ids (C..., G...), comma separated',
+  }),
+  DIAGNOSE_ALLOWED_USERS: list.refine((ids) => ids.every((id) => /^[UW][A-Z0-9]+$/.test(id)), {
+    message: 'must be Slack user ids (U..., W...), comma separated',
+  }),
+  RESULT_RETENTION: duration(7 * 86400),
+  PLAN_TTL: duration(86400),
+  JOB_ATTEMPTS: int(3, 1),
+  WORKER_CONCURRENCY: int(2, 1),
+  SHUTDOWN_GRACE_MS: int(25_000),
+  LOCK_DURATION_MS: int(30_000, 1000),
+  STALLED_INTERVAL_MS: int(30_000, 500),
+  CLUSTER_REFRESH: duration(300),
+  PROGRESS_THROTTLE_MS: int(1000),
+  SLACK_MAX_SKEW: duration(300),
+});
+
+export type Env = Record<string, string | undefined>;
+
+export function loadBotConfig(env: Env, role: BotRole): BotConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = issue?.path.join('.') || 'environment';
+    throw new UsageError(`bad setting ${name}: ${issue?.message ?? 'invalid'}`);
+  }
+  const e = parsed.data;
+  if (!e.SLACK_BOT_TOKEN) throw new UsageError('missing setting SLACK_BOT_TOKEN (xoxb-...)');
+  const socketMode = e.SLACK_SOCKET_MODE;
+  if (role !== 'worker') {
+    if (socketMode && !e.SLACK_APP_TOKEN) {
+      throw new UsageError('missing setting SLACK_APP_TOKEN (xapp-...): SLACK_SOCKET_MODE is on');
+    }
+    if (!socketMode && !e.SLACK_SIGNING_SECRET) {
+      throw new UsageError(
+        'missing setting SLACK_SIGNING_SECRET: the HTTP receiver verifies every request with it (or set SLACK_SOCKET_MODE=true with SLACK_APP_TOKEN)',
+      );
+    }
+  }
+  return {
+    slackBotToken: e.SLACK_BOT_TOKEN,
+    slackSigningSecret: e.SLACK_SIGNING_SECRET,
+    slackAppToken: e.SLACK_APP_TOKEN,
+    socketMode,
+    slackApiUrl: e.SLACK_API_URL,
+    slackRetries: e.SLACK_RETRIES,
+    port: e.PORT,
+    redisUrl: e.REDIS_URL,
+    queuePrefix: e.QUEUE_PREFIX,
+    alertChannel: e.ALERT_CHANNEL,
+    approvers: e.APPROVERS,
+    diagnoseAllowedChannels: e.DIAGNOSE_ALLOWED_CHANNELS,
+    diagnoseAllowedUsers: e.DIAGNOSE_ALLOWED_USERS,
+    resultRetentionSeconds: e.RESULT_RETENTION,
+    planTtlSeconds: e.PLAN_TTL,
+    jobAttempts: e.JOB_ATTEMPTS,
+    workerConcurrency: e.WORKER_CONCURRENCY,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    lockDurationMs: e.LOCK_DURATION_MS,
+    stalledIntervalMs: e.STALLED_INTERVAL_MS,
+    clusterRefreshSeconds: e.CLUSTER_REFRESH,
+    progressThrottleMs: e.PROGRESS_THROTTLE_MS,
+    maxRequestSkewSeconds: e.SLACK_MAX_SKEW,
+  };
+}

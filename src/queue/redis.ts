@@ -1,0 +1,55 @@
+import { Redis } from 'ioredis';
+
+/**
+ * The bot's connection: commands fail at once while Redis is unreachable (no offline queue, one
+ * retry), so a slash command is answered "queue unreachable" instead of waiting on a reconnect.
+ * ioredis keeps reconnecting in the background.
+ */
+export function createProducerConnection(url: string): Redis {
+  return new Redis(url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 1000,
+    commandTimeout: 2000,
+    retryStrategy: (times) => Math.min(times * 200, 2000),
+  });
+}
+
+/** Workers block on Redis by design: BullMQ requires maxRetriesPerRequest null for them. */
+export function createWorkerConnection(url: string): Redis {
+  return new Redis(url, {
+    maxRetriesPerRequest: null,
+    retryStrategy: (times) => Math.min(times * 200, 2000),
+  });
+}
+
+export function isReady(redis: Redis): boolean {
+  return redis.status === 'ready';
+}
+
+/** Resolves once the connection is ready, or rejects after `timeoutMs`. */
+export function waitReady(redis: Redis, timeoutMs: number): Promise<void> {
+  if (isReady(redis)) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      redis.off('ready', onReady);
+      reject(new Error(`Redis not ready after ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    redis.once('ready', onReady);
+  });
+}
+
+/** Key names of the bot's own records, next to BullMQ's under the same prefix. */
+export function keys(prefix: string) {
+  return {
+    message: (jobId: string) => `${prefix}:doctor:message:${jobId}`,
+    messageLock: (jobId: string) => `${prefix}:doctor:message-lock:${jobId}`,
+    plan: (planId: string) => `${prefix}:doctor:plan:${planId}`,
+    decision: (planId: string) => `${prefix}:doctor:decision:${planId}`,
+    clusters: `${prefix}:doctor:clusters`,
+  };
+}

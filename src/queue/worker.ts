@@ -1,0 +1,224 @@
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { DiagnosisReport, ProgressEvent, ProgressReporter } from '../diagnosis/types.js';
+import { AccessError, DoctorError, UnknownClusterError } from '../errors.js';
+import type { SlackPoster } from '../slack/poster.js';
+import { UpdateThrottle } from '../slack/poster.js';
+import type { SlackMessage } from '../slack/render/blocks.js';
+import {
+  renderFailure,
+  renderProgress,
+  renderQueued,
+  renderReport,
+  type FindingPlanIds,
+  type JobRef,
+} from '../slack/render/job-messages.js';
+import { writeClusterCache } from './cluster-cache.js';
+import { DIAGNOSE_QUEUE, diagnoseJobDataSchema, type DiagnoseJobResult } from './job-data.js';
+import type { Metrics } from '../server/metrics.js';
+import { JobMessageStore, type JobMessageRef } from './message-store.js';
+import { PlanStore } from './plan-store.js';
+
+export interface DiagnoseParams {
+  clusterId: string | null;
+  sinceSeconds: number | null;
+  watchSeconds: number | null;
+}
+
+/** The diagnosis engine as the worker sees it; injected so tests can stand in for it. */
+export type DiagnoseFn = (
+  params: DiagnoseParams,
+  onProgress: ProgressReporter,
+  signal: AbortSignal,
+) => Promise<DiagnosisReport>;
+
+export interface DiagnosisWorkerOptions {
+  connection: Redis;
+  prefix: string;
+  poster: SlackPoster;
+  diagnose: DiagnoseFn;
+  log: Logger;
+  concurrency: number;
+  lockDurationMs: number;
+  stalledIntervalMs: number;
+  progressThrottleMs: number;
+  planTtlSeconds: number;
+  retentionSeconds: number;
+  metrics?: Metrics;
+}
+
+export interface DiagnosisWorker {
+  worker: Worker;
+  /** Stops taking jobs, waits up to graceMs for running ones, then hands them back to the queue. */
+  close(graceMs: number): Promise<{ handedBack: string[] }>;
+}
+
+export function startDiagnosisWorker(options: DiagnosisWorkerOptions): DiagnosisWorker {
+  const { connection, prefix, poster, log } = options;
+  const messages = new JobMessageStore(connection, prefix, options.retentionSeconds);
+  const plans = new PlanStore(connection, prefix, options.planTtlSeconds);
+  const running = new Map<string, { job: Job; token: string | undefined }>();
+
+  const processor = async (job: Job, token?: string, signal?: AbortSignal): Promise<DiagnoseJobResult> => {
+    const parsed = diagnoseJobDataSchema.safeParse(job.data);
+    if (!parsed.success)
+      throw new UnrecoverableError(`malformed job data: ${parsed.error.issues[0]?.message}`);
+    const ref: JobRef = { jobId: job.id!, data: parsed.data };
+    running.set(job.id!, { job, token });
+    try {
+      return await runJob(ref, job, signal ?? new AbortController().signal);
+    } finally {
+      running.delete(job.id!);
+    }
+  };
+
+  async function runJob(ref: JobRef, job: Job, signal: AbortSignal): Promise<DiagnoseJobResult> {
+    const data = ref.data;
+    const message = await messages.ensure(ref.jobId, () => poster.post(data.channelId, renderQueued(ref)));
+    const show = (m: SlackMessage) =>
+      message ? poster.update(message.channel, message.ts, m) : Promise.resolve(false);
+    const throttle = new UpdateThrottle<SlackMessage>(options.progressThrottleMs, show);
+    const attempt = job.attemptsMade + 1;
+    const onProgress: ProgressReporter = (event: ProgressEvent) => {
+      throttle.push(renderProgress(ref, event, attempt));
+      job.updateProgress({ ...event }).catch(() => undefined);
+    };
+    onProgress({ stage: 'reading-apiserver-logs', detail: 'starting' });
+
+    let report: DiagnosisReport;
+    try {
+      report = await options.diagnose(
+        { clusterId: data.clusterId, sinceSeconds: data.sinceSeconds, watchSeconds: data.watchSeconds },
+        onProgress,
+        signal,
+      );
+    } catch (err) {
+      await throttle.cancel();
+      throw await reportFailure(ref, job, err, show);
+    }
+    await throttle.cancel();
+
+    const planIds = await savePlans(ref, report, plans);
+    const final = renderReport(ref, report, planIds);
+    await show(final);
+    if (message && final.uploads?.length) await poster.upload(message.channel, message.ts, final.uploads);
+    if (report.clusters.length && data.clusterId === null) {
+      await writeClusterCache(connection, prefix, report.clusters).catch((err) =>
+        log.warn({ err: String(err) }, 'could not refresh the cluster cache'),
+      );
+    }
+    job
+      .updateProgress({ stage: 'done', detail: `${report.findings.length} finding(s)` })
+      .catch(() => undefined);
+    return summarize(report, message);
+  }
+
+  /** Shows the failure in the job's message and returns what the processor should throw. */
+  async function reportFailure(
+    ref: JobRef,
+    job: Job,
+    err: unknown,
+    show: (m: SlackMessage) => Promise<unknown>,
+  ): Promise<Error> {
+    const error = err instanceof Error ? err : new Error(String(err));
+    const permanent = error instanceof DoctorError && error.permanent;
+    const attempts = job.opts.attempts ?? 1;
+    const attempt = job.attemptsMade + 1;
+    const retry = !permanent && attempt < attempts ? { attempt, of: attempts } : null;
+    await show(renderFailure(ref, { message: error.message, hint: hintFor(error), permanent, retry }));
+    log.warn({ jobId: ref.jobId, attempt, permanent, err: error.message }, 'diagnosis failed');
+    return permanent ? new UnrecoverableError(error.message) : error;
+  }
+
+  const worker = new Worker(DIAGNOSE_QUEUE, processor, {
+    connection,
+    prefix,
+    concurrency: options.concurrency,
+    lockDuration: options.lockDurationMs,
+    stalledInterval: options.stalledIntervalMs,
+    // A job whose worker died is taken up again (twice at most), never failed on the first stall.
+    maxStalledCount: 2,
+    autorun: true,
+  });
+  worker.on('error', (err) => log.error({ err: err.message }, 'worker error'));
+  worker.on('failed', (job, err) => {
+    options.metrics?.jobs.inc({ outcome: 'failed-attempt' });
+    log.info({ jobId: job?.id, err: err.message }, 'job attempt failed');
+  });
+  worker.on('completed', (job) => {
+    options.metrics?.jobs.inc({ outcome: 'completed' });
+    log.info({ jobId: job.id }, 'job completed');
+  });
+
+  async function close(graceMs: number): Promise<{ handedBack: string[] }> {
+    const closing = worker.close();
+    const finished = await Promise.race([
+      closing.then(() => true),
+      new Promise<false>((r) => setTimeout(() => r(false), graceMs).unref()),
+    ]);
+    if (finished) return { handedBack: [] };
+    const handedBack: string[] = [];
+    for (const { job, token } of running.values()) {
+      try {
+        await job.moveToWait(token);
+        handedBack.push(job.id!);
+      } catch (err) {
+        // The lock expires anyway and stall detection hands the job to another worker.
+        log.warn({ jobId: job.id, err: String(err) }, 'could not hand the job back; it will stall over');
+      }
+    }
+    worker.cancelAllJobs('worker shutting down');
+    await worker.close(true);
+    return { handedBack };
+  }
+
+  return { worker, close };
+}
+
+function hintFor(error: Error): string | null {
+  if (error instanceof AccessError) return error.hint;
+  if (error instanceof UnknownClusterError) {
+    const known = error.known.map((c) => `${c.name} (${c.id})`).join(', ');
+    return known ? `Known clusters: ${known}` : 'No cluster is known.';
+  }
+  return null;
+}
+
+async function savePlans(
+  ref: JobRef,
+  report: DiagnosisReport,
+  plans: PlanStore,
+): Promise<Record<string, FindingPlanIds>> {
+  const ids: Record<string, FindingPlanIds> = {};
+  const createdAt = new Date().toISOString();
+  for (const f of report.findings) {
+    const target = `${f.nodeId ?? f.objectKey} in ${f.clusterName ?? f.clusterId ?? 'unknown cluster'}`;
+    const base = {
+      jobId: ref.jobId,
+      findingId: f.id,
+      clusterId: f.clusterId,
+      nodeId: f.nodeId,
+      target,
+      createdAt,
+    };
+    ids[f.id] = {
+      patch: f.patchPlan ? await plans.save({ ...base, kind: 'patch', plan: { ...f.patchPlan } }) : null,
+      drain: f.drainPlan ? await plans.save({ ...base, kind: 'drain', plan: { ...f.drainPlan } }) : null,
+      dismiss: await plans.save({ ...base, kind: 'dismiss', plan: null }),
+    };
+  }
+  return ids;
+}
+
+function summarize(report: DiagnosisReport, message: JobMessageRef | null): DiagnoseJobResult {
+  return {
+    findings: report.findings.map((f) => ({
+      clusterId: f.clusterId,
+      nodeId: f.nodeId,
+      summary: f.cause.summary,
+    })),
+    problems: report.problems.length,
+    message,
+  };
+}

@@ -1,0 +1,161 @@
+import { App, HTTPReceiver, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
+import type { Logger } from 'pino';
+import type { BotConfig } from '../config/bot.js';
+import type { DiagnosisProducer } from '../queue/producer.js';
+import type { JobMessageStore } from '../queue/message-store.js';
+import type { PlanStore } from '../queue/plan-store.js';
+import type { Redis } from 'ioredis';
+import type { Metrics } from '../server/metrics.js';
+import { ACTION_IDS, answerClick, type ActionId } from './actions.js';
+import { answerCommand } from './commands.js';
+import { SlackPoster } from './poster.js';
+import { closeActions, type Block } from './render/blocks.js';
+import { ApproverDirectory } from './approvers.js';
+
+export interface BotDeps {
+  config: BotConfig;
+  redis: Redis;
+  producer: DiagnosisProducer;
+  messages: JobMessageStore;
+  plans: PlanStore;
+  log: Logger;
+  metrics: Metrics;
+}
+
+export interface SlackBot {
+  app: App;
+  /** Set in HTTP mode: hand Slack's requests to it. */
+  receiver: HTTPReceiver | null;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Bolt's logger interface on top of pino. */
+function boltLogger(log: Logger): BoltLogger {
+  let level = LogLevel.INFO;
+  return {
+    debug: (...m) => log.debug(m.map(String).join(' ')),
+    info: (...m) => log.info(m.map(String).join(' ')),
+    warn: (...m) => log.warn(m.map(String).join(' ')),
+    error: (...m) => log.error(m.map(String).join(' ')),
+    setLevel: (l) => {
+      level = l;
+    },
+    getLevel: () => level,
+    setName: () => undefined,
+  };
+}
+
+/**
+ * The Bolt app with the `/rancher` command and the report buttons, on the HTTP receiver or on
+ * Socket Mode as configured. The bot's own Web API calls do not retry: an ack or a reply that
+ * cannot go out now is worth nothing later.
+ */
+export async function createSlackBot(deps: BotDeps): Promise<SlackBot> {
+  const { config, log } = deps;
+  const logger = boltLogger(log.child({ component: 'bolt' }));
+  const clientOptions = { slackApiUrl: config.slackApiUrl, retryConfig: { retries: 0 }, timeout: 5000 };
+  let receiver: HTTPReceiver | null = null;
+  let app: App;
+  if (config.socketMode) {
+    app = new App({
+      token: config.slackBotToken,
+      appToken: config.slackAppToken!,
+      socketMode: true,
+      logger,
+      clientOptions,
+      deferInitialization: true,
+    });
+  } else {
+    receiver = new HTTPReceiver({
+      signingSecret: config.slackSigningSecret!,
+      endpoints: '/slack/events',
+      logger,
+      // Bolt answers 401 itself when the signature or the age is wrong; the command is acked
+      // from its handler before any Slack call, so processing after the response is safe.
+      processBeforeResponse: false,
+      unhandledRequestTimeoutMillis: 2800,
+    });
+    app = new App({
+      token: config.slackBotToken,
+      receiver,
+      logger,
+      clientOptions,
+      deferInitialization: true,
+    });
+  }
+  await app.init();
+
+  const poster = new SlackPoster(app.client, log.child({ component: 'slack' }));
+  const approvers = new ApproverDirectory(config.approvers, app.client, deps.redis, config.queuePrefix, log);
+
+  app.command('/rancher', async ({ command, ack }) => {
+    const started = process.hrtime.bigint();
+    const reply = await answerCommand(
+      { text: command.text, userId: command.user_id, channelId: command.channel_id },
+      {
+        redis: deps.redis,
+        prefix: config.queuePrefix,
+        producer: deps.producer,
+        messages: deps.messages,
+        poster,
+        allowed: { channels: config.diagnoseAllowedChannels, users: config.diagnoseAllowedUsers },
+        log,
+        metrics: deps.metrics,
+      },
+    );
+    await ack({ response_type: reply.visibility, text: reply.message.text, blocks: reply.message.blocks });
+    deps.metrics.ackSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    if (reply.after)
+      await reply.after().catch((err) => log.error({ err: String(err) }, 'posting the job message failed'));
+  });
+
+  app.action(new RegExp(`^(${ACTION_IDS.join('|')})$`), async ({ ack, body, action, client }) => {
+    await ack();
+    if (body.type !== 'block_actions' || action.type !== 'button' || !('action_id' in action)) return;
+    const channel = body.channel?.id ?? body.container?.channel_id;
+    const messageTs = body.message?.ts ?? body.container?.message_ts;
+    const reply = await answerClick(
+      { actionId: action.action_id as ActionId, value: action.value ?? '', userId: body.user.id },
+      { plans: deps.plans, isApprover: (u) => approvers.includes(u), log, metrics: deps.metrics },
+    );
+    if (!channel) return;
+    if (reply.ephemeral) {
+      await client.chat
+        .postEphemeral({
+          channel,
+          user: body.user.id,
+          text: reply.ephemeral.text,
+          blocks: reply.ephemeral.blocks,
+        })
+        .catch((err) =>
+          log.error({ method: 'chat.postEphemeral', channel, err: String(err) }, 'Slack Web API call failed'),
+        );
+    }
+    if (reply.thread && messageTs) await poster.post(channel, reply.thread, messageTs);
+    if (reply.closeButtons && messageTs && body.message) {
+      const blocks = closeActions(
+        (body.message.blocks ?? []) as Block[],
+        action.block_id,
+        reply.closeButtons,
+      );
+      await poster.update(channel, messageTs, { text: String(body.message.text ?? ''), blocks });
+    }
+  });
+
+  app.error(async (err) => {
+    log.error({ err: err.message, code: (err as { code?: string }).code }, 'Slack handler failed');
+  });
+
+  return {
+    app,
+    receiver,
+    start: async () => {
+      // The HTTP receiver is served by the process's own server (see server/http.ts).
+      if (config.socketMode) await app.start();
+    },
+    stop: async () => {
+      if (config.socketMode) await app.stop();
+    },
+  };
+}

@@ -1,0 +1,124 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { readClusterCache, resolveCluster } from '../queue/cluster-cache.js';
+import { scopeLabel, type DiagnoseJobData } from '../queue/job-data.js';
+import type { JobMessageStore } from '../queue/message-store.js';
+import { QueueUnavailableError, type DiagnosisProducer } from '../queue/producer.js';
+import { isReady } from '../queue/redis.js';
+import type { Metrics } from '../server/metrics.js';
+import { mayDiagnose, parseRancherCommand } from './command.js';
+import type { SlackPoster } from './poster.js';
+import type { SlackMessage } from './render/blocks.js';
+import { renderQueued } from './render/job-messages.js';
+import {
+  renderAlreadyRunning,
+  renderHelp,
+  renderNotAllowed,
+  renderQueuedAck,
+  renderRedisDown,
+  renderStatus,
+  renderUnknownCluster,
+} from './render/replies.js';
+
+export interface SlashCommand {
+  text: string;
+  userId: string;
+  channelId: string;
+}
+
+export interface CommandReply {
+  visibility: 'ephemeral' | 'in_channel';
+  message: SlackMessage;
+  /** Work to do once the ack is on its way (posting the job's channel message). */
+  after?: () => Promise<void>;
+}
+
+export interface CommandDeps {
+  redis: Redis;
+  prefix: string;
+  producer: DiagnosisProducer;
+  messages: JobMessageStore;
+  poster: SlackPoster;
+  allowed: { channels: string[]; users: string[] };
+  log: Logger;
+  metrics?: Metrics;
+  now?: () => Date;
+}
+
+/** Decides the answer to one `/rancher` command. Only Redis is touched, with fail-fast calls. */
+export async function answerCommand(cmd: SlashCommand, deps: CommandDeps): Promise<CommandReply> {
+  const parsed = parseRancherCommand(cmd.text);
+  const count = (outcome: string) => deps.metrics?.commands.inc({ subcommand: parsed.kind, outcome });
+  const ephemeral = (message: SlackMessage, outcome: string): CommandReply => {
+    count(outcome);
+    return { visibility: 'ephemeral', message };
+  };
+
+  if (parsed.kind === 'help') return ephemeral(renderHelp(), 'ok');
+  if (parsed.kind === 'invalid') return ephemeral(renderHelp(parsed.problem), 'invalid');
+  try {
+    if (parsed.kind === 'status') {
+      const jobs = await deps.producer.status(parsed.jobId);
+      const views = jobs.map((j) => ({
+        jobId: j.jobId,
+        scope: scopeLabel(j.data),
+        state: j.state,
+        stage: j.state === 'active' ? (j.progress?.stage ?? null) : null,
+        attempts: j.attemptsMade + (j.state === 'active' ? 1 : 0),
+        requestedBy: j.data.requestedBy,
+        requestedAt: j.data.requestedAt,
+        failedReason: j.failedReason,
+        link: `<#${j.data.channelId}>`,
+      }));
+      return ephemeral(renderStatus(views, parsed.jobId), 'ok');
+    }
+
+    if (!mayDiagnose(cmd, deps.allowed)) return ephemeral(renderNotAllowed(), 'refused');
+    let clusterId: string | null = null;
+    let clusterName: string | null = null;
+    if (parsed.cluster !== null) {
+      if (!isReady(deps.redis)) throw new QueueUnavailableError('Redis connection is not ready');
+      const cache = await readClusterCache(deps.redis, deps.prefix);
+      const found = cache ? resolveCluster(cache.clusters, parsed.cluster) : null;
+      // With no list cached yet the name is passed on: the worker checks it against Rancher.
+      if (cache && !found)
+        return ephemeral(renderUnknownCluster(parsed.cluster, cache.clusters), 'unknown-cluster');
+      clusterId = found?.id ?? parsed.cluster;
+      clusterName = found?.name ?? null;
+    }
+    const data: DiagnoseJobData = {
+      v: 1,
+      clusterId,
+      clusterName,
+      sinceSeconds: parsed.sinceSeconds,
+      watchSeconds: parsed.watchSeconds,
+      channelId: cmd.channelId,
+      requestedBy: cmd.userId,
+      requestedAt: (deps.now?.() ?? new Date()).toISOString(),
+    };
+    const scope = scopeLabel(data);
+    const outcome = await deps.producer.enqueue(data);
+    if (outcome.outcome === 'already-running') {
+      const where = await deps.messages.get(outcome.jobId).catch(() => null);
+      return ephemeral(
+        renderAlreadyRunning(outcome.jobId, scope, outcome.state, where ? `<#${where.channel}>` : null),
+        'duplicate',
+      );
+    }
+    count('queued');
+    return {
+      visibility: 'ephemeral',
+      message: renderQueuedAck(outcome.jobId, scope, cmd.channelId),
+      after: async () => {
+        const ref = { jobId: outcome.jobId, data };
+        await deps.messages.ensure(outcome.jobId, () => deps.poster.post(cmd.channelId, renderQueued(ref)));
+      },
+    };
+  } catch (err) {
+    if (err instanceof QueueUnavailableError) {
+      deps.log.warn({ err: err.message }, 'slash command refused: queue unreachable');
+      return ephemeral(renderRedisDown(), 'redis-down');
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,91 @@
+import type { types } from '@slack/bolt';
+import { LIMITS, cut } from './limits.js';
+
+export type Block = types.KnownBlock;
+
+/** One Slack message as the renderers produce it; `uploads` are long texts to attach as files. */
+export interface SlackMessage {
+  text: string;
+  blocks: Block[];
+  uploads?: { filename: string; title: string; content: string }[];
+}
+
+export function header(text: string): Block {
+  return { type: 'header', text: { type: 'plain_text', text: cut(text, LIMITS.headerText), emoji: true } };
+}
+
+export function section(markdown: string): Block {
+  return { type: 'section', text: { type: 'mrkdwn', text: cut(markdown, LIMITS.sectionText) } };
+}
+
+export function context(...markdown: string[]): Block {
+  return {
+    type: 'context',
+    elements: markdown.slice(0, 10).map((m) => ({ type: 'mrkdwn', text: cut(m, LIMITS.contextText) })),
+  };
+}
+
+export function divider(): Block {
+  return { type: 'divider' };
+}
+
+export interface ButtonSpec {
+  text: string;
+  actionId: string;
+  value: string;
+  style?: 'primary' | 'danger';
+  confirm: { title: string; text: string; confirm: string; deny: string };
+}
+
+export function actions(blockId: string, buttons: ButtonSpec[]): Block {
+  return {
+    type: 'actions',
+    block_id: blockId,
+    elements: buttons.map((b) => {
+      if (b.value.length > LIMITS.buttonValue)
+        throw new Error(`button value over ${LIMITS.buttonValue} characters`);
+      return {
+        type: 'button' as const,
+        text: { type: 'plain_text' as const, text: cut(b.text, LIMITS.buttonText), emoji: true },
+        action_id: b.actionId,
+        value: b.value,
+        ...(b.style ? { style: b.style } : {}),
+        confirm: {
+          title: { type: 'plain_text' as const, text: cut(b.confirm.title, LIMITS.confirmTitle) },
+          text: { type: 'mrkdwn' as const, text: cut(b.confirm.text, LIMITS.confirmText) },
+          confirm: { type: 'plain_text' as const, text: cut(b.confirm.confirm, 30) },
+          deny: { type: 'plain_text' as const, text: cut(b.confirm.deny, 30) },
+        },
+      };
+    }),
+  };
+}
+
+/**
+ * Keeps a message within Slack's 50 blocks: the blocks past the limit are replaced by one
+ * context line saying how many were left out (the actions block, if last, is kept).
+ */
+export function fitBlocks(blocks: Block[]): Block[] {
+  if (blocks.length <= LIMITS.blocksPerMessage) return blocks;
+  const keepLast = blocks[blocks.length - 1]?.type === 'actions' ? 1 : 0;
+  const room = LIMITS.blocksPerMessage - 1 - keepLast;
+  const dropped = blocks.length - room - keepLast;
+  return [
+    ...blocks.slice(0, room),
+    context(`… ${dropped} more block(s) left out: Slack shows at most ${LIMITS.blocksPerMessage}`),
+    ...(keepLast ? [blocks[blocks.length - 1]!] : []),
+  ];
+}
+
+export function message(text: string, blocks: Block[], uploads?: SlackMessage['uploads']): SlackMessage {
+  return {
+    text: cut(text, LIMITS.fallbackText),
+    blocks: fitBlocks(blocks),
+    ...(uploads && uploads.length ? { uploads } : {}),
+  };
+}
+
+/** The report's blocks with one finding's buttons replaced by a note of what was decided. */
+export function closeActions(blocks: Block[], blockId: string, note: string): Block[] {
+  return blocks.map((b) => (b.type === 'actions' && b.block_id === blockId ? context(note) : b));
+}

@@ -1,0 +1,349 @@
+import type { DiagnosisReport, DiagnosisStage, Finding, ProgressEvent } from '../../diagnosis/types.js';
+import { scopeLabel, type DiagnoseJobData } from '../../queue/job-data.js';
+import {
+  actions,
+  context,
+  divider,
+  header,
+  message,
+  section,
+  type Block,
+  type SlackMessage,
+} from './blocks.js';
+import { LIMITS, codeBlock, cut, esc } from './limits.js';
+
+/** The stages a person sees, in order; churn watching shares the first line with the log scan. */
+const VISIBLE_STAGES: { stage: DiagnosisStage; label: string }[] = [
+  { stage: 'queued', label: 'Queued' },
+  { stage: 'reading-apiserver-logs', label: 'Reading apiserver logs' },
+  { stage: 'reading-node-objects', label: 'Reading node objects' },
+  { stage: 'asking-node-agents', label: 'Asking the node agents' },
+  { stage: 'done', label: 'Done' },
+];
+
+function stageIndex(stage: DiagnosisStage): number {
+  if (stage === 'watching-churn') return 1;
+  return VISIBLE_STAGES.findIndex((s) => s.stage === stage);
+}
+
+export interface JobRef {
+  jobId: string;
+  data: DiagnoseJobData;
+}
+
+function jobContext(job: JobRef, extra: string[] = []): Block {
+  const params = [
+    job.data.sinceSeconds ? `since ${formatSeconds(job.data.sinceSeconds)}` : null,
+    job.data.watchSeconds ? `watch ${formatSeconds(job.data.watchSeconds)}` : null,
+  ].filter(Boolean);
+  return context(
+    [`job \`${job.jobId}\``, `asked by <@${job.data.requestedBy}>`, ...params, ...extra].join(' · '),
+  );
+}
+
+export function renderQueued(job: JobRef, position: string | null = null): SlackMessage {
+  const scope = scopeLabel(job.data);
+  return message(`Diagnosis of ${scope} queued`, [
+    section(
+      `:hourglass_flowing_sand: *Diagnosis of ${esc(scope)}* is queued${position ? ` (${esc(position)})` : ''}.`,
+    ),
+    section(progressLines(0, null)),
+    jobContext(job),
+  ]);
+}
+
+export function renderProgress(job: JobRef, event: ProgressEvent, attempt = 1): SlackMessage {
+  const scope = scopeLabel(job.data);
+  const index = Math.max(1, stageIndex(event.stage));
+  const current = VISIBLE_STAGES[index]?.label ?? event.stage;
+  return message(`Diagnosis of ${scope}: ${current.toLowerCase()}`, [
+    section(`:mag: *Diagnosis of ${esc(scope)}* is running.`),
+    section(progressLines(index, event)),
+    jobContext(job, attempt > 1 ? [`attempt ${attempt}`] : []),
+  ]);
+}
+
+/** One line per stage: done ones ticked, the current one with its detail and counts. */
+function progressLines(current: number, event: ProgressEvent | null): string {
+  return VISIBLE_STAGES.slice(0, -1)
+    .map((s, i) => {
+      if (i < current) return `:white_check_mark: ${s.label}`;
+      if (i > current) return `:white_small_square: ${s.label}`;
+      const counts = event ? formatCounts(event) : '';
+      const detail = event?.detail ? ` — ${esc(cut(event.detail, 300))}` : '';
+      return `:arrow_forward: *${s.label}*${detail}${counts}`;
+    })
+    .join('\n');
+}
+
+function formatCounts(event: ProgressEvent): string {
+  const parts: string[] = [];
+  if (event.bytes !== undefined) parts.push(formatBytes(event.bytes));
+  if (event.lines !== undefined) parts.push(`${event.lines.toLocaleString('en-US')} lines`);
+  return parts.length ? ` (${parts.join(', ')})` : '';
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}
+
+export function formatSeconds(seconds: number): string {
+  if (seconds % 86400 === 0) return `${seconds / 86400}d`;
+  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
+  if (seconds % 60 === 0) return `${seconds / 60}m`;
+  return `${seconds}s`;
+}
+
+/** The opaque ids under which a finding's plans are stored; null where the report has no such plan. */
+export interface FindingPlanIds {
+  patch: string | null;
+  drain: string | null;
+  dismiss: string;
+}
+
+/** Diffs longer than this go to an uploaded file; the report keeps the start of it. */
+const INLINE_DIFF_MAX = 2400;
+const MAX_FINDINGS_SHOWN = 5;
+
+export function renderReport(
+  job: JobRef,
+  report: DiagnosisReport,
+  plans: Record<string, FindingPlanIds>,
+): SlackMessage {
+  const scope = scopeLabel(job.data);
+  const blocks: Block[] = [];
+  const uploads: NonNullable<SlackMessage['uploads']> = [];
+  const findings = report.findings;
+  const title = findings.length
+    ? `${findings.length === 1 ? 'A node object' : `${findings.length} objects`} rewritten in a loop`
+    : 'No write loop found';
+  blocks.push(header(`Rancher diagnosis: ${title}`));
+
+  findings.slice(0, MAX_FINDINGS_SHOWN).forEach((finding, index) => {
+    if (index > 0) blocks.push(divider());
+    blocks.push(...findingBlocks(finding, report, index, plans[finding.id] ?? null, uploads));
+  });
+  if (findings.length > MAX_FINDINGS_SHOWN) {
+    blocks.push(
+      context(
+        `… ${findings.length - MAX_FINDINGS_SHOWN} more finding(s); run \`rancher-doctor diagnose\` for all`,
+      ),
+    );
+  }
+  if (!findings.length) blocks.push(...noFindingBlocks(report));
+  if (report.problems.length) blocks.push(...problemBlocks(report));
+
+  const seconds = Math.max(
+    0,
+    Math.round((Date.parse(report.finishedAt) - Date.parse(report.startedAt)) / 1000),
+  );
+  blocks.push(jobContext(job, [`finished in ${seconds}s`]));
+
+  const first = findings[0];
+  const text = first
+    ? `Diagnosis of ${scope}: ${headlineText(first)}`
+    : `Diagnosis of ${scope}: no write loop found${report.problems.length ? `, ${report.problems.length} access problem(s)` : ''}`;
+  return message(text, blocks, uploads);
+}
+
+function headlineText(f: Finding): string {
+  const cluster = f.clusterName ?? f.clusterId ?? 'unknown cluster';
+  const node = f.nodeId ?? f.objectKey;
+  const rate = f.writeRate ? `${formatRate(f.writeRate.writesPerMinute)} writes/min` : 'write rate unknown';
+  return `${cluster}, node ${node}, ${rate}`;
+}
+
+function formatRate(perMinute: number): string {
+  return perMinute >= 100 ? Math.round(perMinute).toLocaleString('en-US') : perMinute.toFixed(1);
+}
+
+function findingBlocks(
+  f: Finding,
+  report: DiagnosisReport,
+  index: number,
+  plans: FindingPlanIds | null,
+  uploads: NonNullable<SlackMessage['uploads']>,
+): Block[] {
+  const blocks: Block[] = [];
+  const cluster = f.clusterName
+    ? `*${esc(f.clusterName)}* (\`${esc(f.clusterId ?? '?')}\`)`
+    : `\`${esc(f.clusterId ?? 'unknown cluster')}\``;
+  const host = [f.hostname, f.ip]
+    .filter(Boolean)
+    .map((v) => esc(v!))
+    .join(', ');
+  const rate = f.writeRate
+    ? `*${formatRate(f.writeRate.writesPerMinute)} writes/min* (${f.writeRate.writes.toLocaleString('en-US')} writes, from ${f.writeRate.source})`
+    : 'write rate unknown';
+  blocks.push(
+    section(
+      `:rotating_light: ${cluster} · node \`${esc(f.nodeId ?? f.objectKey)}\`${host ? ` (${host})` : ''}\n${rate} · confidence ${f.confidence}`,
+    ),
+  );
+  const details = f.cause.details.map((d) => `• ${esc(d)}`).join('\n');
+  blocks.push(section(`*Cause*\n${esc(f.cause.summary)}${details ? `\n${details}` : ''}`));
+
+  const evidence: string[] = [];
+  const hot = report.activity.flatMap((a) => a.summary.hot).slice(0, 3);
+  if (hot.length) {
+    evidence.push(
+      '*Hottest objects*\n' +
+        hot
+          .map((h) => `${h.rank}. \`${esc(h.key)}\` — ${formatRate(h.writesPerMinute)} writes/min`)
+          .join('\n'),
+    );
+  }
+  if (f.missing.length) {
+    const sibling = f.sibling ? ` that its healthy sibling \`${esc(f.sibling.nodeId)}\` has` : '';
+    evidence.push(`*Node object lacks*${sibling}: ${f.missing.map((m) => `\`${esc(m)}\``).join(', ')}`);
+  }
+  const otherLines = f.evidence.filter((e) => e.kind !== 'agent-log').slice(0, 6);
+  if (otherLines.length) evidence.push(otherLines.map((e) => `• ${esc(e.text)}`).join('\n'));
+  if (evidence.length) blocks.push(section(`*Evidence*\n${evidence.join('\n')}`));
+
+  if (f.agent) {
+    const a = f.agent;
+    const summary = `*Node agent* \`${esc(a.namespace)}/${esc(a.podName)}\`: ${a.waitingLines} "waiting for node to register" line(s)${a.errorLines ? `, ${a.errorLines} error line(s)` : ''}${a.lastWaitingAt ? `, last at ${esc(a.lastWaitingAt)}` : ''}`;
+    const sample = a.sample.slice(-5).join('\n');
+    blocks.push(
+      section(sample ? `${summary}\n${codeBlock(sample, LIMITS.sectionText - summary.length - 1)}` : summary),
+    );
+  }
+
+  if (f.patchPlan) {
+    const p = f.patchPlan;
+    const incomplete = p.complete
+      ? ''
+      : `\n:warning: Not derivable: ${p.underivable.map((u) => `\`${esc(u.field)}\` (${esc(u.reason)})`).join(', ')}`;
+    const lead = `*Patch fix* — merge patch on \`${esc(p.clusterId)}/${esc(p.nodeId)}\` at resourceVersion ${esc(p.resourceVersion)}${incomplete}`;
+    if (p.diff.length <= INLINE_DIFF_MAX) {
+      blocks.push(section(`${lead}\n${codeBlock(p.diff, LIMITS.sectionText - lead.length - 1)}`));
+    } else {
+      const filename = `patch-${p.clusterId}-${p.nodeId}.diff`;
+      uploads.push({ filename, title: `Patch for ${p.clusterId}/${p.nodeId}`, content: p.diff });
+      const note = `\n_The diff is ${p.diff.length.toLocaleString('en-US')} characters: the whole of it is in \`${esc(filename)}\` in this thread; its start:_`;
+      blocks.push(
+        section(`${lead}${note}\n${codeBlock(p.diff, LIMITS.sectionText - lead.length - note.length - 1)}`),
+      );
+    }
+  }
+  if (f.drainPlan) {
+    const d = f.drainPlan;
+    const steps = d.steps.map((s, i) => `${i + 1}. ${esc(s)}`).join('\n');
+    const pdb = d.blockingPodDisruptionBudgets.length
+      ? `\n:warning: Blocking PodDisruptionBudgets: ${d.blockingPodDisruptionBudgets.map((b) => `\`${esc(b.namespace)}/${esc(b.name)}\``).join(', ')}`
+      : '';
+    blocks.push(
+      section(
+        `*Drain fix* — node \`${esc(d.downstreamNode ?? 'not found downstream')}\`, ${d.evict.length} pod(s) to evict${pdb}\n${steps}`,
+      ),
+    );
+  }
+
+  if (plans) {
+    const target = `\`${f.nodeId ?? f.objectKey}\` in ${f.clusterName ?? f.clusterId ?? 'the cluster'}`;
+    const buttons = [];
+    if (plans.patch) {
+      buttons.push({
+        text: 'Approve patch',
+        actionId: 'approve_patch',
+        value: plans.patch,
+        style: 'primary' as const,
+        confirm: {
+          title: 'Approve the patch?',
+          text: `Writes the missing fields into ${target} as shown in the diff. The object is re-read first; nothing is written if it changed.`,
+          confirm: 'Approve patch',
+          deny: 'Cancel',
+        },
+      });
+    }
+    if (plans.drain) {
+      buttons.push({
+        text: 'Approve drain and remove',
+        actionId: 'approve_drain',
+        value: plans.drain,
+        style: 'danger' as const,
+        confirm: {
+          title: 'Approve drain and remove?',
+          text: `Cordons and drains the node of ${target}, then deletes it from the downstream cluster. It must be cleaned and registered again afterwards.`,
+          confirm: 'Approve drain',
+          deny: 'Cancel',
+        },
+      });
+    }
+    buttons.push({
+      text: 'Dismiss',
+      actionId: 'dismiss',
+      value: plans.dismiss,
+      confirm: {
+        title: 'Dismiss this finding?',
+        text: `Nothing is changed in ${target}; the buttons go away.`,
+        confirm: 'Dismiss',
+        deny: 'Keep',
+      },
+    });
+    blocks.push(actions(`finding-${index}`, buttons));
+  }
+  return blocks;
+}
+
+function noFindingBlocks(report: DiagnosisReport): Block[] {
+  const lines = report.activity.map((a) => {
+    const top = a.summary.hot[0];
+    return `• ${esc(a.description)}: ${a.summary.linesRead.toLocaleString('en-US')} lines, ${a.summary.requestsCounted.toLocaleString('en-US')} requests${top ? `; busiest \`${esc(top.key)}\` at ${formatRate(top.writesPerMinute)} writes/min` : ''}`;
+  });
+  const clusters = report.clusters.map((c) => `${esc(c.name)} (\`${esc(c.id)}\`)`).join(', ');
+  return [
+    section(
+      `:white_check_mark: No object is being rewritten in a loop${clusters ? ` in ${clusters}` : ''}.` +
+        (lines.length ? `\n*What was read*\n${lines.join('\n')}` : '\nNo write activity could be read.'),
+    ),
+  ];
+}
+
+function problemBlocks(report: DiagnosisReport): Block[] {
+  const lines = report.problems.map(
+    (p) =>
+      `• \`${esc(p.target)}\`${p.status ? ` (HTTP ${p.status})` : ''}: ${esc(p.message)}\n   _${esc(p.hint)}_`,
+  );
+  return [
+    section(`:no_entry: *Could not read everything* — the report may be incomplete:\n${lines.join('\n')}`),
+  ];
+}
+
+export interface FailureView {
+  message: string;
+  hint: string | null;
+  permanent: boolean;
+  /** For transient failures that will be tried again. */
+  retry: { attempt: number; of: number } | null;
+}
+
+export function renderFailure(job: JobRef, failure: FailureView): SlackMessage {
+  const scope = scopeLabel(job.data);
+  if (failure.retry) {
+    return message(`Diagnosis of ${scope}: attempt ${failure.retry.attempt} failed, trying again`, [
+      section(
+        `:arrows_counterclockwise: *Diagnosis of ${esc(scope)}*: attempt ${failure.retry.attempt} of ${failure.retry.of} failed, trying again shortly.\n> ${esc(cut(failure.message, 1000))}`,
+      ),
+      jobContext(job),
+    ]);
+  }
+  const why = failure.permanent
+    ? 'This needs a change before it can work:'
+    : 'It failed after every attempt:';
+  return message(`Diagnosis of ${scope} failed: ${failure.message}`, [
+    section(
+      `:x: *Diagnosis of ${esc(scope)} failed.* ${why}\n> ${esc(cut(failure.message, 1500))}${failure.hint ? `\n${esc(cut(failure.hint, 1000))}` : ''}`,
+    ),
+    jobContext(job),
+  ]);
+}

@@ -1,0 +1,131 @@
+import type { ClusterSummary } from '../../diagnosis/types.js';
+import { context, message, section, type SlackMessage } from './blocks.js';
+import { cut, esc } from './limits.js';
+
+const USAGE = [
+  '`/rancher diagnose [cluster] [--since 30m] [--watch 60s]` — look for Rancher node objects rewritten in a loop (all clusters when none is named)',
+  '`/rancher status [job-id]` — where a diagnosis is, or the recent ones',
+  '`/rancher help` — this text',
+].join('\n');
+
+export function renderHelp(problem: string | null = null): SlackMessage {
+  const lead = problem ? `:grey_question: I did not understand that: ${esc(problem)}.\n\n` : '';
+  return message(problem ? `Not understood: ${problem}` : 'How to use /rancher', [
+    section(`${lead}*How to use /rancher*\n${USAGE}`),
+    context('Reports appear in the channel where the diagnosis was asked for; fixes need an approver.'),
+  ]);
+}
+
+export function renderNotAllowed(): SlackMessage {
+  return message('You may not start a diagnosis here', [
+    section(
+      ":lock: Diagnoses cannot be started by you in this channel. Ask the bot's operators to add you or the channel.",
+    ),
+  ]);
+}
+
+export function renderUnknownCluster(requested: string, known: ClusterSummary[]): SlackMessage {
+  const list = known.length
+    ? known.map((c) => `• ${esc(c.name)} (\`${esc(c.id)}\`)`).join('\n')
+    : '_no clusters are known yet_';
+  return message(`Unknown cluster "${requested}"`, [
+    section(cut(`:warning: I know no cluster called \`${esc(requested)}\`. Known clusters:\n${list}`, 2900)),
+  ]);
+}
+
+export function renderQueuedAck(jobId: string, scope: string, channelId: string): SlackMessage {
+  return message(`Diagnosis of ${scope} queued as ${jobId}`, [
+    section(
+      `:hourglass_flowing_sand: Diagnosis of *${esc(scope)}* is queued as \`${esc(jobId)}\`. Its report will appear in <#${channelId}> and be kept up to date there.`,
+    ),
+  ]);
+}
+
+export function renderAlreadyRunning(
+  jobId: string,
+  scope: string,
+  state: string,
+  where: string | null,
+): SlackMessage {
+  return message(`A diagnosis of ${scope} is already ${state}: ${jobId}`, [
+    section(
+      `:repeat: A diagnosis of *${esc(scope)}* is already ${esc(state)} as \`${esc(jobId)}\`: one per cluster at a time.` +
+        (where ? ` Follow it here: ${where}` : ` Follow it with \`/rancher status ${esc(jobId)}\`.`),
+    ),
+  ]);
+}
+
+export function renderRedisDown(): SlackMessage {
+  return message('The job queue is unreachable; nothing was queued', [
+    section(
+      ":x: The job queue (Redis) cannot be reached right now, so nothing was queued. Try again in a minute; if it persists, tell the bot's operators.",
+    ),
+  ]);
+}
+
+export interface JobStatusView {
+  jobId: string;
+  scope: string;
+  state: string;
+  stage: string | null;
+  attempts: number;
+  requestedBy: string;
+  requestedAt: string;
+  failedReason: string | null;
+  link: string | null;
+}
+
+export function renderStatus(jobs: JobStatusView[], requestedId: string | null): SlackMessage {
+  if (requestedId && !jobs.length) {
+    return message(`No job ${requestedId}`, [
+      section(
+        `:grey_question: There is no job \`${esc(requestedId)}\` (finished jobs are kept for a while, then forgotten).`,
+      ),
+    ]);
+  }
+  if (!jobs.length)
+    return message('No diagnoses', [section('No diagnosis is queued, running or recently finished.')]);
+  const lines = jobs.map((j) => {
+    const stage = j.stage ? ` — ${esc(j.stage)}` : '';
+    const failed = j.failedReason ? `\n   > ${esc(cut(j.failedReason, 300))}` : '';
+    const link = j.link ? ` · ${j.link}` : '';
+    return `• \`${esc(j.jobId)}\` ${esc(j.scope)}: *${esc(j.state)}*${stage} · asked by <@${j.requestedBy}> at ${esc(j.requestedAt)}${j.attempts > 1 ? ` · attempt ${j.attempts}` : ''}${link}${failed}`;
+  });
+  return message(requestedId ? `Job ${requestedId}: ${jobs[0]!.state}` : `${jobs.length} recent diagnoses`, [
+    section(cut(lines.join('\n'), 2900)),
+  ]);
+}
+
+export function renderPlanExpired(): SlackMessage {
+  return message('This plan has expired', [
+    section(
+      ':hourglass: This plan has expired (or was already used up). Run the diagnosis again to get a fresh one: `/rancher diagnose <cluster>`.',
+    ),
+  ]);
+}
+
+export function renderNotApprover(): SlackMessage {
+  return message('Only approvers can approve fixes', [
+    section(':lock: Only the configured approvers can approve fixes. Nothing was changed.'),
+  ]);
+}
+
+export function renderApprovalRecorded(
+  kind: 'patch' | 'drain',
+  userId: string,
+  target: string,
+  at: string,
+): SlackMessage {
+  const what = kind === 'patch' ? 'the patch' : 'drain and remove';
+  return message(`Approval of ${what} for ${target} recorded; not applied`, [
+    section(
+      `:memo: <@${userId}> approved *${what}* for \`${esc(target)}\` at ${esc(at)}. The approval is recorded; *nothing has been applied*: carrying out fixes is not supported by this version yet, so apply it by hand following the report.`,
+    ),
+  ]);
+}
+
+export function renderDismissed(userId: string, target: string): SlackMessage {
+  return message(`Finding for ${target} dismissed`, [
+    section(`:no_bell: <@${userId}> dismissed the finding for \`${esc(target)}\`. Nothing was changed.`),
+  ]);
+}
