@@ -1,0 +1,85 @@
+import type { NodeAnalysis } from './nodes.js';
+import type { AgentEvidence, CauseCode, Confidence } from './types.js';
+
+/** Picks the cause and how sure we are, from the node analysis and what else was seen. Pure. */
+
+export interface CauseInput {
+  analysis: NodeAnalysis | null;
+  /** Writes per minute seen for the object (logs or churn); null when it was not hot. */
+  writesPerMinute: number | null;
+  agent: AgentEvidence | null;
+}
+
+export interface CauseVerdict {
+  code: CauseCode;
+  summary: string;
+  details: string[];
+  confidence: Confidence;
+}
+
+export function selectCause(input: CauseInput): CauseVerdict {
+  const { analysis, writesPerMinute, agent } = input;
+  const hot = writesPerMinute !== null;
+  if (!analysis || !analysis.isOrphanedMachineNode) {
+    const details: string[] = [];
+    if (!analysis) details.push('the object is not a Rancher node object, or it could not be read');
+    else if (!analysis.isMachineNode) details.push(`${analysis.nodeId} is not a machine- node object`);
+    else if (!analysis.cluster?.isRke1)
+      details.push(
+        `cluster ${analysis.clusterId} is not an RKE1 custom cluster (driver ${analysis.cluster?.driver ?? 'unknown'}): machine- objects are normal there`,
+      );
+    else if (!analysis.lacksRkeNode) details.push(`${analysis.nodeId} has status.rkeNode`);
+    return {
+      code: 'unknown',
+      summary: 'object rewritten in a loop, cause unknown',
+      details,
+      confidence: hot ? 'medium' : 'low',
+    };
+  }
+
+  const details: string[] = [
+    `${analysis.nodeId} is a machine- node object of RKE1 cluster ${analysis.clusterId}, created by nodessyncer`,
+    `it lacks ${[analysis.lacksRkeNode && 'status.rkeNode', analysis.lacksCustomConfig && 'spec.customConfig'].filter(Boolean).join(' and ')}, so the node agent can never get its plan`,
+  ];
+  const waiting = (agent?.waitingLines ?? 0) > 0;
+  if (waiting)
+    details.push(`the node agent logged "Waiting for node to register" ${agent?.waitingLines} times`);
+
+  let code: CauseCode;
+  let summary: string;
+  if (analysis.sameHost.length > 0) {
+    code = 'machine-created-during-cleanup';
+    const ids = analysis.sameHost.map((m) => m.nodeId).join(', ');
+    summary =
+      'orphaned machine- node of a custom cluster: an m- object for the same host exists, so nodessyncer made this machine- object while the host was being removed and re-registered';
+    details.push(
+      `m- object(s) for the same host: ${ids} (${analysis.sameHost.map((m) => m.matchedBy.join(', ')).join('; ')})`,
+    );
+  } else if (analysis.downstreamNodePresent === true) {
+    code = 'm-object-deleted-node-kept';
+    summary =
+      "orphaned machine- node of a custom cluster: the host's m- object was deleted in Rancher while its Kubernetes node stayed in the downstream cluster";
+    details.push(
+      `no m- object describes this host, and Kubernetes node ${analysis.downstreamNodeName ?? '?'} is still in the downstream cluster`,
+    );
+  } else {
+    code = 'orphaned-way-unknown';
+    summary = 'orphaned machine- node of a custom cluster; the evidence does not tell how it came about';
+    if (analysis.downstreamNodePresent === false) {
+      details.push(
+        'its Kubernetes node is no longer in the downstream cluster: Rancher should stop rewriting it',
+      );
+    } else {
+      details.push(
+        'the downstream cluster could not be read, so whether its Kubernetes node still exists is not known',
+      );
+    }
+  }
+
+  let confidence: Confidence;
+  if (analysis.downstreamNodePresent === false) confidence = 'low';
+  else if (hot || waiting) confidence = 'high';
+  else confidence = 'medium';
+  if (!hot) details.push('no write activity was measured for it in this run');
+  return { code, summary, details, confidence };
+}

@@ -1,0 +1,195 @@
+import type { DrainPlan, PodRef } from '../diagnosis/types.js';
+import type { Role } from '../diagnosis/nodes.js';
+import type { Pod, PodDisruptionBudget, RegistrationToken } from '../rancher/schemas.js';
+
+/**
+ * The drain fix: cordon, drain and delete the Kubernetes node downstream, confirm it is gone,
+ * clean the host and register it again. Pure: the pods, PDBs and token are read by the caller.
+ */
+
+export interface DrainInput {
+  clusterId: string;
+  nodeId: string;
+  /** null when the node could not be found or the cluster could not be read. */
+  downstreamNodeName: string | null;
+  /** null when the pods on the node could not be listed. */
+  podsOnNode: Pod[] | null;
+  pdbs: PodDisruptionBudget[] | null;
+  /** null when the tokens could not be read. */
+  registrationTokens: RegistrationToken[] | null;
+  roles: Role[];
+  /** Things that could not be read, stated in the plan. */
+  notes?: string[];
+}
+
+const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
+
+function ownerOf(pod: Pod): { kind: string; name: string } | null {
+  const refs = pod.metadata.ownerReferences ?? [];
+  const ref = refs.find((r) => r.controller) ?? refs[0];
+  return ref ? { kind: ref.kind, name: ref.name } : null;
+}
+
+function podRef(pod: Pod): PodRef {
+  const owner = ownerOf(pod);
+  return {
+    namespace: pod.metadata.namespace ?? 'default',
+    name: pod.metadata.name,
+    owner: owner ? `${owner.kind}/${owner.name}` : null,
+  };
+}
+
+type Selector = NonNullable<PodDisruptionBudget['spec']['selector']>;
+
+export function selectorMatches(
+  selector: Selector | null | undefined,
+  labels: Record<string, string>,
+): boolean {
+  // A PDB with no (or an empty) selector selects no pods in policy/v1.
+  if (!selector) return false;
+  const match = selector.matchLabels ?? {};
+  const exprs = selector.matchExpressions ?? [];
+  if (Object.keys(match).length === 0 && exprs.length === 0) return false;
+  for (const [k, v] of Object.entries(match)) if (labels[k] !== v) return false;
+  for (const e of exprs) {
+    const has = Object.prototype.hasOwnProperty.call(labels, e.key);
+    const values = e.values ?? [];
+    switch (e.operator) {
+      case 'In':
+        if (!has || !values.includes(labels[e.key]!)) return false;
+        break;
+      case 'NotIn':
+        if (has && values.includes(labels[e.key]!)) return false;
+        break;
+      case 'Exists':
+        if (!has) return false;
+        break;
+      case 'DoesNotExist':
+        if (has) return false;
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
+}
+
+export function registrationCommand(tokens: RegistrationToken[], roles: Role[]): string | null {
+  const preferred =
+    tokens.find((t) => t.metadata.name === 'default-token' && t.status.nodeCommand) ??
+    tokens.find((t) => t.status.nodeCommand);
+  const command = preferred?.status.nodeCommand?.trim();
+  if (!command) return null;
+  return [command, ...roles.map((r) => `--${r}`)].join(' ');
+}
+
+export function buildDrainPlan(input: DrainInput): DrainPlan {
+  const notes = [...(input.notes ?? [])];
+  const evict: PodRef[] = [];
+  const leave: (PodRef & { reason: string })[] = [];
+  const evicted: Pod[] = [];
+  let needsEmptyDir = false;
+  let needsForce = false;
+
+  for (const pod of input.podsOnNode ?? []) {
+    const owner = ownerOf(pod);
+    if (pod.metadata.annotations?.[MIRROR_ANNOTATION] !== undefined) {
+      leave.push({
+        ...podRef(pod),
+        reason: 'mirror pod of a static pod: the kubelet owns it, drain leaves it',
+      });
+    } else if (owner?.kind === 'DaemonSet') {
+      leave.push({ ...podRef(pod), reason: 'DaemonSet pod: drain leaves it (--ignore-daemonsets)' });
+    } else {
+      evict.push(podRef(pod));
+      evicted.push(pod);
+      const volumes = (pod.spec as { volumes?: { emptyDir?: unknown }[] }).volumes ?? [];
+      if (volumes.some((v) => v.emptyDir !== undefined)) needsEmptyDir = true;
+      if (!owner) needsForce = true;
+    }
+  }
+  if (input.podsOnNode === null) notes.push('the pods on the node could not be listed: drain will show them');
+
+  const blocking: DrainPlan['blockingPodDisruptionBudgets'] = [];
+  for (const pdb of input.pdbs ?? []) {
+    const ns = pdb.metadata.namespace ?? 'default';
+    const matched = evicted.filter(
+      (p) =>
+        (p.metadata.namespace ?? 'default') === ns &&
+        selectorMatches(pdb.spec.selector, p.metadata.labels ?? {}),
+    );
+    if (!matched.length) continue;
+    const allowed = pdb.status.disruptionsAllowed;
+    if (allowed === undefined || allowed < matched.length) {
+      blocking.push({
+        namespace: ns,
+        name: pdb.metadata.name,
+        reason:
+          allowed === undefined
+            ? `selects ${matched.length} pod(s) on this node; its allowed disruptions are unknown`
+            : `allows ${allowed} disruption(s) now and selects ${matched.length} pod(s) on this node: eviction gets 429 until replicas elsewhere are ready`,
+      });
+    }
+  }
+  if (input.pdbs === null)
+    notes.push('PodDisruptionBudgets could not be listed: some evictions may be refused');
+
+  const node = input.downstreamNodeName;
+  const command = input.registrationTokens
+    ? registrationCommand(input.registrationTokens, input.roles)
+    : null;
+  if (input.registrationTokens === null) {
+    notes.push(
+      `the cluster's registration token could not be read: copy the registration command from Rancher (Cluster Management > ${input.clusterId} > Registration)`,
+    );
+  } else if (command === null) {
+    notes.push(
+      `no clusterregistrationtoken of ${input.clusterId} has status.nodeCommand: copy the registration command from Rancher's UI`,
+    );
+  }
+
+  const steps: string[] = [];
+  if (node) {
+    const drainFlags = [
+      '--ignore-daemonsets',
+      needsEmptyDir ? '--delete-emptydir-data' : null,
+      needsForce ? '--force' : null,
+      '--timeout=10m',
+    ]
+      .filter(Boolean)
+      .join(' ');
+    steps.push(`kubectl cordon ${node}   # in downstream cluster ${input.clusterId}`);
+    steps.push(`kubectl drain ${node} ${drainFlags}`);
+    steps.push(`kubectl delete node ${node}`);
+    steps.push(`kubectl get node ${node}   # must answer NotFound`);
+  } else {
+    notes.push(
+      'the Kubernetes node for this object was not found downstream (or could not be read): check `kubectl get nodes -o wide` there',
+    );
+  }
+  steps.push(
+    `kubectl get nodes.management.cattle.io -n ${input.clusterId} ${input.nodeId}   # in the local cluster: Rancher removes it once the node is gone`,
+  );
+  steps.push(
+    'clean the host: remove its containers and Rancher/Kubernetes state (Rancher docs: "Removing Kubernetes Components from Nodes")',
+  );
+  steps.push(
+    command
+      ? `register the host again: ${command}`
+      : `register the host again with the cluster's registration command${input.roles.length ? ` and ${input.roles.map((r) => `--${r}`).join(' ')}` : ''}`,
+  );
+  if (needsForce)
+    notes.push('some pods have no controller: drain needs --force and they will not come back elsewhere');
+
+  return {
+    clusterId: input.clusterId,
+    nodeId: input.nodeId,
+    downstreamNode: node,
+    evict,
+    leave,
+    blockingPodDisruptionBudgets: blocking,
+    steps,
+    registrationCommand: command,
+    notes,
+  };
+}
