@@ -237,7 +237,10 @@ function findingBlocks(
   }
   if (f.drainPlan) {
     const d = f.drainPlan;
-    const steps = d.steps.map((s, i) => `${i + 1}. ${esc(s)}`).join('\n');
+    const register = d.registrationCommand
+      ? `\nRegister the host again with:\n${codeBlock(d.registrationCommand, 1200)}`
+      : '';
+    const steps = d.steps.map((s, i) => `${i + 1}. ${esc(s)}`).join('\n') + register;
     const pdb = d.blockingPodDisruptionBudgets.length
       ? `\n:warning: Blocking PodDisruptionBudgets: ${d.blockingPodDisruptionBudgets.map((b) => `\`${esc(b.namespace)}/${esc(b.name)}\``).join(', ')}`
       : '';

@@ -1,0 +1,217 @@
+import type { DiagnosisReport, Finding, HotObject } from '../../src/diagnosis/types.js';
+import type { JobRef } from '../../src/slack/render/job-messages.js';
+
+export const job: JobRef = {
+  jobId: 'dmabc123f00d',
+  data: {
+    v: 1,
+    clusterId: 'c-dql6k',
+    clusterName: 'prod-east',
+    sinceSeconds: 1800,
+    watchSeconds: null,
+    channelId: 'C0OPS',
+    requestedBy: 'U0ALICE',
+    requestedAt: '2026-11-25T06:00:00.000Z',
+  },
+};
+
+const hot: HotObject = {
+  key: '/apis/management.cattle.io/v3/namespaces/c-dql6k/nodes/machine-h46dc',
+  ref: {
+    group: 'management.cattle.io',
+    version: 'v3',
+    resource: 'nodes',
+    namespace: 'c-dql6k',
+    name: 'machine-h46dc',
+    subresource: null,
+  },
+  verbs: { PUT: 5400, GET: 12 },
+  writes: 5400,
+  reads: 12,
+  firstSeen: '2026-11-25T05:30:00Z',
+  lastSeen: '2026-11-25T05:59:59Z',
+  perMinute: [180, 180],
+  perMinuteStart: '2026-11-25T05:30:00Z',
+  rank: 1,
+  writesPerMinute: 180,
+  rancherNode: { clusterId: 'c-dql6k', nodeId: 'machine-h46dc' },
+};
+
+const diff = [
+  '--- c-dql6k/machine-h46dc (now)',
+  '+++ c-dql6k/machine-h46dc (patched)',
+  '@@ -10,3 +10,16 @@',
+  ' spec:',
+  '+  customConfig:',
+  '+    address: 10.0.0.12',
+  '+    internalAddress: 10.0.0.12',
+  '+    user: root',
+  ' status:',
+  '+  rkeNode:',
+  '+    address: 10.0.0.12',
+  '+    hostnameOverride: worker-3',
+  '+    nodeName: c-dql6k:machine-h46dc',
+  '+    port: "22"',
+  '+    role: [worker]',
+  '+    user: root',
+].join('\n');
+
+export const finding: Finding = {
+  id: 'c-dql6k/machine-h46dc',
+  kind: 'orphaned-machine-node',
+  objectKey: hot.key,
+  clusterId: 'c-dql6k',
+  clusterName: 'prod-east',
+  nodeId: 'machine-h46dc',
+  hostname: 'worker-3',
+  ip: '10.0.0.12',
+  writeRate: { writes: 5400, writesPerMinute: 180, source: 'apiserver-pod-logs', signal: 'satisfied-by' },
+  cause: {
+    code: 'm-object-deleted-node-kept',
+    summary:
+      'The node was deleted in Rancher but never removed from the cluster, so Rancher made a machine- object it cannot finish.',
+    details: [
+      'No m- object exists for host worker-3.',
+      'Kubernetes node worker-3 is still in the downstream cluster.',
+    ],
+  },
+  confidence: 'high',
+  missing: ['status.rkeNode', 'spec.customConfig'],
+  sibling: { nodeId: 'm-7xk2p', hostname: 'worker-2' },
+  agent: {
+    namespace: 'cattle-system',
+    podName: 'cattle-node-agent-x8w2q',
+    waitingLines: 900,
+    lastWaitingAt: '2026-11-25T05:59:58Z',
+    errorLines: 0,
+    sample: [
+      'time="2026-11-25T05:59:56Z" level=info msg="Waiting for node to register. Either cluster is not ready for registering or etcd and controlplane node have to be registered first"',
+      'time="2026-11-25T05:59:58Z" level=info msg="Waiting for node to register. Either cluster is not ready for registering or etcd and controlplane node have to be registered first"',
+    ],
+  },
+  evidence: [
+    { kind: 'apiserver-log', text: '5,400 PUTs of the object in 30 minutes' },
+    { kind: 'downstream-node', text: 'Kubernetes node worker-3 is Ready in c-dql6k' },
+  ],
+  patchPlan: {
+    clusterId: 'c-dql6k',
+    nodeId: 'machine-h46dc',
+    resourceVersion: '884213',
+    mergePatch: { status: { rkeNode: { address: '10.0.0.12' } } },
+    diff,
+    complete: true,
+    underivable: [],
+    derivedFrom: { 'status.rkeNode.port': 'sibling m-7xk2p' },
+  },
+  drainPlan: {
+    clusterId: 'c-dql6k',
+    nodeId: 'machine-h46dc',
+    downstreamNode: 'worker-3',
+    evict: [{ namespace: 'default', name: 'web-5d9c7', owner: 'ReplicaSet/web-5d9' }],
+    leave: [
+      {
+        namespace: 'cattle-system',
+        name: 'cattle-node-agent-x8w2q',
+        owner: 'DaemonSet/cattle-node-agent',
+        reason: 'DaemonSet',
+      },
+    ],
+    blockingPodDisruptionBudgets: [],
+    steps: [
+      'kubectl cordon worker-3',
+      'kubectl drain worker-3 --ignore-daemonsets --delete-emptydir-data',
+      'kubectl delete node worker-3',
+      'Clean the host and run the registration command again',
+    ],
+    registrationCommand:
+      'sudo docker run -d --privileged --restart=unless-stopped --net=host rancher/rancher-agent:v2.6.5 --server https://rancher.example.com --token abc --worker',
+    notes: [],
+  },
+};
+
+export const reportWithFinding: DiagnosisReport = {
+  startedAt: '2026-11-25T06:00:01.000Z',
+  finishedAt: '2026-11-25T06:00:09.000Z',
+  scope: { clusterId: 'c-dql6k', sinceSeconds: 1800, watchSeconds: null },
+  clusters: [
+    { id: 'c-dql6k', name: 'prod-east', driver: 'rancherKubernetesEngine' },
+    { id: 'local', name: 'local', driver: 'imported' },
+  ],
+  activity: [
+    {
+      source: 'apiserver-pod-logs',
+      description: 'pods kube-system/kube-apiserver-cp-1, last 30m',
+      summary: {
+        signal: 'satisfied-by',
+        signalsSeen: { 'satisfied-by': 32400 },
+        formats: { klog: 32500 },
+        bytesRead: 7_340_032,
+        linesRead: 32500,
+        linesSkipped: 0,
+        requestsCounted: 5412,
+        distinctObjects: 4,
+        windowStart: '2026-11-25T05:30:00Z',
+        windowEnd: '2026-11-25T05:59:59Z',
+        hot: [hot],
+      },
+    },
+  ],
+  findings: [finding],
+  problems: [],
+};
+
+export const reportNoFinding: DiagnosisReport = {
+  ...reportWithFinding,
+  activity: [
+    {
+      ...reportWithFinding.activity[0]!,
+      summary: { ...reportWithFinding.activity[0]!.summary, hot: [], requestsCounted: 12 },
+    },
+  ],
+  findings: [],
+};
+
+export const reportWithProblems: DiagnosisReport = {
+  ...reportNoFinding,
+  activity: [],
+  problems: [
+    {
+      target: 'pods/log in kube-system (local cluster)',
+      status: 403,
+      message: 'pods "kube-apiserver-cp-1" is forbidden: cannot get resource "pods/log"',
+      hint: "Grant the bot's service account get on pods/log in kube-system.",
+    },
+    {
+      target: 'Rancher proxy /k8s/clusters/c-dql6k',
+      status: null,
+      message: 'connect ECONNREFUSED 10.0.0.1:443',
+      hint: 'Check RANCHER_URL and that the Rancher server is reachable from the worker.',
+    },
+  ],
+};
+
+/** A report whose diff is far too long for one section: it must be cut and uploaded. */
+export const reportLongDiff: DiagnosisReport = {
+  ...reportWithFinding,
+  findings: [
+    {
+      ...finding,
+      patchPlan: {
+        ...finding.patchPlan!,
+        diff: Array.from({ length: 400 }, (_, i) => `+    label-${i}: value-${i}-${'x'.repeat(20)}`).join(
+          '\n',
+        ),
+      },
+    },
+  ],
+};
+
+/** Many findings: the message must stay within 50 blocks. */
+export const reportManyFindings: DiagnosisReport = {
+  ...reportWithFinding,
+  findings: Array.from({ length: 12 }, (_, i) => ({
+    ...finding,
+    id: `c-dql6k/machine-${i}`,
+    nodeId: `machine-${i}`,
+  })),
+};

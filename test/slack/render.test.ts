@@ -1,0 +1,212 @@
+import { describe, expect, it } from '@jest/globals';
+import { readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { SlackMessage } from '../../src/slack/render/blocks.js';
+import { closeActions } from '../../src/slack/render/blocks.js';
+import {
+  renderFailure,
+  renderProgress,
+  renderQueued,
+  renderReport,
+} from '../../src/slack/render/job-messages.js';
+import {
+  renderAlreadyRunning,
+  renderApprovalRecorded,
+  renderDismissed,
+  renderHelp,
+  renderNotAllowed,
+  renderNotApprover,
+  renderPlanExpired,
+  renderQueuedAck,
+  renderRedisDown,
+  renderStatus,
+  renderUnknownCluster,
+} from '../../src/slack/render/replies.js';
+import { slackLimitViolations } from '../support/slack-limits.js';
+import { blocksText } from '../support/slack-api.js';
+import {
+  job,
+  reportLongDiff,
+  reportManyFindings,
+  reportNoFinding,
+  reportWithFinding,
+  reportWithProblems,
+} from './fixtures.js';
+
+const GOLDEN_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'golden', 'slack');
+const plans = {
+  'c-dql6k/machine-h46dc': { patch: 'planPATCH0001', drain: 'planDRAIN0001', dismiss: 'planDISMISS01' },
+};
+
+/** Compares with test/golden/slack/<name>.json; UPDATE_GOLDEN=1 rewrites the file instead. */
+function expectGolden(name: string, msg: SlackMessage): void {
+  expect(slackLimitViolations(msg)).toEqual([]);
+  const file = join(GOLDEN_DIR, `${name}.json`);
+  const actual = JSON.stringify(msg, null, 2) + '\n';
+  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(file)) {
+    if (!existsSync(file) && process.env.CI) throw new Error(`golden file ${file} missing`);
+    mkdirSync(GOLDEN_DIR, { recursive: true });
+    writeFileSync(file, actual);
+    return;
+  }
+  expect(actual).toBe(readFileSync(file, 'utf8'));
+}
+
+describe('job messages', () => {
+  it('queued', () => expectGolden('queued', renderQueued(job)));
+
+  it('progress through the stages, with byte and line counts', () => {
+    const logs = renderProgress(job, {
+      stage: 'reading-apiserver-logs',
+      detail: 'kube-apiserver-cp-1',
+      bytes: 7_340_032,
+      lines: 32500,
+    });
+    expect(blocksText(logs.blocks)).toContain('7.0 MiB, 32,500 lines');
+    expectGolden('progress-logs', logs);
+    expectGolden(
+      'progress-nodes',
+      renderProgress(job, { stage: 'reading-node-objects', detail: '14 node objects in c-dql6k' }),
+    );
+    expectGolden(
+      'progress-agents',
+      renderProgress(job, { stage: 'asking-node-agents', detail: 'cattle-node-agent on worker-3' }, 2),
+    );
+  });
+
+  it('report with a finding: headline, evidence, cause, diff and the three buttons with confirms', () => {
+    const msg = renderReport(job, reportWithFinding, plans);
+    const text = blocksText(msg.blocks);
+    for (const expected of [
+      'prod-east',
+      'machine-h46dc',
+      '10.0.0.12',
+      '180 writes/min',
+      'status.rkeNode',
+      'm-7xk2p',
+      'Waiting for node to register',
+      '+    nodeName: c-dql6k:machine-h46dc',
+    ]) {
+      expect(text).toContain(expected);
+    }
+    const actions = msg.blocks.find((b) => b.type === 'actions') as {
+      elements: { text: { text: string }; value: string; confirm?: unknown }[];
+    };
+    expect(actions.elements.map((e) => e.text.text)).toEqual([
+      'Approve patch',
+      'Approve drain and remove',
+      'Dismiss',
+    ]);
+    expect(actions.elements.map((e) => e.value)).toEqual(['planPATCH0001', 'planDRAIN0001', 'planDISMISS01']);
+    expect(actions.elements.every((e) => e.confirm)).toBe(true);
+    expect(msg.uploads).toBeUndefined();
+    expectGolden('report-finding', msg);
+  });
+
+  it('report with no finding', () =>
+    expectGolden('report-no-finding', renderReport(job, reportNoFinding, {})));
+
+  it('report with access problems names each target and what to grant', () => {
+    const msg = renderReport(job, reportWithProblems, {});
+    expect(blocksText(msg.blocks)).toContain('HTTP 403');
+    expect(blocksText(msg.blocks)).toContain('get on pods/log');
+    expectGolden('report-problems', msg);
+  });
+
+  it('a long diff is cut with a note and attached as a file', () => {
+    const msg = renderReport(job, reportLongDiff, plans);
+    expect(msg.uploads).toHaveLength(1);
+    expect(msg.uploads![0]!.content).toBe(reportLongDiff.findings[0]!.patchPlan!.diff);
+    expect(blocksText(msg.blocks)).toContain('in this thread');
+    expect(blocksText(msg.blocks)).toContain('… (cut)');
+    expectGolden('report-long-diff', msg);
+  });
+
+  it('many findings stay within the block limit', () => {
+    const msg = renderReport(job, reportManyFindings, {});
+    expect(slackLimitViolations(msg)).toEqual([]);
+    expect(blocksText(msg.blocks)).toContain('7 more finding(s)');
+  });
+
+  it('failures: permanent, to be retried', () => {
+    expectGolden(
+      'failure-permanent',
+      renderFailure(job, {
+        message: 'unknown cluster "c-nope"; known clusters: c-dql6k (prod-east)',
+        hint: 'Known clusters: prod-east (c-dql6k)',
+        permanent: true,
+        retry: null,
+      }),
+    );
+    expectGolden(
+      'failure-retrying',
+      renderFailure(job, {
+        message: 'apiserver answered 503',
+        hint: null,
+        permanent: false,
+        retry: { attempt: 1, of: 3 },
+      }),
+    );
+  });
+});
+
+describe('replies', () => {
+  it('help, and help naming what was not understood', () => {
+    expectGolden('help', renderHelp());
+    const msg = renderHelp('unknown subcommand "diagnoze"');
+    expect(msg.text).toContain('diagnoze');
+    expectGolden('help-not-understood', msg);
+  });
+  it('acks', () => {
+    expectGolden('ack-queued', renderQueuedAck('dmabc123f00d', 'prod-east (c-dql6k)', 'C0OPS'));
+    expectGolden(
+      'ack-already-running',
+      renderAlreadyRunning('dmabc123f00d', 'prod-east (c-dql6k)', 'active', '<#C0OPS>'),
+    );
+    expectGolden('ack-redis-down', renderRedisDown());
+    expectGolden('ack-not-allowed', renderNotAllowed());
+    expectGolden('unknown-cluster', renderUnknownCluster('c-nope', reportWithFinding.clusters));
+  });
+  it('status', () => {
+    expectGolden(
+      'status',
+      renderStatus(
+        [
+          {
+            jobId: 'dmabc123f00d',
+            scope: 'prod-east (c-dql6k)',
+            state: 'active',
+            stage: 'reading-node-objects',
+            attempts: 1,
+            requestedBy: 'U0ALICE',
+            requestedAt: '2026-11-25T06:00:00.000Z',
+            failedReason: null,
+            link: '<#C0OPS>',
+          },
+        ],
+        null,
+      ),
+    );
+    expectGolden('status-unknown-job', renderStatus([], 'dnope'));
+  });
+  it('button answers', () => {
+    expectGolden('plan-expired', renderPlanExpired());
+    expectGolden('not-approver', renderNotApprover());
+    const approved = renderApprovalRecorded(
+      'patch',
+      'U0BOB',
+      'machine-h46dc in prod-east',
+      '2026-11-25T06:01:00.000Z',
+    );
+    expect(approved.text).toContain('not applied');
+    expectGolden('approval-recorded', approved);
+    expectGolden('dismissed', renderDismissed('U0BOB', 'machine-h46dc in prod-east'));
+  });
+  it('closing a finding replaces its buttons with the decision', () => {
+    const msg = renderReport(job, reportWithFinding, plans);
+    const closed = closeActions(msg.blocks, 'finding-0', 'Dismissed by <@U0BOB>');
+    expect(closed.some((b) => b.type === 'actions')).toBe(false);
+    expect(blocksText(closed)).toContain('Dismissed by <@U0BOB>');
+  });
+});
