@@ -55,7 +55,7 @@ export async function startRoles(
   let slackListener: Parameters<typeof startHttpServer>[0]['slack'];
   let health = () => true;
   if (runsWorker) {
-    const realEngine = engine ?? (await loadDiagnosisEngine(env));
+    const realEngine = engine ?? loadDiagnosisEngine(env);
     const connection = createWorkerConnection(config.redisUrl);
     connection.on('error', () => undefined);
     const poster = new SlackPoster(

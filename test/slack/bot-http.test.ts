@@ -1,0 +1,244 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { startRoles, type RunningRoles } from '../../src/cli/roles.js';
+import { DIAGNOSE_QUEUE } from '../../src/queue/job-data.js';
+import { writeClusterCache } from '../../src/queue/cluster-cache.js';
+import { PlanStore } from '../../src/queue/plan-store.js';
+import { SlackApiStandin, blocksText } from '../support/slack-api.js';
+import { buttonClickBody, postToBot, signedHeaders, slashCommandBody } from '../support/slack-signer.js';
+
+const SECRET = 'test-signing-secret';
+const PREFIX = `t-bothttp-${process.pid}`;
+const noEngine = {
+  diagnose: () => Promise.reject(new Error('no worker in this test')),
+  listClusters: () => Promise.resolve([]),
+};
+
+let slack: SlackApiStandin;
+let bot: RunningRoles;
+let url: string;
+let redis: Redis;
+let queue: Queue;
+
+function env(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    SLACK_BOT_TOKEN: 'xoxb-test',
+    SLACK_SIGNING_SECRET: SECRET,
+    SLACK_API_URL: slack.url,
+    PORT: '0',
+    REDIS_URL: 'redis://127.0.0.1:6379',
+    QUEUE_PREFIX: PREFIX,
+    APPROVERS: 'U0CAROL,S0APPROVE',
+    ...extra,
+  };
+}
+
+async function command(text: string, opts: { userId?: string; channelId?: string } = {}) {
+  const body = slashCommandBody({ text, ...opts });
+  return postToBot(url, body, signedHeaders(SECRET, body));
+}
+
+async function jobCount(): Promise<number> {
+  const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+  return Object.values(counts).reduce((a, b) => a + b, 0);
+}
+
+beforeAll(async () => {
+  slack = await new SlackApiStandin().start();
+  bot = await startRoles('bot', env(), noEngine);
+  url = `http://127.0.0.1:${bot.port}/slack/events`;
+  redis = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
+  queue = new Queue(DIAGNOSE_QUEUE, { connection: redis, prefix: PREFIX });
+  await queue.obliterate({ force: true });
+  await writeClusterCache(redis, PREFIX, [
+    { id: 'c-dql6k', name: 'prod-east', driver: 'rancherKubernetesEngine' },
+    { id: 'local', name: 'local', driver: 'imported' },
+  ]);
+  // The first request pays for module warm-up; keep that out of the signature tests.
+  await command('help');
+});
+
+afterAll(async () => {
+  await bot.shutdown();
+  await queue.obliterate({ force: true }).catch(() => undefined);
+  await queue.close();
+  const left = await redis.keys(`${PREFIX}:*`);
+  if (left.length) await redis.del(...left);
+  redis.disconnect();
+  await slack.close();
+});
+
+describe('request verification', () => {
+  const body = slashCommandBody({ text: 'diagnose c-dql6k' });
+  const now = Math.floor(Date.now() / 1000);
+  it.each([
+    ['unsigned', { 'content-type': 'application/x-www-form-urlencoded' }],
+    ['wrongly signed', signedHeaders('not-the-secret', body)],
+    ['stale (over 5 minutes)', signedHeaders(SECRET, body, now - 6 * 60)],
+    ['stamped in the future', signedHeaders(SECRET, body, now + 6 * 60)],
+  ])('%s: 401 and nothing queued', async (_name, headers) => {
+    const before = await jobCount();
+    const res = await postToBot(url, body, headers as Record<string, string>);
+    expect(res.status).toBe(401);
+    expect(await jobCount()).toBe(before);
+  });
+
+  it('body tampered after signing: 401 and nothing queued', async () => {
+    const signedFor = slashCommandBody({ text: 'help' });
+    const res = await postToBot(url, body, signedHeaders(SECRET, signedFor));
+    expect(res.status).toBe(401);
+    expect(await jobCount()).toBe(0);
+  });
+});
+
+describe('/rancher', () => {
+  it('help, and an unknown subcommand answered with help naming it', async () => {
+    const help = await command('help');
+    expect(help.status).toBe(200);
+    expect(help.json).toMatchObject({ response_type: 'ephemeral' });
+    const res = await command('diagnoze c-dql6k');
+    expect(res.json).toMatchObject({ response_type: 'ephemeral' });
+    expect(res.body).toContain('unknown subcommand \\"diagnoze\\"');
+  });
+
+  it('an unknown cluster is refused naming the known ones, nothing queued', async () => {
+    const res = await command('diagnose c-nope');
+    expect(res.body).toContain('c-nope');
+    expect(res.body).toContain('prod-east');
+    expect(res.body).toContain('local');
+    expect(await jobCount()).toBe(0);
+  });
+
+  it('diagnose enqueues, acks where the report will be, posts the queued message; a second one points at the first', async () => {
+    const res = await command('diagnose prod-east --since 30m', { channelId: 'C0OPS' });
+    expect(res.status).toBe(200);
+    const ack = res.json as { text: string; blocks: unknown };
+    expect(ack.text).toMatch(/queued as d[a-z0-9]+/);
+    expect(blocksText(ack.blocks)).toContain('<#C0OPS>');
+    const jobId = /queued as (d[a-z0-9]+)/.exec(ack.text)![1]!;
+    const job = await queue.getJob(jobId);
+    expect(job?.data).toMatchObject({
+      clusterId: 'c-dql6k',
+      clusterName: 'prod-east',
+      sinceSeconds: 1800,
+      channelId: 'C0OPS',
+      requestedBy: 'U0ALICE',
+    });
+    expect(JSON.stringify(job?.data)).not.toContain('xoxb');
+    await slack.waitFor((calls) =>
+      calls.some((c) => c.method === 'chat.postMessage' && c.args.channel === 'C0OPS'),
+    );
+    expect(blocksText(slack.callsOf('chat.postMessage').at(-1)!.args.blocks)).toContain('is queued');
+
+    const again = await command('diagnose c-dql6k');
+    expect(again.body).toContain('already');
+    expect(again.body).toContain(jobId);
+    expect(await jobCount()).toBe(1);
+
+    const status = await command(`status ${jobId}`);
+    expect(status.body).toContain(jobId);
+    expect(status.body).toContain('waiting');
+  });
+
+  it('refuses users outside DIAGNOSE_ALLOWED_USERS', async () => {
+    const strict = await startRoles(
+      'bot',
+      env({ DIAGNOSE_ALLOWED_USERS: 'U0BOB', QUEUE_PREFIX: `${PREFIX}-strict` }),
+      noEngine,
+    );
+    try {
+      const body = slashCommandBody({ text: 'diagnose local', userId: 'U0MALLORY' });
+      const res = await postToBot(
+        `http://127.0.0.1:${strict.port}/slack/events`,
+        body,
+        signedHeaders(SECRET, body),
+      );
+      expect(res.body).toContain('cannot be started by you');
+    } finally {
+      await strict.shutdown();
+    }
+  });
+});
+
+describe('report buttons', () => {
+  const plans = () => new PlanStore(redis, PREFIX, 60);
+  const savePlan = () =>
+    plans().save({
+      kind: 'patch',
+      jobId: 'dtest',
+      findingId: 'c-dql6k/machine-h46dc',
+      clusterId: 'c-dql6k',
+      nodeId: 'machine-h46dc',
+      target: 'machine-h46dc in prod-east',
+      createdAt: new Date().toISOString(),
+      plan: { resourceVersion: '1' },
+    });
+  const click = async (value: string, userId: string, actionId = 'approve_patch') => {
+    const body = buttonClickBody({ actionId, value, userId });
+    return postToBot(url, body, signedHeaders(SECRET, body));
+  };
+
+  it('an expired plan: the click is acked and the clicker told to run the diagnosis again', async () => {
+    const before = slack.callsOf('chat.postEphemeral').length;
+    const res = await click('planThatExpired', 'U0CAROL');
+    expect(res.status).toBe(200);
+    await slack.waitFor(() => slack.callsOf('chat.postEphemeral').length > before);
+    const reply = slack.callsOf('chat.postEphemeral').at(-1)!;
+    expect(reply.args.user).toBe('U0CAROL');
+    expect(blocksText(reply.args.blocks)).toContain('expired');
+  });
+
+  it('a non-approver is refused; an approver (through a user group) has the approval recorded, once', async () => {
+    const planId = await savePlan();
+    let n = slack.callsOf('chat.postEphemeral').length;
+    await click(planId, 'U0MALLORY');
+    await slack.waitFor(() => slack.callsOf('chat.postEphemeral').length > n);
+    expect(blocksText(slack.callsOf('chat.postEphemeral').at(-1)!.args.blocks)).toContain(
+      'Only the configured approvers',
+    );
+
+    const posts = slack.callsOf('chat.postMessage').length;
+    await click(planId, 'U0BOB');
+    await slack.waitFor(() => slack.callsOf('chat.postMessage').length > posts);
+    const record = slack.callsOf('chat.postMessage').at(-1)!;
+    expect(record.args.thread_ts).toBe('1700000000.000100');
+    expect(blocksText(record.args.blocks)).toContain('nothing has been applied');
+
+    n = slack.callsOf('chat.postEphemeral').length;
+    await click(planId, 'U0CAROL');
+    await slack.waitFor(() => slack.callsOf('chat.postEphemeral').length > n);
+    expect(blocksText(slack.callsOf('chat.postEphemeral').at(-1)!.args.blocks)).toContain(
+      'Already approved by <@U0BOB>',
+    );
+  });
+});
+
+describe('Redis down', () => {
+  it('the ack says the queue is unreachable, at once', async () => {
+    const down = await startRoles(
+      'bot',
+      env({ REDIS_URL: 'redis://127.0.0.1:1', QUEUE_PREFIX: `${PREFIX}-down` }),
+      noEngine,
+    );
+    try {
+      const body = slashCommandBody({ text: 'diagnose c-dql6k' });
+      const res = await postToBot(
+        `http://127.0.0.1:${down.port}/slack/events`,
+        body,
+        signedHeaders(SECRET, body),
+      );
+      expect(res.status).toBe(200);
+      expect(res.body).toContain('cannot be reached');
+      const status = slashCommandBody({ text: 'status' });
+      const res2 = await postToBot(
+        `http://127.0.0.1:${down.port}/slack/events`,
+        status,
+        signedHeaders(SECRET, status),
+      );
+      expect(res2.body).toContain('cannot be reached');
+    } finally {
+      await down.shutdown();
+    }
+  });
+});
