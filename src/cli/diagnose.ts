@@ -1,4 +1,75 @@
 import type { Command } from 'commander';
+import { loadRancherConfig } from '../config/rancher.js';
+import { renderProgress, renderReport } from '../diagnosis/render-text.js';
+import { DEFAULT_WATCH_SECONDS, runDiagnosis } from '../diagnosis/run.js';
+import { UsageError } from '../errors.js';
+import { createClusterAccess } from '../rancher/access.js';
+import { EXIT } from './program.js';
 
-// Placeholder: filled in by the issue that builds this part.
-export function registerDiagnose(_program: Command): void {}
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600 };
+
+/** Strict durations: 30s, 30m, 1h, 1h30m. `allowZero` for switches such as --watch 0. */
+export function parseDuration(option: string, value: string, allowZero = false): number {
+  const text = value.trim();
+  if (allowZero && /^0[smh]?$/.test(text)) return 0;
+  if (!/^(\d+[smh])+$/.test(text)) {
+    throw new UsageError(`${option}: "${value}" is not a duration; use forms like 60s, 30m, 1h or 1h30m`);
+  }
+  let seconds = 0;
+  for (const [, n, unit] of text.matchAll(/(\d+)([smh])/g)) seconds += Number(n) * UNIT_SECONDS[unit!]!;
+  if (seconds === 0 && !allowZero) throw new UsageError(`${option}: the duration must be more than 0`);
+  return seconds;
+}
+
+interface DiagnoseFlags {
+  cluster?: string;
+  since?: string;
+  logFile?: string[];
+  watch?: string;
+  json?: boolean;
+  kubeconfig?: string;
+  context?: string;
+}
+
+export function registerDiagnose(program: Command): void {
+  program
+    .command('diagnose')
+    .description(
+      'Find node objects Rancher rewrites in a loop, say why, and print the patch and drain fixes (no Slack, no Redis)',
+    )
+    .option('--cluster <id|name>', 'only this downstream cluster (id such as c-dql6k, or display name)')
+    .option('--since <duration>', 'how far back to read logs, e.g. 30m, 1h', '30m')
+    .option(
+      '--log-file <file...>',
+      'scan these kube-apiserver or audit log files instead of the apiserver pods',
+    )
+    .option(
+      '--watch <duration>',
+      'how long to watch nodes.management.cattle.io for churn; 0 turns it off',
+      `${DEFAULT_WATCH_SECONDS}s`,
+    )
+    .option('--json', 'print the DiagnosisReport as JSON')
+    .option(
+      '--kubeconfig <file>',
+      'kubeconfig of the Rancher local cluster (default: KUBECONFIG, ~/.kube/config, in-cluster)',
+    )
+    .option('--context <name>', 'context in that kubeconfig')
+    .action(async (flags: DiagnoseFlags) => {
+      const sinceSeconds = parseDuration('--since', flags.since ?? '30m');
+      const watchSeconds = parseDuration('--watch', flags.watch ?? `${DEFAULT_WATCH_SECONDS}s`, true);
+      if (flags.cluster !== undefined && flags.cluster.trim() === '')
+        throw new UsageError('--cluster: empty value');
+      const config = loadRancherConfig(process.env, {
+        kubeconfigPath: flags.kubeconfig,
+        context: flags.context,
+      });
+      const access = createClusterAccess(config);
+      const report = await runDiagnosis(
+        access,
+        { cluster: flags.cluster, sinceSeconds, watchSeconds, logFiles: flags.logFile },
+        (event) => process.stderr.write(renderProgress(event)),
+      );
+      process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report));
+      process.exitCode = report.findings.length > 0 ? EXIT.found : EXIT.clean;
+    });
+}
