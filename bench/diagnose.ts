@@ -1,4 +1,130 @@
-// Placeholder: filled in by the issue that builds this benchmark.
+/**
+ * `npm run bench -- diagnose`: `rancher-doctor diagnose --json` (the built CLI) against
+ * `kubectl get ... -o json | jq` selecting the same suspects (machine- node objects without
+ * status.rkeNode in RKE1 clusters), over a stand-in holding 20,000 node objects in 1,000 cluster
+ * namespaces. Target: ours <= 0.5 x kubectl + jq.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { generateLargeScenario, startStandin } from '../test/standin/index.js';
+
+const CLUSTERS = 1000;
+const NODES_PER_CLUSTER = 20;
+const ORPHANS = 5;
+const RUNS = 3;
+
+/** jq: RKE1 cluster ids from the cluster list, then machine- nodes without rkeNode in them. */
+const JQ_FILTER = [
+  '($clusters[0].items | map(select(.status.driver == "rancherKubernetesEngine") | .metadata.name)) as $rke',
+  '| .items[]',
+  '| select((.metadata.name | startswith("machine-")) and .status.rkeNode == null and (.spec.imported != true))',
+  '| select(.metadata.namespace as $ns | $rke | index($ns))',
+  '| "\\(.metadata.namespace)/\\(.metadata.name)"',
+].join(' ');
+
+function runProcess(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ ms: number; stdout: string; code: number }> {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      if (code !== 0 && code !== 1) {
+        reject(new Error(`${command} exited ${code}: ${Buffer.concat(err).toString().slice(-2000)}`));
+        return;
+      }
+      resolve({ ms, stdout: Buffer.concat(out).toString(), code: code ?? 0 });
+    });
+  });
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
 export async function run(_args: string[]): Promise<void> {
-  console.log('not built yet');
+  if (!existsSync('/usr/bin/jq')) {
+    console.log('jq is missing: apt-get install jq');
+    return;
+  }
+  const cli = path.resolve('dist/src/cli/main.js');
+  console.log('building the CLI (tsc -p tsconfig.build.json)...');
+  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+
+  const scenario = generateLargeScenario({
+    clusters: CLUSTERS,
+    nodesPerCluster: NODES_PER_CLUSTER,
+    orphans: ORPHANS,
+    seed: 7,
+  });
+  const standin = await startStandin({ scenario, loopIntervalMs: null });
+  const dir = mkdtempSync(path.join(tmpdir(), 'bench-diagnose-'));
+  try {
+    const kubeconfig = path.join(dir, 'kubeconfig.yaml');
+    await standin.writeKubeconfig(kubeconfig);
+    const env = {
+      ...process.env,
+      KUBECONFIG: kubeconfig,
+      RANCHER_URL: standin.url,
+      RANCHER_TOKEN: standin.rancherToken,
+      LOG_LEVEL: 'silent',
+    };
+    const clustersFile = path.join(dir, 'clusters.json');
+    const pipeline = [
+      `kubectl --kubeconfig ${kubeconfig} get clusters.management.cattle.io -o json > ${clustersFile}`,
+      `kubectl --kubeconfig ${kubeconfig} get nodes.management.cattle.io -A -o json | /usr/bin/jq -r --slurpfile clusters ${clustersFile} '${JQ_FILTER}'`,
+    ].join(' && ');
+    writeFileSync(path.join(dir, 'pipeline.sh'), `${pipeline}\n`);
+    console.log(
+      `stand-in: ${CLUSTERS} clusters x ${NODES_PER_CLUSTER} node objects, ${ORPHANS} orphans at ${standin.url}`,
+    );
+    console.log(`reference: ${pipeline}`);
+
+    const ours: number[] = [];
+    const theirs: number[] = [];
+    let ourSuspects: string[] = [];
+    let theirSuspects: string[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const a = await runProcess(process.execPath, [cli, 'diagnose', '--json', '--watch', '0'], env);
+      ours.push(a.ms);
+      const report = JSON.parse(a.stdout) as { findings: { kind: string; id: string }[] };
+      ourSuspects = report.findings
+        .filter((f) => f.kind === 'orphaned-machine-node')
+        .map((f) => f.id)
+        .sort();
+      const b = await runProcess('bash', ['-o', 'pipefail', path.join(dir, 'pipeline.sh')], env);
+      theirs.push(b.ms);
+      theirSuspects = b.stdout.split('\n').filter(Boolean).sort();
+    }
+    const o = median(ours);
+    const t = median(theirs);
+    const same = JSON.stringify(ourSuspects) === JSON.stringify(theirSuspects);
+    console.log(
+      `rancher-doctor diagnose --json --watch 0: median ${o.toFixed(0)} ms (runs: ${ours.map((x) => x.toFixed(0)).join(', ')})`,
+    );
+    console.log(
+      `kubectl get -o json | jq:                median ${t.toFixed(0)} ms (runs: ${theirs.map((x) => x.toFixed(0)).join(', ')})`,
+    );
+    console.log(
+      `ratio ours/reference: ${(o / t).toFixed(2)} (target <= 0.5: ${o / t <= 0.5 ? 'met' : 'NOT met'})`,
+    );
+    console.log(
+      `same suspects: ${same ? 'yes' : 'NO'} (ours ${ourSuspects.length}, reference ${theirSuspects.length})`,
+    );
+    if (!same) {
+      console.log(`  ours:      ${ourSuspects.join(' ')}`);
+      console.log(`  reference: ${theirSuspects.join(' ')}`);
+    }
+  } finally {
+    await standin.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
