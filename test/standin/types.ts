@@ -149,6 +149,10 @@ export interface Standin {
     container: string,
     lines: (string | { time: string; line: string })[],
   ): void;
+  /** A container's log lines as stored (text only). */
+  podLog(cluster: ClusterName, namespace: string, pod: string, container: string): string[];
+  /** Drop a cluster's event history, as etcd compaction does: older watches and continue tokens get 410. */
+  compact(cluster: ClusterName): void;
   /** Current resourceVersion counter of a cluster's store. */
   resourceVersion(cluster: ClusterName): number;
   /** Requests recorded since start (or the last clearRequests). */
