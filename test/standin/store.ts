@@ -205,13 +205,13 @@ function normalise(
   namespace: string | null,
   meta: { uid: string; creationTimestamp: string; generation: number; resourceVersion: string },
 ): K8sObject {
-  const { namespace: _ns, ...restMeta } = input.metadata;
+  const { namespace: _ns, name, ...restMeta } = input.metadata;
   return {
     ...input,
     apiVersion: apiVersionOf(info),
     kind: info.kind,
     metadata: {
-      name: restMeta.name,
+      name,
       ...(namespace ? { namespace } : {}),
       ...restMeta,
       ...meta,
