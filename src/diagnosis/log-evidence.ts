@@ -48,10 +48,11 @@ export async function gatherLogEvidence(
   }
   const evidence: WriteActivityEvidence[] = [];
   for (const pod of pods) {
-    const scanner = createScanner();
     let bytes = 0;
     let lastReport = 0;
+    let scanner: StreamingScanner;
     try {
+      scanner = createScanner();
       await access.streamPodLog(
         pod,
         { sinceSeconds: since, limitBytes: APISERVER_LOG_LIMIT_BYTES },

@@ -3,6 +3,7 @@ import {
   CoreV1Api,
   CustomObjectsApi,
   Log,
+  Observable,
   PatchStrategy,
   PolicyV1Api,
   Watch,
@@ -115,16 +116,19 @@ function combineSignals(timeoutMs: number, outer?: AbortSignal): AbortSignal {
   return outer ? AbortSignal.any([timeout, outer]) : timeout;
 }
 
-/** Per-request middleware that puts a deadline (and the caller's abort) on the fetch. */
+/**
+ * Per-request middleware that puts a deadline (and the caller's abort) on the fetch. The
+ * object-parameter API classes take observable-style middleware (client-node's rxjs stub).
+ */
 function deadlineOptions(timeoutMs: number, outer?: AbortSignal): ConfigurationOptions {
   return {
     middleware: [
       {
-        pre: async (context: RequestContext) => {
+        pre: (context: RequestContext) => {
           context.setSignal(combineSignals(timeoutMs, outer));
-          return context;
+          return new Observable(Promise.resolve(context));
         },
-        post: async (response: unknown) => response,
+        post: (response: unknown) => new Observable(Promise.resolve(response)),
       },
     ],
     middlewareMergeStrategy: 'append',
