@@ -19,4 +19,9 @@ export type {
 export type { Scenario, ParsedScenario } from './scenario.js';
 export { loadScenario, parseScenario, seedScenarioPath, scenarioDir } from './scenario.js';
 export { startStandin } from './server.js';
-export { generateLargeScenario, type LargeScenarioOptions } from './generate.js';
+export {
+  generateLargeScenario,
+  type LargeScenarioOptions,
+  type GeneratedScenario,
+  type GeneratedOrphan,
+} from './generate.js';

@@ -51,6 +51,20 @@ export class LoopSimulator implements LoopControl {
     this.msPerTick = deps.settings.simulatedMsPerTick ?? intervalMs;
     this.rancherNodes = deps.local.registry.lookup('management.cattle.io', 'v3', 'nodes')!;
     this.rancherClusters = deps.local.registry.lookup('management.cattle.io', 'v3', 'clusters')!;
+    // Only machine- objects can loop: keep their keys so that a round does not scan every node object.
+    for (const entry of deps.local.store.list(this.rancherNodes, null)) this.noteCandidate(entry.obj, true);
+    deps.local.store.onEvent((event) => {
+      if (event.info === this.rancherNodes) this.noteCandidate(event.entry.obj, event.type !== 'DELETED');
+    });
+  }
+
+  private readonly candidates = new Map<string, { namespace: string; name: string }>();
+
+  private noteCandidate(obj: K8sObject, present: boolean): void {
+    if (!obj.metadata.name.startsWith('machine-')) return;
+    const key = `${obj.metadata.namespace}/${obj.metadata.name}`;
+    if (present) this.candidates.set(key, { namespace: obj.metadata.namespace!, name: obj.metadata.name });
+    else this.candidates.delete(key);
   }
 
   get running(): boolean {
@@ -113,11 +127,10 @@ export class LoopSimulator implements LoopControl {
 
   private round(): void {
     this.simMs += this.msPerTick;
-    const candidates = this.deps.local.store
-      .list(this.rancherNodes, null)
-      .filter((e) => e.obj.metadata.name.startsWith('machine-') && this.loops(e.obj));
-    for (const entry of candidates) {
-      const node = entry.obj;
+    const looping = [...this.candidates.values()]
+      .map((c) => this.deps.local.store.get(this.rancherNodes, c.namespace, c.name)?.obj)
+      .filter((obj): obj is K8sObject => obj !== undefined && this.loops(obj));
+    for (const node of looping) {
       this.rewrite(this.deps.local, this.rancherNodes, node);
       const key = `${node.metadata.namespace}/${node.metadata.name}`;
       this.writeCounts.set(key, (this.writeCounts.get(key) ?? 0) + 1);

@@ -98,6 +98,8 @@ export const scenarioSchema = z.object({
       rancher: z.array(tokenSchema).default([]),
     })
     .default({ local: [], rancher: [] }),
+  /** User for requests without credentials (kube's anonymous auth); null: they get 401. */
+  anonymousUser: z.string().nullable().default(null),
   faults: z
     .object({ forbid: z.array(forbidSchema).default([]), inject: z.array(faultSchema).default([]) })
     .default({ forbid: [], inject: [] }),

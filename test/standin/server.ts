@@ -64,6 +64,7 @@ class StandinServer implements Standin {
   private readonly localTokens: Map<string, string>;
   private readonly rancherTokens: Map<string, string>;
   private readonly longRunning = new Set<() => void>();
+  private readonly anonymousUser: string | null;
   private readonly http: http.Server;
   private address: AddressInfo | null = null;
 
@@ -71,6 +72,7 @@ class StandinServer implements Standin {
     private readonly scenario: ParsedScenario,
     opts: StandinOptions,
   ) {
+    this.anonymousUser = opts.anonymousUser === undefined ? scenario.anonymousUser : opts.anonymousUser;
     this.localTokens = tokenMap(scenario.tokens.local);
     this.rancherTokens = tokenMap(scenario.tokens.rancher);
     this.localToken = scenario.tokens.local[0]?.token ?? 'standin-local-token';
@@ -355,7 +357,7 @@ class StandinServer implements Standin {
       res.end('ok');
       return;
     }
-    const user = bearer(req, tokens);
+    const user = req.headers.authorization === undefined ? this.anonymousUser : bearer(req, tokens);
     if (!user) throw errors.unauthorized();
     record.user = user;
     if (proxied) {

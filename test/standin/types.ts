@@ -170,4 +170,10 @@ export interface StandinOptions {
   port?: number;
   /** Loop timer period; null runs no timer (drive it with loop.tick()). Default: the scenario's, else 50. */
   loopIntervalMs?: number | null;
+  /**
+   * Treat requests that carry no Authorization header as this user (kube-apiserver's anonymous
+   * auth), e.g. 'system:anonymous'. Needed for the real kubectl: client-go does not send a bearer
+   * token over plain http. A wrong token still gets 401. Default: the scenario's (off).
+   */
+  anonymousUser?: string | null;
 }
