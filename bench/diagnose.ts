@@ -65,7 +65,8 @@ export async function run(_args: string[]): Promise<void> {
     orphans: ORPHANS,
     seed: 7,
   });
-  const standin = await startStandin({ scenario, loopIntervalMs: null });
+  // kubectl sends no bearer token over plain http: let it in as the anonymous user.
+  const standin = await startStandin({ scenario, loopIntervalMs: null, anonymousUser: 'system:anonymous' });
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-diagnose-'));
   try {
     const kubeconfig = path.join(dir, 'kubeconfig.yaml');
@@ -101,6 +102,7 @@ export async function run(_args: string[]): Promise<void> {
         .map((f) => f.id)
         .sort();
       const b = await runProcess('bash', ['-o', 'pipefail', path.join(dir, 'pipeline.sh')], env);
+      if (b.code !== 0) throw new Error(`the kubectl | jq reference failed with exit code ${b.code}`);
       theirs.push(b.ms);
       theirSuspects = b.stdout.split('\n').filter(Boolean).sort();
     }
