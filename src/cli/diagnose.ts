@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { loadRancherConfig } from '../config/rancher.js';
 import { renderProgress, renderReport } from '../diagnosis/render-text.js';
 import { DEFAULT_WATCH_SECONDS, runDiagnosis } from '../diagnosis/run.js';
-import { UsageError } from '../errors.js';
+import { AccessError, UsageError } from '../errors.js';
 import { createClusterAccess } from '../rancher/access.js';
 import { EXIT } from './program.js';
 
@@ -68,7 +68,13 @@ export function registerDiagnose(program: Command): void {
         access,
         { cluster: flags.cluster, sinceSeconds, watchSeconds, logFiles: flags.logFile },
         (event) => process.stderr.write(renderProgress(event)),
-      );
+      ).catch((error: unknown) => {
+        // The program prints only the message: put the hint (what to grant) into it.
+        if (error instanceof AccessError) {
+          throw new AccessError(`${error.message}; ${error.hint}`, error.status, error.hint);
+        }
+        throw error;
+      });
       process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report));
       process.exitCode = report.findings.length > 0 ? EXIT.found : EXIT.clean;
     });

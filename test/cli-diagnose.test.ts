@@ -1,0 +1,150 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { main } from '../src/cli/program.js';
+import { parseDuration } from '../src/cli/diagnose.js';
+import type { DiagnosisReport } from '../src/diagnosis/types.js';
+import { startGround, type Ground } from './diagnosis/support.js';
+
+/** Runs the CLI in-process and captures what it writes. */
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const origOut = process.stdout.write.bind(process.stdout);
+  const origErr = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((chunk: string) => (out.push(String(chunk)), true)) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string) => (err.push(String(chunk)), true)) as typeof process.stderr.write;
+  try {
+    process.exitCode = undefined;
+    const code = await main(args);
+    return { code, stdout: out.join(''), stderr: err.join('') };
+  } finally {
+    process.stdout.write = origOut;
+    process.stderr.write = origErr;
+    process.exitCode = undefined;
+  }
+}
+
+let ground: Ground;
+const saved = { RANCHER_URL: process.env.RANCHER_URL, RANCHER_TOKEN: process.env.RANCHER_TOKEN };
+
+beforeAll(async () => {
+  ground = await startGround();
+  process.env.RANCHER_URL = ground.standin.url;
+  process.env.RANCHER_TOKEN = ground.standin.rancherToken;
+});
+afterAll(async () => {
+  await ground.close();
+  process.env.RANCHER_URL = saved.RANCHER_URL;
+  process.env.RANCHER_TOKEN = saved.RANCHER_TOKEN;
+});
+afterEach(() => {
+  process.exitCode = undefined;
+});
+
+describe('rancher-doctor diagnose', () => {
+  it('exits 1 with a report a person can act on, and progress on stderr', async () => {
+    const r = await cli(['diagnose', '--kubeconfig', ground.kubeconfig, '--watch', '0', '--since', '30m']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('[reading-node-objects]');
+    expect(r.stderr).toContain('[done]');
+    expect(r.stdout).toContain('c-dql6k (prod-east)');
+    expect(r.stdout).toContain('machine-h46dc');
+    expect(r.stdout).toContain('Fix A, patch (complete)');
+    expect(r.stdout).toContain(
+      'kubectl patch nodes.management.cattle.io -n c-dql6k machine-h46dc --type merge',
+    );
+    expect(r.stdout).toContain('+  rkeNode:');
+    expect(r.stdout).toMatch(/Fix B, drain and remove \S+ from c-dql6k/);
+    expect(r.stdout).toContain('kubectl drain');
+    expect(r.stdout).toContain('rancher/rancher-agent');
+  });
+
+  it('--json prints the DiagnosisReport', async () => {
+    const r = await cli([
+      'diagnose',
+      '--kubeconfig',
+      ground.kubeconfig,
+      '--watch',
+      '0',
+      '--json',
+      '--cluster',
+      'prod-east',
+    ]);
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout) as DiagnosisReport;
+    expect(report.scope.clusterId).toBe('c-dql6k');
+    expect(report.findings[0]?.id).toBe('c-dql6k/machine-h46dc');
+  });
+
+  it('an unknown cluster: exit 2 and the known ones listed', async () => {
+    const r = await cli([
+      'diagnose',
+      '--kubeconfig',
+      ground.kubeconfig,
+      '--watch',
+      '0',
+      '--cluster',
+      'c-nope',
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown cluster "c-nope"; known clusters: .*c-dql6k \(prod-east\)/);
+    expect(r.stdout).toBe('');
+  });
+
+  it('exit 0 when nothing is found', async () => {
+    ground.standin.create('local', {
+      apiVersion: 'management.cattle.io/v3',
+      kind: 'Cluster',
+      metadata: { name: 'c-empty' },
+      spec: { displayName: 'empty' },
+      status: { driver: 'rancherKubernetesEngine', appliedSpec: { displayName: 'empty' } },
+    });
+    const r = await cli([
+      'diagnose',
+      '--kubeconfig',
+      ground.kubeconfig,
+      '--watch',
+      '0',
+      '--cluster',
+      'c-empty',
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('No node object rewritten in a loop was found.');
+  });
+
+  it('bad durations and unreadable kubeconfigs are usage errors (exit 2) naming the option', async () => {
+    const bad = await cli(['diagnose', '--kubeconfig', ground.kubeconfig, '--since', '30 minutes']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--since');
+    const missing = await cli(['diagnose', '--kubeconfig', '/nonexistent/kubeconfig', '--watch', '0']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('/nonexistent/kubeconfig');
+  });
+
+  it('403 on node objects: exit 2 with what to grant', async () => {
+    const rule = ground.standin.faults.forbid({
+      verb: 'list',
+      group: 'management.cattle.io',
+      resource: 'nodes',
+    });
+    try {
+      const r = await cli(['diagnose', '--kubeconfig', ground.kubeconfig, '--watch', '0']);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('nodes.management.cattle.io');
+      expect(r.stderr).toContain('grant list on nodes.management.cattle.io');
+    } finally {
+      rule.remove();
+    }
+  });
+});
+
+describe('parseDuration', () => {
+  it('accepts 30s, 30m, 1h, 1h30m and 0 where allowed; rejects the rest', () => {
+    expect(parseDuration('--since', '30s')).toBe(30);
+    expect(parseDuration('--since', '30m')).toBe(1800);
+    expect(parseDuration('--since', '1h30m')).toBe(5400);
+    expect(parseDuration('--watch', '0', true)).toBe(0);
+    for (const bad of ['30', '1d', '-5m', 'm', '0s', '']) {
+      expect(() => parseDuration('--since', bad)).toThrow(/--since/);
+    }
+  });
+});
