@@ -56,7 +56,7 @@ export function generateLargeScenario(opts: LargeScenarioOptions): GeneratedScen
   };
   const importedEvery = opts.importedEvery ?? 10;
   const localObjects: Record<string, unknown>[] = [];
-  const downstream: Scenario['clusters'] = {};
+  const downstream: NonNullable<Scenario['clusters']> = {};
   const orphans: GeneratedOrphan[] = [];
   // Spread the orphans over the custom clusters.
   const customIndexes = [...Array(opts.clusters).keys()].filter(
@@ -204,7 +204,7 @@ function nodeObject(
   };
 }
 
-function downstreamOf(hostname: string, address: string): Scenario['clusters'][string] {
+function downstreamOf(hostname: string, address: string): NonNullable<Scenario['clusters']>[string] {
   return {
     objects: [
       {

@@ -53,9 +53,17 @@ const tokenSchema = z.object({
   groups: z.array(z.string()).default([]),
 });
 
+const objectIdSchema = z.object({
+  kind: z.string(),
+  namespace: z.string().optional(),
+  name: z.string(),
+});
+
 const clusterSchema = z.object({
   /** Rancher's proxy answers 503 for this cluster, as when its agent is disconnected. */
   unreachable: z.boolean().default(false),
+  /** With `extends`: objects of the base to leave out (by kind, namespace, name). */
+  remove: z.array(objectIdSchema).default([]),
   objects: z.array(objectSchema).default([]),
   podLogs: z.array(podLogSchema).default([]),
 });
@@ -88,6 +96,8 @@ const loopSchema = z.object({
 
 export const scenarioSchema = z.object({
   description: z.string().optional(),
+  /** A base scenario file (relative to this one) that this one adds to; see docs/standin.md. */
+  extends: z.string().optional(),
   /** Kubernetes version reported by /version. */
   version: z.object({ major: z.string(), minor: z.string() }).default({ major: '1', minor: '32' }),
   tokens: z
@@ -105,7 +115,7 @@ export const scenarioSchema = z.object({
     .default({ forbid: [], inject: [] }),
   loop: loopSchema.default(loopSchema.parse({})),
   /** 'local' and each downstream cluster id. */
-  clusters: z.record(z.string(), clusterSchema),
+  clusters: z.record(z.string(), clusterSchema).default({}),
 });
 
 export type Scenario = z.input<typeof scenarioSchema>;
@@ -130,11 +140,86 @@ export function parseScenario(input: unknown, source = 'scenario'): ParsedScenar
 }
 
 /** Read a scenario YAML file. A bare name (no slash, no .yaml) means test/standin/scenarios/<name>.yaml. */
-export function loadScenario(file: string): ParsedScenario {
-  const resolved = /[/\\]|\.ya?ml$/.test(file) ? file : path.join(scenarioDir, `${file}.yaml`);
+export function loadScenario(file: string, seen: string[] = []): ParsedScenario {
+  const resolved = path.resolve(/[/\\]|\.ya?ml$/.test(file) ? file : path.join(scenarioDir, `${file}.yaml`));
+  if (seen.includes(resolved))
+    throw new Error(`scenario extends itself: ${[...seen, resolved].join(' -> ')}`);
   const docs = parseAllDocuments(readFileSync(resolved, 'utf8'));
   const first = docs[0];
   if (!first || docs.length !== 1) throw new Error(`${resolved}: expected exactly one YAML document`);
   if (first.errors.length > 0) throw new Error(`${resolved}: ${first.errors[0]?.message}`);
-  return parseScenario(first.toJSON(), resolved);
+  const scenario = parseScenario(first.toJSON(), resolved);
+  if (!scenario.extends) return scenario;
+  const base = loadScenario(path.resolve(path.dirname(resolved), scenario.extends), [...seen, resolved]);
+  return extendScenario(base, scenario, (first.toJSON() ?? {}) as Record<string, unknown>);
+}
+
+function sameObject(
+  a: { kind: string; metadata: { name: string; namespace?: string } },
+  b: { kind: string; namespace?: string; name: string },
+): boolean {
+  return (
+    a.kind === b.kind && a.metadata.name === b.name && (a.metadata.namespace ?? '') === (b.namespace ?? '')
+  );
+}
+
+function sameLog(a: { namespace: string; pod: string; container?: string }, b: typeof a): boolean {
+  return a.namespace === b.namespace && a.pod === b.pod && (a.container ?? '') === (b.container ?? '');
+}
+
+/**
+ * `child` on top of `base`: objects are added (an object of the same kind, namespace and name
+ * replaces the base's), `remove` drops base objects, a child's pod log replaces the base's log of that container, tokens and faults are
+ * added, and the fields the child's YAML sets (loop settings, version, unreachable) win.
+ */
+function extendScenario(
+  base: ParsedScenario,
+  child: ParsedScenario,
+  raw: Record<string, unknown>,
+): ParsedScenario {
+  const clusters: ParsedScenario['clusters'] = { ...base.clusters };
+  const rawClusters = (raw.clusters ?? {}) as Record<string, Record<string, unknown>>;
+  for (const [name, cluster] of Object.entries(child.clusters)) {
+    const from = base.clusters[name];
+    if (!from) {
+      clusters[name] = cluster;
+      continue;
+    }
+    const dropped = [
+      ...cluster.remove,
+      ...cluster.objects.map((o) => ({
+        kind: o.kind,
+        namespace: o.metadata.namespace,
+        name: o.metadata.name,
+      })),
+    ];
+    clusters[name] = {
+      unreachable: rawClusters[name]?.unreachable !== undefined ? cluster.unreachable : from.unreachable,
+      remove: [],
+      objects: [...from.objects.filter((o) => !dropped.some((d) => sameObject(o, d))), ...cluster.objects],
+      podLogs: [
+        ...from.podLogs.filter((l) => !cluster.podLogs.some((c) => sameLog(l, c))),
+        ...cluster.podLogs,
+      ],
+    };
+  }
+  const rawLoop = (raw.loop ?? {}) as Record<string, unknown>;
+  const loop = { ...base.loop };
+  for (const key of Object.keys(rawLoop) as (keyof LoopSettings)[])
+    (loop as Record<string, unknown>)[key] = child.loop[key];
+  return {
+    description: child.description ?? base.description,
+    version: raw.version ? child.version : base.version,
+    anonymousUser: raw.anonymousUser !== undefined ? child.anonymousUser : base.anonymousUser,
+    tokens: {
+      local: [...base.tokens.local, ...child.tokens.local],
+      rancher: [...base.tokens.rancher, ...child.tokens.rancher],
+    },
+    faults: {
+      forbid: [...base.faults.forbid, ...child.faults.forbid],
+      inject: [...base.faults.inject, ...child.faults.inject],
+    },
+    loop,
+    clusters,
+  };
 }
