@@ -95,31 +95,39 @@ export async function runDiagnosis(
   const scope = options.cluster ? resolveCluster(options.cluster, clusters) : null;
   const inScope = (clusterId: string | null) => scope === null || clusterId === scope.id;
 
-  // The churn window runs while the logs and node objects are read.
+  // The churn window runs while the logs and node objects are read; it is stopped if they fail.
+  const stopChurn = new AbortController();
+  const churnSignal = signal ? AbortSignal.any([signal, stopChurn.signal]) : stopChurn.signal;
   const churn =
     watchSeconds > 0
-      ? watchChurn(access, scope?.id ?? null, watchSeconds, progress, signal)
+      ? watchChurn(access, scope?.id ?? null, watchSeconds, progress, churnSignal)
       : Promise.resolve(null);
   churn.catch(() => undefined);
 
+  let nodes: ManagementNode[];
   const activity: WriteActivityEvidence[] = [];
-  activity.push(
-    ...(await gatherLogEvidence(
-      access,
-      options,
-      problems,
-      progress,
-      createApiserverLogScanner,
-      scanLogFiles,
-    )),
-  );
+  try {
+    activity.push(
+      ...(await gatherLogEvidence(
+        access,
+        options,
+        problems,
+        progress,
+        createApiserverLogScanner,
+        scanLogFiles,
+      )),
+    );
 
-  progress({
-    stage: 'reading-node-objects',
-    detail: `listing nodes.management.cattle.io${scope ? ` in ${scope.id}` : ''}`,
-  });
-  const nodes = await access.listNodeObjects(scope?.id ?? null, signal);
-  progress({ stage: 'reading-node-objects', detail: `${nodes.length} node objects read` });
+    progress({
+      stage: 'reading-node-objects',
+      detail: `listing nodes.management.cattle.io${scope ? ` in ${scope.id}` : ''}`,
+    });
+    nodes = await access.listNodeObjects(scope?.id ?? null, signal);
+    progress({ stage: 'reading-node-objects', detail: `${nodes.length} node objects read` });
+  } catch (error) {
+    stopChurn.abort();
+    throw error;
+  }
 
   try {
     const churnEvidence = await churn;
