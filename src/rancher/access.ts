@@ -212,6 +212,14 @@ function parseList<T extends Parameters<typeof listSchema>[0]>(item: T, what: st
   };
 }
 
+/** A log stream that failed after part of it was delivered; not retried. */
+export class LogStreamBroken extends Error {
+  constructor(pod: string, bytes: number, cause: Error) {
+    super(`log stream of ${pod} broke after ${bytes} bytes (${cause.name})`);
+    this.name = 'LogStreamBroken';
+  }
+}
+
 /** Streams a pod's log into `sink` chunk by chunk; never holds the whole log. */
 async function streamLog(
   resolved: ResolvedKubeConfig,
@@ -233,6 +241,7 @@ async function streamLog(
         let idle: NodeJS.Timeout | undefined;
         let controller: AbortController | undefined;
         let settled = false;
+        let delivered = 0;
         const finish = (err?: Error) => {
           if (settled) return;
           settled = true;
@@ -240,7 +249,8 @@ async function streamLog(
           signal?.removeEventListener('abort', onAbort);
           if (err) {
             controller?.abort();
-            reject(err);
+            // Once data reached the sink a retry would feed it twice: fail for good instead.
+            reject(delivered > 0 ? new LogStreamBroken(pod.metadata.name, delivered, err) : err);
           } else resolve();
         };
         // A stalled stream is a timeout: the deadline is on silence, not on the whole transfer.
@@ -257,6 +267,7 @@ async function streamLog(
         const writable = new Writable({
           write(chunk: Buffer, _enc, done) {
             arm();
+            delivered += chunk.length;
             try {
               sink(chunk);
               done();
