@@ -566,6 +566,7 @@ async function watchWindow(
   let failures = 0;
   while (Date.now() < endAt && !signal?.aborted) {
     const remainingMs = endAt - Date.now();
+    const startedAt = Date.now();
     const outcome = await new Promise<{ error: unknown }>((resolve) => {
       let controller: AbortController | undefined;
       let done = false;
@@ -610,6 +611,10 @@ async function watchWindow(
         })
         .catch((err: unknown) => stop(err));
     });
+    if (!outcome.error && Date.now() - startedAt < 1000 && Date.now() < endAt && !signal?.aborted) {
+      // A server that closes watches at once must not turn this into a busy loop.
+      await new Promise((r) => setTimeout(r, Math.min(250, endAt - Date.now())));
+    }
     if (outcome.error && !signal?.aborted && Date.now() < endAt) {
       const name = (outcome.error as { name?: string }).name;
       if (name === 'AbortError') continue;
