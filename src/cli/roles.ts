@@ -151,9 +151,16 @@ export async function startRoles(
   };
 }
 
-/** CLI entry: runs until SIGTERM or SIGINT, then shuts down within the grace period and exits 0. */
-async function runRoles(role: BotRole): Promise<void> {
-  const running = await startRoles(role, process.env);
+/**
+ * Runs a role until SIGTERM or SIGINT, then shuts down within the grace period. Exported for the
+ * tests that run a worker in a child process with a stand-in engine.
+ */
+export async function runUntilSignal(
+  role: BotRole,
+  env: Record<string, string | undefined>,
+  engine?: DiagnosisEngine,
+): Promise<void> {
+  const running = await startRoles(role, env, engine);
   await new Promise<void>((resolve) => {
     const stop = () => {
       process.off('SIGTERM', stop);
@@ -165,4 +172,8 @@ async function runRoles(role: BotRole): Promise<void> {
   });
   // Stray handles (keep-alive sockets) must not keep a stopped process alive.
   setTimeout(() => process.exit(0), 1000).unref();
+}
+
+async function runRoles(role: BotRole): Promise<void> {
+  await runUntilSignal(role, process.env);
 }

@@ -1,0 +1,225 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { QueueEvents } from 'bullmq';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import type { DiagnosisReport } from '../../src/diagnosis/types.js';
+import { AccessError, TransientError } from '../../src/errors.js';
+import { DIAGNOSE_QUEUE, type DiagnoseJobData } from '../../src/queue/job-data.js';
+import { JobMessageStore } from '../../src/queue/message-store.js';
+import { PlanStore } from '../../src/queue/plan-store.js';
+import { DiagnosisProducer } from '../../src/queue/producer.js';
+import { createProducerConnection, createWorkerConnection, waitReady } from '../../src/queue/redis.js';
+import { startDiagnosisWorker, type DiagnoseFn, type DiagnosisWorker } from '../../src/queue/worker.js';
+import { SlackPoster, createWebClient } from '../../src/slack/poster.js';
+import { SlackApiStandin, blocksText } from '../support/slack-api.js';
+import { fakeEngine } from './fake-engine.js';
+
+const PREFIX = `t-worker-${process.pid}`;
+const COUNTERS = `${PREFIX}:test:counters`;
+const log = pino({ level: 'silent' });
+
+let slack: SlackApiStandin;
+let redis: Redis;
+let producerRedis: Redis;
+let producer: DiagnosisProducer;
+let events: QueueEvents;
+let worker: DiagnosisWorker | null = null;
+let workerRedis: Redis | null = null;
+
+function data(clusterId: string | null): DiagnoseJobData {
+  return {
+    v: 1,
+    clusterId,
+    clusterName: null,
+    sinceSeconds: null,
+    watchSeconds: null,
+    channelId: 'C0OPS',
+    requestedBy: 'U0ALICE',
+    requestedAt: new Date().toISOString(),
+  };
+}
+
+function start(diagnose: DiagnoseFn, throttleMs = 0): DiagnosisWorker {
+  const poster = new SlackPoster(
+    createWebClient({ token: 'xoxb-test', slackApiUrl: slack.url, retries: 2 }),
+    log,
+  );
+  workerRedis = createWorkerConnection('redis://127.0.0.1:6379');
+  worker = startDiagnosisWorker({
+    connection: workerRedis,
+    prefix: PREFIX,
+    poster,
+    diagnose,
+    log,
+    concurrency: 2,
+    lockDurationMs: 5000,
+    stalledIntervalMs: 5000,
+    progressThrottleMs: throttleMs,
+    planTtlSeconds: 60,
+    retentionSeconds: 600,
+  });
+  return worker;
+}
+
+/** The messages of a job as Slack saw them: the first post, then every update of its ts. */
+function messageHistory(channel = 'C0OPS'): string[] {
+  const post = slack.callsOf('chat.postMessage').find((c) => c.args.channel === channel && !c.args.thread_ts);
+  if (!post) return [];
+  const ts =
+    '1700000000.' +
+    String(slack.calls.filter((c) => c.method === 'chat.postMessage').indexOf(post) + 1).padStart(6, '0');
+  return [post, ...slack.callsOf('chat.update').filter((c) => c.args.ts === ts)].map((c) =>
+    blocksText(c.args.blocks),
+  );
+}
+
+beforeAll(async () => {
+  slack = await new SlackApiStandin().start();
+  redis = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
+  producerRedis = createProducerConnection('redis://127.0.0.1:6379');
+  await waitReady(producerRedis, 5000);
+  producer = new DiagnosisProducer(producerRedis, {
+    prefix: PREFIX,
+    attempts: 3,
+    retentionSeconds: 600,
+    backoffMs: 50,
+  });
+  events = new QueueEvents(DIAGNOSE_QUEUE, { connection: { host: '127.0.0.1', port: 6379 }, prefix: PREFIX });
+  await events.waitUntilReady();
+});
+
+afterEach(async () => {
+  await worker?.close(5000);
+  workerRedis?.disconnect();
+  worker = null;
+  slack.calls.length = 0;
+  await producer.queue.obliterate({ force: true });
+});
+
+afterAll(async () => {
+  await events.close();
+  await producer.close();
+  producerRedis.disconnect();
+  const left = await redis.keys(`${PREFIX}:*`);
+  if (left.length) await redis.del(...left);
+  redis.disconnect();
+  await slack.close();
+});
+
+describe('diagnosis worker', () => {
+  it('keeps one message up to date through the stages and ends with the report and stored plans', async () => {
+    start(fakeEngine(redis, COUNTERS, 20).diagnose);
+    const queued = await producer.enqueue(data('c-dql6k'));
+    expect(queued.outcome).toBe('queued');
+    const job = (await producer.queue.getJob(queued.jobId))!;
+    const result = await job.waitUntilFinished(events, 20000);
+    expect(result.findings).toHaveLength(1);
+
+    const history = messageHistory();
+    expect(slack.callsOf('chat.postMessage').filter((c) => !c.args.thread_ts)).toHaveLength(1);
+    expect(history[0]).toContain('is queued');
+    const stageOf = (t: string) =>
+      ['Reading apiserver logs', 'Reading node objects', 'Asking the node agents'].find((s) =>
+        t.includes(`:arrow_forward: *${s}*`),
+      ) ?? (t.includes('Approve patch') ? 'report' : 'other');
+    const stages = history.map(stageOf).filter((s, i, a) => s !== a[i - 1]);
+    expect(stages).toEqual([
+      'other',
+      'Reading apiserver logs',
+      'Reading node objects',
+      'Asking the node agents',
+      'report',
+    ]);
+    expect(history.some((t) => t.includes('2.0 MiB, 20,000 lines'))).toBe(true);
+
+    const final = slack.callsOf('chat.update').at(-1)!;
+    const buttons = (
+      final.args.blocks as { type: string; elements?: { value: string; action_id: string }[] }[]
+    ).find((b) => b.type === 'actions')!.elements!;
+    const plans = new PlanStore(redis, PREFIX, 60);
+    const patch = await plans.get(buttons.find((b) => b.action_id === 'approve_patch')!.value);
+    expect(patch).toMatchObject({
+      kind: 'patch',
+      clusterId: 'c-dql6k',
+      nodeId: 'machine-h46dc',
+      jobId: queued.jobId,
+    });
+    expect(buttons.every((b) => b.value.length < 64)).toBe(true);
+    expect(await new JobMessageStore(redis, PREFIX, 60).get(queued.jobId)).toMatchObject({
+      channel: 'C0OPS',
+    });
+  });
+
+  it('throttles updates but always sends the last state', async () => {
+    start(fakeEngine(redis, COUNTERS, 5).diagnose, 60_000);
+    const queued = await producer.enqueue(data('c-throttle'));
+    await (await producer.queue.getJob(queued.jobId))!.waitUntilFinished(events, 20000);
+    const updates = slack.callsOf('chat.update');
+    // One progress update gets through the minute-long window, the rest wait; the report replaces them.
+    expect(updates).toHaveLength(2);
+    expect(blocksText(updates.at(-1)!.args.blocks)).toContain('Approve patch');
+  });
+
+  it('a permanent failure is not retried and is shown in the message', async () => {
+    let calls = 0;
+    start(async () => {
+      calls++;
+      throw new AccessError(
+        'forbidden: cannot list nodes.management.cattle.io',
+        403,
+        'Grant list on nodes.management.cattle.io',
+      );
+    });
+    const queued = await producer.enqueue(data('c-denied'));
+    const job = (await producer.queue.getJob(queued.jobId))!;
+    await expect(job.waitUntilFinished(events, 20000)).rejects.toThrow('forbidden');
+    expect(calls).toBe(1);
+    const text = blocksText(slack.callsOf('chat.update').at(-1)!.args.blocks);
+    expect(text).toContain('failed');
+    expect(text).toContain('Grant list on nodes.management.cattle.io');
+  });
+
+  it('a transient failure is retried with backoff, the message saying so, then succeeds', async () => {
+    const engine = fakeEngine(redis, COUNTERS, 1);
+    let calls = 0;
+    start(async (params, onProgress, signal) => {
+      calls++;
+      if (calls === 1) throw new TransientError('apiserver answered 503');
+      return engine.diagnose(params, onProgress, signal);
+    });
+    const queued = await producer.enqueue(data('c-flaky'));
+    const result = await (await producer.queue.getJob(queued.jobId))!.waitUntilFinished(events, 20000);
+    expect(result.findings).toHaveLength(1);
+    expect(calls).toBe(2);
+    expect(
+      slack.callsOf('chat.update').some((c) => blocksText(c.args.blocks).includes('attempt 1 of 3 failed')),
+    ).toBe(true);
+  });
+
+  it('Slack 429 is waited out as Retry-After says; other Slack errors are logged, never posted to Slack', async () => {
+    slack.script('chat.update', { status: 429, retryAfter: 1 });
+    start(fakeEngine(redis, COUNTERS, 1).diagnose);
+    const first = await producer.enqueue(data('c-ratelimited'));
+    await (await producer.queue.getJob(first.jobId))!.waitUntilFinished(events, 20000);
+    const updates = slack.callsOf('chat.update');
+    expect(updates.length).toBeGreaterThanOrEqual(2);
+    expect(blocksText(updates.at(-1)!.args.blocks)).toContain('Approve patch');
+
+    slack.calls.length = 0;
+    slack.script('chat.update', { status: 'error', error: 'message_not_found' }, 100);
+    const second = await producer.enqueue(data('c-gone'));
+    const result = await (await producer.queue.getJob(second.jobId))!.waitUntilFinished(events, 20000);
+    expect(result.findings).toHaveLength(1);
+    expect(slack.callsOf('chat.postMessage')).toHaveLength(1);
+  });
+
+  it('no finding and access problems end in their own reports', async () => {
+    const noFinding: DiagnosisReport = { ...(await import('../slack/fixtures.js')).reportWithProblems };
+    start(async () => noFinding);
+    const queued = await producer.enqueue(data(null));
+    await (await producer.queue.getJob(queued.jobId))!.waitUntilFinished(events, 20000);
+    const text = blocksText(slack.callsOf('chat.update').at(-1)!.args.blocks);
+    expect(text).toContain('No write loop found');
+    expect(text).toContain('Could not read everything');
+  });
+});
