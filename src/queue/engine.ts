@@ -1,3 +1,4 @@
+import { delimiter } from 'node:path';
 import { createClusterAccess, listClusters, loadRancherConfig, runDiagnosis } from '../diagnosis/run.js';
 import type { ClusterSummary } from '../diagnosis/types.js';
 import type { DiagnoseFn } from './worker.js';
@@ -12,7 +13,11 @@ export interface DiagnosisEngine {
  * cluster access object serves every job of the process; tokens never enter job data.
  */
 export function loadDiagnosisEngine(env: Record<string, string | undefined>): DiagnosisEngine {
-  const access = createClusterAccess(loadRancherConfig(env));
+  // One file is read from the env given (tests and roles pass theirs); a list is left to
+  // client-node's default loader, which reads KUBECONFIG from the process environment.
+  const kubeconfig = env.KUBECONFIG?.trim();
+  const single = kubeconfig && !kubeconfig.includes(delimiter) ? { kubeconfigPath: kubeconfig } : {};
+  const access = createClusterAccess(loadRancherConfig(env, single));
   return {
     diagnose: (params, onProgress, signal) =>
       runDiagnosis(

@@ -1,7 +1,7 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { DiagnosisReport, ProgressEvent, ProgressReporter } from '../diagnosis/types.js';
+import type { DiagnosisReport, DiagnosisStage, ProgressEvent, ProgressReporter } from '../diagnosis/types.js';
 import { AccessError, DoctorError, UnknownClusterError } from '../errors.js';
 import type { SlackPoster } from '../slack/poster.js';
 import { UpdateThrottle } from '../slack/poster.js';
@@ -80,8 +80,10 @@ export function startDiagnosisWorker(options: DiagnosisWorkerOptions): Diagnosis
       message ? poster.update(message.channel, message.ts, m) : Promise.resolve(false);
     const throttle = new UpdateThrottle<SlackMessage>(options.progressThrottleMs, show);
     const attempt = job.attemptsMade + 1;
+    const seen: DiagnosisStage[] = [];
     const onProgress: ProgressReporter = (event: ProgressEvent) => {
-      throttle.push(renderProgress(ref, event, attempt));
+      if (!seen.includes(event.stage)) seen.push(event.stage);
+      throttle.push(renderProgress(ref, event, attempt, [...seen]));
       job.updateProgress({ ...event }).catch(() => undefined);
     };
     onProgress({ stage: 'reading-apiserver-logs', detail: 'starting' });

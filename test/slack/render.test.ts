@@ -67,11 +67,18 @@ describe('job messages', () => {
     expectGolden('progress-logs', logs);
     expectGolden(
       'progress-nodes',
-      renderProgress(job, { stage: 'reading-node-objects', detail: '14 node objects in c-dql6k' }),
+      renderProgress(job, { stage: 'reading-node-objects', detail: '14 node objects in c-dql6k' }, 1, [
+        'reading-apiserver-logs',
+        'reading-node-objects',
+      ]),
     );
     expectGolden(
       'progress-agents',
-      renderProgress(job, { stage: 'asking-node-agents', detail: 'cattle-node-agent on worker-3' }, 2),
+      renderProgress(job, { stage: 'asking-node-agents', detail: 'cattle-node-agent on worker-3' }, 2, [
+        'reading-node-objects',
+        'watching-churn',
+        'asking-node-agents',
+      ]),
     );
   });
 

@@ -47,31 +47,43 @@ export function renderQueued(job: JobRef, position: string | null = null): Slack
     section(
       `:hourglass_flowing_sand: *Diagnosis of ${esc(scope)}* is queued${position ? ` (${esc(position)})` : ''}.`,
     ),
-    section(progressLines(0, null)),
+    section(progressLines(0, new Set(), null)),
     jobContext(job),
   ]);
 }
 
-export function renderProgress(job: JobRef, event: ProgressEvent, attempt = 1): SlackMessage {
+/**
+ * The running job's message. `seen` lists the stages reported so far, in any order (the engine
+ * reads node objects before the logs): those are ticked, the current one shows its detail.
+ */
+export function renderProgress(
+  job: JobRef,
+  event: ProgressEvent,
+  attempt = 1,
+  seen: DiagnosisStage[] = [event.stage],
+): SlackMessage {
   const scope = scopeLabel(job.data);
-  const index = Math.max(1, stageIndex(event.stage));
-  const current = VISIBLE_STAGES[index]?.label ?? event.stage;
-  return message(`Diagnosis of ${scope}: ${current.toLowerCase()}`, [
+  const current = Math.max(1, stageIndex(event.stage));
+  const done = new Set(seen.map(stageIndex).filter((i) => i !== current));
+  done.add(0);
+  const label = VISIBLE_STAGES[current]?.label ?? event.stage;
+  return message(`Diagnosis of ${scope}: ${label.toLowerCase()}`, [
     section(`:mag: *Diagnosis of ${esc(scope)}* is running.`),
-    section(progressLines(index, event)),
+    section(progressLines(current, done, event)),
     jobContext(job, attempt > 1 ? [`attempt ${attempt}`] : []),
   ]);
 }
 
-/** One line per stage: done ones ticked, the current one with its detail and counts. */
-function progressLines(current: number, event: ProgressEvent | null): string {
+/** One line per stage: finished ones ticked, the current one with its detail and counts. */
+function progressLines(current: number, done: Set<number>, event: ProgressEvent | null): string {
   return VISIBLE_STAGES.slice(0, -1)
     .map((s, i) => {
-      if (i < current) return `:white_check_mark: ${s.label}`;
-      if (i > current) return `:white_small_square: ${s.label}`;
-      const counts = event ? formatCounts(event) : '';
-      const detail = event?.detail ? ` — ${esc(cut(event.detail, 300))}` : '';
-      return `:arrow_forward: *${s.label}*${detail}${counts}`;
+      if (i === current) {
+        const counts = event ? formatCounts(event) : '';
+        const detail = event?.detail ? ` — ${esc(cut(event.detail, 300))}` : '';
+        return `:arrow_forward: *${s.label}*${detail}${counts}`;
+      }
+      return done.has(i) ? `:white_check_mark: ${s.label}` : `:white_small_square: ${s.label}`;
     })
     .join('\n');
 }

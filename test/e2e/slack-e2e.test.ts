@@ -1,0 +1,122 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { startRoles, type RunningRoles } from '../../src/cli/roles.js';
+import { startStandin, type Standin } from '../standin/index.js';
+import { SlackApiStandin, blocksText, type RecordedCall } from '../support/slack-api.js';
+import { buttonClickBody, postToBot, signedHeaders, slashCommandBody } from '../support/slack-signer.js';
+
+const SECRET = 'e2e-signing-secret';
+const PREFIX = `t-e2e-${process.pid}`;
+const CLUSTER = 'c-dql6k';
+const NODE = 'machine-h46dc';
+
+let standin: Standin;
+let slack: SlackApiStandin;
+let serve: RunningRoles;
+let dir: string;
+let url: string;
+
+function displayName(): string {
+  const cluster = standin.get('local', `/apis/management.cattle.io/v3/clusters/${CLUSTER}`) as {
+    status?: { appliedSpec?: { displayName?: string } };
+  };
+  return cluster.status!.appliedSpec!.displayName!;
+}
+
+function internalIp(): string {
+  const node = standin.get('local', `/apis/management.cattle.io/v3/namespaces/${CLUSTER}/nodes/${NODE}`) as {
+    status?: { internalNodeStatus?: { addresses?: { type: string; address: string }[] } };
+  };
+  return node.status!.internalNodeStatus!.addresses!.find((a) => a.type === 'InternalIP')!.address;
+}
+
+beforeAll(async () => {
+  standin = await startStandin({ loopIntervalMs: 100 });
+  slack = await new SlackApiStandin().start();
+  dir = mkdtempSync(join(tmpdir(), 'rd-e2e-'));
+  const kubeconfig = join(dir, 'kubeconfig.yaml');
+  await standin.writeKubeconfig(kubeconfig);
+  serve = await startRoles('serve', {
+    SLACK_BOT_TOKEN: 'xoxb-e2e',
+    SLACK_SIGNING_SECRET: SECRET,
+    SLACK_API_URL: slack.url,
+    PORT: '0',
+    REDIS_URL: 'redis://127.0.0.1:6379',
+    QUEUE_PREFIX: PREFIX,
+    KUBECONFIG: kubeconfig,
+    RANCHER_URL: standin.url,
+    RANCHER_TOKEN: standin.rancherToken,
+    APPROVERS: 'U0ALICE',
+    // Every stage visible: with the production throttle (1 s) a stage shorter than that may be skipped.
+    PROGRESS_THROTTLE_MS: '0',
+    SLACK_RETRIES: '1',
+  });
+  url = `http://127.0.0.1:${serve.port}/slack/events`;
+});
+
+afterAll(async () => {
+  await serve.shutdown();
+  const redis = new Redis('redis://127.0.0.1:6379');
+  const left = await redis.keys(`${PREFIX}:*`);
+  if (left.length) await redis.del(...left);
+  redis.disconnect();
+  await slack.close();
+  await standin.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('end to end: Slack -> bot -> queue -> worker -> stand-in apiserver -> Slack', () => {
+  it('a signed /rancher diagnose ends in a report naming the node, the cluster and its IP, with the three buttons', async () => {
+    const body = slashCommandBody({ text: `diagnose ${CLUSTER} --since 30m --watch 2s`, channelId: 'C0OPS' });
+    const ack = await postToBot(url, body, signedHeaders(SECRET, body));
+    expect(ack.status).toBe(200);
+    expect((ack.json as { text: string }).text).toMatch(/queued as d[a-z0-9]+/);
+
+    const isReport = (c: RecordedCall) =>
+      c.method === 'chat.update' && blocksText(c.args.blocks).includes('Approve patch');
+    await slack.waitFor((calls) => calls.some(isReport), 60000, 'the report');
+
+    const post = slack
+      .callsOf('chat.postMessage')
+      .filter((c) => c.args.channel === 'C0OPS' && !c.args.thread_ts);
+    expect(post).toHaveLength(1);
+    const history = [post[0]!, ...slack.callsOf('chat.update')].map((c) => blocksText(c.args.blocks));
+    expect(history[0]).toContain('is queued');
+    expect(history.some((t) => t.includes(':arrow_forward: *Reading node objects*'))).toBe(true);
+    expect(history.some((t) => t.includes(':arrow_forward: *Asking the node agents*'))).toBe(true);
+
+    const report = slack.calls.find(isReport)!;
+    const text = blocksText(report.args.blocks);
+    expect(text).toContain(NODE);
+    expect(text).toContain(displayName());
+    expect(text).toContain(internalIp());
+    expect(text).toMatch(/writes\/min/);
+    const actions = (
+      report.args.blocks as {
+        type: string;
+        elements?: { action_id: string; value: string; text: { text: string } }[];
+      }[]
+    ).find((b) => b.type === 'actions')!.elements!;
+    expect(actions.map((a) => a.text.text)).toEqual(['Approve patch', 'Approve drain and remove', 'Dismiss']);
+
+    const click = buttonClickBody({
+      actionId: 'approve_patch',
+      value: actions[0]!.value,
+      userId: 'U0ALICE',
+      channelId: 'C0OPS',
+      messageTs: String(report.args.ts),
+    });
+    const answered = await postToBot(url, click, signedHeaders(SECRET, click));
+    expect(answered.status).toBe(200);
+    await slack.waitFor(
+      (calls) => calls.some((c) => c.method === 'chat.postMessage' && c.args.thread_ts === report.args.ts),
+      10000,
+      'the approval record',
+    );
+    const record = slack.callsOf('chat.postMessage').find((c) => c.args.thread_ts === report.args.ts)!;
+    expect(blocksText(record.args.blocks)).toContain('nothing has been applied');
+  }, 90000);
+});
