@@ -1,0 +1,67 @@
+/**
+ * kube-apiserver log scanner: pure, bytes in, counts out (no I/O here; files, stdin and pod log
+ * streams are read by src/io).
+ *
+ * API for callers:
+ *   const scanner = createLogScanner({ sinceMs, referenceMs, threshold, farAboveFactor });
+ *   scanner.push(chunk: Buffer)   // any chunking; lines may span chunks
+ *   scanner.end()                 // flushes a last line without newline
+ *   scanner.summary(): ActivitySummary   // see src/diagnosis/types.ts; callable after end()
+ *   scanner.counts / exportCounts() / mergeCounts(): raw, mergeable counts (worker threads)
+ *
+ * From src/io (I/O side):
+ *   scanFiles(paths, options, onProgress?) -> ActivitySummary   // gzip by magic bytes, '-' = stdin,
+ *                                    large plain files split across worker threads
+ *   scanReadable(readable, scanner)  -> Promise<void>          // e.g. a pod log stream
+ *
+ * Formats are recognised per line: Docker json-file, CRI (P partials joined), plain klog, audit
+ * Event JSON lines. Request signals: audit (ResponseComplete), httplog ("HTTP" verb=... URI=...),
+ * satisfied-by (handler.go lines of one apiserver component). One signal is counted
+ * (audit > httplog > satisfied-by) and named in ActivitySummary.signal.
+ */
+import type { ActivitySummary } from '../types.js';
+import { LogScanner, type LogScanOptions, type ScanCounts } from './scanner.js';
+import { summarize, type HotOptions } from './summary.js';
+import { countsFromData, countsToData, mergeCounts, type ScanCountsData } from './counts.js';
+import { DEFAULT_MAX_MINUTES } from './tally.js';
+
+export type ScanOptions = LogScanOptions & HotOptions;
+
+export interface LogScannerHandle {
+  push(chunk: Buffer): void;
+  end(): void;
+  summary(): ActivitySummary;
+  readonly counts: ScanCounts;
+}
+
+export function createLogScanner(options: ScanOptions = {}): LogScannerHandle {
+  const scanner = new LogScanner(options);
+  return {
+    push: (chunk) => scanner.push(chunk),
+    end: () => scanner.end(),
+    summary: () => summarize(scanner.counts, options),
+    get counts() {
+      return scanner.counts;
+    },
+  };
+}
+
+/** Summary of counts gathered apart (several files, byte ranges scanned by workers). */
+export function summarizeCounts(parts: ScanCounts[], options: ScanOptions = {}): ActivitySummary {
+  const [first, ...rest] = parts;
+  if (!first) return summarize(new LogScanner(options).counts, options);
+  return summarize(rest.reduce(mergeCounts, first), options);
+}
+
+export function exportCounts(counts: ScanCounts): ScanCountsData {
+  return countsToData(counts);
+}
+
+export function importCounts(data: ScanCountsData, options: ScanOptions = {}): ScanCounts {
+  return countsFromData(data, options.maxMinutes ?? DEFAULT_MAX_MINUTES);
+}
+
+export { LogScanner, mergeCounts, summarize };
+export type { LogScanOptions, ScanCounts, ScanCountsData, HotOptions };
+export { DEFAULT_THRESHOLD, DEFAULT_FAR_ABOVE_FACTOR } from './summary.js';
+export { parseRequestPath, canonicalKey } from './request-path.js';

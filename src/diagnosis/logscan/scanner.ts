@@ -1,0 +1,539 @@
+import type { LogFormat, Signal } from '../types.js';
+import { parseKlogTime, parseRfc3339 } from './time.js';
+import { type ParsedPath, VERB, parseRequestPath, refineRead, verbIndex } from './request-path.js';
+import { ChannelTally, DEFAULT_MAX_MINUTES } from './tally.js';
+
+/**
+ * The byte-level scanner. Lines are found with Buffer.indexOf and recognised by a few byte
+ * comparisons at fixed places, so that the lines that are not requests (most of a log) cost no
+ * string and no JSON.parse. Only request lines produce a string: their path, interned per object.
+ */
+
+export interface LogScanOptions {
+  /** Requests before this instant (ms since epoch) are not counted. */
+  sinceMs?: number | null;
+  /** The instant the log ends before, used to give klog headers (no year) their year. Default: now. */
+  referenceMs?: number;
+  /** Longest line looked at; longer lines are skipped whole. */
+  maxLineBytes?: number;
+  /** Per-object per-minute write buckets kept (the latest ones). */
+  maxMinutes?: number;
+}
+
+export const DEFAULT_MAX_LINE_BYTES = 64 * 1024;
+const MAX_PATH_CACHE = 262_144;
+
+/** The satisfied-by lines of one request come from up to three components; one is counted. */
+export const COMPONENT_PREFERENCE = ['kube-aggregator', 'kube-apiserver', 'apiextensions-apiserver'];
+
+/** Everything a scan has counted; mergeable, so that byte ranges can be scanned apart. */
+export interface ScanCounts {
+  bytesRead: number;
+  linesRead: number;
+  linesSkipped: number;
+  formats: Partial<Record<LogFormat, number>>;
+  signalsSeen: Partial<Record<Signal, number>>;
+  audit: ChannelTally;
+  httplog: ChannelTally;
+  /** Handler lines per apiserver component (satisfied-by signal). */
+  handlers: Map<string, ChannelTally>;
+}
+
+const ascii = (text: string): Buffer => Buffer.from(text, 'latin1');
+const DOCKER_PREFIX = ascii('{"log":"');
+const DOCKER_TIME = ascii('"time":"');
+const HANDLER_GO = ascii('handler.go:');
+const PATHRECORDER_GO = ascii('pathrecorder.go:');
+const HTTPLOG_GO = ascii('httplog.go:');
+const SATISFIED_BY = ascii(' satisfied by');
+const HTTP_VERB = ascii('HTTP');
+const VERB_ATTR = ascii(' verb=');
+const URI_ATTR = ascii(' URI=');
+const RESP_ATTR = ascii(' resp=');
+const WATCH_TRUE = ascii('watch=true');
+const WATCH_ONE = ascii('watch=1');
+const STAGE_COMPLETE = ascii('"stage":"ResponseComplete"');
+const AUDIT_KIND = ascii('"kind":"Event"');
+
+const NL = 0x0a;
+const CR = 0x0d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const SPACE = 0x20;
+
+function matchAt(buf: Buffer, at: number, pattern: Buffer, limit: number): boolean {
+  const n = pattern.length;
+  if (at + n > limit) return false;
+  for (let i = 0; i < n; i++) if (buf[at + i] !== pattern[i]) return false;
+  return true;
+}
+
+function indexWithin(buf: Buffer, pattern: Buffer, from: number, limit: number): number {
+  const at = buf.indexOf(pattern, from);
+  return at >= 0 && at + pattern.length <= limit ? at : -1;
+}
+
+/** Buffer's own latin1Slice skips toString's argument checks; paths and verbs are ASCII. */
+const latin1 = (buf: Buffer, start: number, end: number): string =>
+  (buf as unknown as { latin1Slice(start: number, end: number): string }).latin1Slice(start, end);
+
+const isDigit = (c: number | undefined): boolean => c !== undefined && c >= 0x30 && c <= 0x39;
+
+/** Outcome of looking at one message. */
+const enum Seen {
+  Skipped,
+  /** A line of a known kind that is not itself counted (pathrecorder, other audit stages...). */
+  Known,
+  Counted,
+}
+
+export class LogScanner {
+  readonly counts: ScanCounts;
+  private readonly sinceMs: number;
+  private readonly referenceMs: number;
+  private readonly maxLineBytes: number;
+  private readonly maxMinutes: number;
+  private readonly pathCache = new Map<string, ParsedPath | null>();
+  /** Bytes of a line cut by the chunk boundary. */
+  private carry: Buffer | null = null;
+  /** True while dropping the rest of an over-long line. */
+  private discarding = false;
+  /** CRI partial (P) lines per stream, waiting for their final (F) line. */
+  private readonly partials = new Map<string, { timeMs: number; parts: Buffer[]; bytes: number }>();
+  private ended = false;
+
+  constructor(options: LogScanOptions = {}) {
+    this.sinceMs = options.sinceMs ?? -Infinity;
+    this.referenceMs = options.referenceMs ?? Date.now();
+    this.maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+    this.maxMinutes = options.maxMinutes ?? DEFAULT_MAX_MINUTES;
+    this.counts = {
+      bytesRead: 0,
+      linesRead: 0,
+      linesSkipped: 0,
+      formats: {},
+      signalsSeen: {},
+      audit: new ChannelTally(this.maxMinutes),
+      httplog: new ChannelTally(this.maxMinutes),
+      handlers: new Map(),
+    };
+  }
+
+  push(chunk: Buffer): void {
+    if (this.ended) throw new Error('push after end');
+    this.counts.bytesRead += chunk.length;
+    let start = 0;
+    if (this.carry !== null || this.discarding) {
+      const nl = chunk.indexOf(NL);
+      if (nl < 0) {
+        this.hold(chunk, 0);
+        return;
+      }
+      if (this.discarding) {
+        this.discarding = false;
+        this.skipLine();
+      } else if (this.carry !== null) {
+        const line = Buffer.concat([this.carry, chunk.subarray(0, nl)]);
+        this.carry = null;
+        this.line(line, 0, line.length);
+      }
+      start = nl + 1;
+    }
+    const length = chunk.length;
+    while (start < length) {
+      const nl = chunk.indexOf(NL, start);
+      if (nl < 0) {
+        this.hold(chunk, start);
+        return;
+      }
+      if (nl - start > this.maxLineBytes) this.skipLine();
+      else this.line(chunk, start, nl);
+      start = nl + 1;
+    }
+  }
+
+  /** A last line without a newline still counts; CRI partials never finished are skipped. */
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (this.discarding) this.skipLine();
+    else if (this.carry !== null && this.carry.length) this.line(this.carry, 0, this.carry.length);
+    this.carry = null;
+    this.discarding = false;
+    for (const pending of this.partials.values()) {
+      this.counts.linesSkipped += pending.parts.length;
+    }
+    this.partials.clear();
+  }
+
+  private hold(chunk: Buffer, from: number): void {
+    if (this.discarding) return;
+    const held = (this.carry?.length ?? 0) + chunk.length - from;
+    if (held > this.maxLineBytes) {
+      this.carry = null;
+      this.discarding = true;
+      return;
+    }
+    this.carry =
+      this.carry === null
+        ? Buffer.from(chunk.subarray(from))
+        : Buffer.concat([this.carry, chunk.subarray(from)]);
+  }
+
+  private skipLine(): void {
+    this.counts.linesRead++;
+    this.counts.linesSkipped++;
+  }
+
+  private format(name: LogFormat): void {
+    this.counts.formats[name] = (this.counts.formats[name] ?? 0) + 1;
+  }
+
+  private signal(name: Signal): void {
+    this.counts.signalsSeen[name] = (this.counts.signalsSeen[name] ?? 0) + 1;
+  }
+
+  /** One line, `buf[start, end)`, newline excluded. */
+  private line(buf: Buffer, start: number, end: number): void {
+    this.counts.linesRead++;
+    if (end > start && buf[end - 1] === CR) end--;
+    const first = buf[start];
+    let seen: Seen = Seen.Skipped;
+    if (first === 0x7b) {
+      seen = this.jsonLine(buf, start, end);
+    } else if (isDigit(first)) {
+      seen = this.criLine(buf, start, end);
+    } else if (first === 0x49 || first === 0x57 || first === 0x45 || first === 0x46) {
+      const timeMs = parseKlogTime(buf, start + 1, end, this.referenceMs);
+      if (!Number.isNaN(timeMs)) {
+        this.format('klog');
+        seen = this.klogMessage(buf, start, end, false, timeMs);
+      }
+    }
+    if (seen === Seen.Skipped) this.counts.linesSkipped++;
+  }
+
+  private jsonLine(buf: Buffer, start: number, end: number): Seen {
+    this.needsSlowPath = false;
+    if (matchAt(buf, start, DOCKER_PREFIX, end)) {
+      // Docker json-file: {"log":"<klog line>\n","stream":"stderr","time":"<RFC3339Nano>"}.
+      // The time is the last field; inside the log string every quote is escaped, so the last
+      // `"time":"` of the line is the field.
+      if (buf[end - 1] !== 0x7d) return Seen.Skipped;
+      const timeAt = buf.lastIndexOf(DOCKER_TIME, end - 1);
+      if (timeAt > start + DOCKER_PREFIX.length) {
+        const timeMs = parseRfc3339(buf, timeAt + DOCKER_TIME.length, end);
+        if (!Number.isNaN(timeMs)) {
+          this.format('docker-json');
+          const seen = this.klogMessage(buf, start + DOCKER_PREFIX.length, timeAt, true, timeMs);
+          if (!this.needsSlowPath) return seen;
+          return this.parsedJsonLine(buf, start, end, true);
+        }
+      }
+    }
+    return this.parsedJsonLine(buf, start, end, false);
+  }
+
+  /** Set by klogMessage when a request line has escapes the byte parser leaves to JSON.parse. */
+  private needsSlowPath = false;
+
+  private parsedJsonLine(buf: Buffer, start: number, end: number, formatCounted: boolean): Seen {
+    const isAudit = !formatCounted && indexWithin(buf, AUDIT_KIND, start, end) >= 0;
+    if (isAudit && buf[end - 1] === 0x7d && indexWithin(buf, STAGE_COMPLETE, start, end) < 0) {
+      // RequestReceived / ResponseStarted: the same request is counted at ResponseComplete.
+      this.format('audit');
+      return Seen.Known;
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(buf.toString('utf8', start, end));
+    } catch {
+      return Seen.Skipped;
+    }
+    if (typeof value !== 'object' || value === null) return Seen.Skipped;
+    const record = value as Record<string, unknown>;
+    if (typeof record.log === 'string' && typeof record.time === 'string') {
+      const timeBytes = Buffer.from(record.time, 'latin1');
+      const timeMs = parseRfc3339(timeBytes, 0, timeBytes.length);
+      if (Number.isNaN(timeMs)) return Seen.Skipped;
+      if (!formatCounted) this.format('docker-json');
+      this.needsSlowPath = false;
+      const message = Buffer.from(record.log, 'utf8');
+      let messageEnd = message.length;
+      while (messageEnd > 0 && (message[messageEnd - 1] === NL || message[messageEnd - 1] === CR))
+        messageEnd--;
+      return this.klogMessage(message, 0, messageEnd, false, timeMs);
+    }
+    if (
+      record.kind === 'Event' &&
+      typeof record.apiVersion === 'string' &&
+      record.apiVersion.startsWith('audit.k8s.io/')
+    ) {
+      this.format('audit');
+      return this.auditEvent(record);
+    }
+    return Seen.Skipped;
+  }
+
+  private auditEvent(event: Record<string, unknown>): Seen {
+    if (event.stage !== 'ResponseComplete') return Seen.Known;
+    this.signal('audit');
+    const ref = event.objectRef as Record<string, unknown> | undefined;
+    const verbName = event.verb;
+    const stamp =
+      typeof event.requestReceivedTimestamp === 'string'
+        ? event.requestReceivedTimestamp
+        : event.stageTimestamp;
+    if (typeof verbName !== 'string' || typeof stamp !== 'string') return Seen.Skipped;
+    const stampBytes = Buffer.from(stamp, 'latin1');
+    const timeMs = parseRfc3339(stampBytes, 0, stampBytes.length);
+    if (Number.isNaN(timeMs)) return Seen.Skipped;
+    if (typeof ref !== 'object' || ref === null || typeof ref.resource !== 'string') return Seen.Known;
+    const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+    const group = str(ref.apiGroup) ?? '';
+    const version = str(ref.apiVersion) ?? (group ? '' : 'v1');
+    const path =
+      (group ? `/apis/${group}/${version}` : `/api/${version}`) +
+      (str(ref.namespace) ? `/namespaces/${str(ref.namespace)}` : '') +
+      `/${ref.resource}` +
+      (str(ref.name) ? `/${str(ref.name)}` : '') +
+      (str(ref.name) && str(ref.subresource) ? `/${str(ref.subresource)}` : '');
+    const parsed = this.parsePath(path);
+    if (parsed === null) return Seen.Known;
+    if (timeMs < this.sinceMs) return Seen.Known;
+    this.counts.audit.record(parsed.key, parsed.ref, verbIndex(verbName), timeMs);
+    return Seen.Counted;
+  }
+
+  private criLine(buf: Buffer, start: number, end: number): Seen {
+    // <RFC3339Nano> stdout|stderr F|P <message>
+    const space = buf.indexOf(SPACE, start);
+    if (space < 0 || space > start + 40 || space + 10 > end) return Seen.Skipped;
+    const timeMs = parseRfc3339(buf, start, space);
+    if (Number.isNaN(timeMs)) return Seen.Skipped;
+    const streamAt = space + 1;
+    if (buf[streamAt + 6] !== SPACE || buf[streamAt + 8] !== SPACE) return Seen.Skipped;
+    const stream = buf.toString('latin1', streamAt, streamAt + 6);
+    if (stream !== 'stderr' && stream !== 'stdout') return Seen.Skipped;
+    const tag = buf[streamAt + 7];
+    const messageAt = streamAt + 9;
+    this.format('cri');
+    if (tag === 0x50 /* P */) {
+      let pending = this.partials.get(stream);
+      if (pending === undefined) {
+        pending = { timeMs, parts: [], bytes: 0 };
+        this.partials.set(stream, pending);
+      }
+      pending.parts.push(Buffer.from(buf.subarray(messageAt, end)));
+      pending.bytes += end - messageAt;
+      if (pending.bytes > this.maxLineBytes) {
+        // A runaway partial: give up on the whole message.
+        this.counts.linesSkipped += pending.parts.length - 1;
+        this.partials.delete(stream);
+        return Seen.Skipped;
+      }
+      // Counted (or skipped) with its final line.
+      return Seen.Known;
+    }
+    if (tag !== 0x46 /* F */) return Seen.Skipped;
+    const pending = this.partials.get(stream);
+    if (pending !== undefined) {
+      this.partials.delete(stream);
+      pending.parts.push(buf.subarray(messageAt, end));
+      const joined = Buffer.concat(pending.parts);
+      const seen = this.criMessage(joined, 0, joined.length, pending.timeMs);
+      // The partial lines share the fate of the message they belong to.
+      if (seen === Seen.Skipped) this.counts.linesSkipped += pending.parts.length - 1;
+      return seen;
+    }
+    return this.criMessage(buf, messageAt, end, timeMs);
+  }
+
+  private criMessage(buf: Buffer, start: number, end: number, timeMs: number): Seen {
+    const first = buf[start];
+    if (first === 0x49 || first === 0x57 || first === 0x45 || first === 0x46) {
+      return this.klogMessage(buf, start, end, false, timeMs);
+    }
+    return Seen.Skipped;
+  }
+
+  /**
+   * A klog line at `start` (`Lmmdd hh:mm:ss.uuuuuu threadid file:line] msg`). `escaped` when the
+   * line sits inside a JSON string, where its quotes are written `\"`.
+   */
+  private klogMessage(buf: Buffer, start: number, end: number, escaped: boolean, timeMs: number): Seen {
+    // Severity, mmdd, space, hh:mm:ss.uuuuuu, then spaces, thread id, space, file:line] .
+    if (buf[start + 5] !== SPACE || buf[start + 8] !== 0x3a) return Seen.Skipped;
+    let p = start + 21;
+    while (p < end && buf[p] === SPACE) p++;
+    if (!isDigit(buf[p])) return Seen.Skipped;
+    while (p < end && isDigit(buf[p])) p++;
+    if (buf[p] !== SPACE) return Seen.Skipped;
+    const file = p + 1;
+    let kind: 0 | 1 | 2;
+    let q: number;
+    if (matchAt(buf, file, HANDLER_GO, end)) {
+      kind = 0;
+      q = file + HANDLER_GO.length;
+    } else if (matchAt(buf, file, PATHRECORDER_GO, end)) {
+      kind = 1;
+      q = file + PATHRECORDER_GO.length;
+    } else if (matchAt(buf, file, HTTPLOG_GO, end)) {
+      kind = 2;
+      q = file + HTTPLOG_GO.length;
+    } else {
+      return Seen.Skipped;
+    }
+    while (q < end && isDigit(buf[q])) q++;
+    if (buf[q] !== 0x5d || buf[q + 1] !== SPACE) return Seen.Skipped;
+    const message = q + 2;
+    if (kind === 2) return this.httplogLine(buf, message, end, escaped, timeMs);
+    // `<component>: ` then, for handler.go, `<VERB> "<path>" satisfied by ...`;
+    // for pathrecorder.go, `"<path>" satisfied by ...` (no verb: it is the second line of the pair).
+    let colon = message;
+    const componentLimit = Math.min(end, message + 64);
+    while (colon < componentLimit && buf[colon] !== 0x3a) colon++;
+    if (colon === message || colon >= componentLimit || buf[colon + 1] !== SPACE) return Seen.Skipped;
+    if (kind === 1) {
+      const pathEnd = this.findPathEnd(buf, colon + 2, end, escaped);
+      if (pathEnd < 0 || !matchAt(buf, pathEnd, SATISFIED_BY, end)) return Seen.Skipped;
+      this.signal('satisfied-by');
+      return Seen.Known;
+    }
+    const verbAt = colon + 2;
+    let verbEnd = verbAt;
+    while (verbEnd < end && buf[verbEnd]! >= 0x41 && buf[verbEnd]! <= 0x5a) verbEnd++;
+    if (verbEnd === verbAt || buf[verbEnd] !== SPACE) return Seen.Skipped;
+    const pathStart = verbEnd + 1 + (escaped ? 2 : 1);
+    const pathEnd = this.findPathEnd(buf, verbEnd + 1, end, escaped);
+    if (pathEnd < 0) return Seen.Skipped;
+    if (!matchAt(buf, pathEnd, SATISFIED_BY, end)) return Seen.Skipped;
+    this.signal('satisfied-by');
+    const component = buf.toString('latin1', message, colon);
+    let channel = this.counts.handlers.get(component);
+    if (channel === undefined) {
+      channel = new ChannelTally(this.maxMinutes);
+      this.counts.handlers.set(component, channel);
+    }
+    const closing = pathEnd - (escaped ? 2 : 1);
+    return this.countRequest(channel, buf, verbAt, verbEnd, pathStart, closing, timeMs);
+  }
+
+  /**
+   * Given the opening quote at `at`, the index just past the closing quote, or -1. Inside a JSON
+   * string a backslash in the path (other than the closing `\"`) needs a real JSON decode: the
+   * caller then takes the slow path. In the query part `\u0026` (Docker's `&`) is fine.
+   */
+  private findPathEnd(buf: Buffer, at: number, end: number, escaped: boolean): number {
+    this.needsSlowPath = false;
+    let p = at;
+    if (escaped) {
+      if (buf[p] !== BACKSLASH || buf[p + 1] !== QUOTE) return -1;
+      p += 2;
+    } else {
+      if (buf[p] !== QUOTE) return -1;
+      p += 1;
+    }
+    let inQuery = false;
+    const limit = Math.min(end, p + 8192);
+    while (p < limit) {
+      const c = buf[p]!;
+      if (c === QUOTE) {
+        if (escaped) {
+          this.needsSlowPath = true;
+          return -1;
+        }
+        return p + 1;
+      }
+      if (c === BACKSLASH) {
+        if (escaped && buf[p + 1] === QUOTE) return p + 2;
+        if (escaped && inQuery && buf[p + 1] === 0x75 /* u */) {
+          p += 6;
+          continue;
+        }
+        this.needsSlowPath = escaped;
+        return -1;
+      }
+      if (c === 0x3f) inQuery = true;
+      p++;
+    }
+    return -1;
+  }
+
+  private httplogLine(buf: Buffer, at: number, end: number, escaped: boolean, timeMs: number): Seen {
+    // "HTTP" verb="PUT" URI="/apis/..." latency="2.1ms" userAgent="..." audit-ID="..." srcIP="..." resp=200
+    const quoteLength = escaped ? 2 : 1;
+    if (!this.quoteAt(buf, at, escaped) || !matchAt(buf, at + quoteLength, HTTP_VERB, end))
+      return Seen.Skipped;
+    let p = at + quoteLength + HTTP_VERB.length;
+    if (!this.quoteAt(buf, p, escaped)) return Seen.Skipped;
+    p += quoteLength;
+    if (!matchAt(buf, p, VERB_ATTR, end)) return Seen.Skipped;
+    p += VERB_ATTR.length;
+    if (!this.quoteAt(buf, p, escaped)) return Seen.Skipped;
+    const verbAt = p + quoteLength;
+    let verbEnd = verbAt;
+    while (verbEnd < end && buf[verbEnd]! >= 0x41 && buf[verbEnd]! <= 0x5a) verbEnd++;
+    if (verbEnd === verbAt || !this.quoteAt(buf, verbEnd, escaped)) return Seen.Skipped;
+    p = verbEnd + quoteLength;
+    if (!matchAt(buf, p, URI_ATTR, end)) return Seen.Skipped;
+    p += URI_ATTR.length;
+    const pathEnd = this.findPathEnd(buf, p, end, escaped);
+    if (pathEnd < 0) return Seen.Skipped;
+    if (indexWithin(buf, RESP_ATTR, pathEnd, end) < 0) return Seen.Skipped;
+    this.signal('httplog');
+    return this.countRequest(
+      this.counts.httplog,
+      buf,
+      verbAt,
+      verbEnd,
+      p + quoteLength,
+      pathEnd - quoteLength,
+      timeMs,
+    );
+  }
+
+  private quoteAt(buf: Buffer, at: number, escaped: boolean): boolean {
+    return escaped ? buf[at] === BACKSLASH && buf[at + 1] === QUOTE : buf[at] === QUOTE;
+  }
+
+  /** `buf[pathStart, pathEnd)` is the request URI, query included. */
+  private countRequest(
+    channel: ChannelTally,
+    buf: Buffer,
+    verbAt: number,
+    verbEnd: number,
+    pathStart: number,
+    pathEnd: number,
+    timeMs: number,
+  ): Seen {
+    let queryAt = buf.indexOf(0x3f, pathStart);
+    if (queryAt < 0 || queryAt > pathEnd) queryAt = pathEnd;
+    const parsed = this.parsePath(latin1(buf, pathStart, queryAt));
+    // A request to a non-resource path (/healthz, discovery) is known but addresses no object.
+    if (parsed === null) return Seen.Known;
+    if (timeMs < this.sinceMs) return Seen.Known;
+    const watchQuery =
+      queryAt < pathEnd &&
+      (indexWithin(buf, WATCH_TRUE, queryAt, pathEnd) >= 0 ||
+        indexWithin(buf, WATCH_ONE, queryAt, pathEnd) >= 0);
+    const verb = refineRead(verbIndex(latin1(buf, verbAt, verbEnd)), parsed, watchQuery);
+    channel.record(
+      parsed.key,
+      parsed.ref,
+      verb === VERB.OTHER && parsed.watchPath ? VERB.WATCH : verb,
+      timeMs,
+    );
+    return Seen.Counted;
+  }
+
+  private parsePath(path: string): ParsedPath | null {
+    let parsed = this.pathCache.get(path);
+    if (parsed === undefined) {
+      parsed = parseRequestPath(path);
+      if (this.pathCache.size >= MAX_PATH_CACHE) this.pathCache.clear();
+      this.pathCache.set(path, parsed);
+    }
+    return parsed;
+  }
+}

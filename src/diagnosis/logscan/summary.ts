@@ -1,0 +1,153 @@
+import type { ActivitySummary, HotObject, ObjectActivity, Signal } from '../types.js';
+import { VERBS, isWriteVerb } from './request-path.js';
+import type { ChannelTally, ObjectTally } from './tally.js';
+import { COMPONENT_PREFERENCE, type ScanCounts } from './scanner.js';
+
+export interface HotOptions {
+  /** An object is hot from this many writes per minute on. */
+  threshold?: number;
+  /** ... and only when that is at least this many times the typical writer's rate. */
+  farAboveFactor?: number;
+}
+
+/** Leader-election leases are renewed every 2 s (30 writes/min): healthy objects stay below this. */
+export const DEFAULT_THRESHOLD = 60;
+export const DEFAULT_FAR_ABOVE_FACTOR = 5;
+
+/**
+ * One request leaves lines of several kinds when several are on (audit, httplog, satisfied-by):
+ * counting one signal counts each request once. The signal that counted the most requests is the
+ * most complete (an audit policy may leave resources out, a log may start at a higher verbosity
+ * halfway); on a tie audit wins over httplog over satisfied-by.
+ */
+export function chooseChannel(counts: ScanCounts): { signal: Signal | null; channel: ChannelTally | null } {
+  const candidates: [Signal, ChannelTally | null][] = [
+    ['audit', counts.audit],
+    ['httplog', counts.httplog],
+    ['satisfied-by', chooseHandlerComponent(counts.handlers)],
+  ];
+  let chosen: { signal: Signal | null; channel: ChannelTally | null } = { signal: null, channel: null };
+  for (const [signal, channel] of candidates) {
+    if (channel && channel.requests > 0 && channel.requests > (chosen.channel?.requests ?? 0)) {
+      chosen = { signal, channel };
+    }
+  }
+  return chosen;
+}
+
+/**
+ * Every request passes kube-aggregator first, then kube-apiserver, then (custom resources)
+ * apiextensions-apiserver, each logging a handler.go line. The component with the most handler
+ * lines saw the most requests; on a tie the one nearer the front door wins.
+ */
+export function chooseHandlerComponent(handlers: Map<string, ChannelTally>): ChannelTally | null {
+  let best: { name: string; channel: ChannelTally } | null = null;
+  const rank = (name: string): number => {
+    const i = COMPONENT_PREFERENCE.indexOf(name);
+    return i < 0 ? COMPONENT_PREFERENCE.length : i;
+  };
+  for (const [name, channel] of handlers) {
+    if (channel.requests === 0) continue;
+    if (
+      best === null ||
+      channel.requests > best.channel.requests ||
+      (channel.requests === best.channel.requests && rank(name) < rank(best.name))
+    ) {
+      best = { name, channel };
+    }
+  }
+  return best?.channel ?? null;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+export function toActivity(tally: ObjectTally): ObjectActivity {
+  const verbs: Record<string, number> = {};
+  let writes = 0;
+  let reads = 0;
+  tally.verbs.forEach((count, i) => {
+    if (!count) return;
+    verbs[VERBS[i]!] = count;
+    if (isWriteVerb(i)) writes += count;
+    else reads += count;
+  });
+  return {
+    key: tally.key,
+    ref: { ...tally.ref },
+    verbs,
+    writes,
+    reads,
+    firstSeen: iso(tally.firstMs),
+    lastSeen: iso(tally.lastMs),
+    perMinute: tally.perMinute ? Array.from(tally.perMinute.subarray(0, tally.minutes)) : [],
+    perMinuteStart: tally.perMinute ? iso(tally.minuteStart * 60_000) : null,
+  };
+}
+
+/** Writes per minute over the minutes from the object's first write to its last in the window. */
+export function writeRate(tally: ObjectTally): number {
+  if (!tally.perMinute || tally.minutes === 0) return 0;
+  let sum = 0;
+  for (let i = 0; i < tally.minutes; i++) sum += tally.perMinute[i]!;
+  return sum / tally.minutes;
+}
+
+function median(values: number[]): number {
+  if (!values.length) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+export function summarize(counts: ScanCounts, options: HotOptions = {}): ActivitySummary {
+  const threshold = options.threshold ?? DEFAULT_THRESHOLD;
+  const factor = options.farAboveFactor ?? DEFAULT_FAR_ABOVE_FACTOR;
+  const { signal, channel } = chooseChannel(counts);
+  let windowStart = Infinity;
+  let windowEnd = -Infinity;
+  const rates: { tally: ObjectTally; rate: number }[] = [];
+  for (const tally of channel?.objects.values() ?? []) {
+    windowStart = Math.min(windowStart, tally.firstMs);
+    windowEnd = Math.max(windowEnd, tally.lastMs);
+    const rate = writeRate(tally);
+    if (rate > 0) rates.push({ tally, rate });
+  }
+  // "The rest": the writers below the threshold. With none, the threshold alone decides.
+  const baseline = median(rates.filter((r) => r.rate < threshold).map((r) => r.rate));
+  const hot: HotObject[] = rates
+    .filter((r) => r.rate >= threshold && r.rate >= factor * baseline)
+    .sort((a, b) => b.rate - a.rate || b.tally.key.localeCompare(a.tally.key))
+    .map((r, i) => {
+      const activity = toActivity(r.tally);
+      const isRancherNode =
+        r.tally.ref.group === 'management.cattle.io' &&
+        r.tally.ref.resource === 'nodes' &&
+        r.tally.ref.namespace !== null &&
+        r.tally.ref.name !== '';
+      return {
+        ...activity,
+        rank: i + 1,
+        writesPerMinute: Math.round(r.rate * 100) / 100,
+        rancherNode: isRancherNode ? { clusterId: r.tally.ref.namespace!, nodeId: r.tally.ref.name } : null,
+      };
+    });
+  return {
+    signal,
+    signalsSeen: { ...counts.signalsSeen },
+    formats: { ...counts.formats },
+    bytesRead: counts.bytesRead,
+    linesRead: counts.linesRead,
+    linesSkipped: counts.linesSkipped,
+    requestsCounted: channel ? sumRequests(channel) : 0,
+    distinctObjects: channel?.objects.size ?? 0,
+    windowStart: Number.isFinite(windowStart) ? iso(windowStart) : null,
+    windowEnd: Number.isFinite(windowEnd) ? iso(windowEnd) : null,
+    hot,
+  };
+}
+
+function sumRequests(channel: ChannelTally): number {
+  let total = 0;
+  for (const tally of channel.objects.values()) for (const c of tally.verbs) total += c;
+  return total;
+}

@@ -1,0 +1,103 @@
+/**
+ * Timestamps read straight from bytes: the hot path must not build a string or a Date per line.
+ * All results are milliseconds since the epoch (UTC); NaN when the bytes are not a timestamp.
+ */
+
+const DIGIT0 = 0x30;
+
+function digits(buf: Uint8Array, at: number, count: number): number {
+  let value = 0;
+  for (let i = 0; i < count; i++) {
+    const d = (buf[at + i] ?? 0) - DIGIT0;
+    if (d < 0 || d > 9) return NaN;
+    value = value * 10 + d;
+  }
+  return value;
+}
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
+export function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const mp = (month + 9) % 12;
+  const doy = Math.floor((153 * mp + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+const MS_PER_DAY = 86_400_000;
+
+/** `hh:mm:ss[.frac]` at `at`; returns ms within the day and, through `end`, where it stopped. */
+function timeOfDay(buf: Uint8Array, at: number, limit: number, end: { at: number }): number {
+  if (buf[at + 2] !== 0x3a || buf[at + 5] !== 0x3a) return NaN;
+  const h = digits(buf, at, 2);
+  const m = digits(buf, at + 3, 2);
+  const s = digits(buf, at + 6, 2);
+  if (!(h < 24 && m < 60 && s < 61)) return NaN;
+  let p = at + 8;
+  let ms = 0;
+  if (p < limit && buf[p] === 0x2e) {
+    p++;
+    let scale = 100;
+    while (p < limit) {
+      const d = (buf[p] ?? 0) - DIGIT0;
+      if (d < 0 || d > 9) break;
+      ms += d * scale;
+      scale /= 10;
+      p++;
+    }
+    ms = Math.floor(ms);
+  }
+  end.at = p;
+  return ((h * 60 + m) * 60 + s) * 1000 + ms;
+}
+
+const scratchEnd = { at: 0 };
+
+/** RFC 3339 (`2022-05-07T08:24:37.495902397Z`, or with a `+hh:mm` offset) at `at`, not past `limit`. */
+export function parseRfc3339(buf: Uint8Array, at: number, limit: number): number {
+  if (limit - at < 20 || buf[at + 4] !== 0x2d || buf[at + 7] !== 0x2d) return NaN;
+  const sep = buf[at + 10];
+  if (sep !== 0x54 && sep !== 0x74 && sep !== 0x20) return NaN;
+  const year = digits(buf, at, 4);
+  const month = digits(buf, at + 5, 2);
+  const day = digits(buf, at + 8, 2);
+  if (!(month >= 1 && month <= 12 && day >= 1 && day <= 31)) return NaN;
+  const tod = timeOfDay(buf, at + 11, limit, scratchEnd);
+  if (Number.isNaN(tod)) return NaN;
+  let p = scratchEnd.at;
+  let offsetMs = 0;
+  const zone = buf[p];
+  if (zone === 0x5a || zone === 0x7a) {
+    p++;
+  } else if ((zone === 0x2b || zone === 0x2d) && buf[p + 3] === 0x3a) {
+    const oh = digits(buf, p + 1, 2);
+    const om = digits(buf, p + 4, 2);
+    if (Number.isNaN(oh) || Number.isNaN(om)) return NaN;
+    offsetMs = (zone === 0x2b ? 1 : -1) * (oh * 60 + om) * 60_000;
+  } else {
+    return NaN;
+  }
+  return daysFromCivil(year, month, day) * MS_PER_DAY + tod - offsetMs;
+}
+
+/**
+ * The klog header's `mmdd hh:mm:ss.uuuuuu` at `at` (just after the severity letter). The header
+ * has no year: the year is the one that puts the line at or before `referenceMs` (plus a day of
+ * clock skew). A log that runs over New Year therefore gets December lines in the earlier year and
+ * January lines in the later one; the turn of a day needs nothing, since the header has the date.
+ */
+export function parseKlogTime(buf: Uint8Array, at: number, limit: number, referenceMs: number): number {
+  if (limit - at < 20 || buf[at + 4] !== 0x20) return NaN;
+  const month = digits(buf, at, 2);
+  const day = digits(buf, at + 2, 2);
+  if (!(month >= 1 && month <= 12 && day >= 1 && day <= 31)) return NaN;
+  const tod = timeOfDay(buf, at + 5, limit, scratchEnd);
+  if (Number.isNaN(tod)) return NaN;
+  const refYear = new Date(referenceMs).getUTCFullYear();
+  const candidate = daysFromCivil(refYear, month, day) * MS_PER_DAY + tod;
+  return candidate > referenceMs + MS_PER_DAY
+    ? daysFromCivil(refYear - 1, month, day) * MS_PER_DAY + tod
+    : candidate;
+}
