@@ -87,6 +87,8 @@ export async function createSlackBot(deps: BotDeps): Promise<SlackBot> {
   await app.init();
 
   const poster = new SlackPoster(app.client, log.child({ component: 'slack' }));
+  // Work started after an ack (posting the queued message): waited for at shutdown.
+  const afterAck = new Set<Promise<unknown>>();
   const approvers = new ApproverDirectory(config.approvers, app.client, deps.redis, config.queuePrefix, log);
 
   app.command('/rancher', async ({ command, ack }) => {
@@ -106,8 +108,14 @@ export async function createSlackBot(deps: BotDeps): Promise<SlackBot> {
     );
     await ack({ response_type: reply.visibility, text: reply.message.text, blocks: reply.message.blocks });
     deps.metrics.ackSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
-    if (reply.after)
-      await reply.after().catch((err) => log.error({ err: String(err) }, 'posting the job message failed'));
+    if (reply.after) {
+      const task = reply
+        .after()
+        .catch((err) => log.error({ err: String(err) }, 'posting the job message failed'));
+      afterAck.add(task);
+      await task;
+      afterAck.delete(task);
+    }
   });
 
   app.action(new RegExp(`^(${ACTION_IDS.join('|')})$`), async ({ ack, body, action, client }) => {
@@ -156,6 +164,8 @@ export async function createSlackBot(deps: BotDeps): Promise<SlackBot> {
     },
     stop: async () => {
       if (config.socketMode) await app.stop();
+      const pending = Promise.allSettled([...afterAck]);
+      await Promise.race([pending, new Promise((r) => setTimeout(r, 5000).unref())]);
     },
   };
 }
