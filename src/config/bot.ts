@@ -205,3 +205,6 @@ export function loadBotConfig(env: Env, role: BotRole): BotConfig {
     maxRequestSkewSeconds: e.SLACK_MAX_SKEW,
   };
 }
+
+/** Every environment variable this module reads, for documentation checks. */
+export const BOT_SETTING_NAMES = Object.keys(envSchema.shape);
