@@ -12,10 +12,10 @@ import {
   type DownstreamFacts,
 } from './downstream-evidence.js';
 import { collectHeat, nodeFinding, rancherNodeOf, unknownObjectFinding, type Heat } from './findings.js';
-import { gatherLogEvidence } from './log-evidence.js';
+import { DEFAULT_SINCE_SECONDS, gatherLogEvidence } from './log-evidence.js';
 import { analyzeNode, clusterFacts, orphanSuspects, type ClusterFacts } from './nodes.js';
 import { problemFrom } from './problems.js';
-import { createApiserverLogScanner, scanLogFiles } from './scanner.js';
+import { apiserverLogScannerFactory, scanLogFiles } from './scanner.js';
 import type {
   AccessProblem,
   ClusterSummary,
@@ -113,7 +113,7 @@ export async function runDiagnosis(
         options,
         problems,
         progress,
-        createApiserverLogScanner,
+        apiserverLogScannerFactory(options.sinceSeconds ?? DEFAULT_SINCE_SECONDS),
         scanLogFiles,
       )),
     );

@@ -1,17 +1,46 @@
+import { scanFiles } from '../io/index.js';
+import { createLogScanner } from './logscan/index.js';
 import type { ScannerFactory } from './log-evidence.js';
 import type { ProgressReporter, WriteActivityEvidence } from './types.js';
 
-/**
- * Adapter between the diagnosis and the log scanner (src/diagnosis/logscan). Until the scanner
- * lands, log evidence is unavailable and the diagnosis relies on churn and the node objects.
- */
-export const createApiserverLogScanner: ScannerFactory = () => {
-  throw new Error('the log scanner is not available in this build');
-};
+/** Adapter between the diagnosis and the log scanner (src/diagnosis/logscan, src/io). */
 
+/** A scanner for one apiserver pod's log, counting from `sinceSeconds` ago. */
+export function apiserverLogScannerFactory(sinceSeconds: number): ScannerFactory {
+  return () => {
+    const now = Date.now();
+    return createLogScanner({ sinceMs: now - sinceSeconds * 1000, referenceMs: now });
+  };
+}
+
+/**
+ * Files a person names (an RKE1 host's Docker json-file, a CRI log, an audit log) are scanned
+ * whole: they chose the window by choosing the files, and an old incident's log must not be cut
+ * by --since.
+ */
 export async function scanLogFiles(
-  _files: string[],
-  _progress: ProgressReporter,
+  files: string[],
+  progress: ProgressReporter,
 ): Promise<WriteActivityEvidence[]> {
-  throw new Error('the log scanner is not available in this build');
+  progress({ stage: 'reading-apiserver-logs', detail: `scanning ${files.join(', ')}` });
+  let lastReport = 0;
+  const summary = await scanFiles(files, {}, (p) => {
+    if (p.bytesDone - lastReport >= 64 * 1024 * 1024) {
+      lastReport = p.bytesDone;
+      progress({ stage: 'reading-apiserver-logs', detail: `scanning ${p.path}`, bytes: p.bytesDone });
+    }
+  });
+  progress({
+    stage: 'reading-apiserver-logs',
+    detail: `${summary.linesRead} lines, ${summary.hot.length} hot object(s)`,
+    bytes: summary.bytesRead,
+    lines: summary.linesRead,
+  });
+  return [
+    {
+      source: summary.signal === 'audit' ? 'audit-log' : 'log-files',
+      description: `log file${files.length === 1 ? '' : 's'} ${files.join(', ')}`,
+      summary,
+    },
+  ];
 }

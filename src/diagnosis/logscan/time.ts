@@ -66,20 +66,18 @@ export function parseRfc3339(buf: Uint8Array, at: number, limit: number): number
   if (!(month >= 1 && month <= 12 && day >= 1 && day <= 31)) return NaN;
   const tod = timeOfDay(buf, at + 11, limit, scratchEnd);
   if (Number.isNaN(tod)) return NaN;
-  let p = scratchEnd.at;
-  let offsetMs = 0;
-  const zone = buf[p];
-  if (zone === 0x5a || zone === 0x7a) {
-    p++;
-  } else if ((zone === 0x2b || zone === 0x2d) && buf[p + 3] === 0x3a) {
-    const oh = digits(buf, p + 1, 2);
-    const om = digits(buf, p + 4, 2);
-    if (Number.isNaN(oh) || Number.isNaN(om)) return NaN;
-    offsetMs = (zone === 0x2b ? 1 : -1) * (oh * 60 + om) * 60_000;
-  } else {
-    return NaN;
-  }
+  const p = scratchEnd.at;
+  const offsetMs = zoneOffset(buf, p);
   return daysFromCivil(year, month, day) * MS_PER_DAY + tod - offsetMs;
+}
+
+/** `Z` or `±hh:mm` at `p` as ms east of UTC; NaN when neither. */
+function zoneOffset(buf: Uint8Array, p: number): number {
+  const zone = buf[p];
+  if (zone === 0x5a || zone === 0x7a) return 0;
+  if ((zone !== 0x2b && zone !== 0x2d) || buf[p + 3] !== 0x3a) return NaN;
+  const minutes = digits(buf, p + 1, 2) * 60 + digits(buf, p + 4, 2);
+  return (zone === 0x2b ? 1 : -1) * minutes * 60_000;
 }
 
 /**

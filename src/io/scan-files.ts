@@ -1,0 +1,155 @@
+import { open } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { Readable } from 'node:stream';
+import type { ActivitySummary } from '../diagnosis/types.js';
+import {
+  LogScanner,
+  importCounts,
+  summarizeCounts,
+  type ScanCounts,
+  type ScanOptions,
+} from '../diagnosis/logscan/index.js';
+import { splitIntoRanges, type ByteRange } from './byte-ranges.js';
+import { inputError, InputError } from './input-error.js';
+import { inspectInput, openInputStream, type InputInfo } from './open-input.js';
+import { scanFileRange } from './scan-range.js';
+import { scanReadable } from './scan-readable.js';
+import type { RangeJob, WorkerMessage } from './worker-protocol.js';
+
+export interface ScanFilesOptions extends ScanOptions {
+  /** Threads used for one plain file (the calling thread counts as one). Default: the cores. */
+  threads?: number;
+  /** Plain files from this size on are split across threads. */
+  splitFromBytes?: number;
+  stdin?: Readable;
+}
+
+export interface ScanProgress {
+  path: string;
+  /** Bytes of all inputs read so far (decompressed for gzip). */
+  bytesDone: number;
+  /** Sum of the inputs' sizes on disk; null when unknown (stdin). */
+  bytesTotal: number | null;
+}
+
+export const DEFAULT_SPLIT_FROM_BYTES = 64 << 20;
+
+/**
+ * Scans log files (and `-` for stdin) into one summary. Inputs are checked first, so that a bad
+ * path fails before any time is spent; errors name the file and the problem.
+ */
+export async function scanFiles(
+  paths: string[],
+  options: ScanFilesOptions = {},
+  onProgress?: (progress: ScanProgress) => void,
+): Promise<ActivitySummary> {
+  const inputs: InputInfo[] = [];
+  for (const path of paths) inputs.push(await inspectInput(path));
+  const total = inputs.some((i) => i.size === null)
+    ? null
+    : inputs.reduce((sum, i) => sum + (i.size ?? 0), 0);
+  let done = 0;
+  const parts: ScanCounts[] = [];
+  for (const input of inputs) {
+    const onBytes = (bytes: number): void => {
+      done += bytes;
+      onProgress?.({ path: input.path, bytesDone: done, bytesTotal: total });
+    };
+    parts.push(...(await scanInput(input, options, onBytes)));
+  }
+  return summarizeCounts(parts, options);
+}
+
+async function scanInput(
+  input: InputInfo,
+  options: ScanFilesOptions,
+  onBytes: (n: number) => void,
+): Promise<ScanCounts[]> {
+  const threads = Math.max(1, options.threads ?? availableParallelism());
+  const splitFrom = options.splitFromBytes ?? DEFAULT_SPLIT_FROM_BYTES;
+  try {
+    if (!input.gzip && input.size !== null && threads > 1 && input.size >= splitFrom) {
+      return await scanSplit(input.path, input.size, threads, options, onBytes);
+    }
+    const scanner = new LogScanner(options);
+    await scanReadable(openInputStream(input, options.stdin), scanner, onBytes);
+    return [scanner.counts];
+  } catch (error) {
+    throw inputError(input.path, error);
+  }
+}
+
+/** The calling thread scans the first range while worker threads scan the others. */
+async function scanSplit(
+  path: string,
+  size: number,
+  threads: number,
+  options: ScanFilesOptions,
+  onBytes: (n: number) => void,
+): Promise<ScanCounts[]> {
+  const handle = await open(path, 'r');
+  let ranges: ByteRange[];
+  try {
+    ranges = await splitIntoRanges(handle, size, threads);
+  } finally {
+    await handle.close();
+  }
+  const scanOptions = scanOptionsOnly(options);
+  const [own, ...others] = ranges;
+  const workers = others.map((range) => scanInWorker({ path, ...range, options: scanOptions }, onBytes));
+  const mine = own ? scanFileRange(path, own.start, own.end, scanOptions, onBytes) : null;
+  const results = await Promise.all([...(mine ? [mine] : []), ...workers]);
+  return results;
+}
+
+/** Plain data only crosses to a worker (no stdin stream, no functions). */
+function scanOptionsOnly(options: ScanFilesOptions): ScanOptions {
+  return {
+    sinceMs: options.sinceMs ?? null,
+    referenceMs: options.referenceMs ?? Date.now(),
+    maxLineBytes: options.maxLineBytes,
+    maxMinutes: options.maxMinutes,
+    threshold: options.threshold,
+    farAboveFactor: options.farAboveFactor,
+  };
+}
+
+/**
+ * Under the compiled build the worker is scan-worker.js beside this file; run from the
+ * TypeScript sources (tsx, jest) it is scan-worker.ts, loaded through tsx.
+ */
+function workerEntry(): { url: URL; execArgv: string[] } {
+  const fromSources = import.meta.url.endsWith('.ts');
+  return fromSources
+    ? { url: new URL('./scan-worker.ts', import.meta.url), execArgv: ['--import', 'tsx'] }
+    : { url: new URL('./scan-worker.js', import.meta.url), execArgv: [] };
+}
+
+function scanInWorker(job: RangeJob, onBytes: (n: number) => void): Promise<ScanCounts> {
+  const entry = workerEntry();
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(entry.url, { workerData: job, execArgv: entry.execArgv });
+    let settled = false;
+    worker.on('message', (message: WorkerMessage) => {
+      if (message.type === 'progress') onBytes(message.bytes);
+      else if (message.type === 'done') {
+        settled = true;
+        resolve(importCounts(message.counts, job.options));
+        void worker.terminate();
+      } else {
+        settled = true;
+        reject(Object.assign(new Error(message.message), { code: message.code ?? undefined }));
+        void worker.terminate();
+      }
+    });
+    worker.on('error', (error) => {
+      if (!settled) reject(error);
+      settled = true;
+    });
+    worker.on('exit', (code) => {
+      if (!settled) reject(new InputError(job.path, `scan worker stopped with exit code ${code}`));
+      settled = true;
+    });
+  });
+}

@@ -1,0 +1,31 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { exportCounts } from '../diagnosis/logscan/index.js';
+import { scanFileRange } from './scan-range.js';
+import type { RangeJob, WorkerMessage } from './worker-protocol.js';
+
+/** Worker thread entry: scans one byte range and posts its counts (progress on the way). */
+const job = workerData as RangeJob;
+const port = parentPort;
+if (port) {
+  let pending = 0;
+  scanFileRange(job.path, job.start, job.end, job.options, (bytes) => {
+    pending += bytes;
+    if (pending >= 16 << 20) {
+      port.postMessage({ type: 'progress', bytes: pending } satisfies WorkerMessage);
+      pending = 0;
+    }
+  }).then(
+    (counts) => {
+      if (pending) port.postMessage({ type: 'progress', bytes: pending } satisfies WorkerMessage);
+      port.postMessage({ type: 'done', counts: exportCounts(counts) } satisfies WorkerMessage);
+    },
+    (error: unknown) => {
+      const code = (error as { code?: unknown }).code;
+      port.postMessage({
+        type: 'error',
+        message: error instanceof Error ? error.message : String(error),
+        code: typeof code === 'string' ? code : null,
+      } satisfies WorkerMessage);
+    },
+  );
+}
