@@ -90,12 +90,22 @@ export function parseKlogTime(buf: Uint8Array, at: number, limit: number, refere
   if (limit - at < 20 || buf[at + 4] !== 0x20) return NaN;
   const month = digits(buf, at, 2);
   const day = digits(buf, at + 2, 2);
-  if (!(month >= 1 && month <= 12 && day >= 1 && day <= 31)) return NaN;
+  if (!(month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(2000, month))) return NaN;
   const tod = timeOfDay(buf, at + 5, limit, scratchEnd);
   if (Number.isNaN(tod)) return NaN;
-  const refYear = new Date(referenceMs).getUTCFullYear();
-  const candidate = daysFromCivil(refYear, month, day) * MS_PER_DAY + tod;
-  return candidate > referenceMs + MS_PER_DAY
-    ? daysFromCivil(refYear - 1, month, day) * MS_PER_DAY + tod
-    : candidate;
+  let year = new Date(referenceMs).getUTCFullYear();
+  if (
+    day > daysInMonth(year, month) ||
+    daysFromCivil(year, month, day) * MS_PER_DAY + tod > referenceMs + MS_PER_DAY
+  ) {
+    year--;
+    // 29 February: the last leap year before.
+    while (day > daysInMonth(year, month)) year--;
+  }
+  return daysFromCivil(year, month, day) * MS_PER_DAY + tod;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
