@@ -138,12 +138,13 @@ describe('rancher-doctor diagnose', () => {
 });
 
 describe('parseDuration', () => {
-  it('accepts 30s, 30m, 1h, 1h30m and 0 where allowed; rejects the rest', () => {
+  it('accepts 30s, 30m, 1h, 1h30m, 1d and 0 where allowed; rejects the rest', () => {
     expect(parseDuration('--since', '30s')).toBe(30);
     expect(parseDuration('--since', '30m')).toBe(1800);
     expect(parseDuration('--since', '1h30m')).toBe(5400);
+    expect(parseDuration('--since', '1d')).toBe(86400);
     expect(parseDuration('--watch', '0', true)).toBe(0);
-    for (const bad of ['30', '1d', '-5m', 'm', '0s', '']) {
+    for (const bad of ['30', '1x', '-5m', 'm', '0s', '']) {
       expect(() => parseDuration('--since', bad)).toThrow(/--since/);
     }
   });

@@ -4,20 +4,17 @@ import { renderProgress, renderReport } from '../diagnosis/render-text.js';
 import { DEFAULT_WATCH_SECONDS, runDiagnosis } from '../diagnosis/run.js';
 import { AccessError, UsageError } from '../errors.js';
 import { createClusterAccess } from '../rancher/access.js';
+import { parseDurationSeconds } from '../text/duration.js';
 import { EXIT } from './program.js';
 
-const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600 };
-
-/** Strict durations: 30s, 30m, 1h, 1h30m. `allowZero` for switches such as --watch 0. */
+/** Durations on the command line: 30s, 30m, 1h, 1h30m, 1d. `allowZero` for switches such as --watch 0. */
 export function parseDuration(option: string, value: string, allowZero = false): number {
-  const text = value.trim();
-  if (allowZero && /^0[smh]?$/.test(text)) return 0;
-  if (!/^(\d+[smh])+$/.test(text)) {
+  if (allowZero && /^0[smhd]?$/.test(value.trim())) return 0;
+  const seconds = parseDurationSeconds(value);
+  if (seconds === null) {
     throw new UsageError(`${option}: "${value}" is not a duration; use forms like 60s, 30m, 1h or 1h30m`);
   }
-  let seconds = 0;
-  for (const [, n, unit] of text.matchAll(/(\d+)([smh])/g)) seconds += Number(n) * UNIT_SECONDS[unit!]!;
-  if (seconds === 0 && !allowZero) throw new UsageError(`${option}: the duration must be more than 0`);
+  if (seconds === 0) throw new UsageError(`${option}: the duration must be more than 0`);
   return seconds;
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
+import { parseDurationSeconds } from '../text/duration.js';
 
 /**
  * Settings of the Slack bot and the diagnosis workers, read from the environment once at start.
@@ -90,7 +91,7 @@ const duration = (fallbackSeconds: number) =>
     .optional()
     .transform((v, ctx) => {
       if (v === undefined || v.trim() === '') return fallbackSeconds;
-      const seconds = parseDurationSeconds(v.trim());
+      const seconds = parseDurationSeconds(v, { bareSeconds: true });
       if (seconds === null) {
         ctx.addIssue({
           code: 'custom',
@@ -100,14 +101,6 @@ const duration = (fallbackSeconds: number) =>
       }
       return seconds;
     });
-
-const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
-
-export function parseDurationSeconds(value: string): number | null {
-  const match = /^(\d+)([smhd]?)$/.exec(value);
-  if (!match) return null;
-  return Number(match[1]) * UNIT_SECONDS[match[2] || 's']!;
-}
 
 const envSchema = z.object({
   SLACK_BOT_TOKEN: text,

@@ -1,4 +1,4 @@
-import { parseDurationSeconds } from '../config/bot.js';
+import { parseDurationSeconds } from '../text/duration.js';
 
 /** What a `/rancher ...` text asks for. Parsing is pure so every reply can be tested without Slack. */
 export type RancherCommand =

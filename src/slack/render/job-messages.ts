@@ -11,6 +11,8 @@ import {
   type SlackMessage,
 } from './blocks.js';
 import { LIMITS, codeBlock, cut, esc } from './limits.js';
+import { formatBytes } from '../../text/bytes.js';
+import { formatSeconds } from '../../text/duration.js';
 
 /** The stages a person sees, in order; churn watching shares the first line with the log scan. */
 const VISIBLE_STAGES: { stage: DiagnosisStage; label: string }[] = [
@@ -93,25 +95,6 @@ function formatCounts(event: ProgressEvent): string {
   if (event.bytes !== undefined) parts.push(formatBytes(event.bytes));
   if (event.lines !== undefined) parts.push(`${event.lines.toLocaleString('en-US')} lines`);
   return parts.length ? ` (${parts.join(', ')})` : '';
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(1)} ${units[unit]}`;
-}
-
-export function formatSeconds(seconds: number): string {
-  if (seconds % 86400 === 0) return `${seconds / 86400}d`;
-  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
-  if (seconds % 60 === 0) return `${seconds / 60}m`;
-  return `${seconds}s`;
 }
 
 /** The opaque ids under which a finding's plans are stored; null where the report has no such plan. */
