@@ -133,9 +133,15 @@ export class LogScanner {
         this.discarding = false;
         this.skipLine();
       } else if (this.carry !== null) {
-        const line = Buffer.concat([this.carry, chunk.subarray(0, nl)]);
-        this.carry = null;
-        this.line(line, 0, line.length);
+        // The same limit as a line found whole in one chunk, or chunking would change the counts.
+        if (this.carry.length + nl > this.maxLineBytes) {
+          this.carry = null;
+          this.skipLine();
+        } else {
+          const line = Buffer.concat([this.carry, chunk.subarray(0, nl)]);
+          this.carry = null;
+          this.line(line, 0, line.length);
+        }
       }
       start = nl + 1;
     }
