@@ -117,19 +117,23 @@ function scanOptionsOnly(options: ScanFilesOptions): ScanOptions {
 
 /**
  * Under the compiled build the worker is scan-worker.js beside this file; run from the
- * TypeScript sources (tsx, jest) it is scan-worker.ts, loaded through tsx.
+ * TypeScript sources (tsx, jest) it is scan-worker.ts, loaded after tsx's register() in the
+ * worker itself: on Node 20 `execArgv: ['--import', 'tsx']` does not reach a worker's module
+ * loader (the worker fails with "Unknown file extension .ts").
  */
-function workerEntry(): { url: URL; execArgv: string[] } {
-  const fromSources = import.meta.url.endsWith('.ts');
-  return fromSources
-    ? { url: new URL('./scan-worker.ts', import.meta.url), execArgv: ['--import', 'tsx'] }
-    : { url: new URL('./scan-worker.js', import.meta.url), execArgv: [] };
+function startWorker(job: RangeJob): Worker {
+  if (!import.meta.url.endsWith('.ts')) {
+    return new Worker(new URL('./scan-worker.js', import.meta.url), { workerData: job, execArgv: [] });
+  }
+  const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
+  const entry = JSON.stringify(new URL('./scan-worker.ts', import.meta.url).href);
+  const boot = `import(${tsx}).then(({ register }) => { register(); return import(${entry}); })`;
+  return new Worker(boot, { eval: true, workerData: job, execArgv: [] });
 }
 
 function scanInWorker(job: RangeJob, onBytes: (n: number) => void): Promise<ScanCounts> {
-  const entry = workerEntry();
   return new Promise((resolve, reject) => {
-    const worker = new Worker(entry.url, { workerData: job, execArgv: entry.execArgv });
+    const worker = startWorker(job);
     let settled = false;
     worker.on('message', (message: WorkerMessage) => {
       if (message.type === 'progress') onBytes(message.bytes);
