@@ -163,7 +163,7 @@ describe('a large plain file split across worker threads', () => {
     const out: string[] = [];
     for (let i = 0; i < 1500; i++) {
       const ms = T0 + i * 400;
-      const format = (['klog', 'cri', 'docker-json'] as const)[randInt(rand, 0, 2)];
+      const format = (['klog', 'cri', 'docker-json'] as const)[randInt(rand, 0, 2)]!;
       const path = [HOT_NODE, `${HOT_NODE}/status`, '/api/v1/namespaces/x/pods/p'][randInt(rand, 0, 2)]!;
       const verb = ['PUT', 'PATCH', 'GET'][randInt(rand, 0, 2)]!;
       switch (randInt(rand, 0, 3)) {
