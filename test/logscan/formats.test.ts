@@ -246,6 +246,32 @@ describe('audit.k8s.io/v1 Event lines', () => {
     });
   });
 
+  test('a truncated event is skipped, whatever its stage and wherever it was cut', () => {
+    for (const stage of ['RequestReceived', 'ResponseStarted', 'ResponseComplete', 'Panic'] as const) {
+      const json = auditLine(stage, 'update', node, T0);
+      const cut: string[] = [];
+      for (let at = 1; at < json.length; at++) cut.push(json.slice(0, at));
+      const { summary } = scan(lines(...cut));
+      expect([stage, summary.linesRead, summary.linesSkipped, summary.requestsCounted]).toEqual([
+        stage,
+        json.length - 1,
+        json.length - 1,
+        0,
+      ]);
+    }
+  });
+
+  test('a JSON line that is not an audit.k8s.io event is skipped', () => {
+    const { summary } = scan(
+      lines(
+        '{"kind":"Event"}',
+        '{"kind":"Event","apiVersion":"v1","stage":"RequestReceived"}',
+        '{"kind":"Event","apiVersion":"events.k8s.io/v1","stage":"ResponseComplete","verb":"update"}',
+      ),
+    );
+    expect(summary).toMatchObject({ linesRead: 3, linesSkipped: 3, formats: {} });
+  });
+
   test('a non-resource request (no objectRef) is read but addresses no object', () => {
     const healthz = JSON.stringify({
       kind: 'Event',

@@ -54,6 +54,7 @@ const WATCH_TRUE = ascii('watch=true');
 const WATCH_ONE = ascii('watch=1');
 const STAGE_COMPLETE = ascii('"stage":"ResponseComplete"');
 const AUDIT_KIND = ascii('"kind":"Event"');
+const AUDIT_API_VERSION = ascii('"apiVersion":"audit.k8s.io/');
 
 const NL = 0x0a;
 const CR = 0x0d;
@@ -71,6 +72,26 @@ function matchAt(buf: Buffer, at: number, pattern: Buffer, limit: number): boole
 function indexWithin(buf: Buffer, pattern: Buffer, from: number, limit: number): number {
   const at = buf.indexOf(pattern, from);
   return at >= 0 && at + pattern.length <= limit ? at : -1;
+}
+
+/**
+ * True when `buf[start, end)` is one JSON object closed by its last byte. Strings and nesting are
+ * followed, values are not checked: enough to tell a whole line from a truncated one without
+ * JSON.parse.
+ */
+function closedJsonObject(buf: Buffer, start: number, end: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let p = start; p < end; p++) {
+    const c = buf[p];
+    if (inString) {
+      if (c === BACKSLASH) p++;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) inString = true;
+    else if (c === 0x7b || c === 0x5b) depth++;
+    else if ((c === 0x7d || c === 0x5d) && --depth === 0) return p === end - 1;
+  }
+  return false;
 }
 
 /** Buffer's own latin1Slice skips toString's argument checks; paths and verbs are ASCII. */
@@ -244,9 +265,13 @@ export class LogScanner {
   private needsSlowPath = false;
 
   private parsedJsonLine(buf: Buffer, start: number, end: number, formatCounted: boolean): Seen {
-    const isAudit = !formatCounted && indexWithin(buf, AUDIT_KIND, start, end) >= 0;
-    if (isAudit && buf[end - 1] === 0x7d && indexWithin(buf, STAGE_COMPLETE, start, end) < 0) {
+    const isAudit =
+      !formatCounted &&
+      indexWithin(buf, AUDIT_KIND, start, end) >= 0 &&
+      indexWithin(buf, AUDIT_API_VERSION, start, end) >= 0;
+    if (isAudit && indexWithin(buf, STAGE_COMPLETE, start, end) < 0 && closedJsonObject(buf, start, end)) {
       // RequestReceived / ResponseStarted: the same request is counted at ResponseComplete.
+      // (A truncated event is no event: it goes on to JSON.parse and is skipped.)
       this.format('audit');
       return Seen.Known;
     }
