@@ -86,14 +86,18 @@ describe('any chunking gives the same counts', () => {
 
   test('the corpus itself has every kind of line', () => {
     const { summary } = scan(bytes, { threshold: 1 });
-    expect(summary.formats).toEqual({
-      'docker-json': expect.any(Number),
-      cri: expect.any(Number),
-      klog: expect.any(Number),
-      audit: expect.any(Number),
+    // Pinned for the seed: every format and signal, junk among them.
+    expect(summary).toMatchObject({
+      formats: { 'docker-json': 211, cri: 380, klog: 215, audit: 130 },
+      signalsSeen: { audit: 65, httplog: 57, 'satisfied-by': 552 },
+      signal: 'satisfied-by',
+      linesRead: 1007,
+      linesSkipped: 128,
+      requestsCounted: 150,
+      distinctObjects: 4,
+      windowStart: '2022-05-07T08:24:39.743Z',
+      windowEnd: '2022-05-07T08:29:33.743Z',
     });
-    expect(Object.keys(summary.signalsSeen).sort()).toEqual(['audit', 'httplog', 'satisfied-by']);
-    expect(summary.linesSkipped).toBeGreaterThan(0);
     expect(summary.bytesRead).toBe(bytes.length);
   });
 

@@ -193,8 +193,16 @@ describe('a large plain file split across worker threads', () => {
     const two = await scanFiles([path], { ...opts, threads: 2, splitFromBytes: 1024 });
     expect(two).toEqual(one);
     expect(one).toEqual(scan(text).summary);
-    expect(one.linesSkipped).toBeGreaterThan(0);
-    expect(one.requestsCounted).toBeGreaterThan(500);
+    // Pinned for the seed.
+    expect(one).toMatchObject({
+      formats: { cri: 4340, 'docker-json': 960, klog: 1059 },
+      signalsSeen: { httplog: 371, 'satisfied-by': 2964 },
+      signal: 'satisfied-by',
+      linesRead: 6730,
+      linesSkipped: 371,
+      requestsCounted: 1129,
+      distinctObjects: 3,
+    });
   });
 
   test('more ranges than threads would give still add up (three threads on two cores)', async () => {
@@ -203,7 +211,9 @@ describe('a large plain file split across worker threads', () => {
     expect({ ...three, hot: [] }).toEqual({ ...one, hot: [] });
     const oneHot = await scanFiles([path], { ...opts, threads: 1, threshold: 1 });
     expect(three.hot).toEqual(oneHot.hot);
-    expect(three.hot.length).toBeGreaterThan(0);
+    expect(three.hot.map((h) => h.key).sort()).toEqual(
+      [HOT_NODE, `${HOT_NODE}/status`, '/api/v1/namespaces/x/pods/p'].sort(),
+    );
   });
 
   test('a gzipped file is never split', async () => {
@@ -261,7 +271,7 @@ describe('unreadable input: InputError naming the file and the problem', () => {
       Buffer.concat([Buffer.from([0x1f, 0x8b]), Buffer.from('hello')]),
     );
     const error = await attempt([tmp.file('magic-only.gz')]);
-    expect(error.message).toMatch(new RegExp(`^${escape(tmp.file('magic-only.gz'))}: .*gzip`));
+    expect(error.message).toBe(`${tmp.file('magic-only.gz')}: corrupt gzip data`);
   });
 
   test('a truncated gzip file', async () => {
@@ -285,5 +295,3 @@ describe('unreadable input: InputError naming the file and the problem', () => {
     expect(error.message).toBe('standard input: truncated gzip data');
   });
 });
-
-const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
