@@ -69,9 +69,42 @@ function matchAt(buf: Buffer, at: number, pattern: Buffer, limit: number): boole
   return true;
 }
 
+/** Searches `buf[from, limit)` only: a miss must not run on through the rest of the chunk. */
 function indexWithin(buf: Buffer, pattern: Buffer, from: number, limit: number): number {
-  const at = buf.indexOf(pattern, from);
-  return at >= 0 && at + pattern.length <= limit ? at : -1;
+  if (limit - from < pattern.length) return -1;
+  const at = buf.subarray(from, limit).indexOf(pattern);
+  return at < 0 ? -1 : from + at;
+}
+
+/**
+ * Where the Docker `"time":"` field starts, or -1: the last `"time":"` of `buf[start, end)`, where
+ * `end - 1` is the closing brace. The value holds no quote, so when the last string of the line
+ * is the time the field is found by a short walk back; otherwise a bounded search decides.
+ */
+function dockerTimeAt(buf: Buffer, start: number, end: number): number {
+  let p = end - 3;
+  const stop = Math.max(start, end - 48);
+  while (p > stop && buf[p] !== QUOTE) p--;
+  const at = p - DOCKER_TIME.length + 1;
+  if (buf[end - 2] === QUOTE && at >= start && matchAt(buf, at, DOCKER_TIME, end)) return at;
+  const found = buf.subarray(start, end - 1).lastIndexOf(DOCKER_TIME);
+  return found < 0 ? -1 : start + found;
+}
+
+/** The verb of a handler line from its bytes, without a string for the common methods. */
+function verbFromBytes(buf: Buffer, at: number, end: number): number {
+  const c = buf[at];
+  switch (end - at) {
+    case 3:
+      if (c === 0x47 && buf[at + 1] === 0x45 && buf[at + 2] === 0x54) return VERB.GET;
+      if (c === 0x50 && buf[at + 1] === 0x55 && buf[at + 2] === 0x54) return VERB.PUT;
+      break;
+    case 4:
+      if (c === 0x50 && buf[at + 1] === 0x4f && buf[at + 2] === 0x53 && buf[at + 3] === 0x54)
+        return VERB.POST;
+      break;
+  }
+  return verbIndex(latin1(buf, at, end));
 }
 
 /**
@@ -115,6 +148,12 @@ export class LogScanner {
   private readonly maxLineBytes: number;
   private readonly maxMinutes: number;
   private readonly pathCache = new Map<string, ParsedPath | null>();
+  /** The last request path as bytes, and what it parsed to (see parsePathBytes). */
+  private readonly lastPath = Buffer.alloc(1024);
+  private lastPathLength = -1;
+  private lastParsed: ParsedPath | null = null;
+  /** Apiserver components seen in handler.go lines, by the bytes of their name. */
+  private readonly componentCache: { name: Buffer; channel: ChannelTally }[] = [];
   /** Bytes of a line cut by the chunk boundary. */
   private carry: Buffer | null = null;
   /** True while dropping the rest of an over-long line. */
@@ -247,7 +286,7 @@ export class LogScanner {
       // The time is the last field; inside the log string every quote is escaped, so the last
       // `"time":"` of the line is the field.
       if (buf[end - 1] !== 0x7d) return Seen.Skipped;
-      const timeAt = buf.lastIndexOf(DOCKER_TIME, end - 1);
+      const timeAt = dockerTimeAt(buf, start, end);
       if (timeAt > start + DOCKER_PREFIX.length) {
         const timeMs = parseRfc3339(buf, timeAt + DOCKER_TIME.length, end);
         if (!Number.isNaN(timeMs)) {
@@ -440,14 +479,27 @@ export class LogScanner {
     if (pathEnd < 0) return Seen.Skipped;
     if (!matchAt(buf, pathEnd, SATISFIED_BY, end)) return Seen.Skipped;
     this.signal('satisfied-by');
-    const component = buf.toString('latin1', message, colon);
+    const channel = this.handlerChannel(buf, message, colon);
+    const closing = pathEnd - (escaped ? 2 : 1);
+    return this.countRequest(channel, buf, verbAt, verbEnd, pathStart, closing, timeMs);
+  }
+
+  /** The tally of the apiserver component named by `buf[at, end)`; found by its bytes when seen before. */
+  private handlerChannel(buf: Buffer, at: number, end: number): ChannelTally {
+    const length = end - at;
+    for (const known of this.componentCache) {
+      if (known.name.length === length && matchAt(buf, at, known.name, end)) return known.channel;
+    }
+    const component = buf.toString('latin1', at, end);
     let channel = this.counts.handlers.get(component);
     if (channel === undefined) {
       channel = new ChannelTally(this.maxMinutes);
       this.counts.handlers.set(component, channel);
     }
-    const closing = pathEnd - (escaped ? 2 : 1);
-    return this.countRequest(channel, buf, verbAt, verbEnd, pathStart, closing, timeMs);
+    if (this.componentCache.length < 16) {
+      this.componentCache.push({ name: Buffer.from(buf.subarray(at, end)), channel });
+    }
+    return channel;
   }
 
   /**
@@ -538,9 +590,10 @@ export class LogScanner {
     pathEnd: number,
     timeMs: number,
   ): Seen {
-    let queryAt = buf.indexOf(0x3f, pathStart);
-    if (queryAt < 0 || queryAt > pathEnd) queryAt = pathEnd;
-    const parsed = this.parsePath(latin1(buf, pathStart, queryAt));
+    // Within the path only: an unbounded indexOf would run on through the rest of the chunk.
+    let queryAt = pathStart;
+    while (queryAt < pathEnd && buf[queryAt] !== 0x3f) queryAt++;
+    const parsed = this.parsePathBytes(buf, pathStart, queryAt);
     // A request to a non-resource path (/healthz, discovery) is known but addresses no object.
     if (parsed === null) return Seen.Known;
     if (timeMs < this.sinceMs) return Seen.Known;
@@ -548,7 +601,7 @@ export class LogScanner {
       queryAt < pathEnd &&
       (indexWithin(buf, WATCH_TRUE, queryAt, pathEnd) >= 0 ||
         indexWithin(buf, WATCH_ONE, queryAt, pathEnd) >= 0);
-    const verb = refineRead(verbIndex(latin1(buf, verbAt, verbEnd)), parsed, watchQuery);
+    const verb = refineRead(verbFromBytes(buf, verbAt, verbEnd), parsed, watchQuery);
     channel.record(
       parsed.key,
       parsed.ref,
@@ -556,6 +609,29 @@ export class LogScanner {
       timeMs,
     );
     return Seen.Counted;
+  }
+
+  /**
+   * The path `buf[start, end)` parsed. The lines of one request follow each other (a handler.go
+   * line per component): the last path is kept as bytes, so that a repeat costs no string.
+   */
+  private parsePathBytes(buf: Buffer, start: number, end: number): ParsedPath | null {
+    const length = end - start;
+    const last = this.lastPath;
+    if (length === this.lastPathLength) {
+      let i = length - 1;
+      while (i >= 0 && buf[start + i] === last[i]) i--;
+      if (i < 0) return this.lastParsed;
+    }
+    const parsed = this.parsePath(latin1(buf, start, end));
+    if (length <= last.length) {
+      buf.copy(last, 0, start, end);
+      this.lastPathLength = length;
+      this.lastParsed = parsed;
+    } else {
+      this.lastPathLength = -1;
+    }
+    return parsed;
   }
 
   private parsePath(path: string): ParsedPath | null {
