@@ -22,6 +22,8 @@ export interface LogScanOptions {
 
 export const DEFAULT_MAX_LINE_BYTES = 64 * 1024;
 const MAX_PATH_CACHE = 262_144;
+const PATH_SLOTS = 4096;
+const PATH_SLOT_BYTES = 128;
 
 /** The satisfied-by lines of one request come from up to three components; one is counted. */
 export const COMPONENT_PREFERENCE = ['kube-aggregator', 'kube-apiserver', 'apiextensions-apiserver'];
@@ -148,10 +150,12 @@ export class LogScanner {
   private readonly maxLineBytes: number;
   private readonly maxMinutes: number;
   private readonly pathCache = new Map<string, ParsedPath | null>();
-  /** The last request path as bytes, and what it parsed to (see parsePathBytes). */
-  private readonly lastPath = Buffer.alloc(1024);
-  private lastPathLength = -1;
-  private lastParsed: ParsedPath | null = null;
+  /** Paths seen lately as bytes, and what they parsed to (see parsePathBytes). Fixed size. */
+  private readonly pathSlotBytes = Buffer.alloc(PATH_SLOTS * PATH_SLOT_BYTES);
+  private readonly pathSlotLength = new Int32Array(PATH_SLOTS).fill(-1);
+  private readonly pathSlotParsed: (ParsedPath | null)[] = new Array<ParsedPath | null>(PATH_SLOTS).fill(
+    null,
+  );
   /** Apiserver components seen in handler.go lines, by the bytes of their name. */
   private readonly componentCache: { name: Buffer; channel: ChannelTally }[] = [];
   /** Bytes of a line cut by the chunk boundary. */
@@ -302,6 +306,8 @@ export class LogScanner {
 
   /** Set by klogMessage when a request line has escapes the byte parser leaves to JSON.parse. */
   private needsSlowPath = false;
+  /** Set by findPathEnd: where the path's query starts (its first `?`), -1 without a query. */
+  private queryAt = -1;
 
   private parsedJsonLine(buf: Buffer, start: number, end: number, formatCounted: boolean): Seen {
     const isAudit =
@@ -509,6 +515,7 @@ export class LogScanner {
    */
   private findPathEnd(buf: Buffer, at: number, end: number, escaped: boolean): number {
     this.needsSlowPath = false;
+    this.queryAt = -1;
     let p = at;
     if (escaped) {
       if (buf[p] !== BACKSLASH || buf[p + 1] !== QUOTE) return -1;
@@ -537,7 +544,10 @@ export class LogScanner {
         this.needsSlowPath = escaped;
         return -1;
       }
-      if (c === 0x3f) inQuery = true;
+      if (c === 0x3f && !inQuery) {
+        inQuery = true;
+        this.queryAt = p;
+      }
       p++;
     }
     return -1;
@@ -580,7 +590,10 @@ export class LogScanner {
     return escaped ? buf[at] === BACKSLASH && buf[at + 1] === QUOTE : buf[at] === QUOTE;
   }
 
-  /** `buf[pathStart, pathEnd)` is the request URI, query included. */
+  /**
+   * `buf[pathStart, pathEnd)` is the request URI, query included, just delimited by findPathEnd
+   * (which noted where the query starts).
+   */
   private countRequest(
     channel: ChannelTally,
     buf: Buffer,
@@ -590,9 +603,7 @@ export class LogScanner {
     pathEnd: number,
     timeMs: number,
   ): Seen {
-    // Within the path only: an unbounded indexOf would run on through the rest of the chunk.
-    let queryAt = pathStart;
-    while (queryAt < pathEnd && buf[queryAt] !== 0x3f) queryAt++;
+    const queryAt = this.queryAt >= pathStart && this.queryAt < pathEnd ? this.queryAt : pathEnd;
     const parsed = this.parsePathBytes(buf, pathStart, queryAt);
     // A request to a non-resource path (/healthz, discovery) is known but addresses no object.
     if (parsed === null) return Seen.Known;
@@ -612,25 +623,28 @@ export class LogScanner {
   }
 
   /**
-   * The path `buf[start, end)` parsed. The lines of one request follow each other (a handler.go
-   * line per component): the last path is kept as bytes, so that a repeat costs no string.
+   * The path `buf[start, end)` parsed. Paths seen lately are kept as bytes in a direct-mapped
+   * table (slot from the length and the last bytes, where paths differ most), so that a path seen
+   * before costs a byte comparison and no string; a slot taken by another path is just a miss.
    */
   private parsePathBytes(buf: Buffer, start: number, end: number): ParsedPath | null {
     const length = end - start;
-    const last = this.lastPath;
-    if (length === this.lastPathLength) {
+    if (length > PATH_SLOT_BYTES || length < 8) return this.parsePath(latin1(buf, start, end));
+    const slot =
+      (Math.imul(length ^ (buf[end - 1]! << 8) ^ (buf[end - 2]! << 16) ^ (buf[end - 3]! << 24), 0x9e3779b1) ^
+        (buf[end - 5]! * 31 + buf[end - 8]!)) &
+      (PATH_SLOTS - 1);
+    const bytes = this.pathSlotBytes;
+    const offset = slot * PATH_SLOT_BYTES;
+    if (this.pathSlotLength[slot] === length) {
       let i = length - 1;
-      while (i >= 0 && buf[start + i] === last[i]) i--;
-      if (i < 0) return this.lastParsed;
+      while (i >= 0 && buf[start + i] === bytes[offset + i]) i--;
+      if (i < 0) return this.pathSlotParsed[slot]!;
     }
     const parsed = this.parsePath(latin1(buf, start, end));
-    if (length <= last.length) {
-      buf.copy(last, 0, start, end);
-      this.lastPathLength = length;
-      this.lastParsed = parsed;
-    } else {
-      this.lastPathLength = -1;
-    }
+    buf.copy(bytes, offset, start, end);
+    this.pathSlotLength[slot] = length;
+    this.pathSlotParsed[slot] = parsed;
     return parsed;
   }
 

@@ -35,7 +35,14 @@ function timeOfDay(buf: Uint8Array, at: number, limit: number, end: { at: number
   const m = digits(buf, at + 3, 2);
   const s = digits(buf, at + 6, 2);
   if (!(h < 24 && m < 60 && s < 61)) return NaN;
-  let p = at + 8;
+  return ((h * 60 + m) * 60 + s) * 1000 + fraction(buf, at + 8, limit, end);
+}
+
+/**
+ * An optional `.ddd...` at `p` as whole milliseconds (digits past the third are read over, not
+ * rounded); `end.at` is set to where it stopped.
+ */
+function fraction(buf: Uint8Array, p: number, limit: number, end: { at: number }): number {
   let ms = 0;
   if (p < limit && buf[p] === 0x2e) {
     p++;
@@ -44,20 +51,36 @@ function timeOfDay(buf: Uint8Array, at: number, limit: number, end: { at: number
       const d = (buf[p] ?? 0) - DIGIT0;
       if (d < 0 || d > 9) break;
       ms += d * scale;
-      scale /= 10;
+      scale = scale > 1 ? scale / 10 : 0;
       p++;
     }
-    ms = Math.floor(ms);
   }
   end.at = p;
-  return ((h * 60 + m) * 60 + s) * 1000 + ms;
+  return ms;
 }
 
 const scratchEnd = { at: 0 };
 
+/**
+ * The last `yyyy-mm-ddThh:mm:ss` parsed, and its ms (the fraction and zone left out): the lines of
+ * a log come thousands to the second, so most stamps only need their fraction and zone read.
+ */
+const lastStamp = new Uint8Array(19);
+let lastStampValid = false;
+let lastStampMs = 0;
+
 /** RFC 3339 (`2022-05-07T08:24:37.495902397Z`, or with a `+hh:mm` offset) at `at`, not past `limit`. */
 export function parseRfc3339(buf: Uint8Array, at: number, limit: number): number {
-  if (limit - at < 20 || buf[at + 4] !== 0x2d || buf[at + 7] !== 0x2d) return NaN;
+  if (limit - at < 20) return NaN;
+  if (lastStampValid) {
+    let i = 18;
+    while (i >= 0 && buf[at + i] === lastStamp[i]) i--;
+    if (i < 0) {
+      const ms = fraction(buf, at + 19, limit, scratchEnd);
+      return lastStampMs + ms - zoneOffset(buf, scratchEnd.at);
+    }
+  }
+  if (buf[at + 4] !== 0x2d || buf[at + 7] !== 0x2d) return NaN;
   const sep = buf[at + 10];
   if (sep !== 0x54 && sep !== 0x74 && sep !== 0x20) return NaN;
   const year = digits(buf, at, 4);
@@ -68,7 +91,12 @@ export function parseRfc3339(buf: Uint8Array, at: number, limit: number): number
   if (Number.isNaN(tod)) return NaN;
   const p = scratchEnd.at;
   const offsetMs = zoneOffset(buf, p);
-  return daysFromCivil(year, month, day) * MS_PER_DAY + tod - offsetMs;
+  const dayMs = daysFromCivil(year, month, day) * MS_PER_DAY;
+  // Remembered as validated: the same 19 bytes give the same date and second.
+  for (let i = 0; i < 19; i++) lastStamp[i] = buf[at + i]!;
+  lastStampMs = dayMs + tod - fraction(buf, at + 19, limit, scratchEnd);
+  lastStampValid = true;
+  return dayMs + tod - offsetMs;
 }
 
 /** `Z` or `±hh:mm` at `p` as ms east of UTC; NaN when neither. */
@@ -93,7 +121,7 @@ export function parseKlogTime(buf: Uint8Array, at: number, limit: number, refere
   if (!(month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(2000, month))) return NaN;
   const tod = timeOfDay(buf, at + 5, limit, scratchEnd);
   if (Number.isNaN(tod)) return NaN;
-  let year = new Date(referenceMs).getUTCFullYear();
+  let year = utcYear(referenceMs);
   if (
     day > daysInMonth(year, month) ||
     daysFromCivil(year, month, day) * MS_PER_DAY + tod > referenceMs + MS_PER_DAY
@@ -103,6 +131,18 @@ export function parseKlogTime(buf: Uint8Array, at: number, limit: number, refere
     while (day > daysInMonth(year, month)) year--;
   }
   return daysFromCivil(year, month, day) * MS_PER_DAY + tod;
+}
+
+let yearOfMs = NaN;
+let yearOfMsYear = 0;
+
+/** The UTC year of an instant; one Date per reference instant, not per line. */
+function utcYear(ms: number): number {
+  if (ms !== yearOfMs) {
+    yearOfMsYear = new Date(ms).getUTCFullYear();
+    yearOfMs = ms;
+  }
+  return yearOfMsYear;
 }
 
 function daysInMonth(year: number, month: number): number {
