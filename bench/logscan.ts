@@ -104,62 +104,68 @@ function runProcess(command: string, args: string[], env: NodeJS.ProcessEnv = pr
   });
 }
 
-/** Max RSS in KiB written by `/usr/bin/time -f %M -o FILE`. */
-function readRssKiB(file: string): number {
+const TIME_FORMAT = '%M %U %S';
+
+/** Peak RSS (KiB) and CPU seconds (user + system) from `/usr/bin/time -f '%M %U %S' -o FILE`. */
+function readTime(file: string): { rssKiB: number; cpuS: number } {
   const text = readFileSync(file, 'utf8').trim().split('\n').pop() ?? '';
-  const kib = Number(text);
-  if (!Number.isFinite(kib)) throw new Error(`unexpected /usr/bin/time output in ${file}: ${text}`);
-  return kib;
+  const [kib, user, system] = text.split(' ').map(Number);
+  if (![kib, user, system].every((n) => Number.isFinite(n))) {
+    throw new Error(`unexpected /usr/bin/time output in ${file}: ${text}`);
+  }
+  return { rssKiB: kib!, cpuS: user! + system! };
 }
 
 const mb = (kib: number): number => (kib * 1024) / 1e6;
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const secs = (ms: number): string => (ms / 1000).toFixed(2);
 const fmt = (n: number): string => n.toLocaleString('en-US');
+const met = (ok: boolean): string => (ok ? 'met' : 'NOT met');
 
-interface OurResult {
+interface Measured {
   ms: number;
   rssKiB: number;
-  /** Hot Rancher node objects: `<cluster>/<node>` -> writes. */
-  hotNodes: Map<string, number>;
-  /** Writes of every object path found hot (to look up a generated hot object not reported). */
-  hotKeys: Set<string>;
+  /** CPU seconds, user + system (all stages of the pipeline). */
+  cpuS: number;
 }
 
-interface PipelineResult {
-  ms: number;
-  rssKiB: number;
+interface OurResult extends Measured {
+  /** Hot Rancher node objects: `<cluster>/<node>` -> writes. */
+  hotNodes: Map<string, number>;
+}
+
+interface PipelineResult extends Measured {
+  /** The stage with the largest peak RSS. */
   stage: string;
   counts: Map<string, number>;
 }
 
 interface ScanJson {
-  bytesRead: number;
   hot: { key: string; writes: number; rancherNode: { clusterId: string; nodeId: string } | null }[];
 }
 
-async function runOurs(cli: string, file: string, rssFile: string): Promise<OurResult> {
+async function runOurs(cli: string, file: string, timeFile: string, expectCode = 1): Promise<OurResult> {
   const r = await runProcess(TIME, [
     '-f',
-    '%M',
+    TIME_FORMAT,
     '-o',
-    rssFile,
+    timeFile,
     process.execPath,
     cli,
     'scan-logs',
     '--json',
     file,
   ]);
-  if (r.code !== 1) throw new Error(`scan-logs exited ${r.code}, expected 1 (hot objects found)`);
+  if (r.code !== expectCode) throw new Error(`scan-logs exited ${r.code}, expected ${expectCode}`);
   const summary = JSON.parse(r.stdout) as ScanJson;
   const hotNodes = new Map<string, number>();
   for (const h of summary.hot) {
     if (h.rancherNode) hotNodes.set(`${h.rancherNode.clusterId}/${h.rancherNode.nodeId}`, h.writes);
   }
-  return { ms: r.ms, rssKiB: readRssKiB(rssFile), hotNodes, hotKeys: new Set(summary.hot.map((h) => h.key)) };
+  return { ms: r.ms, ...readTime(timeFile), hotNodes };
 }
 
-async function runPipeline(script: string, file: string, rssFiles: string[]): Promise<PipelineResult> {
+async function runPipeline(script: string, file: string, timeFiles: string[]): Promise<PipelineResult> {
   const r = await runProcess('bash', ['-o', 'pipefail', script], { ...process.env, FILE: file });
   if (r.code !== 0) throw new Error(`the grep pipeline exited ${r.code}`);
   const counts = new Map<string, number>();
@@ -168,21 +174,25 @@ async function runPipeline(script: string, file: string, rssFiles: string[]): Pr
     if (m) counts.set(`${m[2]}/${m[3]}`, Number(m[1]));
   }
   let rssKiB = 0;
+  let cpuS = 0;
   let stage = '';
-  rssFiles.forEach((f, i) => {
-    const kib = readRssKiB(f);
-    if (kib > rssKiB) {
-      rssKiB = kib;
+  timeFiles.forEach((f, i) => {
+    const t = readTime(f);
+    cpuS += t.cpuS;
+    if (t.rssKiB > rssKiB) {
+      rssKiB = t.rssKiB;
       stage = PIPELINE_NAMES[i]!;
     }
   });
-  return { ms: r.ms, rssKiB, stage, counts };
+  return { ms: r.ms, rssKiB, cpuS, stage, counts };
 }
 
 interface SizeFigures {
   gib: number;
   ours: number;
   theirs: number;
+  ourCpu: number;
+  theirCpu: number;
   ratio: number;
   ourRss: number;
   theirRss: number;
@@ -201,37 +211,40 @@ async function benchSize(gib: number, runs: number, cli: string, work: string): 
   // Warm the page cache: both commands then read the file from memory.
   execFileSync('bash', ['-c', 'cat "$FILE" > /dev/null'], { env: { ...process.env, FILE: log.file } });
 
-  const rssFiles = PIPELINE_NAMES.map((_, i) => path.join(work, `stage-${i}.rss`));
+  const timeFiles = PIPELINE_NAMES.map((_, i) => path.join(work, `stage-${i}.time`));
   const script = path.join(work, 'pipeline.sh');
   writeFileSync(
     script,
     PIPELINE_STAGES.map(
-      (stage, i) => `${TIME} -f %M -o ${rssFiles[i]} ${stage.replace(/^LC_ALL=C /, 'env LC_ALL=C ')}`,
+      (stage, i) =>
+        `${TIME} -f '${TIME_FORMAT}' -o ${timeFiles[i]} ${stage.replace(/^LC_ALL=C /, 'env LC_ALL=C ')}`,
     ).join(' | ') + '\n',
   );
-  const ourRssFile = path.join(work, 'ours.rss');
+  const ourTimeFile = path.join(work, 'ours.time');
   const ours: OurResult[] = [];
   const theirs: PipelineResult[] = [];
   for (let i = 0; i < runs; i++) {
-    ours.push(await runOurs(cli, log.file, ourRssFile));
-    theirs.push(await runPipeline(script, log.file, rssFiles));
+    ours.push(await runOurs(cli, log.file, ourTimeFile));
+    theirs.push(await runPipeline(script, log.file, timeFiles));
   }
   const o = median(ours.map((r) => r.ms));
   const t = median(theirs.map((r) => r.ms));
+  const ourCpu = median(ours.map((r) => r.cpuS));
+  const theirCpu = median(theirs.map((r) => r.cpuS));
   const ourRss = Math.max(...ours.map((r) => r.rssKiB));
-  const theirBest = theirs.reduce((a, b) => (b.rssKiB > a.rssKiB ? b : a));
+  const theirPeak = theirs.reduce((a, b) => (b.rssKiB > a.rssKiB ? b : a));
   const ratio = o / t;
-  const met = (ok: boolean): string => (ok ? 'met' : 'NOT met');
   console.log(
-    `rancher-doctor scan-logs --json: median ${secs(o)} s (runs: ${ours.map((r) => secs(r.ms)).join(', ')}), ` +
-      `${(size / 2 ** 30 / (o / 1000)).toFixed(2)} GiB/s, peak RSS ${mb(ourRss).toFixed(1)} MB`,
+    `rancher-doctor scan-logs --json: median ${secs(o)} s wall (runs: ${ours.map((r) => secs(r.ms)).join(', ')}), ` +
+      `${ourCpu.toFixed(2)} s CPU, peak RSS ${mb(ourRss).toFixed(1)} MB`,
   );
   console.log(
-    `grep | grep | sort | uniq -c | sort: median ${secs(t)} s (runs: ${theirs.map((r) => secs(r.ms)).join(', ')}), ` +
-      `peak RSS ${mb(theirBest.rssKiB).toFixed(1)} MB (largest stage: ${theirBest.stage})`,
+    `grep | grep | sort | uniq -c | sort: median ${secs(t)} s wall (runs: ${theirs.map((r) => secs(r.ms)).join(', ')}), ` +
+      `${theirCpu.toFixed(2)} s CPU (all stages), peak RSS ${mb(theirPeak.rssKiB).toFixed(1)} MB (largest stage: ${theirPeak.stage})`,
   );
   console.log(
-    `ratio ours/pipeline: ${ratio.toFixed(2)} (target <= ${TARGET_RATIO.toFixed(1)}: ${met(ratio <= TARGET_RATIO)})`,
+    `ratio ours/pipeline (wall): ${ratio.toFixed(2)} (target <= ${TARGET_RATIO.toFixed(1)}: ${met(ratio <= TARGET_RATIO)}); ` +
+      `CPU ratio ${(ourCpu / theirCpu).toFixed(2)}`,
   );
   console.log(
     `peak RSS ours: ${mb(ourRss).toFixed(1)} MB (target <= ${TARGET_RSS_MB} MB: ${met(mb(ourRss) <= TARGET_RSS_MB)})`,
@@ -260,11 +273,26 @@ async function benchSize(gib: number, runs: number, cli: string, work: string): 
     gib,
     ours: o,
     theirs: t,
+    ourCpu,
+    theirCpu,
     ratio,
     ourRss: mb(ourRss),
-    theirRss: mb(theirBest.rssKiB),
-    theirStage: theirBest.stage,
+    theirRss: mb(theirPeak.rssKiB),
+    theirStage: theirPeak.stage,
     countsMatch,
+  };
+}
+
+/** The CLI's fixed cost: scan-logs --json on an empty file (start-up, module loading, exit). */
+async function startUp(cli: string, work: string, runs: number): Promise<Measured> {
+  const empty = path.join(work, 'empty.log');
+  writeFileSync(empty, '');
+  const results: OurResult[] = [];
+  for (let i = 0; i < runs; i++) results.push(await runOurs(cli, empty, path.join(work, 'empty.time'), 0));
+  return {
+    ms: median(results.map((r) => r.ms)),
+    cpuS: median(results.map((r) => r.cpuS)),
+    rssKiB: Math.max(...results.map((r) => r.rssKiB)),
   };
 }
 
@@ -291,28 +319,35 @@ export async function run(args: string[]): Promise<void> {
   console.log('building the CLI (tsc -p tsconfig.build.json)...');
   execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
   console.log(`reference: ${PIPELINE_STAGES.join(' | ')}`);
+  const load = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
   console.log(
-    `${runs} run(s) each, alternating, median reported; page cache warmed first. Load average now ` +
-      `${loadavg()
-        .map((l) => l.toFixed(2))
-        .join(' ')} on a shared 2-core machine: timings are noisy.`,
+    `${runs} run(s) each, alternating, median reported; page cache warmed first. ` +
+      `Load average ${load} on a 2-core machine shared with other work: wall times are noisy, CPU times less so.`,
   );
   const work = path.join(tmpdir(), `bench-logscan-${process.pid}`);
   mkdirSync(work, { recursive: true });
   const figures: SizeFigures[] = [];
   try {
+    const fixed = await startUp(cli, work, runs);
+    console.log(
+      `start-up of the CLI (scan-logs --json on an empty file): ${secs(fixed.ms)} s wall, ${fixed.cpuS.toFixed(2)} s CPU, ` +
+        `peak RSS ${mb(fixed.rssKiB).toFixed(1)} MB (included in the figures below)`,
+    );
     for (const gib of sizes) figures.push(await benchSize(gib, runs, cli, work));
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
   console.log(
-    '\nsize    ours      pipeline  ratio (<= 1.0)  ours RSS (<= 200 MB)  pipeline RSS (stage)      counts',
+    '\nsize    ours       pipeline  ratio (<= 1.0)  CPU ours/pipeline  ours RSS (<= 200 MB)  pipeline RSS (stage)  counts',
   );
   for (const f of figures) {
     console.log(
-      `${`${f.gib} GiB`.padEnd(8)}${`${secs(f.ours)} s`.padEnd(10)}${`${secs(f.theirs)} s`.padEnd(10)}` +
-        `${f.ratio.toFixed(2).padEnd(16)}${`${f.ourRss.toFixed(1)} MB`.padEnd(22)}` +
-        `${`${f.theirRss.toFixed(1)} MB (${f.theirStage})`.padEnd(26)}${f.countsMatch ? 'same' : 'DIFFERENT'}`,
+      `${`${f.gib} GiB`.padEnd(8)}${`${secs(f.ours)} s`.padEnd(11)}${`${secs(f.theirs)} s`.padEnd(10)}` +
+        `${f.ratio.toFixed(2).padEnd(16)}${`${f.ourCpu.toFixed(1)}/${f.theirCpu.toFixed(1)} s`.padEnd(19)}` +
+        `${`${f.ourRss.toFixed(1)} MB`.padEnd(22)}${`${f.theirRss.toFixed(1)} MB (${f.theirStage})`.padEnd(22)}` +
+        `${f.countsMatch ? 'same' : 'DIFFERENT'}`,
     );
   }
 }
