@@ -310,8 +310,10 @@ function handleDelete(r: ResourceRequest): void {
     if (pre?.uid && pre.uid !== current.obj.metadata.uid) throw errors.conflict(r.info, r.name);
   }
   const entry = r.cluster.store.delete(r.info, r.namespace, r.name, { dryRun });
-  // Custom resources answer a Status; core kinds answer the object as it was.
-  if (r.info.builtin) sendJson(r.res, 200, entry.json);
+  // As kube's generic store: the object where the resource's storage returns it (pods, services,
+  // ...), else a Success Status with the name, group, resource (as "kind") and uid (nodes, custom
+  // resources, ...). Objects are deleted at once here: finalizers and grace periods are not modelled.
+  if (r.info.deleteReturnsObject) sendJson(r.res, 200, entry.json);
   else sendJson(r.res, 200, successStatus(r.info, r.name, entry.obj.metadata.uid));
 }
 
@@ -389,6 +391,8 @@ function handleLog(r: ResourceRequest): void {
     return;
   }
   r.res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' });
+  // The kubelet answers at once, before any line: a quiet pod's `kubectl logs -f` must not hang.
+  r.res.flushHeaders();
   for (const line of lines) r.res.write(take(line));
   if (budget <= 0) {
     r.res.end();
@@ -437,6 +441,8 @@ function handleWatch(r: ResourceRequest): void {
     initial = store.list(r.info, r.namespace).filter((e) => selected(e.obj, matchers));
   }
   r.res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+  // Headers go out at once, as kube-apiserver's do, even when no event is due yet.
+  r.res.flushHeaders();
   const write = (type: string, json: string) => r.res.write(`{"type":"${type}","object":${json}}\n`);
   if (backlog === null) {
     const status = errors.expired(

@@ -14,13 +14,44 @@ export interface ResourceInfo {
   shortNames: string[];
   /** Core kinds accept strategic merge patches; custom resources answer 415. */
   builtin: boolean;
+  /**
+   * What a DELETE answers: the object (true), or a Success Status naming it (false). kube-apiserver's
+   * generic store returns the object only where the resource's storage sets ReturnDeletedObject
+   * (pods, services, ...); nodes, configmaps, apps kinds and custom resources answer a Status.
+   */
+  deleteReturnsObject: boolean;
   subresources: string[];
 }
 
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
-type Seed = Omit<ResourceInfo, 'singular' | 'shortNames' | 'subresources' | 'builtin'> &
+type Seed = Omit<
+  ResourceInfo,
+  'singular' | 'shortNames' | 'subresources' | 'builtin' | 'deleteReturnsObject'
+> &
   Partial<Pick<ResourceInfo, 'shortNames' | 'subresources' | 'builtin'>>;
+
+/**
+ * group/resource of the kinds whose DELETE answers the deleted object: kube's stores with
+ * ReturnDeletedObject (the same list @kubernetes/client-node types from the OpenAPI document, e.g.
+ * deleteNamespacedPod → V1Pod but deleteNode → V1Status), plus namespaces, whose DELETE answers the
+ * namespace as it goes Terminating.
+ */
+const DELETE_RETURNS_OBJECT = new Set([
+  '/namespaces',
+  '/pods',
+  '/services',
+  '/serviceaccounts',
+  '/persistentvolumes',
+  '/persistentvolumeclaims',
+  '/podtemplates',
+  '/resourcequotas',
+  'storage.k8s.io/storageclasses',
+  'storage.k8s.io/csidrivers',
+  'storage.k8s.io/csinodes',
+  'storage.k8s.io/volumeattachments',
+  'storage.k8s.io/volumeattributesclasses',
+]);
 
 const BUILTINS: Seed[] = [
   {
@@ -160,6 +191,7 @@ function complete(seed: Seed): ResourceInfo {
     shortNames: [],
     subresources: [],
     builtin: seed.group === '' || !seed.group.includes('.') || seed.group.endsWith('.k8s.io'),
+    deleteReturnsObject: DELETE_RETURNS_OBJECT.has(`${seed.group}/${seed.resource}`),
     ...seed,
     singular: seed.kind.toLowerCase(),
   };

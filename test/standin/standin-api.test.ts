@@ -23,18 +23,27 @@ function clients(yaml: string): { core: CoreV1Api; custom: CustomObjectsApi; kc:
   return { kc, core: kc.makeApiClient(CoreV1Api), custom: kc.makeApiClient(CustomObjectsApi) };
 }
 
-/** The rejection of a client call as {code, body}: ApiException carries the body as a raw string. */
-async function failure(
-  promise: Promise<unknown>,
-): Promise<{ code: number; body: Record<string, unknown>; headers: Record<string, string> }> {
+/** The ApiException a client call rejects with (any other outcome fails the test). */
+async function rejection(promise: Promise<unknown>): Promise<ApiException<unknown>> {
   try {
     await promise;
   } catch (err) {
     if (!(err instanceof ApiException)) throw err;
-    const e = err as ApiException<string>;
-    return { code: e.code, body: JSON.parse(e.body) as Record<string, unknown>, headers: e.headers };
+    return err as ApiException<unknown>;
   }
   throw new Error('expected the call to fail');
+}
+
+/**
+ * The rejection of a client call as {code, body}: for the status codes its OpenAPI document does not
+ * declare, ApiException carries the stand-in's Status body as the raw string (a 401 carries none).
+ */
+async function failure(
+  promise: Promise<unknown>,
+): Promise<{ code: number; body: Record<string, unknown>; headers: Record<string, string> }> {
+  const e = await rejection(promise);
+  if (typeof e.body !== 'string') throw new Error(`HTTP ${e.code}: expected a body, got ${String(e.body)}`);
+  return { code: e.code, body: JSON.parse(e.body) as Record<string, unknown>, headers: e.headers };
 }
 
 type NodeList = {
@@ -155,15 +164,34 @@ describe('reads', () => {
   });
 
   it('refuses a missing or wrong token with 401, and the local token on the Rancher proxy', async () => {
+    const unauthorized = {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: 'Unauthorized',
+      reason: 'Unauthorized',
+      code: 401,
+    };
+    // client-node's generated code declares 401 with no body: it rejects with the code alone.
     const wrong = clients(standin.kubeconfigYaml({ token: 'not-a-token' })).core;
-    expect((await failure(wrong.listNamespace())).body).toMatchObject({ reason: 'Unauthorized', code: 401 });
-    const res = await fetch(`${standin.url}/api/v1/namespaces`);
-    expect(res.status).toBe(401);
-    expect(res.headers.get('content-type')).toBe('application/json');
+    const err = await rejection(wrong.listNamespace());
+    expect(err.code).toBe(401);
+    expect(err.body).toBeUndefined();
+    expect(err.headers['content-type']).toBe('application/json');
+    // On the wire the answer is kube-apiserver's Status body, with or without a token.
+    const tokens: Record<string, string>[] = [{}, { Authorization: 'Bearer not-a-token' }];
+    for (const headers of tokens) {
+      const res = await fetch(`${standin.url}/api/v1/namespaces`, { headers });
+      expect(res.status).toBe(401);
+      expect(res.headers.get('content-type')).toBe('application/json');
+      expect(await res.json()).toEqual(unauthorized);
+    }
     const proxied = await fetch(`${standin.url}/k8s/clusters/c-dql6k/api/v1/nodes`, {
       headers: { Authorization: `Bearer ${standin.localToken}` },
     });
     expect(proxied.status).toBe(401);
+    expect(await proxied.json()).toEqual(unauthorized);
   });
 });
 
@@ -300,22 +328,47 @@ describe('writes', () => {
     expect(unschedulable.items.map((n) => n.metadata?.name)).toEqual(['worker-3']);
   });
 
-  it('deletes a custom object with a Success Status and a core object by returning it', async () => {
+  it('deletes a custom object or a Node with a Success Status, and a Pod by returning it', async () => {
+    const localNode = standin.get('local', H46DC)!;
     const status = (await custom.deleteNamespacedCustomObject({
       ...RANCHER,
       namespace: 'c-dql6k',
       plural: 'nodes',
       name: 'machine-h46dc',
     })) as Record<string, unknown>;
-    expect(status).toMatchObject({
+    // kube's generic store without ReturnDeletedObject: the resource goes in details.kind, no code.
+    expect(status).toEqual({
       kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
       status: 'Success',
-      details: { name: 'machine-h46dc', kind: 'nodes' },
+      details: {
+        name: 'machine-h46dc',
+        group: 'management.cattle.io',
+        kind: 'nodes',
+        uid: localNode.metadata.uid,
+      },
     });
     expect(standin.get('local', H46DC)).toBeUndefined();
+
     const downstream = clients(standin.downstreamKubeconfigYaml('c-dql6k')).core;
-    const node = await downstream.deleteNode({ name: 'worker-3' });
-    expect((node as { metadata?: { name?: string } }).metadata?.name).toBe('worker-3');
+    const worker3 = standin.get('c-dql6k', '/api/v1/nodes/worker-3')!;
+    // client-node types deleteNode as V1Status, because a real apiserver answers one for nodes.
+    const nodeStatus = await downstream.deleteNode({ name: 'worker-3' });
+    expect(nodeStatus).toMatchObject({
+      kind: 'Status',
+      apiVersion: 'v1',
+      status: 'Success',
+      details: { name: 'worker-3', kind: 'nodes', uid: worker3.metadata.uid },
+    });
+    expect(nodeStatus.details?.group).toBeUndefined();
+    expect(standin.get('c-dql6k', '/api/v1/nodes/worker-3')).toBeUndefined();
+
+    // Pods' storage returns the deleted object (client-node: V1Pod).
+    const pod = await downstream.deleteNamespacedPod({ name: 'web-6d4cf56db6-q9m4z', namespace: 'default' });
+    expect(pod.kind).toBe('Pod');
+    expect(pod.metadata?.name).toBe('web-6d4cf56db6-q9m4z');
+    expect(standin.get('c-dql6k', '/api/v1/namespaces/default/pods/web-6d4cf56db6-q9m4z')).toBeUndefined();
   });
 });
 
@@ -395,27 +448,53 @@ describe('pod logs', () => {
     );
   });
 
-  it('streams with follow until the client closes', async () => {
+  it('streams with follow: headers at once, then each line as it comes, until the client closes', async () => {
+    // Every wait here is bounded: a stream that stalls fails the test instead of hanging the suite.
     const controller = new AbortController();
-    const res = await fetch(
-      `${standin.url}/api/v1/namespaces/kube-system/pods/kube-apiserver-rancher-1/log?follow=true&tailLines=0`,
-      {
-        headers: { Authorization: `Bearer ${standin.localToken}` },
-        signal: controller.signal,
-      },
-    );
-    expect(res.headers.get('content-type')).toBe('text/plain');
-    const reader = res.body!.getReader();
-    standin.loop.tick();
-    let text = '';
-    while (!text.includes('httplog.go')) {
-      const { value } = await reader.read();
-      text += new TextDecoder().decode(value);
+    const deadline = setTimeout(() => controller.abort(new Error('the log stream stalled')), 10_000);
+    try {
+      // tailLines=0 on a quiet log: no line is due, yet the answer (its headers) comes at once.
+      const res = await fetch(
+        `${standin.url}/api/v1/namespaces/kube-system/pods/kube-apiserver-rancher-1/log?follow=true&tailLines=0`,
+        { headers: { Authorization: `Bearer ${standin.localToken}` }, signal: controller.signal },
+      );
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('text/plain');
+      const reader = res.body!.getReader();
+      const decoder = new TextDecoder();
+      standin.loop.tick();
+      let text = '';
+      while (!text.includes('httplog.go')) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`the log stream ended early after: ${JSON.stringify(text)}`);
+        text += decoder.decode(value, { stream: true });
+      }
+      expect(text).toContain(
+        'PUT "/apis/management.cattle.io/v3/namespaces/c-dql6k/nodes/machine-h46dc" satisfied by nonGoRestful',
+      );
+      await reader.cancel();
+    } finally {
+      clearTimeout(deadline);
+      controller.abort();
     }
-    expect(text).toContain(
-      'PUT "/apis/management.cattle.io/v3/namespaces/c-dql6k/nodes/machine-h46dc" satisfied by nonGoRestful',
-    );
-    controller.abort();
+  });
+
+  it('ends a followed log when the pod is deleted', async () => {
+    const controller = new AbortController();
+    const deadline = setTimeout(() => controller.abort(new Error('the log stream did not end')), 10_000);
+    try {
+      const res = await fetch(
+        `${standin.url}/k8s/clusters/c-dql6k/api/v1/namespaces/cattle-system/pods/cattle-node-agent-7fj2k/log?follow=true`,
+        { headers: { Authorization: `Bearer ${standin.rancherToken}` }, signal: controller.signal },
+      );
+      expect(res.status).toBe(200);
+      standin.delete('c-dql6k', '/api/v1/namespaces/cattle-system/pods/cattle-node-agent-7fj2k');
+      // text() resolves only once the stand-in ends the stream.
+      expect(await res.text()).toContain('Waiting for node to register');
+    } finally {
+      clearTimeout(deadline);
+      controller.abort();
+    }
   });
 });
 
@@ -444,6 +523,41 @@ describe('watch', () => {
       `MODIFIED machine-h46dc ${rv - 1}`,
       `MODIFIED machine-h46dc ${rv}`,
     ]);
+  });
+
+  it('answers a watch at once, before any event is due, then streams the events', async () => {
+    const controller = new AbortController();
+    const deadline = setTimeout(() => controller.abort(new Error('the watch stalled')), 10_000);
+    try {
+      const from = standin.resourceVersion('local');
+      const res = await fetch(
+        `${standin.url}/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=${from}`,
+        { headers: { Authorization: `Bearer ${standin.localToken}` }, signal: controller.signal },
+      );
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('application/json');
+      standin.create('local', {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'late', namespace: 'default' },
+      });
+      const reader = res.body!.getReader();
+      const decoder = new TextDecoder();
+      let text = '';
+      while (!text.includes('\n')) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`the watch ended early after: ${JSON.stringify(text)}`);
+        text += decoder.decode(value, { stream: true });
+      }
+      expect(JSON.parse(text.split('\n')[0]!)).toMatchObject({
+        type: 'ADDED',
+        object: { kind: 'ConfigMap', metadata: { name: 'late', resourceVersion: String(from + 1) } },
+      });
+      await reader.cancel();
+    } finally {
+      clearTimeout(deadline);
+      controller.abort();
+    }
   });
 
   it('replays events after a resourceVersion, and sends an ERROR 410 event for one too old', async () => {
