@@ -118,6 +118,7 @@ export async function startRoles(
         path: '/slack/events',
         listener: bot.receiver.requestListener,
         maxFutureSkewSeconds: config.maxRequestSkewSeconds,
+        requestStarted: bot.requestStarted,
       };
     }
     // The bot stops first (in closers order reversed below), so no job is enqueued mid-shutdown.

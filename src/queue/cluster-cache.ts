@@ -31,6 +31,55 @@ export async function writeClusterCache(
   await redis.set(keys(prefix).clusters, JSON.stringify(value));
 }
 
+/**
+ * The bot's view of the cached cluster list: read from Redis at most once per `maxAgeMs` (one read
+ * shared by the commands that arrive meanwhile), so a burst of slash commands does not pay a round
+ * trip each. A name missing from a copy older than `recheckMs` is looked up again in Redis before
+ * it is called unknown, so a cluster a worker has just listed is found at once.
+ */
+export class ClusterCacheReader {
+  private copy: { value: ClusterCache | null; at: number } | null = null;
+  private reading: Promise<ClusterCache | null> | null = null;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly maxAgeMs = 5000,
+    private readonly recheckMs = 250,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** The cluster matching `wanted` (id or display name), or why there is none. */
+  async resolve(
+    wanted: string,
+  ): Promise<{ found: ClusterSummary } | { found: null; cache: ClusterCache | null }> {
+    let cache = await this.current();
+    let found = cache ? resolveCluster(cache.clusters, wanted) : null;
+    if (!found && this.copy && this.now() - this.copy.at > this.recheckMs) {
+      cache = await this.read();
+      found = cache ? resolveCluster(cache.clusters, wanted) : null;
+    }
+    return found ? { found } : { found: null, cache };
+  }
+
+  private current(): Promise<ClusterCache | null> {
+    if (this.copy && this.now() - this.copy.at < this.maxAgeMs) return Promise.resolve(this.copy.value);
+    return this.read();
+  }
+
+  private read(): Promise<ClusterCache | null> {
+    this.reading ??= readClusterCache(this.redis, this.prefix)
+      .then((value) => {
+        this.copy = { value, at: this.now() };
+        return value;
+      })
+      .finally(() => {
+        this.reading = null;
+      });
+    return this.reading;
+  }
+}
+
 /** Finds a cluster by id or display name (case-insensitive for names). */
 export function resolveCluster(clusters: ClusterSummary[], wanted: string): ClusterSummary | null {
   return (

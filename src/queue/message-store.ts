@@ -21,25 +21,29 @@ export class JobMessageStore {
   }
 
   async get(jobId: string): Promise<JobMessageRef | null> {
-    const raw = await this.redis.get(this.k.message(jobId));
-    if (!raw) return null;
-    const parsed = refSchema.safeParse(JSON.parse(raw));
-    return parsed.success ? parsed.data : null;
+    return this.parse(await this.redis.get(this.k.message(jobId)));
   }
 
   /**
    * Returns the job's message, posting it first if nobody has. A short lock keeps the bot (which
-   * posts "queued" after its ack) and a worker that starts at once from posting one each.
+   * posts "queued" after its ack) and a worker that starts at once from posting one each. The
+   * look-up and the lock go to Redis in one round trip.
    */
   async ensure(
     jobId: string,
     post: () => Promise<JobMessageRef | null>,
     waitMs = 5000,
   ): Promise<JobMessageRef | null> {
-    const existing = await this.get(jobId);
+    const replies = await this.redis
+      .pipeline()
+      .get(this.k.message(jobId))
+      .set(this.k.messageLock(jobId), '1', 'PX', waitMs, 'NX')
+      .exec();
+    const [got, lock] = replies ?? [];
+    if (got?.[0] || lock?.[0]) throw got?.[0] ?? lock![0]!;
+    const existing = this.parse(got?.[1]);
     if (existing) return existing;
-    const locked = await this.redis.set(this.k.messageLock(jobId), '1', 'PX', waitMs, 'NX');
-    if (locked !== 'OK') {
+    if (lock?.[1] !== 'OK') {
       const deadline = Date.now() + waitMs;
       while (Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 100));
@@ -51,5 +55,11 @@ export class JobMessageStore {
     const ref = await post();
     if (ref) await this.redis.set(this.k.message(jobId), JSON.stringify(ref), 'EX', this.ttlSeconds);
     return ref;
+  }
+
+  private parse(raw: unknown): JobMessageRef | null {
+    if (typeof raw !== 'string' || !raw) return null;
+    const parsed = refSchema.safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data : null;
   }
 }

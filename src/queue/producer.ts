@@ -53,49 +53,61 @@ export class DiagnosisProducer {
     this.failFastMs = options.failFastMs ?? 1500;
   }
 
-  async enqueue(data: DiagnoseJobData): Promise<EnqueueOutcome> {
+  /**
+   * Adds the job, or finds the one that holds its scope. `timeoutMs` bounds the whole of it (one
+   * round trip when queued; a second one, for the holder's state, when deduplicated).
+   */
+  async enqueue(data: DiagnoseJobData, timeoutMs = this.failFastMs): Promise<EnqueueOutcome> {
+    const deadline = Date.now() + timeoutMs;
     const valid = diagnoseJobDataSchema.parse(data);
     const jobId = newJobId();
-    const job = await this.fast(() =>
-      this.queue.add('diagnose', valid, {
-        jobId,
-        deduplication: { id: scopeKey(valid.clusterId) },
-        attempts: this.options.attempts,
-        backoff: { type: 'exponential', delay: this.options.backoffMs ?? 5000 },
-        removeOnComplete: { age: this.options.retentionSeconds },
-        removeOnFail: { age: this.options.retentionSeconds },
-      }),
+    const job = await this.fast(
+      () =>
+        this.queue.add('diagnose', valid, {
+          jobId,
+          deduplication: { id: scopeKey(valid.clusterId) },
+          attempts: this.options.attempts,
+          backoff: { type: 'exponential', delay: this.options.backoffMs ?? 5000 },
+          removeOnComplete: { age: this.options.retentionSeconds },
+          removeOnFail: { age: this.options.retentionSeconds },
+        }),
+      timeoutMs,
     );
     if (job.id === jobId) return { outcome: 'queued', jobId };
     // Deduplicated: BullMQ hands back the job that holds the scope.
-    const state = await this.fast(() => this.queue.getJobState(job.id!));
+    const state = await this.fast(() => this.queue.getJobState(job.id!), Math.max(1, deadline - Date.now()));
     return { outcome: 'already-running', jobId: job.id!, state: state === 'unknown' ? 'queued' : state };
   }
 
-  async status(jobId: string | null, limit = 8): Promise<JobStatus[]> {
+  async status(jobId: string | null, limit = 8, timeoutMs = this.failFastMs): Promise<JobStatus[]> {
+    const deadline = Date.now() + timeoutMs;
+    const left = () => Math.max(1, deadline - Date.now());
     if (jobId) {
-      const job = await this.fast(() => this.queue.getJob(jobId));
-      return job ? [await this.describe(job)] : [];
+      const job = await this.fast(() => this.queue.getJob(jobId), left());
+      return job ? [await this.describe(job, left())] : [];
     }
-    const jobs = await this.fast(() =>
-      this.queue.getJobs(
-        ['active', 'waiting', 'delayed', 'prioritized', 'completed', 'failed'],
-        0,
-        limit - 1,
-      ),
+    const jobs = await this.fast(
+      () =>
+        this.queue.getJobs(
+          ['active', 'waiting', 'delayed', 'prioritized', 'completed', 'failed'],
+          0,
+          limit - 1,
+        ),
+      left(),
     );
-    const described = await Promise.all(jobs.filter(Boolean).map((j) => this.describe(j)));
+    const remaining = left();
+    const described = await Promise.all(jobs.filter(Boolean).map((j) => this.describe(j, remaining)));
     return described.sort((a, b) => b.data.requestedAt.localeCompare(a.data.requestedAt)).slice(0, limit);
   }
 
-  private async describe(job: Job): Promise<JobStatus> {
+  private async describe(job: Job, timeoutMs: number): Promise<JobStatus> {
     const data = diagnoseJobDataSchema.parse(job.data);
     const progress =
       typeof job.progress === 'object' && job.progress !== null ? (job.progress as ProgressEvent) : null;
     return {
       jobId: job.id!,
       data,
-      state: await this.fast(() => job.getState()),
+      state: await this.fast(() => job.getState(), timeoutMs),
       progress,
       attemptsMade: job.attemptsMade,
       failedReason: job.failedReason || null,
@@ -103,34 +115,41 @@ export class DiagnosisProducer {
   }
 
   /** Runs a Redis call only when connected, and gives up after failFastMs: the ack must not wait. */
-  private async fast<T>(call: () => Promise<T>): Promise<T> {
-    if (!isReady(this.redis)) throw new QueueUnavailableError(`Redis connection is ${this.redis.status}`);
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      return await Promise.race([
-        call(),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new Error(`no answer within ${this.failFastMs} ms`)),
-            this.failFastMs,
-          );
-        }),
-      ]);
-    } catch (err) {
-      if (err instanceof QueueUnavailableError) throw err;
-      if (
-        !isReady(this.redis) ||
-        /no answer within|Stream isn't writeable|Connection is closed|ECONNREFUSED/.test(String(err))
-      ) {
-        throw new QueueUnavailableError(err);
-      }
-      throw err;
-    } finally {
-      clearTimeout(timer);
-    }
+  private fast<T>(call: () => Promise<T>, timeoutMs = this.failFastMs): Promise<T> {
+    return failFast(this.redis, call, timeoutMs);
   }
 
   async close(): Promise<void> {
     await this.queue.close();
+  }
+}
+
+/**
+ * Runs a Redis call for an ack: at once QueueUnavailableError when the connection is not ready
+ * (no waiting for a reconnect), and the same after `timeoutMs` without an answer.
+ */
+export async function failFast<T>(redis: Redis, call: () => Promise<T>, timeoutMs: number): Promise<T> {
+  if (!isReady(redis)) throw new QueueUnavailableError(`Redis connection is ${redis.status}`);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      call(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+  } catch (err) {
+    if (err instanceof QueueUnavailableError) throw err;
+    if (
+      !isReady(redis) ||
+      /no answer within|Stream isn't writeable|Connection is closed|ECONNREFUSED|Command timed out/.test(
+        String(err),
+      )
+    ) {
+      throw new QueueUnavailableError(err);
+    }
+    throw err;
+  } finally {
+    clearTimeout(timer);
   }
 }

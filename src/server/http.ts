@@ -9,7 +9,13 @@ export interface HttpServerOptions {
   /** Answers /healthz: true when the process can do its work (Redis reachable). */
   healthy: () => boolean;
   /** Slack's requests, when this process runs the HTTP receiver. */
-  slack?: { path: string; listener: RequestListener; maxFutureSkewSeconds: number };
+  slack?: {
+    path: string;
+    listener: RequestListener;
+    maxFutureSkewSeconds: number;
+    /** Told when a Slack request arrives; what it returns is called once the request is answered. */
+    requestStarted?: () => () => void;
+  };
 }
 
 /**
@@ -58,6 +64,8 @@ async function route(options: HttpServerOptions, req: IncomingMessage, res: Serv
       res.writeHead(401, { 'content-type': 'text/plain' }).end('request timestamp is in the future\n');
       return;
     }
+    const answered = options.slack.requestStarted?.();
+    if (answered) res.once('close', answered);
     options.slack.listener(req, res);
     return;
   }

@@ -11,6 +11,8 @@ import { answerCommand } from './commands.js';
 import { SlackPoster } from './poster.js';
 import { closeActions, type Block } from './render/blocks.js';
 import { ApproverDirectory } from './approvers.js';
+import { AfterAckWork } from './after-ack.js';
+import { ClusterCacheReader } from '../queue/cluster-cache.js';
 
 export interface BotDeps {
   config: BotConfig;
@@ -26,18 +28,25 @@ export interface SlackBot {
   app: App;
   /** Set in HTTP mode: hand Slack's requests to it. */
   receiver: HTTPReceiver | null;
+  /** Call when a Slack request arrives; call what it returns once it is answered. */
+  requestStarted(): () => void;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** Bolt's logger interface on top of pino. */
+/** Bolt's logger interface on top of pino; messages below the level are not even joined. */
 function boltLogger(log: Logger): BoltLogger {
   let level = LogLevel.INFO;
+  const at = (pinoLevel: 'debug' | 'info' | 'warn' | 'error') => {
+    return (...m: unknown[]) => {
+      if (log.isLevelEnabled(pinoLevel)) log[pinoLevel](m.map(String).join(' '));
+    };
+  };
   return {
-    debug: (...m) => log.debug(m.map(String).join(' ')),
-    info: (...m) => log.info(m.map(String).join(' ')),
-    warn: (...m) => log.warn(m.map(String).join(' ')),
-    error: (...m) => log.error(m.map(String).join(' ')),
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
     setLevel: (l) => {
       level = l;
     },
@@ -55,6 +64,8 @@ export async function createSlackBot(deps: BotDeps): Promise<SlackBot> {
   const { config, log } = deps;
   const logger = boltLogger(log.child({ component: 'bolt' }));
   const clientOptions = { slackApiUrl: config.slackApiUrl, retryConfig: { retries: 0 }, timeout: 5000 };
+  // Commands and clicks only: no events from the bot itself to ignore, no conversation state.
+  const lean = { ignoreSelf: false, convoStore: false as const };
   let receiver: HTTPReceiver | null = null;
   let app: App;
   if (config.socketMode) {
@@ -64,6 +75,7 @@ export async function createSlackBot(deps: BotDeps): Promise<SlackBot> {
       socketMode: true,
       logger,
       clientOptions,
+      ...lean,
       deferInitialization: true,
     });
   } else {
@@ -81,40 +93,41 @@ export async function createSlackBot(deps: BotDeps): Promise<SlackBot> {
       receiver,
       logger,
       clientOptions,
+      ...lean,
       deferInitialization: true,
     });
   }
   await app.init();
 
   const poster = new SlackPoster(app.client, log.child({ component: 'slack' }));
-  // Work started after an ack (posting the queued message): waited for at shutdown.
-  const afterAck = new Set<Promise<unknown>>();
+  // Work after an ack (posting the queued message) waits for the acks in flight; finished at shutdown.
+  const afterAck = new AfterAckWork(log);
+  const clusters = new ClusterCacheReader(deps.redis, config.queuePrefix);
+  const commandDeps = {
+    redis: deps.redis,
+    clusters,
+    producer: deps.producer,
+    messages: deps.messages,
+    poster,
+    allowed: { channels: config.diagnoseAllowedChannels, users: config.diagnoseAllowedUsers },
+    log,
+    metrics: deps.metrics,
+  };
   const approvers = new ApproverDirectory(config.approvers, app.client, deps.redis, config.queuePrefix, log);
 
   app.command('/rancher', async ({ command, ack }) => {
     const started = process.hrtime.bigint();
-    const reply = await answerCommand(
-      { text: command.text, userId: command.user_id, channelId: command.channel_id },
-      {
-        redis: deps.redis,
-        prefix: config.queuePrefix,
-        producer: deps.producer,
-        messages: deps.messages,
-        poster,
-        allowed: { channels: config.diagnoseAllowedChannels, users: config.diagnoseAllowedUsers },
-        log,
-        metrics: deps.metrics,
-      },
-    );
-    await ack({ response_type: reply.visibility, text: reply.message.text, blocks: reply.message.blocks });
-    deps.metrics.ackSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
-    if (reply.after) {
-      const task = reply
-        .after()
-        .catch((err) => log.error({ err: String(err) }, 'posting the job message failed'));
-      afterAck.add(task);
-      await task;
-      afterAck.delete(task);
+    const answered = afterAck.requestStarted();
+    try {
+      const reply = await answerCommand(
+        { text: command.text, userId: command.user_id, channelId: command.channel_id },
+        commandDeps,
+      );
+      await ack({ response_type: reply.visibility, text: reply.message.text, blocks: reply.message.blocks });
+      deps.metrics.ackSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+      if (reply.after) afterAck.schedule('posting the job message', reply.after);
+    } finally {
+      answered();
     }
   });
 
@@ -158,14 +171,14 @@ export async function createSlackBot(deps: BotDeps): Promise<SlackBot> {
   return {
     app,
     receiver,
+    requestStarted: () => afterAck.requestStarted(),
     start: async () => {
       // The HTTP receiver is served by the process's own server (see server/http.ts).
       if (config.socketMode) await app.start();
     },
     stop: async () => {
       if (config.socketMode) await app.stop();
-      const pending = Promise.allSettled([...afterAck]);
-      await Promise.race([pending, new Promise((r) => setTimeout(r, 5000).unref())]);
+      await afterAck.stop(5000);
     },
   };
 }

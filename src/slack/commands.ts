@@ -1,10 +1,9 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { readClusterCache, resolveCluster } from '../queue/cluster-cache.js';
+import type { ClusterCacheReader } from '../queue/cluster-cache.js';
 import { scopeLabel, type DiagnoseJobData } from '../queue/job-data.js';
 import type { JobMessageStore } from '../queue/message-store.js';
-import { QueueUnavailableError, type DiagnosisProducer } from '../queue/producer.js';
-import { isReady } from '../queue/redis.js';
+import { QueueUnavailableError, failFast, type DiagnosisProducer } from '../queue/producer.js';
 import type { Metrics } from '../server/metrics.js';
 import { mayDiagnose, parseRancherCommand } from './command.js';
 import type { SlackPoster } from './poster.js';
@@ -34,8 +33,9 @@ export interface CommandReply {
 }
 
 export interface CommandDeps {
+  /** The producer's connection (fail-fast: no offline queue). */
   redis: Redis;
-  prefix: string;
+  clusters: ClusterCacheReader;
   producer: DiagnosisProducer;
   messages: JobMessageStore;
   poster: SlackPoster;
@@ -43,10 +43,20 @@ export interface CommandDeps {
   log: Logger;
   metrics?: Metrics;
   now?: () => Date;
+  /** All the Redis calls of one command together get at most this long (default 1000 ms). */
+  redisBudgetMs?: number;
 }
 
-/** Decides the answer to one `/rancher` command. Only Redis is touched, with fail-fast calls. */
+/**
+ * Decides the answer to one `/rancher` command. Only Redis is touched, with fail-fast calls that
+ * together take at most `redisBudgetMs`, well within Slack's 3 seconds: when Redis is down or
+ * does not answer, the ack says so instead of waiting. A queued diagnosis costs one round trip
+ * (the enqueue); the cluster list comes from the reader's copy, and the channel message is posted
+ * after the ack.
+ */
 export async function answerCommand(cmd: SlashCommand, deps: CommandDeps): Promise<CommandReply> {
+  const deadline = Date.now() + (deps.redisBudgetMs ?? 1000);
+  const left = () => Math.max(1, deadline - Date.now());
   const parsed = parseRancherCommand(cmd.text);
   const count = (outcome: string) => deps.metrics?.commands.inc({ subcommand: parsed.kind, outcome });
   const ephemeral = (message: SlackMessage, outcome: string): CommandReply => {
@@ -58,7 +68,7 @@ export async function answerCommand(cmd: SlashCommand, deps: CommandDeps): Promi
   if (parsed.kind === 'invalid') return ephemeral(renderHelp(parsed.problem), 'invalid');
   try {
     if (parsed.kind === 'status') {
-      const jobs = await deps.producer.status(parsed.jobId);
+      const jobs = await deps.producer.status(parsed.jobId, undefined, left());
       const views = jobs.map((j) => ({
         jobId: j.jobId,
         scope: scopeLabel(j.data),
@@ -77,14 +87,13 @@ export async function answerCommand(cmd: SlashCommand, deps: CommandDeps): Promi
     let clusterId: string | null = null;
     let clusterName: string | null = null;
     if (parsed.cluster !== null) {
-      if (!isReady(deps.redis)) throw new QueueUnavailableError('Redis connection is not ready');
-      const cache = await readClusterCache(deps.redis, deps.prefix);
-      const found = cache ? resolveCluster(cache.clusters, parsed.cluster) : null;
+      const wanted = parsed.cluster;
+      const lookup = await failFast(deps.redis, () => deps.clusters.resolve(wanted), left());
       // With no list cached yet the name is passed on: the worker checks it against Rancher.
-      if (cache && !found)
-        return ephemeral(renderUnknownCluster(parsed.cluster, cache.clusters), 'unknown-cluster');
-      clusterId = found?.id ?? parsed.cluster;
-      clusterName = found?.name ?? null;
+      if (!lookup.found && lookup.cache)
+        return ephemeral(renderUnknownCluster(wanted, lookup.cache.clusters), 'unknown-cluster');
+      clusterId = lookup.found?.id ?? wanted;
+      clusterName = lookup.found?.name ?? null;
     }
     const data: DiagnoseJobData = {
       v: 1,
@@ -97,9 +106,11 @@ export async function answerCommand(cmd: SlashCommand, deps: CommandDeps): Promi
       requestedAt: (deps.now?.() ?? new Date()).toISOString(),
     };
     const scope = scopeLabel(data);
-    const outcome = await deps.producer.enqueue(data);
+    const outcome = await deps.producer.enqueue(data, left());
     if (outcome.outcome === 'already-running') {
-      const where = await deps.messages.get(outcome.jobId).catch(() => null);
+      const where = await failFast(deps.redis, () => deps.messages.get(outcome.jobId), left()).catch(
+        () => null,
+      );
       return ephemeral(
         renderAlreadyRunning(outcome.jobId, scope, outcome.state, where ? `<#${where.channel}>` : null),
         'duplicate',

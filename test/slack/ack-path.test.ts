@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { ClusterCacheReader, writeClusterCache } from '../../src/queue/cluster-cache.js';
+import { AfterAckWork } from '../../src/slack/after-ack.js';
+
+const PREFIX = `t-ackpath-${process.pid}`;
+const log = pino({ level: 'silent' });
+let redis: Redis;
+
+beforeAll(() => {
+  redis = new Redis('redis://127.0.0.1:6379');
+});
+
+afterAll(async () => {
+  const left = await redis.keys(`${PREFIX}:*`);
+  if (left.length) await redis.del(...left);
+  redis.disconnect();
+});
+
+describe('work after the ack', () => {
+  it('waits while a request is unanswered, then runs', async () => {
+    const work = new AfterAckWork(log, 5000);
+    const answered = work.requestStarted();
+    let ran = false;
+    work.schedule('test task', async () => {
+      ran = true;
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(ran).toBe(false);
+    answered();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(ran).toBe(true);
+  });
+
+  it('runs after maxDelayMs even if requests never stop coming', async () => {
+    const work = new AfterAckWork(log, 100);
+    work.requestStarted();
+    let ranAt = 0;
+    const started = Date.now();
+    work.schedule('test task', async () => {
+      ranAt = Date.now();
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(ranAt - started).toBeGreaterThanOrEqual(90);
+  });
+
+  it('stop() runs what still waits, and a failing task is logged, not thrown', async () => {
+    const work = new AfterAckWork(log, 60_000);
+    work.requestStarted();
+    const ran: string[] = [];
+    work.schedule('a', async () => {
+      ran.push('a');
+    });
+    work.schedule('b', async () => {
+      throw new Error('boom');
+    });
+    await work.stop(1000);
+    expect(ran).toEqual(['a']);
+  });
+});
+
+describe('the cluster list as the bot reads it', () => {
+  it('a burst of commands reads Redis once; a cluster listed since is found on a re-read', async () => {
+    await writeClusterCache(redis, PREFIX, [{ id: 'c-dql6k', name: 'prod-east', driver: null }]);
+    let clock = 1_000_000;
+    const reader = new ClusterCacheReader(redis, PREFIX, 5000, 250, () => clock);
+    const get = jest.spyOn(redis, 'get');
+    const found = await Promise.all(Array.from({ length: 20 }, () => reader.resolve('prod-east')));
+    expect(found.every((f) => f.found?.id === 'c-dql6k')).toBe(true);
+    expect(get).toHaveBeenCalledTimes(1);
+
+    // Unknown in a copy just read: said at once, no second read.
+    const unknown = await reader.resolve('c-new');
+    expect(unknown.found).toBeNull();
+    expect(get).toHaveBeenCalledTimes(1);
+
+    await writeClusterCache(redis, PREFIX, [
+      { id: 'c-dql6k', name: 'prod-east', driver: null },
+      { id: 'c-new', name: 'new', driver: null },
+    ]);
+    clock += 1000;
+    expect((await reader.resolve('c-new')).found?.name).toBe('new');
+    expect(get).toHaveBeenCalledTimes(2);
+    clock += 6000;
+    await reader.resolve('c-dql6k');
+    expect(get).toHaveBeenCalledTimes(3);
+    get.mockRestore();
+  });
+});
