@@ -428,6 +428,11 @@ const DEFAULT_WATCH_TIMEOUT_S = 1800;
 function handleWatch(r: ResourceRequest): void {
   const { store } = r.cluster;
   const matchers = matchersOf(r);
+  if (r.name) {
+    // A watch on an object's own path watches that name, as kube turns it into metadata.name=<name>.
+    const { name, field } = { name: r.name, field: matchers.field };
+    matchers.field = (obj) => obj.metadata.name === name && (!field || field(obj));
+  }
   const rvParam = r.query.get('resourceVersion');
   const timeoutSeconds = intParam(r.query, 'timeoutSeconds') ?? DEFAULT_WATCH_TIMEOUT_S;
   const bookmarks = isTrue(r.query.get('allowWatchBookmarks'));

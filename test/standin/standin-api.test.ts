@@ -560,6 +560,22 @@ describe('watch', () => {
     }
   });
 
+  it('watches one object on its own path, as on its collection with metadata.name', async () => {
+    const from = standin.resourceVersion('local');
+    standin.loop.tick();
+    const other = standin.get('local', '/apis/management.cattle.io/v3/namespaces/c-dql6k/nodes/m-7x2kq')!;
+    standin.put('local', { ...other, metadata: { ...other.metadata, labels: { touched: 'yes' } } });
+    const res = await fetch(`${standin.url}${H46DC}?watch=1&resourceVersion=${from}&timeoutSeconds=1`, {
+      headers: { Authorization: `Bearer ${standin.localToken}` },
+      signal: AbortSignal.timeout(10_000),
+    });
+    const events = (await res.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; object: K8sObject });
+    expect(events.map((e) => `${e.type} ${e.object.metadata.name}`)).toEqual(['MODIFIED machine-h46dc']);
+  });
+
   it('replays events after a resourceVersion, and sends an ERROR 410 event for one too old', async () => {
     const from = standin.resourceVersion('local');
     standin.loop.tick(2);
