@@ -1,5 +1,10 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { main } from '../src/cli/program.js';
+import { SERVICE_ACCOUNT_TOKEN } from '../src/rancher/kubeconfig.js';
 import { parseDuration } from '../src/cli/diagnose.js';
 import type { DiagnosisReport } from '../src/diagnosis/types.js';
 import { startGround, type Ground } from './diagnosis/support.js';
@@ -136,6 +141,111 @@ describe('rancher-doctor diagnose', () => {
     }
   });
 });
+
+/** A stack trace line, as Node prints them. */
+const STACK_LINE = /^\s+at .+\(?.*:\d+:\d+\)?$/m;
+
+/** The kubeconfig of the stand-in with its server or flags changed. */
+function variantKubeconfig(name: string, edit: (yaml: string) => string): string {
+  const file = path.join(ground.dir, `${name}.yaml`);
+  writeFileSync(file, edit(readFileSync(ground.kubeconfig, 'utf8')));
+  return file;
+}
+
+describe('rancher-doctor diagnose: failures a person reads, without stack traces', () => {
+  it('no kubeconfig and no service account: exit 2, says how to give one', async () => {
+    if (existsSync(SERVICE_ACCOUNT_TOKEN)) {
+      console.warn(`skipped: ${SERVICE_ACCOUNT_TOKEN} exists here, so there is an in-cluster config`);
+      return;
+    }
+    const home = mkdtempSync(path.join(tmpdir(), 'no-kube-home-'));
+    const saved = { KUBECONFIG: process.env.KUBECONFIG, HOME: process.env.HOME };
+    delete process.env.KUBECONFIG;
+    process.env.HOME = home;
+    try {
+      const r = await cli(['diagnose', '--watch', '0']);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('no kubeconfig and no in-cluster service account found');
+      expect(r.stderr).toContain('--kubeconfig');
+      expect(r.stderr).toContain('KUBECONFIG=');
+      expect(r.stderr).not.toContain('HTTP protocol is not allowed');
+      expect(r.stderr).not.toMatch(STACK_LINE);
+      expect(r.stdout).toBe('');
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it('a kubeconfig with a plain http:// server works without insecure-skip-tls-verify (as with kubectl)', async () => {
+    const file = variantKubeconfig('plain-http', (y) =>
+      y.replace(/^\s*insecure-skip-tls-verify: true\n/m, ''),
+    );
+    expect(readFileSync(file, 'utf8')).not.toContain('insecure-skip-tls-verify');
+    const r = await cli(['diagnose', '--kubeconfig', file, '--watch', '0', '--cluster', 'c-dql6k']);
+    expect(r.stderr).not.toContain('HTTP protocol is not allowed');
+    expect(r.code).toBe(1);
+  });
+
+  it('an error that is neither usage nor access (TLS to a plain http server): one line, no stack', async () => {
+    const file = variantKubeconfig('tls-to-http', (y) => y.replace('http://', 'https://'));
+    const r = await cli(['diagnose', '--kubeconfig', file, '--watch', '0']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /rancher-doctor: could not list clusters\.management\.cattle\.io \(cluster local\)/,
+    );
+    expect(r.stderr).not.toMatch(STACK_LINE);
+  });
+
+  it('retries are logged as short human lines on stderr, not pino JSON (child process, real logger)', async () => {
+    const dead = variantKubeconfig('dead', (y) => y.replace(/127\.0\.0\.1:\d+/, '127.0.0.1:1'));
+    const r = await runChild(['diagnose', '--kubeconfig', dead, '--watch', '0'], {
+      KUBE_RETRIES: '2',
+      KUBE_RETRY_BASE_MS: '5',
+      KUBE_RETRY_MAX_MS: '20',
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /^rancher-doctor: warn \[rancher\]: retrying list clusters\.management\.cattle\.io \(cluster local\) after ECONNREFUSED: attempt 1 of 2, next in \d+ ms$/m,
+    );
+    expect(r.stderr).not.toMatch(/^\{/m);
+    expect(r.stderr).toMatch(
+      /^rancher-doctor: could not list clusters\.management\.cattle\.io .*ECONNREFUSED after 3 attempts$/m,
+    );
+    expect(r.stderr).not.toMatch(STACK_LINE);
+  }, 30000);
+});
+
+/** The CLI from its TypeScript sources in a child process, with the logger as a person gets it. */
+function runChild(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const childEnv: Record<string, string | undefined> = { ...process.env, NODE_OPTIONS: '', ...env };
+    delete childEnv.NODE_ENV;
+    delete childEnv.LOG_LEVEL;
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+      env: childEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      resolve({
+        code: code ?? -1,
+        stdout: Buffer.concat(out).toString(),
+        stderr: Buffer.concat(err).toString(),
+      }),
+    );
+  });
+}
 
 describe('parseDuration', () => {
   it('accepts 30s, 30m, 1h, 1h30m, 1d and 0 where allowed; rejects the rest', () => {

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { DoctorError, UsageError } from '../errors.js';
+import { useHumanLogs, useJsonLogs } from '../log.js';
 import { registerScanLogs } from './scan-logs.js';
 import { registerDiagnose } from './diagnose.js';
 import { registerRoles } from './roles.js';
@@ -7,11 +8,18 @@ import { registerRoles } from './roles.js';
 /** Exit codes shared by every subcommand. */
 export const EXIT = { clean: 0, found: 1, usage: 2 } as const;
 
+/** Long-running roles whose logs are read by log collectors: JSON lines. The rest log for a person. */
+const ROLE_COMMANDS = new Set(['bot', 'worker', 'serve']);
+
 export function buildProgram(): Command {
   const program = new Command('rancher-doctor')
     .description('Find and fix Rancher node objects that are rewritten in a loop')
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    .hook('preAction', (_program, command) => {
+      if (ROLE_COMMANDS.has(command.name())) useJsonLogs();
+      else useHumanLogs();
+    });
   registerScanLogs(program);
   registerDiagnose(program);
   registerRoles(program);
@@ -36,9 +44,26 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`rancher-doctor: ${err.message}\n`);
       return EXIT.usage;
     }
-    process.stderr.write(
-      `rancher-doctor: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-    );
+    // Anything else is still a failure a person should read, not a stack trace (LOG_LEVEL=debug shows it).
+    process.stderr.write(`rancher-doctor: ${describeError(err)}\n`);
+    if (debugWanted() && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
     return EXIT.usage;
   }
+}
+
+/** The message and its causes in one line: "could not list ...: connect ECONNREFUSED 127.0.0.1:6443". */
+export function describeError(err: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = err;
+  for (let depth = 0; current !== undefined && current !== null && depth < 4; depth++) {
+    const message = current instanceof Error ? current.message : String(current);
+    if (message && !parts.some((p) => p.includes(message))) parts.push(message);
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return parts.join(': ') || 'unexpected error';
+}
+
+function debugWanted(): boolean {
+  const level = process.env.LOG_LEVEL?.toLowerCase();
+  return level === 'debug' || level === 'trace';
 }

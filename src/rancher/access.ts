@@ -57,6 +57,8 @@ export interface WatchEvent {
 export interface DownstreamAccess {
   readonly clusterId: string;
   readonly via: string;
+  /** kubectl flags reaching the cluster the same way (for the drain steps); null when there are none. */
+  readonly kubectl: string | null;
   listNodes(signal?: AbortSignal): Promise<KubeNode[]>;
   listPodsOnNode(nodeName: string, signal?: AbortSignal): Promise<Pod[]>;
   listPodDisruptionBudgets(signal?: AbortSignal): Promise<PodDisruptionBudget[]>;
@@ -158,7 +160,10 @@ function makeCaller(config: RancherConfig): Caller {
           policy,
           signal,
           (failure, delayMs, attempt) =>
-            log.warn({ op: describeOperation(op), failure: failure.reason, delayMs, attempt }, 'retrying'),
+            log.warn(
+              { op: describeOperation(op), failure: failure.reason, delayMs, attempt },
+              `retrying ${describeOperation(op)} after ${failure.reason}: attempt ${attempt} of ${policy.retries}, next in ${delayMs} ms`,
+            ),
         );
       } catch (error) {
         throw toDoctorError(op, error);
@@ -182,7 +187,10 @@ function toDoctorError(op: Operation, error: unknown): Error {
   if (failure.kind === 'transient') {
     return new TransientError(`could not ${describeOperation(op)}: ${failure.reason}`);
   }
-  return error instanceof Error ? error : new Error(String(error));
+  // Neither retryable nor an access refusal (TLS, a malformed answer...): say which call failed.
+  // A plain Error still, so the queue treats it as before.
+  const message = error instanceof Error ? error.message : String(error);
+  return new Error(`could not ${describeOperation(op)} (${op.via}): ${message}`, { cause: error });
 }
 
 async function listAllPages<T>(
@@ -309,6 +317,7 @@ function makeDownstream(config: RancherConfig, caller: Caller, clusterId: string
   return {
     clusterId,
     via: resolved.via,
+    kubectl: resolved.kubectl ?? null,
     async listNodes(signal) {
       return listAllPages(
         (cont) =>

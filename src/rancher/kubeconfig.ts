@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig, findHomeDir } from '@kubernetes/client-node';
 import type { RancherConfig } from '../config/rancher.js';
 import { UsageError } from '../errors.js';
 
@@ -8,20 +8,48 @@ import { UsageError } from '../errors.js';
 export interface ResolvedKubeConfig {
   kubeConfig: KubeConfig;
   via: string;
+  /** kubectl flags that reach the same cluster the same way, for the steps a person runs. */
+  kubectl?: string;
+}
+
+export const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+/**
+ * Where client-node's loadFromDefault would take the local cluster from: KUBECONFIG, then
+ * ~/.kube/config, then the in-cluster service account. null when none is there: loadFromDefault
+ * then falls back to http://localhost:8080, which is never the Rancher local cluster.
+ */
+export function defaultKubeconfigSource(
+  env: Record<string, string | undefined> = process.env,
+  exists: (file: string) => boolean = existsSync,
+  home: string | null = findHomeDir(),
+): string | null {
+  if (env.KUBECONFIG) return `kubeconfig ${env.KUBECONFIG}`;
+  if (home && exists(path.join(home, '.kube', 'config')))
+    return `kubeconfig ${path.join(home, '.kube', 'config')}`;
+  if (exists(SERVICE_ACCOUNT_TOKEN)) return 'in-cluster service account';
+  return null;
+}
+
+export function noKubeconfigMessage(home: string | null = findHomeDir()): string {
+  const where = home ? path.join(home, '.kube', 'config') : '~/.kube/config (no usable HOME)';
+  return (
+    `no kubeconfig and no in-cluster service account found (KUBECONFIG is not set, ${where} does not exist, ` +
+    `${SERVICE_ACCOUNT_TOKEN} does not exist): give the Rancher local cluster's kubeconfig with ` +
+    '--kubeconfig FILE or KUBECONFIG=FILE, or run inside the local cluster with a service account'
+  );
 }
 
 export function localKubeConfig(config: RancherConfig): ResolvedKubeConfig {
   const kc = new KubeConfig();
   let via: string;
+  // KUBECONFIG (several files allowed), ~/.kube/config, then the in-cluster service account.
+  const source = config.kubeconfigPath ? `kubeconfig ${config.kubeconfigPath}` : defaultKubeconfigSource();
+  if (source === null) throw new UsageError(noKubeconfigMessage());
   try {
-    if (config.kubeconfigPath) {
-      kc.loadFromFile(config.kubeconfigPath);
-      via = `kubeconfig ${config.kubeconfigPath}`;
-    } else {
-      // KUBECONFIG (several files allowed), ~/.kube/config, then the in-cluster service account.
-      kc.loadFromDefault();
-      via = process.env.KUBECONFIG ? `kubeconfig ${process.env.KUBECONFIG}` : 'default kubeconfig';
-    }
+    if (config.kubeconfigPath) kc.loadFromFile(config.kubeconfigPath);
+    else kc.loadFromDefault();
+    via = source;
   } catch (err) {
     throw new UsageError(
       `cannot read the kubeconfig${config.kubeconfigPath ? ` ${config.kubeconfigPath}` : ''}: ${(err as Error).message}`,
@@ -37,10 +65,17 @@ export function localKubeConfig(config: RancherConfig): ResolvedKubeConfig {
     kc.setCurrentContext(config.context);
     via += ` context ${config.context}`;
   }
-  if (!kc.getCurrentCluster()) {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) {
+    const contexts = kc.getContexts().map((c) => c.name);
     throw new UsageError(
-      'no cluster to talk to: set KUBECONFIG or --kubeconfig, or run inside the local cluster',
+      `no cluster to talk to in the ${via}: it has no usable current context; pick one with --context or KUBE_CONTEXT (contexts: ${contexts.join(', ') || 'none'})`,
     );
+  }
+  if (cluster.server.startsWith('http://') && !cluster.skipTLSVerify) {
+    // client-node refuses plain http unless told to skip TLS checks; there is no TLS to check, and
+    // kubectl accepts such a server (e.g. `kubectl proxy`).
+    kc.clusters = kc.clusters.map((c) => (c === cluster ? { ...c, skipTLSVerify: true } : c));
   }
   return { kubeConfig: kc, via };
 }
@@ -68,7 +103,7 @@ export function downstreamKubeConfig(config: RancherConfig, clusterId: string): 
     if (file) {
       const kc = new KubeConfig();
       kc.loadFromFile(file);
-      return { kubeConfig: kc, via: `kubeconfig ${file}` };
+      return { kubeConfig: kc, via: `kubeconfig ${file}`, kubectl: `--kubeconfig ${file}` };
     }
   }
   if (config.rancherUrl && config.rancherToken) {
@@ -87,9 +122,15 @@ export function downstreamKubeConfig(config: RancherConfig, clusterId: string): 
       contexts: [{ name: clusterId, cluster: clusterId, user: 'rancher' }],
       currentContext: clusterId,
     });
-    return { kubeConfig: kc, via: `Rancher proxy ${server}` };
+    return {
+      kubeConfig: kc,
+      via: `Rancher proxy ${server}`,
+      kubectl: `--server ${server} --token "$RANCHER_TOKEN"${config.rancherInsecure && server.startsWith('https://') ? ' --insecure-skip-tls-verify' : ''}`,
+    };
   }
   throw new DownstreamUnreachableConfig(
-    `no way to reach downstream cluster ${clusterId}: set RANCHER_URL and RANCHER_TOKEN, or put ${clusterId}.yaml in DOWNSTREAM_KUBECONFIG_DIR`,
+    config.downstreamKubeconfigDir
+      ? `no way to reach downstream cluster ${clusterId}: RANCHER_URL and RANCHER_TOKEN are not set and DOWNSTREAM_KUBECONFIG_DIR (${config.downstreamKubeconfigDir}) has no ${clusterId}.yaml`
+      : `no way to reach downstream cluster ${clusterId}: neither RANCHER_URL and RANCHER_TOKEN nor DOWNSTREAM_KUBECONFIG_DIR is set`,
   );
 }
