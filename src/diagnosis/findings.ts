@@ -7,10 +7,13 @@ import type {
   EvidenceLine,
   EvidenceSource,
   Finding,
+  FixAdvice,
   HotObject,
   PatchPlan,
   Signal,
   WriteActivityEvidence,
+  WriteRate,
+  WriteSighting,
 } from './types.js';
 
 /** Assembles findings from the evidence, the node analysis and the plans. Pure. */
@@ -18,26 +21,78 @@ import type {
 /** Below this a "hot" object is ordinary traffic: a healthy node object changes a few times a minute at most. */
 export const HOT_WRITES_PER_MINUTE_FLOOR = 20;
 
+/** Every source's sighting of one object; `hot`, `source` and `signal` are the hottest of them. */
 export interface Heat {
   hot: HotObject;
   source: EvidenceSource;
   signal: Signal;
+  /** One per source that saw the object hot (logs, audit, churn), highest rate first. */
+  sightings: WriteSighting[];
 }
 
-/** The hottest sighting of every object across all evidence, keyed by object path. */
+/**
+ * Every object hot in any evidence, keyed by object path, with each source's sighting of it. Within
+ * one evidence, writes to a node object and to its /status add up (both rewrite the node object).
+ */
 export function collectHeat(activity: WriteActivityEvidence[]): Map<string, Heat> {
-  const byKey = new Map<string, Heat>();
+  const byKey = new Map<
+    string,
+    { hot: HotObject; source: EvidenceSource; signal: Signal; sightings: WriteSighting[] }
+  >();
   for (const evidence of activity) {
+    const signal = evidence.summary.signal ?? 'churn';
+    const inThis = new Map<string, { hot: HotObject; sighting: WriteSighting }>();
     for (const hot of evidence.summary.hot) {
-      if (hot.writesPerMinute < HOT_WRITES_PER_MINUTE_FLOOR) continue;
       const key = heatKey(hot);
-      const seen = byKey.get(key);
-      if (!seen || hot.writesPerMinute > seen.hot.writesPerMinute) {
-        byKey.set(key, { hot, source: evidence.source, signal: evidence.summary.signal ?? 'churn' });
+      const seen = inThis.get(key);
+      if (!seen) {
+        inThis.set(key, {
+          hot,
+          sighting: {
+            writes: hot.writes,
+            writesPerMinute: hot.writesPerMinute,
+            source: evidence.source,
+            signal,
+            description: evidence.description,
+            firstSeen: hot.firstSeen,
+            lastSeen: hot.lastSeen,
+          },
+        });
+        continue;
       }
+      const s = seen.sighting;
+      s.writes += hot.writes;
+      s.writesPerMinute = Math.round((s.writesPerMinute + hot.writesPerMinute) * 100) / 100;
+      s.firstSeen = earliest(s.firstSeen, hot.firstSeen);
+      s.lastSeen = latest(s.lastSeen, hot.lastSeen);
+      // The object itself (no subresource) names the finding when both were hot.
+      if (seen.hot.ref.subresource && !hot.ref.subresource) seen.hot = hot;
+    }
+    for (const [key, { hot, sighting }] of inThis) {
+      if (sighting.writesPerMinute < HOT_WRITES_PER_MINUTE_FLOOR) continue;
+      const entry = byKey.get(key);
+      if (!entry) {
+        byKey.set(key, { hot, source: evidence.source, signal, sightings: [sighting] });
+        continue;
+      }
+      entry.sightings.push(sighting);
+      if (sighting.writesPerMinute > entry.sightings[0]!.writesPerMinute) {
+        Object.assign(entry, { hot, source: evidence.source, signal });
+      }
+      entry.sightings.sort((a, b) => b.writesPerMinute - a.writesPerMinute);
     }
   }
   return byKey;
+}
+
+function earliest(a: string | null, b: string | null): string | null {
+  if (a === null || b === null) return a ?? b;
+  return a <= b ? a : b;
+}
+
+function latest(a: string | null, b: string | null): string | null {
+  if (a === null || b === null) return a ?? b;
+  return a >= b ? a : b;
 }
 
 /** Node objects are keyed by cluster and node, so that writes to /status count for the node. */
@@ -65,28 +120,71 @@ export interface NodeFindingInput {
   notes: string[];
 }
 
-function writeRate(heat: Heat): NonNullable<Finding['writeRate']> {
-  return {
-    writes: heat.hot.writes,
-    writesPerMinute: heat.hot.writesPerMinute,
-    source: heat.source,
-    signal: heat.signal,
-  };
+/** The hottest sighting, as the finding's headline rate. */
+function writeRate(heat: Heat): WriteRate {
+  const top = heat.sightings[0];
+  return top
+    ? { writes: top.writes, writesPerMinute: top.writesPerMinute, source: top.source, signal: top.signal }
+    : {
+        writes: heat.hot.writes,
+        writesPerMinute: heat.hot.writesPerMinute,
+        source: heat.source,
+        signal: heat.signal,
+      };
 }
 
-function heatLine(heat: Heat): EvidenceLine {
-  return {
-    kind: heat.source === 'churn' ? 'churn' : 'apiserver-log',
-    text: `${heat.hot.writes} writes (${heat.hot.writesPerMinute}/min) to ${heat.hot.key}, from ${heat.source} (${heat.signal})`,
-  };
+const SOURCE_WORDS: Record<EvidenceSource, string> = {
+  'apiserver-pod-logs': 'the kube-apiserver pod log',
+  'log-files': 'the log files',
+  'audit-log': 'the audit log',
+  churn: 'the churn watch',
+};
+
+const SIGNAL_WORDS: Record<Signal, string> = {
+  'satisfied-by': '"satisfied by" handler lines',
+  httplog: 'httplog access lines',
+  audit: 'audit events',
+  churn: 'watch MODIFIED events',
+};
+
+/** Where a rate came from, in words: "the churn watch", "the audit log". */
+export function sourceWords(source: EvidenceSource): string {
+  return SOURCE_WORDS[source];
+}
+
+/** What was counted, in words: "httplog access lines". */
+export function signalWords(signal: Signal): string {
+  return SIGNAL_WORDS[signal];
+}
+
+function span(s: WriteSighting): string {
+  if (!s.firstSeen || !s.lastSeen) return '';
+  return `, ${s.firstSeen} .. ${s.lastSeen}`;
+}
+
+/** One evidence line per source that saw the object written. */
+function sightingLines(heat: Heat, key: string): EvidenceLine[] {
+  return heat.sightings.map((s) =>
+    s.source === 'churn'
+      ? {
+          kind: 'churn',
+          text: `${s.writes} updates (${s.writesPerMinute}/min) of ${key} seen by the ${s.description}`,
+        }
+      : {
+          kind: 'apiserver-log',
+          text: `${s.writes} writes (${s.writesPerMinute}/min${span(s)}) to ${key} in the ${s.description}, counted from ${signalWords(s.signal)}`,
+        },
+  );
 }
 
 export function nodeFinding(input: NodeFindingInput): Finding {
   const { analysis, heat, agent } = input;
-  const verdict = selectCause({ analysis, writesPerMinute: heat?.hot.writesPerMinute ?? null, agent });
+  const rate = heat ? writeRate(heat) : null;
+  const verdict = selectCause({ analysis, writesPerMinute: rate?.writesPerMinute ?? null, agent });
   const orphan = analysis.isOrphanedMachineNode;
+  const objectKey = nodeObjectKey(analysis.clusterId, analysis.nodeId);
   const evidence: EvidenceLine[] = [];
-  if (heat) evidence.push(heatLine(heat));
+  if (heat) evidence.push(...sightingLines(heat, objectKey));
   evidence.push({
     kind: 'node-object',
     text: `${analysis.clusterId}/${analysis.nodeId}: ${analysis.lacksRkeNode ? 'no status.rkeNode' : 'has status.rkeNode'}, ${analysis.lacksCustomConfig ? 'no spec.customConfig' : 'has spec.customConfig'}; roles ${analysis.roles.join(', ') || 'none'}; addresses ${analysis.addresses.map((a) => `${a.type}=${a.address}`).join(' ') || 'none'}`,
@@ -127,13 +225,14 @@ export function nodeFinding(input: NodeFindingInput): Finding {
   return {
     id: `${analysis.clusterId}/${analysis.nodeId}`,
     kind: orphan ? 'orphaned-machine-node' : 'loop-unknown-cause',
-    objectKey: nodeObjectKey(analysis.clusterId, analysis.nodeId),
+    objectKey,
     clusterId: analysis.clusterId,
     clusterName: analysis.cluster?.displayName ?? null,
     nodeId: analysis.nodeId,
     hostname: analysis.hostname,
     ip: analysis.ip,
-    writeRate: heat ? writeRate(heat) : null,
+    writeRate: rate,
+    ...(heat ? { writeRates: heat.sightings.map((s) => ({ ...s })) } : {}),
     cause: { code: verdict.code, summary: verdict.summary, details: verdict.details },
     confidence: verdict.confidence,
     missing: orphan ? missing : [],
@@ -147,14 +246,16 @@ export function nodeFinding(input: NodeFindingInput): Finding {
     evidence,
     patchPlan: orphan ? input.patchPlan : null,
     drainPlan: orphan ? input.drainPlan : null,
+    ...(orphan ? { fixAdvice: adviseFix(analysis, input.patchPlan, input.drainPlan) } : {}),
   };
 }
 
 /** A hot object that is not a node object (or whose node object is gone): rewritten, cause unknown. */
 export function unknownObjectFinding(heat: Heat, note: string | null): Finding {
-  const verdict = selectCause({ analysis: null, writesPerMinute: heat.hot.writesPerMinute, agent: null });
+  const rate = writeRate(heat);
+  const verdict = selectCause({ analysis: null, writesPerMinute: rate.writesPerMinute, agent: null });
   const node = rancherNodeOf(heat.hot);
-  const evidence: EvidenceLine[] = [heatLine(heat)];
+  const evidence: EvidenceLine[] = sightingLines(heat, heat.hot.key);
   if (note) evidence.push({ kind: 'note', text: note });
   return {
     id: heat.hot.key,
@@ -165,7 +266,8 @@ export function unknownObjectFinding(heat: Heat, note: string | null): Finding {
     nodeId: node?.nodeId ?? null,
     hostname: null,
     ip: null,
-    writeRate: writeRate(heat),
+    writeRate: rate,
+    writeRates: heat.sightings.map((s) => ({ ...s })),
     cause: {
       code: verdict.code,
       summary: verdict.summary,
@@ -178,5 +280,43 @@ export function unknownObjectFinding(heat: Heat, note: string | null): Finding {
     evidence,
     patchPlan: null,
     drainPlan: null,
+  };
+}
+
+/**
+ * Which fix fits: the drain fix removes the cause where the node is still downstream and can be
+ * removed; the patch is for a node that cannot be removed, or when the downstream cluster could
+ * not be read (it needs only the local cluster). A node already gone downstream needs neither.
+ */
+export function adviseFix(
+  analysis: NodeAnalysis,
+  patchPlan: PatchPlan | null,
+  drainPlan: DrainPlan | null,
+): FixAdvice {
+  const cluster = analysis.clusterId;
+  const incomplete = patchPlan !== null && !patchPlan.complete;
+  if (analysis.downstreamNodePresent === false) {
+    return {
+      fix: 'none',
+      reason: `its Kubernetes node is no longer in ${cluster}, so Rancher should stop rewriting the object by itself: check the write rate again before applying either fix`,
+    };
+  }
+  if (analysis.downstreamNodePresent === true) {
+    const node = analysis.downstreamNodeName ?? drainPlan?.downstreamNode ?? 'the node';
+    const caveats: string[] = [];
+    const pdbs = drainPlan?.blockingPodDisruptionBudgets ?? [];
+    if (pdbs.length)
+      caveats.push(`PDB ${pdbs.map((b) => `${b.namespace}/${b.name}`).join(', ')} may hold up the drain`);
+    const critical = analysis.roles.filter((r) => r !== 'worker');
+    if (critical.length)
+      caveats.push(`it is an ${critical.join('/')} node: remove it only if the others can carry the cluster`);
+    return {
+      fix: 'drain',
+      reason: `${node} is still in ${cluster}, so it can be drained, removed and registered again, which ends the loop; Fix A (patch${incomplete ? ', incomplete' : ''}) is for a node that cannot be removed${caveats.length ? ` (${caveats.join('; ')})` : ''}`,
+    };
+  }
+  return {
+    fix: 'patch',
+    reason: `downstream cluster ${cluster} could not be read, so whether the node is still there to drain is not known; the patch needs only the local cluster${incomplete ? ', but is incomplete: fill in the values it names first' : ''}`,
   };
 }

@@ -108,6 +108,8 @@ export interface UnderivableValue {
   /** Dotted path in the object, e.g. status.rkeNode.address */
   field: string;
   reason: string;
+  /** What the person must fill in, and where to find it. Absent in plans made before it was added. */
+  fillIn?: string;
 }
 
 export interface PatchPlan {
@@ -144,6 +146,36 @@ export interface DrainPlan {
   /** status.nodeCommand of the cluster's registration token, with role flags; null when unreadable. */
   registrationCommand: string | null;
   notes: string[];
+  /**
+   * How to point kubectl at the downstream cluster for the steps that run there, e.g.
+   * `--server https://rancher.example.com/k8s/clusters/c-dql6k --token "$RANCHER_TOKEN"` or
+   * `--kubeconfig /etc/downstream/c-dql6k.yaml`: the way this diagnosis reached it. null when it was
+   * not reached; absent in plans made before it was added.
+   */
+  downstreamKubectl?: string | null;
+}
+
+/** How often an object was written, as one source measured it. */
+export interface WriteRate {
+  writes: number;
+  writesPerMinute: number;
+  source: EvidenceSource;
+  signal: Signal;
+}
+
+/** One source's sighting of an object: its WriteRate plus which evidence saw it, and when. */
+export interface WriteSighting extends WriteRate {
+  /** The evidence that measured it (WriteActivityEvidence.description): which pods, files or watch, which window. */
+  description: string;
+  firstSeen: string | null;
+  lastSeen: string | null;
+}
+
+/** Which of the two fixes fits what was found, in one line. */
+export interface FixAdvice {
+  /** 'none' when neither fix should be applied now (e.g. the node is gone and the loop should stop by itself). */
+  fix: 'drain' | 'patch' | 'none';
+  reason: string;
 }
 
 export interface Finding {
@@ -156,7 +188,13 @@ export interface Finding {
   nodeId: string | null;
   hostname: string | null;
   ip: string | null;
-  writeRate: { writes: number; writesPerMinute: number; source: EvidenceSource; signal: Signal } | null;
+  /** The highest rate any source measured (one of writeRates); null when the object was not hot. */
+  writeRate: WriteRate | null;
+  /**
+   * Every source's sighting of the object (apiserver logs summed over the pods, log files, audit
+   * log, churn), highest rate first. Absent in reports made before it was added.
+   */
+  writeRates?: WriteSighting[];
   cause: { code: CauseCode; summary: string; details: string[] };
   confidence: Confidence;
   /** What the node object lacks, e.g. ['status.rkeNode', 'spec.customConfig']. */
@@ -166,6 +204,8 @@ export interface Finding {
   evidence: EvidenceLine[];
   patchPlan: PatchPlan | null;
   drainPlan: DrainPlan | null;
+  /** Which fix fits the cause found; set for orphaned machine- nodes, absent otherwise (and in older reports). */
+  fixAdvice?: FixAdvice;
 }
 
 /** Something the diagnosis could not read, and what to grant or check. */

@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import { collectHeat, nodeFinding, unknownObjectFinding } from '../../src/diagnosis/findings.js';
+import { adviseFix, collectHeat, nodeFinding, unknownObjectFinding } from '../../src/diagnosis/findings.js';
 import { analyzeNode, clusterFacts } from '../../src/diagnosis/nodes.js';
 import type { ActivitySummary, HotObject, WriteActivityEvidence } from '../../src/diagnosis/types.js';
+import { kubeNodeSchema, type KubeNode } from '../../src/rancher/schemas.js';
 import { buildPatchPlan } from '../../src/remediation/patch-plan.js';
 import { nodeObject, rkeCluster } from './fixtures.js';
 
@@ -68,6 +69,28 @@ describe('collectHeat', () => {
     expect([...heat.keys()]).toEqual([NODE]);
     expect(heat.get(NODE)).toMatchObject({ source: 'churn', signal: 'churn' });
   });
+
+  it("keeps every source's sighting of an object, hottest first, not only the hottest", () => {
+    const heat = collectHeat([
+      evidence('apiserver-pod-logs', 'httplog', [{ ...hot(NODE, 41), writes: 410 }]),
+      evidence('churn', 'churn', [{ ...hot(NODE, 1188), writes: 99 }]),
+    ]);
+    const h = heat.get(NODE)!;
+    expect(h.source).toBe('churn');
+    expect(h.sightings.map((s) => [s.source, s.signal, s.writes, s.writesPerMinute])).toEqual([
+      ['churn', 'churn', 99, 1188],
+      ['apiserver-pod-logs', 'httplog', 410, 41],
+    ]);
+    expect(h.sightings[1]!.description).toBe('apiserver-pod-logs');
+  });
+
+  it('adds writes to a node and to its /status within one evidence', () => {
+    const heat = collectHeat([
+      evidence('apiserver-pod-logs', 'httplog', [hot(NODE, 30), hot(NODE, 25, 'status')]),
+    ]);
+    expect(heat.get(NODE)!.sightings).toMatchObject([{ writes: 55, writesPerMinute: 55 }]);
+    expect(heat.get(NODE)!.hot.ref.subresource).toBeNull();
+  });
 });
 
 describe('findings', () => {
@@ -99,6 +122,27 @@ describe('findings', () => {
     expect(f.evidence.map((e) => e.kind)).toEqual(['apiserver-log', 'node-object', 'sibling', 'note']);
   });
 
+  it('a finding from logs and churn cites both: the rate and source of each, one evidence line each', () => {
+    const analysis = analyzeNode(broken, [broken, sibling], cluster, null);
+    const [h] = collectHeat([
+      evidence('apiserver-pod-logs', 'httplog', [{ ...hot(NODE, 41), writes: 410 }]),
+      evidence('churn', 'churn', [{ ...hot(NODE, 1188), writes: 99 }]),
+    ]).values();
+    const f = nodeFinding({ analysis, heat: h!, agent: null, patchPlan: null, drainPlan: null, notes: [] });
+    // The headline is the highest rate, unchanged in shape for the Slack renderers.
+    expect(f.writeRate).toEqual({ writes: 99, writesPerMinute: 1188, source: 'churn', signal: 'churn' });
+    expect(f.writeRates?.map((r) => [r.source, r.writes])).toEqual([
+      ['churn', 99],
+      ['apiserver-pod-logs', 410],
+    ]);
+    const lines = f.evidence.filter((e) => e.kind === 'apiserver-log' || e.kind === 'churn');
+    expect(lines.map((e) => e.kind)).toEqual(['churn', 'apiserver-log']);
+    expect(lines[0]!.text).toMatch(/^99 updates \(1188\/min\) of .*machine-h46dc seen by the churn$/);
+    expect(lines[1]!.text).toMatch(
+      /^410 writes \(41\/min\) to .*machine-h46dc in the apiserver-pod-logs, counted from httplog access lines$/,
+    );
+  });
+
   it('a hot healthy node object: cause unknown and no plans', () => {
     const analysis = analyzeNode(sibling, [broken, sibling], cluster, null);
     const f = nodeFinding({
@@ -122,5 +166,62 @@ describe('findings', () => {
       nodeId: null,
       cause: { summary: 'object rewritten in a loop, cause unknown' },
     });
+  });
+});
+
+describe('adviseFix: which fix fits the cause', () => {
+  const cluster = clusterFacts(rkeCluster('c-dql6k', 'prod-east'));
+  const broken = nodeObject('machine-h46dc', { hostname: 'worker-3', ip: '10.0.3.17' });
+  const sibling = nodeObject('m-aaaaa', { rke: true });
+  const downstream = (present: boolean): KubeNode[] =>
+    present
+      ? [
+          kubeNodeSchema.parse({
+            metadata: { name: 'worker-3' },
+            status: { addresses: [{ type: 'InternalIP', address: '10.0.3.17' }] },
+          }),
+        ]
+      : [];
+
+  it('node still downstream: drain; the patch for a node that cannot be removed', () => {
+    const analysis = analyzeNode(broken, [broken, sibling], cluster, downstream(true));
+    expect(analysis.downstreamNodePresent).toBe(true);
+    const advice = adviseFix(analysis, buildPatchPlan(broken, sibling), null);
+    expect(advice.fix).toBe('drain');
+    expect(advice.reason).toMatch(/worker-3 is still in c-dql6k.*patch.*cannot be removed/);
+  });
+
+  it('downstream not readable: the patch, which needs only the local cluster; incomplete said so', () => {
+    const analysis = analyzeNode(broken, [broken], cluster, null);
+    const advice = adviseFix(analysis, buildPatchPlan(broken, null), null);
+    expect(advice.fix).toBe('patch');
+    expect(advice.reason).toMatch(/could not be read.*only the local cluster, but is incomplete/);
+  });
+
+  it('node gone downstream: neither fix yet', () => {
+    const analysis = analyzeNode(broken, [broken, sibling], cluster, downstream(false));
+    expect(analysis.downstreamNodePresent).toBe(false);
+    expect(adviseFix(analysis, null, null).fix).toBe('none');
+  });
+
+  it('orphaned node findings carry the advice, others do not', () => {
+    const f = nodeFinding({
+      analysis: analyzeNode(broken, [broken, sibling], cluster, null),
+      heat: null,
+      agent: null,
+      patchPlan: buildPatchPlan(broken, sibling),
+      drainPlan: null,
+      notes: [],
+    });
+    expect(f.fixAdvice?.fix).toBe('patch');
+    const healthy = nodeFinding({
+      analysis: analyzeNode(sibling, [broken, sibling], cluster, null),
+      heat: null,
+      agent: null,
+      patchPlan: null,
+      drainPlan: null,
+      notes: [],
+    });
+    expect(healthy.fixAdvice).toBeUndefined();
   });
 });
