@@ -2,26 +2,53 @@ import type { ClusterAccess } from '../rancher/access.js';
 import { createChurnCounter } from './churn.js';
 import type { ProgressReporter, WriteActivityEvidence } from './types.js';
 
-/** Watches node objects for a window and counts their updates. */
+/** How often the watch says how far it is: every few seconds, about a dozen times a window at most. */
+export function churnProgressEveryMs(seconds: number): number {
+  return Math.min(5, Math.max(1, Math.floor(seconds / 3))) * 1000;
+}
+
+/**
+ * Watches node objects for a window and counts their updates, reporting every few seconds how long
+ * is left and how many updates were seen (the window may outlast everything else the diagnosis reads).
+ */
 export async function watchChurn(
   access: ClusterAccess,
   namespace: string | null,
   seconds: number,
   progress: ProgressReporter,
   signal?: AbortSignal,
+  progressEveryMs = churnProgressEveryMs(seconds),
 ): Promise<WriteActivityEvidence> {
   const counter = createChurnCounter();
   progress({ stage: 'watching-churn', detail: `watching nodes.management.cattle.io for ${seconds}s` });
   const start = new Date();
-  await access.watchNodeObjects(
-    { namespace, seconds },
-    (event) => {
-      // ADDED events replay the existing objects when a watch starts: only changes count.
-      if (event.type !== 'MODIFIED' || !event.object) return;
-      counter.modified(event.object.metadata.namespace ?? '', event.object.metadata.name, new Date());
-    },
-    signal,
-  );
+  const endsAt = start.getTime() + seconds * 1000;
+  let updates = 0;
+  const objects = new Set<string>();
+  const ticker = setInterval(() => {
+    const left = Math.ceil((endsAt - Date.now()) / 1000);
+    if (left <= 0) return;
+    progress({
+      stage: 'watching-churn',
+      detail: `${left}s left of ${seconds}s; ${updates} update${updates === 1 ? '' : 's'} of ${objects.size} object${objects.size === 1 ? '' : 's'} so far`,
+    });
+  }, progressEveryMs);
+  try {
+    await access.watchNodeObjects(
+      { namespace, seconds },
+      (event) => {
+        // ADDED events replay the existing objects when a watch starts: only changes count.
+        if (event.type !== 'MODIFIED' || !event.object) return;
+        const ns = event.object.metadata.namespace ?? '';
+        updates++;
+        objects.add(`${ns}/${event.object.metadata.name}`);
+        counter.modified(ns, event.object.metadata.name, new Date());
+      },
+      signal,
+    );
+  } finally {
+    clearInterval(ticker);
+  }
   const end = new Date();
   const summary = counter.summary(start, end);
   progress({

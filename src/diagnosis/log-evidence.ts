@@ -1,4 +1,5 @@
 import type { ClusterAccess } from '../rancher/access.js';
+import { formatBytes } from '../text/bytes.js';
 import type { DiagnoseOptions } from './run.js';
 import { problemFrom } from './problems.js';
 import type { AccessProblem, ActivitySummary, ProgressReporter, WriteActivityEvidence } from './types.js';
@@ -10,7 +11,15 @@ export interface StreamingScanner {
   summary(): ActivitySummary;
 }
 
-export type ScannerFactory = () => StreamingScanner;
+/** Makes one scanner per log, and sums several logs' counts into one summary. */
+export interface ScannerFactory<S extends StreamingScanner = StreamingScanner> {
+  create(): S;
+  /**
+   * One summary of several logs (one per kube-apiserver pod): each request is served by one
+   * apiserver, so an object's writes are the sum over the pods, and objects are ranked on the sum.
+   */
+  combine(scanners: S[]): ActivitySummary;
+}
 
 /** Bounds on one apiserver pod's log: a flood of lines must not take all the memory or time. */
 export const APISERVER_LOG_LIMIT_BYTES = 512 * 1024 * 1024;
@@ -19,17 +28,19 @@ export const DEFAULT_SINCE_SECONDS = 1800;
 /**
  * Reads the kube-apiserver pods' logs (or the given files) through the scanner. A local cluster
  * without apiserver pods (RKE1, k3s) is not an error: the churn watch is the evidence there.
+ * With several apiserver pods their counts are added up into one piece of evidence.
  */
-export async function gatherLogEvidence(
+export async function gatherLogEvidence<S extends StreamingScanner>(
   access: ClusterAccess,
   options: DiagnoseOptions,
   problems: AccessProblem[],
   progress: ProgressReporter,
-  createScanner: ScannerFactory,
+  factory: ScannerFactory<S>,
   scanFiles: (files: string[], progress: ProgressReporter) => Promise<WriteActivityEvidence[]>,
 ): Promise<WriteActivityEvidence[]> {
   if (options.logFiles?.length) return scanFiles(options.logFiles, progress);
   const since = options.sinceSeconds ?? DEFAULT_SINCE_SECONDS;
+  const limitBytes = options.apiserverLogLimitBytes ?? APISERVER_LOG_LIMIT_BYTES;
   progress({ stage: 'reading-apiserver-logs', detail: 'listing kube-apiserver pods in kube-system' });
   let pods;
   try {
@@ -46,16 +57,17 @@ export async function gatherLogEvidence(
     });
     return [];
   }
-  const evidence: WriteActivityEvidence[] = [];
+  const read: { name: string; scanner: S; summary: ActivitySummary; cut: boolean }[] = [];
+  const unread: string[] = [];
   for (const pod of pods) {
     let bytes = 0;
     let lastReport = 0;
-    let scanner: StreamingScanner;
+    let scanner: S;
     try {
-      scanner = createScanner();
+      scanner = factory.create();
       await access.streamPodLog(
         pod,
-        { sinceSeconds: since, limitBytes: APISERVER_LOG_LIMIT_BYTES },
+        { sinceSeconds: since, limitBytes },
         (chunk) => {
           bytes += chunk.length;
           scanner.push(chunk);
@@ -69,20 +81,58 @@ export async function gatherLogEvidence(
       scanner.end();
     } catch (error) {
       problems.push(problemFrom(`log of kube-system/${pod.metadata.name}`, error));
+      unread.push(pod.metadata.name);
       continue;
     }
+    // The apiserver stops at limitBytes without saying so: a log that reached it was cut there.
+    const cut = bytes >= limitBytes;
+    if (cut) problems.push(cutLogProblem(pod.metadata.name, bytes, since));
     const summary = scanner.summary();
     progress({
       stage: 'reading-apiserver-logs',
-      detail: `${pod.metadata.name}: ${summary.linesRead} lines, ${summary.hot.length} hot object(s)`,
+      detail: `${pod.metadata.name}: ${summary.linesRead} lines, ${summary.hot.length} hot object(s)${cut ? `, cut at ${formatBytes(bytes)}` : ''}`,
       bytes: summary.bytesRead,
       lines: summary.linesRead,
     });
-    evidence.push({
-      source: summary.signal === 'audit' ? 'audit-log' : 'apiserver-pod-logs',
-      description: `log of kube-system/${pod.metadata.name}, last ${since}s`,
-      summary,
+    read.push({ name: pod.metadata.name, scanner, summary, cut });
+  }
+  if (!read.length) return [];
+  const summary = read.length === 1 ? read[0]!.summary : factory.combine(read.map((r) => r.scanner));
+  if (read.length > 1) {
+    progress({
+      stage: 'reading-apiserver-logs',
+      detail: `${read.length} kube-apiserver pods summed: ${summary.requestsCounted} requests, ${summary.hot.length} hot object(s)`,
+      bytes: summary.bytesRead,
+      lines: summary.linesRead,
     });
   }
-  return evidence;
+  return [
+    {
+      source: summary.signal === 'audit' ? 'audit-log' : 'apiserver-pod-logs',
+      description: describeLogs(read, unread, since),
+      summary,
+    },
+  ];
+}
+
+function describeLogs(read: { name: string; cut: boolean }[], unread: string[], since: number): string {
+  const names = read.map((r) => `kube-system/${r.name}${r.cut ? ' (cut)' : ''}`);
+  const what =
+    names.length === 1
+      ? `log of ${names[0]}`
+      : `logs of ${names.join(', ')} (summed: each request is served by one apiserver)`;
+  const missing = unread.length
+    ? `; ${unread.join(', ')} could not be read, so the counts are a lower bound`
+    : '';
+  return `${what}, last ${since}s${missing}`;
+}
+
+/** A log the apiserver cut at limitBytes: the newest part of the window was not read. */
+export function cutLogProblem(pod: string, bytes: number, sinceSeconds: number): AccessProblem {
+  return {
+    target: `log of kube-system/${pod}`,
+    status: null,
+    message: `the log was cut after ${formatBytes(bytes)} (the read limit): only the oldest part of the last ${sinceSeconds}s was counted, the newest lines were not read`,
+    hint: 'rates are from the part read; to count the whole window, use a shorter --since, or copy the log off the control-plane host and scan it with --log-file (files are read whole)',
+  };
 }

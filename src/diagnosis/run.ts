@@ -38,6 +38,10 @@ export interface DiagnoseOptions {
   watchSeconds?: number;
   /** Read these apiserver log (or audit log) files instead of the apiserver pods' logs. */
   logFiles?: string[];
+  /** Bytes read at most from each kube-apiserver pod's log (default APISERVER_LOG_LIMIT_BYTES). */
+  apiserverLogLimitBytes?: number;
+  /** How often the churn watch reports its progress (default: every few seconds, by window). */
+  churnProgressEveryMs?: number;
   signal?: AbortSignal;
 }
 
@@ -100,7 +104,14 @@ export async function runDiagnosis(
   const churnSignal = signal ? AbortSignal.any([signal, stopChurn.signal]) : stopChurn.signal;
   const churn =
     watchSeconds > 0
-      ? watchChurn(access, scope?.id ?? null, watchSeconds, progress, churnSignal)
+      ? watchChurn(
+          access,
+          scope?.id ?? null,
+          watchSeconds,
+          progress,
+          churnSignal,
+          options.churnProgressEveryMs,
+        )
       : Promise.resolve(null);
   churn.catch(() => undefined);
 

@@ -1,15 +1,29 @@
 import { scanFiles } from '../io/index.js';
-import { createLogScanner } from './logscan/index.js';
+import {
+  createLogScanner,
+  summarizeCounts,
+  type LogScannerHandle,
+  type ScanOptions,
+} from './logscan/index.js';
 import type { ScannerFactory } from './log-evidence.js';
 import type { ProgressReporter, WriteActivityEvidence } from './types.js';
 
 /** Adapter between the diagnosis and the log scanner (src/diagnosis/logscan, src/io). */
 
-/** A scanner for one apiserver pod's log, counting from `sinceSeconds` ago. */
-export function apiserverLogScannerFactory(sinceSeconds: number): ScannerFactory {
-  return () => {
+/** Scanners for the apiserver pods' logs, counting from `sinceSeconds` ago, and their sum. */
+export function apiserverLogScannerFactory(sinceSeconds: number): ScannerFactory<LogScannerHandle> {
+  const options = (): ScanOptions => {
     const now = Date.now();
-    return createLogScanner({ sinceMs: now - sinceSeconds * 1000, referenceMs: now });
+    return { sinceMs: now - sinceSeconds * 1000, referenceMs: now };
+  };
+  return {
+    create: () => createLogScanner(options()),
+    // Counts of several pods add up (mergeCounts); the hot objects are then ranked on the sums.
+    combine: (scanners) =>
+      summarizeCounts(
+        scanners.map((s) => s.counts),
+        options(),
+      ),
   };
 }
 
