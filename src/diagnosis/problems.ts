@@ -1,5 +1,6 @@
 import { AccessError, TransientError } from '../errors.js';
 import { DownstreamUnreachableConfig } from '../rancher/kubeconfig.js';
+import { MalformedObjectError } from '../rancher/schemas.js';
 import type { AccessProblem } from './types.js';
 
 /** Turns a failed optional read into a problem entry that says what to grant or check. */
@@ -12,7 +13,7 @@ export function problemFrom(target: string, error: unknown): AccessProblem {
       target,
       status: null,
       message: error.message,
-      hint: 'set RANCHER_URL and RANCHER_TOKEN, or DOWNSTREAM_KUBECONFIG_DIR with <cluster-id>.yaml',
+      hint: "to go through Rancher, set RANCHER_URL (https://<your Rancher>) and RANCHER_TOKEN (an API key from Rancher: Account & API Keys); or download the cluster's kubeconfig from Rancher and put it as <cluster-id>.yaml in a directory named by DOWNSTREAM_KUBECONFIG_DIR",
     };
   }
   if (error instanceof TransientError) {
@@ -24,5 +25,18 @@ export function problemFrom(target: string, error: unknown): AccessProblem {
     };
   }
   const message = error instanceof Error ? error.message : String(error);
-  return { target, status: null, message, hint: 'unexpected error: see the message' };
+  if (error instanceof MalformedObjectError) {
+    return {
+      target,
+      status: null,
+      message,
+      hint: 'the answer did not have the shape Rancher gives it: check that the cluster runs a Rancher 2.x with its CRDs, and look at the object with kubectl get -o yaml',
+    };
+  }
+  return {
+    target,
+    status: null,
+    message,
+    hint: 'neither refused nor timed out: check the address and TLS certificate of that cluster in its kubeconfig (or RANCHER_URL), then run the diagnosis again',
+  };
 }

@@ -1,5 +1,13 @@
 import { stringify } from 'yaml';
-import type { DiagnosisReport, Finding, ProgressEvent } from './types.js';
+import { signalWords, sourceWords } from './findings.js';
+import type {
+  AccessProblem,
+  DiagnosisReport,
+  Finding,
+  ProgressEvent,
+  WriteRate,
+  WriteSighting,
+} from './types.js';
 
 /** The diagnosis as plain text for a terminal: what a person needs to act. Pure. */
 
@@ -21,9 +29,13 @@ function renderFinding(f: Finding, index: number): string {
     out.push(
       `  node:       ${f.nodeId}${f.hostname ? `  host ${f.hostname}` : ''}${f.ip ? `  IP ${f.ip}` : ''}`,
     );
-  out.push(
-    `  writes:     ${f.writeRate ? `${f.writeRate.writesPerMinute}/min (${f.writeRate.writes} in the window, from ${f.writeRate.source}, ${f.writeRate.signal})` : 'not measured in this run'}`,
-  );
+  const rates: (WriteRate | WriteSighting)[] = f.writeRates?.length
+    ? f.writeRates
+    : f.writeRate
+      ? [f.writeRate]
+      : [];
+  if (!rates.length) out.push('  writes:     not measured in this run');
+  rates.forEach((r, i) => out.push(`  ${i === 0 ? 'writes:    ' : '           '} ${rateText(r)}`));
   if (f.agent) {
     out.push(
       `  agent:      ${f.agent.namespace}/${f.agent.podName}: ${f.agent.waitingLines} × "Waiting for node to register"${f.agent.lastWaitingAt ? ` (last ${f.agent.lastWaitingAt})` : ''}, ${f.agent.errorLines} × "Error while getting agent config"`,
@@ -36,21 +48,53 @@ function renderFinding(f: Finding, index: number): string {
     );
   out.push(`  cause:      ${f.cause.code}  (confidence ${f.confidence})`);
   for (const d of f.cause.details) out.push(`    - ${d}`);
+  if (f.fixAdvice) {
+    const which =
+      f.fixAdvice.fix === 'drain'
+        ? 'Fix B (drain)'
+        : f.fixAdvice.fix === 'patch'
+          ? 'Fix A (patch)'
+          : 'neither yet';
+    out.push(`  which fix:  ${which}: ${f.fixAdvice.reason}`);
+  }
   out.push('  evidence:');
   for (const e of f.evidence) out.push(`    [${e.kind}] ${e.text}`);
 
   if (f.patchPlan) {
     const p = f.patchPlan;
     out.push('');
-    out.push(
-      `  Fix A, patch (${p.complete ? 'complete' : 'INCOMPLETE: do not apply as is'}), resourceVersion ${p.resourceVersion}:`,
-    );
-    for (const u of p.underivable) out.push(`    cannot derive ${u.field}: ${u.reason}`);
-    out.push('    merge patch:');
-    out.push(indent(stringify(p.mergePatch), '      '));
-    out.push(
-      `    apply: kubectl patch nodes.management.cattle.io -n ${p.clusterId} ${p.nodeId} --type merge -p '${JSON.stringify(p.mergePatch)}'`,
-    );
+    if (p.complete) {
+      out.push(`  Fix A, patch (complete), resourceVersion ${p.resourceVersion}:`);
+      out.push('    merge patch:');
+      out.push(indent(stringify(p.mergePatch), '      '));
+      out.push(
+        `    apply: kubectl patch nodes.management.cattle.io -n ${p.clusterId} ${p.nodeId} --type merge -p '${JSON.stringify(p.mergePatch)}'`,
+      );
+    } else {
+      out.push(
+        `  Fix A, patch: INCOMPLETE, do not apply as is (resourceVersion ${p.resourceVersion}); no apply command is given.`,
+      );
+      if (p.underivable.length) {
+        out.push(`    ${p.underivable.length} value(s) could not be derived; fill them in before applying:`);
+        for (const u of p.underivable) {
+          out.push(`      ${u.field}: ${u.reason}`);
+          out.push(
+            `        fill in: ${u.fillIn ?? 'the value this host really has (compare a healthy node of the cluster)'}`,
+          );
+        }
+      } else {
+        out.push(
+          '    nothing could be derived to write: compare the object with a healthy node of the cluster',
+        );
+      }
+      if (Object.keys(p.mergePatch).length) {
+        out.push('    merge patch so far (the values above are missing from it):');
+        out.push(indent(stringify(p.mergePatch), '      '));
+      }
+      out.push(
+        '    once every value is filled in, apply it as a JSON merge patch (kubectl patch --type merge) to this resourceVersion',
+      );
+    }
     out.push('    diff:');
     out.push(indent(p.diff, '      '));
   }
@@ -60,6 +104,7 @@ function renderFinding(f: Finding, index: number): string {
     out.push(
       `  Fix B, drain and remove ${d.downstreamNode ?? '(node not found downstream)'} from ${d.clusterId}:`,
     );
+    if (d.downstreamNode) out.push(`    ${reachDownstream(d.clusterId, d.downstreamKubectl)}`);
     d.steps.forEach((s, i) => out.push(`    ${i + 1}. ${s}`));
     if (d.evict.length)
       out.push(`    pods evicted: ${d.evict.map((p) => `${p.namespace}/${p.name}`).join(', ')}`);
@@ -90,10 +135,39 @@ export function renderReport(report: DiagnosisReport): string {
     out.push('Could not read:');
     for (const p of report.problems) {
       out.push(`  - ${p.target}${p.status ? ` (HTTP ${p.status})` : ''}: ${p.message}`);
-      out.push(`    ${p.hint}`);
+      const hint = problemHint(p);
+      if (hint) out.push(`    what to do: ${hint}`);
     }
   }
   return out.join('\n').replace(/\n+$/, '') + '\n';
+}
+
+function rateText(r: WriteRate | WriteSighting): string {
+  const by = `${r.writesPerMinute}/min, measured by ${sourceWords(r.source)}`;
+  if (!('description' in r))
+    return `${by} (${r.writes} ${r.source === 'churn' ? 'updates' : 'writes'} counted from ${signalWords(r.signal)})`;
+  if (r.source === 'churn') return `${by}: ${r.writes} updates seen by the ${r.description}`;
+  return `${by}: ${r.writes} writes in the ${r.description}, counted from ${signalWords(r.signal)}`;
+}
+
+/** How to point kubectl at the downstream cluster for the steps that run there. */
+function reachDownstream(clusterId: string, kubectl: string | null | undefined): string {
+  const fromRancher = `the kubeconfig Rancher offers for ${clusterId} (Cluster Management, ${clusterId}, Download KubeConfig)`;
+  return kubectl
+    ? `steps 1-4 run in downstream cluster ${clusterId}: kubectl ${kubectl} (the way this diagnosis reached it), or ${fromRancher}`
+    : `steps 1-4 run in downstream cluster ${clusterId}: use ${fromRancher}, or kubectl --server "$RANCHER_URL/k8s/clusters/${clusterId}" --token "$RANCHER_TOKEN"`;
+}
+
+/** The hint, unless it only says again what the message said. */
+function problemHint(p: AccessProblem): string | null {
+  const hint = p.hint.trim();
+  if (!hint) return null;
+  const norm = (t: string) =>
+    t
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, ' ')
+      .trim();
+  return norm(p.message).includes(norm(hint)) ? null : hint;
 }
 
 export function renderProgress(event: ProgressEvent): string {

@@ -245,6 +245,7 @@ export async function runDiagnosis(
       pdbs: facts.pdbs,
       registrationTokens: facts.registrationTokens,
       roles: analysis.roles,
+      downstreamKubectl: facts.access?.kubectl ?? null,
       notes:
         facts.nodes === null
           ? [

@@ -20,6 +20,8 @@ export interface DrainInput {
   roles: Role[];
   /** Things that could not be read, stated in the plan. */
   notes?: string[];
+  /** kubectl flags that reach the downstream cluster the way the diagnosis did; null when it did not. */
+  downstreamKubectl?: string | null;
 }
 
 const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
@@ -158,7 +160,9 @@ export function buildDrainPlan(input: DrainInput): DrainPlan {
     ]
       .filter(Boolean)
       .join(' ');
-    steps.push(`kubectl cordon ${node}   # in downstream cluster ${input.clusterId}`);
+    steps.push(
+      `kubectl cordon ${node}   # steps 1-4 in downstream cluster ${input.clusterId} (Rancher's kubeconfig for it, or RANCHER_URL/k8s/clusters/${input.clusterId})`,
+    );
     steps.push(`kubectl drain ${node} ${drainFlags}`);
     steps.push(`kubectl delete node ${node}`);
     steps.push(`kubectl get node ${node}   # must answer NotFound`);
@@ -191,5 +195,6 @@ export function buildDrainPlan(input: DrainInput): DrainPlan {
     steps,
     registrationCommand: command,
     notes,
+    downstreamKubectl: input.downstreamKubectl ?? null,
   };
 }

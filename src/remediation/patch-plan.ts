@@ -166,9 +166,31 @@ export function buildPatchPlan(node: ManagementNode, sibling: ManagementNode | n
     mergePatch,
     diff: objectDiff(node, mergePatch),
     complete: underivable.length === 0 && Object.keys(mergePatch).length > 0,
-    underivable,
+    underivable: underivable.map((u) => ({ ...u, fillIn: fillIn(u.field, clusterId, node) })),
     derivedFrom,
   };
+}
+
+/** What a person must write for a value the plan could not derive, and where to find it. */
+function fillIn(field: string, clusterId: string, node: ManagementNode): string {
+  const host = node.status.nodeName ?? node.spec.requestedHostname ?? 'the host';
+  const healthy = `as in a healthy node object of ${clusterId} (kubectl get nodes.management.cattle.io -n ${clusterId} <m-node> -o yaml)`;
+  switch (field) {
+    case 'status.rkeNode.address':
+    case 'spec.customConfig.address':
+      return `the IP address the other nodes reach ${host} on: its InternalIP (kubectl get node ${host} -o wide in the downstream cluster)`;
+    case 'status.rkeNode.hostnameOverride':
+      return `the host's name as its Kubernetes node is called (kubectl get nodes in the downstream cluster; here most likely ${host})`;
+    case 'status.rkeNode.port':
+      return `the SSH port, as a string, ${healthy}: normally "22"`;
+    case 'status.rkeNode.role':
+      return `the roles ${host} was registered with, a list of etcd, controlplane and worker (its Kubernetes node's node-role.kubernetes.io labels tell)`;
+    case 'status.rkeNode.user':
+    case 'spec.customConfig.user':
+      return `the user RKE uses on the host (status.rkeNode.user), ${healthy}: often root`;
+    default:
+      return `the value ${healthy}`;
+  }
 }
 
 /** managedFields are noise to a reader and not what the patch changes. */

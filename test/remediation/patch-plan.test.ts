@@ -53,6 +53,14 @@ describe('buildPatchPlan', () => {
     expect(patched.status.rkeNode?.address).toBe('10.0.0.3');
   });
 
+  it('says, for each value it could not derive, what to fill in', () => {
+    const plan = buildPatchPlan(nodeObject('machine-x', { ip: null }), null);
+    expect(plan.underivable.length).toBeGreaterThan(0);
+    for (const u of plan.underivable) expect(u.fillIn).toEqual(expect.any(String));
+    const port = plan.underivable.find((u) => u.field === 'status.rkeNode.port');
+    expect(port?.fillIn).toMatch(/SSH port.*"22"/);
+  });
+
   it('is incomplete, names what is missing and guesses nothing without a sibling or IP', () => {
     const noIp = nodeObject('machine-x', { ip: null, requestedHostname: null, roles: [] });
     const plan = buildPatchPlan(noIp, null);

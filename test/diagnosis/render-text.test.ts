@@ -1,0 +1,189 @@
+import { describe, expect, it } from '@jest/globals';
+import { collectHeat, nodeFinding } from '../../src/diagnosis/findings.js';
+import { analyzeNode, clusterFacts } from '../../src/diagnosis/nodes.js';
+import { renderReport } from '../../src/diagnosis/render-text.js';
+import type {
+  DiagnosisReport,
+  Finding,
+  HotObject,
+  WriteActivityEvidence,
+} from '../../src/diagnosis/types.js';
+import { buildDrainPlan } from '../../src/remediation/drain-plan.js';
+import { buildPatchPlan } from '../../src/remediation/patch-plan.js';
+import { nodeObject, rkeCluster } from './fixtures.js';
+
+const NODE = '/apis/management.cattle.io/v3/namespaces/c-dql6k/nodes/machine-h46dc';
+
+function hot(writes: number, writesPerMinute: number): HotObject {
+  return {
+    key: NODE,
+    ref: {
+      group: 'management.cattle.io',
+      version: 'v3',
+      resource: 'nodes',
+      namespace: 'c-dql6k',
+      name: 'machine-h46dc',
+      subresource: null,
+    },
+    verbs: { PUT: writes },
+    writes,
+    reads: 0,
+    firstSeen: '2022-05-07T08:20:00.000Z',
+    lastSeen: '2022-05-07T08:29:59.000Z',
+    perMinute: [writes],
+    perMinuteStart: '2022-05-07T08:20:00.000Z',
+    rank: 1,
+    writesPerMinute,
+    rancherNode: { clusterId: 'c-dql6k', nodeId: 'machine-h46dc' },
+  };
+}
+
+function activity(
+  source: WriteActivityEvidence['source'],
+  description: string,
+  h: HotObject,
+): WriteActivityEvidence {
+  return {
+    source,
+    description,
+    summary: {
+      signal: source === 'churn' ? 'churn' : 'httplog',
+      signalsSeen: {},
+      formats: {},
+      bytesRead: 0,
+      linesRead: 0,
+      linesSkipped: 0,
+      requestsCounted: h.writes,
+      distinctObjects: 1,
+      windowStart: null,
+      windowEnd: null,
+      hot: [h],
+    },
+  };
+}
+
+const cluster = clusterFacts(rkeCluster('c-dql6k', 'prod-east'));
+const broken = nodeObject('machine-h46dc', { hostname: 'worker-3', ip: '10.0.3.17' });
+const sibling = nodeObject('m-aaaaa', { rke: true });
+
+function report(findings: Finding[], extra: Partial<DiagnosisReport> = {}): DiagnosisReport {
+  return {
+    startedAt: '2022-05-07T08:30:00.000Z',
+    finishedAt: '2022-05-07T08:30:05.000Z',
+    scope: { clusterId: null, sinceSeconds: 1800, watchSeconds: 5 },
+    clusters: [{ id: 'c-dql6k', name: 'prod-east', driver: 'rancherKubernetesEngine' }],
+    activity: [],
+    findings,
+    problems: [],
+    ...extra,
+  };
+}
+
+function finding(withSibling: boolean, kubectl: string | null = null): Finding {
+  const analysis = analyzeNode(broken, withSibling ? [broken, sibling] : [broken], cluster, null);
+  const heat = collectHeat([
+    activity('apiserver-pod-logs', 'log of kube-system/kube-apiserver-cp-1, last 1800s', hot(410, 41)),
+    activity('churn', 'watch on nodes.management.cattle.io for 5s', hot(99, 1188)),
+  ]);
+  return nodeFinding({
+    analysis,
+    heat: heat.get(NODE)!,
+    agent: null,
+    patchPlan: buildPatchPlan(broken, withSibling ? sibling : null),
+    drainPlan: buildDrainPlan({
+      clusterId: 'c-dql6k',
+      nodeId: 'machine-h46dc',
+      downstreamNodeName: 'worker-3',
+      podsOnNode: [],
+      pdbs: [],
+      registrationTokens: [],
+      roles: ['worker'],
+      downstreamKubectl: kubectl,
+    }),
+    notes: [],
+  });
+}
+
+describe('renderReport', () => {
+  it('states each source with its rate and what it counted, never "from churn, churn"', () => {
+    const text = renderReport(report([finding(true)]));
+    expect(text).not.toContain('churn, churn');
+    expect(text).toContain(
+      'writes:     1188/min, measured by the churn watch: 99 updates seen by the watch on nodes.management.cattle.io for 5s',
+    );
+    expect(text).toContain(
+      '41/min, measured by the kube-apiserver pod log: 410 writes in the log of kube-system/kube-apiserver-cp-1, last 1800s, counted from httplog access lines',
+    );
+    expect(text).toMatch(/\[churn\] 99 updates/);
+    expect(text).toMatch(/\[apiserver-log\] 410 writes/);
+  });
+
+  it('a complete patch gets its apply command', () => {
+    const text = renderReport(report([finding(true)]));
+    expect(text).toContain('Fix A, patch (complete)');
+    expect(text).toContain(
+      'apply: kubectl patch nodes.management.cattle.io -n c-dql6k machine-h46dc --type merge',
+    );
+  });
+
+  it('an incomplete patch gets no apply command, and each missing value says what to fill in', () => {
+    const f = finding(false);
+    expect(f.patchPlan?.complete).toBe(false);
+    const text = renderReport(report([f]));
+    expect(text).toContain('INCOMPLETE, do not apply as is');
+    expect(text).not.toContain('apply: kubectl patch');
+    expect(text).not.toMatch(/kubectl patch .* -p '/);
+    for (const u of f.patchPlan!.underivable) {
+      expect(text).toContain(`${u.field}: ${u.reason}`);
+    }
+    expect(text).toMatch(/status\.rkeNode\.port: .*\n\s+fill in: the SSH port, as a string, .*normally "22"/);
+    expect(text).toMatch(/status\.rkeNode\.user: .*\n\s+fill in: the user RKE uses on the host/);
+  });
+
+  it('says which fix fits, in one line', () => {
+    const text = renderReport(report([finding(true)]));
+    const line = text.split('\n').find((l) => l.startsWith('  which fix:'));
+    expect(line).toMatch(/which fix: {2}Fix A \(patch\): downstream cluster c-dql6k could not be read/);
+  });
+
+  it('says how to reach the downstream cluster for the drain steps', () => {
+    const viaProxy = renderReport(
+      report([
+        finding(true, '--server https://rancher.example.com/k8s/clusters/c-dql6k --token "$RANCHER_TOKEN"'),
+      ]),
+    );
+    expect(viaProxy).toContain(
+      'steps 1-4 run in downstream cluster c-dql6k: kubectl --server https://rancher.example.com/k8s/clusters/c-dql6k --token "$RANCHER_TOKEN"',
+    );
+    const unknown = renderReport(report([finding(true)]));
+    expect(unknown).toContain('the kubeconfig Rancher offers for c-dql6k');
+    expect(unknown).toContain('kubectl --server "$RANCHER_URL/k8s/clusters/c-dql6k"');
+    expect(unknown).toMatch(
+      /1\. kubectl cordon worker-3 {3}# steps 1-4 in downstream cluster c-dql6k \(Rancher's kubeconfig/,
+    );
+  });
+
+  it("a problem's hint says what to do, and is left out when it only repeats the message", () => {
+    const text = renderReport(
+      report([], {
+        problems: [
+          {
+            target: 'pods in kube-system',
+            status: 403,
+            message: 'could not list pods in namespace kube-system (cluster local): HTTP 403',
+            hint: 'the service account may not list pods in namespace kube-system: grant list on pods in namespace kube-system',
+          },
+          {
+            target: 'x',
+            status: null,
+            message: 'set RANCHER_URL and RANCHER_TOKEN',
+            hint: 'Set RANCHER_URL and RANCHER_TOKEN.',
+          },
+        ],
+      }),
+    );
+    expect(text).toContain('    what to do: the service account may not list pods');
+    expect(text).toContain('  - x: set RANCHER_URL and RANCHER_TOKEN\n');
+    expect(text.match(/RANCHER_URL/g)).toHaveLength(1);
+  });
+});
