@@ -6,7 +6,8 @@
  * DESIGN.md section 1. The same options and seed give byte-identical output (own PRNG, no clock).
  *
  * The committed sample was made, and is remade byte for byte, with:
- *   npm run sample -- --seed 20220507 --size 256KiB --start 2022-05-07T08:24:37.4Z --rate 2 --clusters 4 --out samples/kube-apiserver-rke1.log
+ *   npm run sample -- --seed 20220507 --size 1290KiB --start 2022-05-07T08:21:00.2Z --hot-rate 2 --rate 1 --clusters 4 --out samples/kube-apiserver-rke1.log
+ * (three minutes of log, machine-h46dc written twice a second; test/sample.test.ts checks it).
  *
  * Usage: npm run sample -- [--format docker-json|cri|klog] [--size 1GiB] [--seed N]
  *          [--start 2022-05-07T08:00:00Z] [--hot c-dql6k/machine-h46dc@10,...] [--rate N]
@@ -1041,6 +1042,25 @@ function number(text: string, name: string): number {
   return n;
 }
 
+export const USAGE = `Usage: npm run sample -- [options]
+
+Writes a seeded, verbose (-v=5) kube-apiserver log: background traffic plus hot node objects.
+The same options give the same bytes.
+
+  --format docker-json|cri|klog   line format (default docker-json, RKE1's)
+  --size N[KiB|MiB|GiB]           stop after this many bytes (default 1MiB)
+  --seed N                        PRNG seed (default ${DEFAULT_GEN_OPTIONS.seed})
+  --start TIME                    time of the first line (RFC 3339)
+  --hot c-id/node-id[@rate],...   hot node objects and their PUTs per second
+  --hot-rate N                    PUTs per second of a hot object without @rate (default 10)
+  --rate N                        background requests per second
+  --clusters N                    downstream clusters with healthy m- nodes
+  --httplog                       also write httplog access lines
+  --out FILE, -o FILE             write here instead of standard output
+`;
+
+class HelpRequested extends Error {}
+
 export function optionsFromArgs(args: string[]): { options: GenOptions; out: string | null } {
   const { values } = parseArgs({
     args,
@@ -1055,9 +1075,11 @@ export function optionsFromArgs(args: string[]): { options: GenOptions; out: str
       clusters: { type: 'string', default: String(DEFAULT_GEN_OPTIONS.clusters) },
       httplog: { type: 'boolean', default: false },
       out: { type: 'string', short: 'o' },
+      help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
   });
+  if (values.help) throw new HelpRequested();
   const format = values.format as GenFormat;
   if (!['docker-json', 'cri', 'klog'].includes(format))
     throw new Error(`--format: one of docker-json, cri, klog`);
@@ -1083,7 +1105,12 @@ async function main(): Promise<void> {
   try {
     parsed = optionsFromArgs(process.argv.slice(2));
   } catch (error) {
+    if (error instanceof HelpRequested) {
+      process.stdout.write(USAGE);
+      return;
+    }
     console.error(`gen-apiserver-log: ${error instanceof Error ? error.message : String(error)}`);
+    console.error('gen-apiserver-log --help lists the options');
     process.exit(2);
   }
   const { options, out } = parsed;
