@@ -6,6 +6,7 @@ import {
   renderApprovalRecorded,
   renderDismissed,
   renderNotApprover,
+  renderPatchNotApprovable,
   renderPlanExpired,
 } from './render/replies.js';
 
@@ -46,6 +47,11 @@ export async function answerClick(click: ButtonClick, deps: ActionDeps): Promise
   if (!plan) {
     count('expired');
     return { ephemeral: renderPlanExpired(), thread: null, closeButtons: null };
+  }
+  if (click.actionId === 'approve_patch' && (plan.kind !== 'patch' || plan.plan?.complete !== true)) {
+    // Buttons are never offered for an incomplete patch; a forged or stale click is refused too.
+    count('incomplete');
+    return { ephemeral: renderPatchNotApprovable(), thread: null, closeButtons: null };
   }
   if (!(await deps.isApprover(click.userId))) {
     count('refused');

@@ -213,6 +213,24 @@ describe('diagnosis worker', () => {
     expect(slack.callsOf('chat.postMessage')).toHaveLength(1);
   });
 
+  it('an incomplete patch gets no stored plan and no Approve patch button; the other buttons stay', async () => {
+    const { reportIncompletePatch } = await import('../slack/fixtures.js');
+    start(async () => reportIncompletePatch);
+    const queued = await producer.enqueue(data('c-incomplete'));
+    await (await producer.queue.getJob(queued.jobId))!.waitUntilFinished(events, 20000);
+    const final = slack.callsOf('chat.update').at(-1)!;
+    const buttons = (
+      final.args.blocks as { type: string; elements?: { value: string; action_id: string }[] }[]
+    ).find((b) => b.type === 'actions')!.elements!;
+    expect(buttons.map((b) => b.action_id)).toEqual(['approve_drain', 'dismiss']);
+    expect(blocksText(final.args.blocks)).toContain('No *Approve patch*');
+    const stored = await redis.keys(`${PREFIX}:doctor:plan:*`);
+    const ofThisJob = (await Promise.all(stored.map(async (k) => JSON.parse((await redis.get(k))!)))).filter(
+      (p: { jobId: string }) => p.jobId === queued.jobId,
+    );
+    expect(ofThisJob.map((p: { kind: string }) => p.kind).sort()).toEqual(['dismiss', 'drain']);
+  });
+
   it('no finding and access problems end in their own reports', async () => {
     const noFinding: DiagnosisReport = { ...(await import('../slack/fixtures.js')).reportWithProblems };
     start(async () => noFinding);

@@ -163,7 +163,7 @@ describe('/rancher', () => {
 
 describe('report buttons', () => {
   const plans = () => new PlanStore(redis, PREFIX, 60);
-  const savePlan = () =>
+  const savePlan = (complete = true) =>
     plans().save({
       kind: 'patch',
       jobId: 'dtest',
@@ -172,7 +172,7 @@ describe('report buttons', () => {
       nodeId: 'machine-h46dc',
       target: 'machine-h46dc in prod-east',
       createdAt: new Date().toISOString(),
-      plan: { resourceVersion: '1' },
+      plan: { resourceVersion: '1', complete },
     });
   const click = async (value: string, userId: string, actionId = 'approve_patch') => {
     const body = buttonClickBody({ actionId, value, userId });
@@ -187,6 +187,20 @@ describe('report buttons', () => {
     const reply = slack.callsOf('chat.postEphemeral').at(-1)!;
     expect(reply.args.user).toBe('U0CAROL');
     expect(blocksText(reply.args.blocks)).toContain('expired');
+  });
+
+  it('approving an incomplete patch (a forged or stale click) is refused and nothing is recorded', async () => {
+    const planId = await savePlan(false);
+    const n = slack.callsOf('chat.postEphemeral').length;
+    const posts = slack.callsOf('chat.postMessage').length;
+    const res = await click(planId, 'U0CAROL');
+    expect(res.status).toBe(200);
+    await slack.waitFor(() => slack.callsOf('chat.postEphemeral').length > n);
+    expect(blocksText(slack.callsOf('chat.postEphemeral').at(-1)!.args.blocks)).toContain(
+      'cannot be approved',
+    );
+    expect(slack.callsOf('chat.postMessage')).toHaveLength(posts);
+    expect(await redis.exists(`${PREFIX}:doctor:decision:${planId}`)).toBe(0);
   });
 
   it('a non-approver is refused; an approver (through a user group) has the approval recorded, once', async () => {

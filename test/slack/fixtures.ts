@@ -56,6 +56,10 @@ const diff = [
   '+    user: root',
 ].join('\n');
 
+/** The cluster's registration command: it carries the cluster's registration token. */
+export const REGISTRATION_TOKEN = 'tok9zqxn7fm6dh2t5kgwd8xqp4tbgcmk6w7lzp2hvsrjtbx5nc6d2kqrg';
+export const REGISTRATION_COMMAND = `sudo docker run -d --privileged --restart=unless-stopped --net=host rancher/rancher-agent:v2.6.5 --server https://rancher.example.com --token ${REGISTRATION_TOKEN} --worker`;
+
 export const finding: Finding = {
   id: 'c-dql6k/machine-h46dc',
   kind: 'orphaned-machine-node',
@@ -121,10 +125,10 @@ export const finding: Finding = {
       'kubectl cordon worker-3',
       'kubectl drain worker-3 --ignore-daemonsets --delete-emptydir-data',
       'kubectl delete node worker-3',
-      'Clean the host and run the registration command again',
+      'clean the host: remove its containers and Rancher/Kubernetes state',
+      `register the host again: ${REGISTRATION_COMMAND}`,
     ],
-    registrationCommand:
-      'sudo docker run -d --privileged --restart=unless-stopped --net=host rancher/rancher-agent:v2.6.5 --server https://rancher.example.com --token abc --worker',
+    registrationCommand: REGISTRATION_COMMAND,
     notes: [],
   },
 };
@@ -214,4 +218,120 @@ export const reportManyFindings: DiagnosisReport = {
     id: `c-dql6k/machine-${i}`,
     nodeId: `machine-${i}`,
   })),
+};
+
+/** The same object seen by two sources: the apiserver logs and the churn watch. */
+export const reportTwoSources: DiagnosisReport = {
+  ...reportWithFinding,
+  activity: [
+    {
+      ...reportWithFinding.activity[0]!,
+      summary: {
+        ...reportWithFinding.activity[0]!.summary,
+        hot: [
+          { ...hot, writesPerMinute: 1188.4, writes: 35652 },
+          {
+            ...hot,
+            key: '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/kube-controller-manager',
+            rank: 2,
+            writesPerMinute: 30,
+            rancherNode: null,
+          },
+        ],
+      },
+    },
+    {
+      source: 'churn',
+      description: 'watch on nodes.management.cattle.io in c-dql6k for 60s',
+      summary: {
+        ...reportWithFinding.activity[0]!.summary,
+        signal: 'churn',
+        signalsSeen: { churn: 205 },
+        formats: {},
+        bytesRead: 0,
+        linesRead: 0,
+        requestsCounted: 205,
+        hot: [{ ...hot, writesPerMinute: 205, writes: 205 }],
+      },
+    },
+  ],
+};
+
+/** The downstream cluster could not be reached: the drain plan knows neither the pods nor the PDBs. */
+export const reportUnreachableDownstream: DiagnosisReport = {
+  ...reportWithFinding,
+  findings: [
+    {
+      ...finding,
+      agent: null,
+      drainPlan: {
+        ...finding.drainPlan!,
+        evict: [],
+        leave: [],
+        blockingPodDisruptionBudgets: [],
+        notes: [
+          'downstream cluster c-dql6k could not be reached: the node, its pods and PDBs are not known',
+          'PodDisruptionBudgets could not be listed: some evictions may be refused',
+        ],
+      },
+    },
+  ],
+};
+
+/** Pods left alone and a PodDisruptionBudget in the way. */
+export const reportBlockingPdb: DiagnosisReport = {
+  ...reportWithFinding,
+  findings: [
+    {
+      ...finding,
+      drainPlan: {
+        ...finding.drainPlan!,
+        evict: [
+          { namespace: 'default', name: 'web-5d9c7', owner: 'ReplicaSet/web-5d9' },
+          { namespace: 'default', name: 'web-8f2k1', owner: 'ReplicaSet/web-5d9' },
+        ],
+        leave: [
+          ...finding.drainPlan!.leave,
+          {
+            namespace: 'kube-system',
+            name: 'canal-5xk8t',
+            owner: 'DaemonSet/canal',
+            reason: 'DaemonSet',
+          },
+          {
+            namespace: 'kube-system',
+            name: 'kube-proxy-worker-3',
+            owner: null,
+            reason: 'mirror pod of a static pod: the kubelet owns it, drain leaves it',
+          },
+        ],
+        blockingPodDisruptionBudgets: [
+          {
+            namespace: 'default',
+            name: 'web-pdb',
+            reason:
+              'allows 0 disruption(s) now and selects 2 pod(s) on this node: eviction gets 429 until replicas elsewhere are ready',
+          },
+        ],
+      },
+    },
+  ],
+};
+
+/** A patch with values that could not be derived: shown, never offered for approval. */
+export const reportIncompletePatch: DiagnosisReport = {
+  ...reportWithFinding,
+  findings: [
+    {
+      ...finding,
+      patchPlan: {
+        ...finding.patchPlan!,
+        complete: false,
+        underivable: [
+          { field: 'status.rkeNode.address', reason: 'the node object has no InternalIP address' },
+          { field: 'spec.customConfig.address', reason: 'the node object has no InternalIP address' },
+        ],
+      },
+    },
+  ],
 };

@@ -26,10 +26,15 @@ import {
 import { slackLimitViolations } from '../support/slack-limits.js';
 import { blocksText } from '../support/slack-api.js';
 import {
+  REGISTRATION_TOKEN,
   job,
+  reportBlockingPdb,
+  reportIncompletePatch,
   reportLongDiff,
   reportManyFindings,
   reportNoFinding,
+  reportTwoSources,
+  reportUnreachableDownstream,
   reportWithFinding,
   reportWithProblems,
 } from './fixtures.js';
@@ -109,6 +114,70 @@ describe('job messages', () => {
     expect(actions.elements.every((e) => e.confirm)).toBe(true);
     expect(msg.uploads).toBeUndefined();
     expectGolden('report-finding', msg);
+  });
+
+  it('an object seen by the apiserver logs and the churn watch is listed once, with both rates', () => {
+    const msg = renderReport(job, reportTwoSources, plans);
+    const text = blocksText(msg.blocks);
+    const hottest = text.slice(text.indexOf('*Hottest objects*')).split('\n').slice(1, 4);
+    const nodeKey = '/apis/management.cattle.io/v3/namespaces/c-dql6k/nodes/machine-h46dc';
+    expect(hottest.filter((l) => l.includes(nodeKey))).toEqual([
+      `1. \`${nodeKey}\` — 1,188 writes/min (apiserver logs) · 205 writes/min (churn watch)`,
+    ]);
+    expect(hottest[1]).toMatch(
+      /^2\. `\/apis\/coordination.k8s.io\/.*leases\/kube-controller-manager` — 30\.0 writes\/min \(apiserver logs\)$/,
+    );
+    expect(hottest.filter((l) => l.startsWith('1. '))).toHaveLength(1);
+    expectGolden('report-two-sources', msg);
+  });
+
+  it('downstream unreachable: the drain section says why the pods are unknown, not "0 pods"', () => {
+    const msg = renderReport(job, reportUnreachableDownstream, plans);
+    const text = blocksText(msg.blocks);
+    expect(text).not.toMatch(/0 pod\(s\) to evict/);
+    expect(text).toContain('pods on it not known (see the notes)');
+    expect(text).toContain(
+      ':information_source: downstream cluster c-dql6k could not be reached: the node, its pods and PDBs are not known',
+    );
+    expect(text).toContain(':information_source: PodDisruptionBudgets could not be listed');
+    expectGolden('report-drain-unreachable', msg);
+  });
+
+  it('the drain section lists evicted pods, pods left alone with why, and blocking PodDisruptionBudgets', () => {
+    const msg = renderReport(job, reportBlockingPdb, plans);
+    const text = blocksText(msg.blocks);
+    expect(text).toContain('2 pod(s) to evict, 3 left alone');
+    expect(text).toContain('Evicted: `default/web-5d9c7`, `default/web-8f2k1`');
+    expect(text).toContain(
+      'Left alone, DaemonSet: `cattle-system/cattle-node-agent-x8w2q`, `kube-system/canal-5xk8t`',
+    );
+    expect(text).toContain('Left alone, mirror pod of a static pod');
+    expect(text).toContain(
+      ':warning: PodDisruptionBudget `default/web-pdb` allows 0 disruption(s) now and selects 2 pod(s)',
+    );
+    expectGolden('report-drain-pdb', msg);
+  });
+
+  it('the registration command (it holds a token) appears once, after the steps', () => {
+    for (const report of [reportWithFinding, reportBlockingPdb, reportUnreachableDownstream]) {
+      const msg = renderReport(job, report, plans);
+      const all = JSON.stringify(msg);
+      expect(all.split(REGISTRATION_TOKEN)).toHaveLength(2);
+      expect(blocksText(msg.blocks)).toContain('register the host again: (the command below)');
+    }
+  });
+
+  it('an incomplete patch is shown with what could not be derived, and not offered for approval', () => {
+    const msg = renderReport(job, reportIncompletePatch, plans);
+    const text = blocksText(msg.blocks);
+    expect(text).toContain('*Incomplete: not offered for approval.*');
+    expect(text).toContain('`status.rkeNode.address` (the node object has no InternalIP address)');
+    expect(text).toContain('No *Approve patch*: the patch is incomplete');
+    const actions = msg.blocks.find((b) => b.type === 'actions') as {
+      elements: { action_id: string }[];
+    };
+    expect(actions.elements.map((e) => e.action_id)).toEqual(['approve_drain', 'dismiss']);
+    expectGolden('report-incomplete-patch', msg);
   });
 
   it('report with no finding', () =>

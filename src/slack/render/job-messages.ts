@@ -1,4 +1,12 @@
-import type { DiagnosisReport, DiagnosisStage, Finding, ProgressEvent } from '../../diagnosis/types.js';
+import type {
+  DiagnosisReport,
+  DiagnosisStage,
+  DrainPlan,
+  EvidenceSource,
+  Finding,
+  PatchPlan,
+  ProgressEvent,
+} from '../../diagnosis/types.js';
 import { scopeLabel, type DiagnoseJobData } from '../../queue/job-data.js';
 import {
   actions,
@@ -187,12 +195,17 @@ function findingBlocks(
   blocks.push(section(`*Cause*\n${esc(f.cause.summary)}${details ? `\n${details}` : ''}`));
 
   const evidence: string[] = [];
-  const hot = report.activity.flatMap((a) => a.summary.hot).slice(0, 3);
+  const hot = hottestObjects(report).slice(0, 3);
   if (hot.length) {
     evidence.push(
       '*Hottest objects*\n' +
         hot
-          .map((h) => `${h.rank}. \`${esc(h.key)}\` — ${formatRate(h.writesPerMinute)} writes/min`)
+          .map(
+            (h, i) =>
+              `${i + 1}. \`${esc(h.key)}\` — ${h.rates
+                .map((r) => `${formatRate(r.writesPerMinute)} writes/min (${SOURCE_LABELS[r.source]})`)
+                .join(' · ')}`,
+          )
           .join('\n'),
     );
   }
@@ -213,43 +226,14 @@ function findingBlocks(
     );
   }
 
-  if (f.patchPlan) {
-    const p = f.patchPlan;
-    const incomplete = p.complete
-      ? ''
-      : `\n:warning: Not derivable: ${p.underivable.map((u) => `\`${esc(u.field)}\` (${esc(u.reason)})`).join(', ')}`;
-    const lead = `*Patch fix* — merge patch on \`${esc(p.clusterId)}/${esc(p.nodeId)}\` at resourceVersion ${esc(p.resourceVersion)}${incomplete}`;
-    if (p.diff.length <= INLINE_DIFF_MAX) {
-      blocks.push(section(`${lead}\n${codeBlock(p.diff, LIMITS.sectionText - lead.length - 1)}`));
-    } else {
-      const filename = `patch-${p.clusterId}-${p.nodeId}.diff`;
-      uploads.push({ filename, title: `Patch for ${p.clusterId}/${p.nodeId}`, content: p.diff });
-      const note = `\n_The diff is ${p.diff.length.toLocaleString('en-US')} characters: the whole of it is in \`${esc(filename)}\` in this thread; its start:_`;
-      blocks.push(
-        section(`${lead}${note}\n${codeBlock(p.diff, LIMITS.sectionText - lead.length - note.length - 1)}`),
-      );
-    }
-  }
-  if (f.drainPlan) {
-    const d = f.drainPlan;
-    const register = d.registrationCommand
-      ? `\nRegister the host again with:\n${codeBlock(d.registrationCommand, 1200)}`
-      : '';
-    const steps = d.steps.map((s, i) => `${i + 1}. ${esc(s)}`).join('\n') + register;
-    const pdb = d.blockingPodDisruptionBudgets.length
-      ? `\n:warning: Blocking PodDisruptionBudgets: ${d.blockingPodDisruptionBudgets.map((b) => `\`${esc(b.namespace)}/${esc(b.name)}\``).join(', ')}`
-      : '';
-    blocks.push(
-      section(
-        `*Drain fix* — node \`${esc(d.downstreamNode ?? 'not found downstream')}\`, ${d.evict.length} pod(s) to evict${pdb}\n${steps}`,
-      ),
-    );
-  }
+  if (f.patchPlan) blocks.push(patchBlock(f.patchPlan, uploads));
+  if (f.drainPlan) blocks.push(...drainBlocks(f.drainPlan));
 
   if (plans) {
     const target = `\`${f.nodeId ?? f.objectKey}\` in ${f.clusterName ?? f.clusterId ?? 'the cluster'}`;
     const buttons = [];
-    if (plans.patch) {
+    // An incomplete patch is shown for reading, never offered for approval.
+    if (plans.patch && f.patchPlan?.complete !== false) {
       buttons.push({
         text: 'Approve patch',
         actionId: 'approve_patch',
@@ -288,9 +272,111 @@ function findingBlocks(
         deny: 'Keep',
       },
     });
+    if (f.patchPlan && !f.patchPlan.complete) {
+      const fields = f.patchPlan.underivable.map((u) => `\`${esc(u.field)}\``).join(', ');
+      blocks.push(
+        context(
+          `No *Approve patch*: the patch is incomplete, ${fields || 'some values'} could not be derived (see above).`,
+        ),
+      );
+    }
     blocks.push(actions(`finding-${index}`, buttons));
   }
   return blocks;
+}
+
+const SOURCE_LABELS: Record<EvidenceSource, string> = {
+  'apiserver-pod-logs': 'apiserver logs',
+  'log-files': 'log files',
+  'audit-log': 'audit log',
+  churn: 'churn watch',
+};
+
+interface HotLine {
+  key: string;
+  /** One rate per kind of source (pods of one kind summed: each request is served by one apiserver), highest first. */
+  rates: { source: EvidenceSource; writesPerMinute: number }[];
+}
+
+/**
+ * Every hot object once, whichever sources saw it (the apiserver logs and the churn watch often
+ * both do), ranked by the highest rate any of them measured.
+ */
+function hottestObjects(report: DiagnosisReport): HotLine[] {
+  const byKey = new Map<string, Map<EvidenceSource, number>>();
+  for (const a of report.activity) {
+    for (const h of a.summary.hot) {
+      const rates = byKey.get(h.key) ?? new Map<EvidenceSource, number>();
+      rates.set(a.source, (rates.get(a.source) ?? 0) + h.writesPerMinute);
+      byKey.set(h.key, rates);
+    }
+  }
+  return [...byKey]
+    .map(([key, rates]) => ({
+      key,
+      rates: [...rates]
+        .map(([source, writesPerMinute]) => ({ source, writesPerMinute }))
+        .sort((a, b) => b.writesPerMinute - a.writesPerMinute),
+    }))
+    .sort((a, b) => b.rates[0]!.writesPerMinute - a.rates[0]!.writesPerMinute);
+}
+
+function patchBlock(p: PatchPlan, uploads: NonNullable<SlackMessage['uploads']>): Block {
+  const incomplete = p.complete
+    ? ''
+    : `\n:warning: *Incomplete: not offered for approval.* Could not derive ${p.underivable
+        .map((u) => `\`${esc(u.field)}\` (${esc(u.reason)})`)
+        .join(', ')}. Fill ${p.underivable.length === 1 ? 'it' : 'them'} in by hand, or use the drain fix.`;
+  const lead = `*Patch fix* — merge patch on \`${esc(p.clusterId)}/${esc(p.nodeId)}\` at resourceVersion ${esc(p.resourceVersion)}${incomplete}`;
+  if (p.diff.length <= INLINE_DIFF_MAX) {
+    return section(`${lead}\n${codeBlock(p.diff, LIMITS.sectionText - lead.length - 1)}`);
+  }
+  const filename = `patch-${p.clusterId}-${p.nodeId}.diff`;
+  uploads.push({ filename, title: `Patch for ${p.clusterId}/${p.nodeId}`, content: p.diff });
+  const note = `\n_The diff is ${p.diff.length.toLocaleString('en-US')} characters: the whole of it is in \`${esc(filename)}\` in this thread; its start:_`;
+  return section(`${lead}${note}\n${codeBlock(p.diff, LIMITS.sectionText - lead.length - note.length - 1)}`);
+}
+
+/** Pods listed by name up to this many per list; the rest counted. */
+const PODS_LISTED = 8;
+
+function podList(pods: { namespace: string; name: string }[]): string {
+  const shown = pods.slice(0, PODS_LISTED).map((p) => `\`${esc(p.namespace)}/${esc(p.name)}\``);
+  const more = pods.length > PODS_LISTED ? ` and ${pods.length - PODS_LISTED} more` : '';
+  return shown.join(', ') + more;
+}
+
+/**
+ * The drain fix as the plan has it: what is evicted and what is left alone (or why the pods are
+ * not known), the PodDisruptionBudgets in the way, the plan's notes; then the steps, with the
+ * registration command (it holds the cluster's token) shown once, after them.
+ */
+function drainBlocks(d: DrainPlan): Block[] {
+  const known = d.evict.length > 0 || d.leave.length > 0;
+  const pods = known
+    ? `${d.evict.length} pod(s) to evict, ${d.leave.length} left alone`
+    : `pods on it not known${d.notes.length ? ' (see the notes)' : ''}`;
+  const lines = [`*Drain fix* — node \`${esc(d.downstreamNode ?? 'not found downstream')}\`, ${pods}`];
+  if (d.evict.length) lines.push(`Evicted: ${podList(d.evict)}`);
+  const byReason = new Map<string, DrainPlan['leave']>();
+  for (const l of d.leave) byReason.set(l.reason, [...(byReason.get(l.reason) ?? []), l]);
+  for (const [reason, left] of byReason) lines.push(`Left alone, ${esc(reason)}: ${podList(left)}`);
+  for (const b of d.blockingPodDisruptionBudgets)
+    lines.push(`:warning: PodDisruptionBudget \`${esc(b.namespace)}/${esc(b.name)}\` ${esc(b.reason)}`);
+  for (const n of d.notes) lines.push(`:information_source: ${esc(n)}`);
+
+  const command = d.registrationCommand;
+  const steps = d.steps
+    .map((step, i) => {
+      const text = command && step.includes(command) ? step.replace(command, '(the command below)') : step;
+      return `${i + 1}. ${esc(text)}`;
+    })
+    .join('\n');
+  const register = command ? `\nRegistration command:\n${codeBlock(command, 1200)}` : '';
+  return [
+    section(lines.join('\n')),
+    section(`*Steps*\n${cut(steps, LIMITS.sectionText - register.length - 12)}${register}`),
+  ];
 }
 
 function noFindingBlocks(report: DiagnosisReport): Block[] {

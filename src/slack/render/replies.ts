@@ -104,6 +104,14 @@ export function renderPlanExpired(): SlackMessage {
   ]);
 }
 
+export function renderPatchNotApprovable(): SlackMessage {
+  return message('This patch cannot be approved', [
+    section(
+      ':warning: This patch is incomplete (some values could not be derived), so it cannot be approved. Nothing was changed. The report says what is missing.',
+    ),
+  ]);
+}
+
 export function renderNotApprover(): SlackMessage {
   return message('Only approvers can approve fixes', [
     section(':lock: Only the configured approvers can approve fixes. Nothing was changed.'),
