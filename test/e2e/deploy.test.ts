@@ -68,6 +68,23 @@ describe('docker-compose.yml', () => {
     for (const key of Object.keys(env)) expect(KNOWN).toContain(key);
     expect(() => loadBotConfig(env, 'serve')).not.toThrow();
   });
+
+  it("the example .env points to documentation that exists: files, and the README's sections", () => {
+    const comments = read('deploy/.env.example')
+      .split('\n')
+      .filter((l) => l.startsWith('#'))
+      .join('\n');
+    const files = [...comments.matchAll(/\b([\w./-]+\.md)\b/g)].map((m) => m[1]!);
+    expect(files).toContain('README.md');
+    for (const f of files) expect(existsSync(join(ROOT, f))).toBe(true);
+    const headings = read('README.md')
+      .split('\n')
+      .filter((l) => l.startsWith('#'))
+      .map((l) => l.replace(/^#+\s*/, ''));
+    const sections = [...comments.matchAll(/"([^"]+)"/g)].map((m) => m[1]!);
+    expect(sections).toEqual(expect.arrayContaining(['Slack', 'Configuration']));
+    for (const s of sections) expect(headings).toContain(s);
+  });
 });
 
 describe('deploy/Dockerfile', () => {
