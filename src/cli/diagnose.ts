@@ -1,11 +1,8 @@
 import type { Command } from 'commander';
-import { loadRancherConfig } from '../config/rancher.js';
-import { renderProgress, renderReport } from '../diagnosis/render-text.js';
-import { DEFAULT_WATCH_SECONDS, runDiagnosis } from '../diagnosis/run.js';
+import { DEFAULT_WATCH_SECONDS } from '../diagnosis/defaults.js';
 import { AccessError, UsageError } from '../errors.js';
-import { createClusterAccess } from '../rancher/access.js';
 import { parseDurationSeconds } from '../text/duration.js';
-import { EXIT } from './program.js';
+import { EXIT } from './exit-codes.js';
 
 /** Durations on the command line: 30s, 30m, 1h, 1h30m, 1d. `allowZero` for switches such as --watch 0. */
 export function parseDuration(option: string, value: string, allowZero = false): number {
@@ -56,6 +53,19 @@ export function registerDiagnose(program: Command): void {
       const watchSeconds = parseDuration('--watch', flags.watch ?? `${DEFAULT_WATCH_SECONDS}s`, true);
       if (flags.cluster !== undefined && flags.cluster.trim() === '')
         throw new UsageError('--cluster: empty value');
+      // Loaded here, not at the top: the Kubernetes client, zod and yaml cost a second and 100 MB
+      // to load, which every other subcommand (scan-logs above all) should not pay.
+      const [
+        { loadRancherConfig },
+        { renderProgress, renderReport },
+        { runDiagnosis },
+        { createClusterAccess },
+      ] = await Promise.all([
+        import('../config/rancher.js'),
+        import('../diagnosis/render-text.js'),
+        import('../diagnosis/run.js'),
+        import('../rancher/access.js'),
+      ]);
       const config = loadRancherConfig(process.env, {
         kubeconfigPath: flags.kubeconfig,
         context: flags.context,

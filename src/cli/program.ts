@@ -3,10 +3,10 @@ import { DoctorError, UsageError } from '../errors.js';
 import { useHumanLogs, useJsonLogs } from '../log.js';
 import { registerScanLogs } from './scan-logs.js';
 import { registerDiagnose } from './diagnose.js';
-import { registerRoles } from './roles.js';
+import { registerRoles } from './role-commands.js';
+import { EXIT } from './exit-codes.js';
 
-/** Exit codes shared by every subcommand. */
-export const EXIT = { clean: 0, found: 1, usage: 2 } as const;
+export { EXIT };
 
 /** Long-running roles whose logs are read by log collectors: JSON lines. The rest log for a person. */
 const ROLE_COMMANDS = new Set(['bot', 'worker', 'serve']);

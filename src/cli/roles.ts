@@ -1,4 +1,3 @@
-import type { Command } from 'commander';
 import { loadBotConfig, type BotConfig, type BotRole } from '../config/bot.js';
 import { childLogger } from '../log.js';
 import { startClusterRefresh } from '../queue/cluster-refresh.js';
@@ -12,23 +11,6 @@ import { startHttpServer } from '../server/http.js';
 import { createMetrics } from '../server/metrics.js';
 import { createSlackBot } from '../slack/app.js';
 import { SlackPoster, createWebClient } from '../slack/poster.js';
-
-export function registerRoles(program: Command): void {
-  program
-    .command('bot')
-    .description('Run the Slack bot: answers /rancher and the report buttons, enqueues diagnoses')
-    .action(() => runRoles('bot'));
-  program
-    .command('worker')
-    .description(
-      'Run a diagnosis worker: takes jobs from the queue and keeps their Slack messages up to date',
-    )
-    .action(() => runRoles('worker'));
-  program
-    .command('serve')
-    .description('Run the bot and a worker in one process (the default for a small install)')
-    .action(() => runRoles('serve'));
-}
 
 export interface RunningRoles {
   port: number;
@@ -175,6 +157,6 @@ export async function runUntilSignal(
   setTimeout(() => process.exit(0), 1000).unref();
 }
 
-async function runRoles(role: BotRole): Promise<void> {
+export async function runRoles(role: BotRole): Promise<void> {
   await runUntilSignal(role, process.env);
 }

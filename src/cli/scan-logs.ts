@@ -6,7 +6,7 @@ import { UsageError } from '../errors.js';
 import { scanFiles } from '../io/index.js';
 import { parseDurationSeconds } from '../text/duration.js';
 import { createProgressBar, PROGRESS_FROM_BYTES } from './progress-bar.js';
-import { EXIT } from './program.js';
+import { EXIT } from './exit-codes.js';
 
 export const DEFAULT_TOP = 10;
 

@@ -1,4 +1,5 @@
 import { UnknownClusterError } from '../errors.js';
+import { DEFAULT_WATCH_SECONDS } from './defaults.js';
 import type { ClusterAccess } from '../rancher/access.js';
 import type { ManagementNode } from '../rancher/schemas.js';
 import { buildDrainPlan } from '../remediation/drain-plan.js';
@@ -45,7 +46,7 @@ export interface DiagnoseOptions {
   signal?: AbortSignal;
 }
 
-export const DEFAULT_WATCH_SECONDS = 60;
+export { DEFAULT_WATCH_SECONDS };
 
 function summarize(facts: ClusterFacts): ClusterSummary {
   return { id: facts.id, name: facts.displayName, driver: facts.driver };
