@@ -11,7 +11,14 @@ import {
 import { isReady } from './redis.js';
 
 export class QueueUnavailableError extends Error {
-  constructor(cause: unknown) {
+  /**
+   * @param sent true when the call had gone out to Redis before it failed (no answer in time, or the
+   * connection lost meanwhile): it may have been carried out. False when it was never sent.
+   */
+  constructor(
+    cause: unknown,
+    readonly sent = false,
+  ) {
     super(`job queue unreachable: ${cause instanceof Error ? cause.message : String(cause)}`);
     this.name = 'QueueUnavailableError';
   }
@@ -72,6 +79,7 @@ export class DiagnosisProducer {
           removeOnFail: { age: this.options.retentionSeconds },
         }),
       timeoutMs,
+      true,
     );
     if (job.id === jobId) return { outcome: 'queued', jobId };
     // Deduplicated: BullMQ hands back the job that holds the scope.
@@ -115,8 +123,8 @@ export class DiagnosisProducer {
   }
 
   /** Runs a Redis call only when connected, and gives up after failFastMs: the ack must not wait. */
-  private fast<T>(call: () => Promise<T>, timeoutMs = this.failFastMs): Promise<T> {
-    return failFast(this.redis, call, timeoutMs);
+  private fast<T>(call: () => Promise<T>, timeoutMs = this.failFastMs, writes = false): Promise<T> {
+    return failFast(this.redis, call, timeoutMs, writes);
   }
 
   async close(): Promise<void> {
@@ -126,9 +134,15 @@ export class DiagnosisProducer {
 
 /**
  * Runs a Redis call for an ack: at once QueueUnavailableError when the connection is not ready
- * (no waiting for a reconnect), and the same after `timeoutMs` without an answer.
+ * (no waiting for a reconnect), and the same after `timeoutMs` without an answer. `writes` marks a
+ * call that changes data, whose failure after it went out leaves its outcome unknown (`sent`).
  */
-export async function failFast<T>(redis: Redis, call: () => Promise<T>, timeoutMs: number): Promise<T> {
+export async function failFast<T>(
+  redis: Redis,
+  call: () => Promise<T>,
+  timeoutMs: number,
+  writes = false,
+): Promise<T> {
   if (!isReady(redis)) throw new QueueUnavailableError(`Redis connection is ${redis.status}`);
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -146,7 +160,8 @@ export async function failFast<T>(redis: Redis, call: () => Promise<T>, timeoutM
         String(err),
       )
     ) {
-      throw new QueueUnavailableError(err);
+      // A write that went out may have been carried out; one the stream refused was not.
+      throw new QueueUnavailableError(err, writes && !/Stream isn't writeable/.test(String(err)));
     }
     throw err;
   } finally {

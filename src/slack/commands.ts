@@ -15,6 +15,7 @@ import {
   renderNotAllowed,
   renderQueuedAck,
   renderRedisDown,
+  renderRedisNoAnswer,
   renderStatus,
   renderUnknownCluster,
 } from './render/replies.js';
@@ -127,7 +128,9 @@ export async function answerCommand(cmd: SlashCommand, deps: CommandDeps): Promi
     };
   } catch (err) {
     if (err instanceof QueueUnavailableError) {
-      deps.log.warn({ err: err.message }, 'slash command refused: queue unreachable');
+      deps.log.warn({ err: err.message, sent: err.sent }, 'slash command refused: queue unreachable');
+      // An enqueue that went out but got no answer may still have been carried out: say so.
+      if (err.sent && parsed.kind === 'diagnose') return ephemeral(renderRedisNoAnswer(), 'redis-no-answer');
       return ephemeral(renderRedisDown(), 'redis-down');
     }
     throw err;

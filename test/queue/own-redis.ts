@@ -25,6 +25,11 @@ export class OwnRedis {
   readonly dir = mkdtempSync(join(tmpdir(), 'rd-redis-'));
   port = 0;
 
+  /** The running server's process id (to pause it with SIGSTOP, say); null when stopped. */
+  get pid(): number | null {
+    return this.process?.pid ?? null;
+  }
+
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }

@@ -20,6 +20,7 @@ import {
   renderPlanExpired,
   renderQueuedAck,
   renderRedisDown,
+  renderRedisNoAnswer,
   renderStatus,
   renderUnknownCluster,
 } from '../../src/slack/render/replies.js';
@@ -241,6 +242,7 @@ describe('replies', () => {
       renderAlreadyRunning('dmabc123f00d', 'prod-east (c-dql6k)', 'active', '<#C0OPS>'),
     );
     expectGolden('ack-redis-down', renderRedisDown());
+    expectGolden('ack-redis-no-answer', renderRedisNoAnswer());
     expectGolden('ack-not-allowed', renderNotAllowed());
     expectGolden('unknown-cluster', renderUnknownCluster('c-nope', reportWithFinding.clusters));
   });

@@ -63,6 +63,14 @@ export function renderRedisDown(): SlackMessage {
   ]);
 }
 
+export function renderRedisNoAnswer(): SlackMessage {
+  return message('The job queue did not answer in time; the diagnosis may or may not be queued', [
+    section(
+      ":warning: The job queue (Redis) did not answer in time, so I cannot tell whether the diagnosis was queued. Look with `/rancher status` in a minute; if it is not there, try again. If this persists, tell the bot's operators.",
+    ),
+  ]);
+}
+
 export interface JobStatusView {
   jobId: string;
   scope: string;
