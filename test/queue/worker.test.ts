@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
-import { pino } from 'pino';
+import { Writable } from 'node:stream';
+import { pino, type Logger } from 'pino';
 import type { DiagnosisReport } from '../../src/diagnosis/types.js';
 import { AccessError, TransientError } from '../../src/errors.js';
 import { DIAGNOSE_QUEUE, type DiagnoseJobData } from '../../src/queue/job-data.js';
@@ -39,10 +40,22 @@ function data(clusterId: string | null): DiagnoseJobData {
   };
 }
 
-function start(diagnose: DiagnoseFn, throttleMs = 0): DiagnosisWorker {
+/** A pino logger whose JSON lines the test can read. */
+function captureLog(): { log: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  return { log: pino({ level: 'info' }, stream), lines };
+}
+
+function start(diagnose: DiagnoseFn, throttleMs = 0, logger: Logger = log): DiagnosisWorker {
   const poster = new SlackPoster(
     createWebClient({ token: 'xoxb-test', slackApiUrl: slack.url, retries: 2 }),
-    log,
+    logger,
   );
   workerRedis = createWorkerConnection('redis://127.0.0.1:6379');
   worker = startDiagnosisWorker({
@@ -50,7 +63,7 @@ function start(diagnose: DiagnoseFn, throttleMs = 0): DiagnosisWorker {
     prefix: PREFIX,
     poster,
     diagnose,
-    log,
+    log: logger,
     concurrency: 2,
     lockDurationMs: 5000,
     stalledIntervalMs: 5000,
@@ -196,21 +209,56 @@ describe('diagnosis worker', () => {
     ).toBe(true);
   });
 
-  it('Slack 429 is waited out as Retry-After says; other Slack errors are logged, never posted to Slack', async () => {
-    slack.script('chat.update', { status: 429, retryAfter: 1 });
+  it('Slack 429: the retry waits the Retry-After; the job goes on and the report arrives', async () => {
+    slack.script('chat.update', { status: 429, retryAfter: 2 });
     start(fakeEngine(redis, COUNTERS, 1).diagnose);
     const first = await producer.enqueue(data('c-ratelimited'));
     await (await producer.queue.getJob(first.jobId))!.waitUntilFinished(events, 20000);
     const updates = slack.callsOf('chat.update');
     expect(updates.length).toBeGreaterThanOrEqual(2);
+    // The first update got the 429; the next call of any kind came only after Retry-After.
+    const limited = updates[0]!;
+    const next = slack.calls[slack.calls.indexOf(limited) + 1]!;
+    expect(next.method).toBe('chat.update');
+    expect(next.at - limited.at).toBeGreaterThanOrEqual(1950);
     expect(blocksText(updates.at(-1)!.args.blocks)).toContain('Approve patch');
+  });
 
-    slack.calls.length = 0;
+  it('Slack 429 past the retries: logged with method and channel, not reported into Slack, no loop', async () => {
+    const { log: captured, lines } = captureLog();
+    // retries: 2 -> three attempts of the first update, each answered 429, one second apart.
+    slack.script('chat.update', { status: 429, retryAfter: 1 }, 3);
+    start(fakeEngine(redis, COUNTERS, 1).diagnose, 0, captured);
+    const queued = await producer.enqueue(data('c-limited-hard'));
+    const result = await (await producer.queue.getJob(queued.jobId))!.waitUntilFinished(events, 30000);
+    expect(result.findings).toHaveLength(1);
+
+    const failures = lines.filter((l) => l.msg === 'Slack Web API call failed');
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatchObject({ method: 'chat.update', channel: 'C0OPS' });
+    expect(String(failures[0]!.err)).toMatch(/rate limit/i);
+    // Nothing about the failure went to Slack: one channel message, no text about rate limits,
+    // and the updates are the three refused attempts plus the ones after (no retry loop).
+    expect(slack.callsOf('chat.postMessage')).toHaveLength(1);
+    const updates = slack.callsOf('chat.update');
+    expect(updates.every((c) => !/rate.?limit|429/i.test(blocksText(c.args.blocks)))).toBe(true);
+    expect(updates.length).toBeLessThanOrEqual(3 + 5);
+    expect(blocksText(updates.at(-1)!.args.blocks)).toContain('Approve patch');
+  }, 40000);
+
+  it('other Web API errors: each logged with the method and the channel, never posted to Slack', async () => {
+    const { log: captured, lines } = captureLog();
     slack.script('chat.update', { status: 'error', error: 'message_not_found' }, 100);
+    start(fakeEngine(redis, COUNTERS, 1).diagnose, 0, captured);
     const second = await producer.enqueue(data('c-gone'));
     const result = await (await producer.queue.getJob(second.jobId))!.waitUntilFinished(events, 20000);
     expect(result.findings).toHaveLength(1);
     expect(slack.callsOf('chat.postMessage')).toHaveLength(1);
+    const failures = lines.filter((l) => l.msg === 'Slack Web API call failed');
+    expect(failures.length).toBe(slack.callsOf('chat.update').length);
+    for (const f of failures) {
+      expect(f).toMatchObject({ method: 'chat.update', channel: 'C0OPS', slackError: 'message_not_found' });
+    }
   });
 
   it('an incomplete patch gets no stored plan and no Approve patch button; the other buttons stay', async () => {
