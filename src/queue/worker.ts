@@ -13,6 +13,7 @@ import {
   renderReport,
   type FindingPlanIds,
   type JobRef,
+  type LogsRead,
 } from '../slack/render/job-messages.js';
 import { writeClusterCache } from './cluster-cache.js';
 import { DIAGNOSE_QUEUE, diagnoseJobDataSchema, type DiagnoseJobResult } from './job-data.js';
@@ -81,9 +82,16 @@ export function startDiagnosisWorker(options: DiagnosisWorkerOptions): Diagnosis
     const throttle = new UpdateThrottle<SlackMessage>(options.progressThrottleMs, show);
     const attempt = job.attemptsMade + 1;
     const seen: DiagnosisStage[] = [];
+    // The amount of log read stays on its line: a throttled update may drop the event that said it.
+    let logsRead: LogsRead | null = null;
     const onProgress: ProgressReporter = (event: ProgressEvent) => {
       if (!seen.includes(event.stage)) seen.push(event.stage);
-      throttle.push(renderProgress(ref, event, attempt, [...seen]));
+      if (
+        event.stage === 'reading-apiserver-logs' &&
+        (event.bytes !== undefined || event.lines !== undefined)
+      )
+        logsRead = { bytes: event.bytes, lines: event.lines };
+      throttle.push(renderProgress(ref, event, attempt, [...seen], logsRead));
       job.updateProgress({ ...event }).catch(() => undefined);
     };
     onProgress({ stage: 'reading-apiserver-logs', detail: 'starting' });

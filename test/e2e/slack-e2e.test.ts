@@ -85,6 +85,16 @@ describe('end to end: Slack -> bot -> queue -> worker -> stand-in apiserver -> S
     expect(post).toHaveLength(1);
     const history = [post[0]!, ...slack.callsOf('chat.update')].map((c) => blocksText(c.args.blocks));
     expect(history[0]).toContain('is queued');
+    // The log stage as it ran, with how much was read: "(12.3 KiB, 140 lines)".
+    const logStage = history.filter((t) => t.includes(':arrow_forward: *Reading apiserver logs*'));
+    expect(logStage.length).toBeGreaterThan(0);
+    expect(
+      logStage.some((t) =>
+        /:arrow_forward: \*Reading apiserver logs\*[^\n]*\((\d[\d.,]* (B|KiB|MiB|GiB)|[\d,]+ lines)(, [\d,]+ lines)?\)/.test(
+          t,
+        ),
+      ),
+    ).toBe(true);
     expect(history.some((t) => t.includes(':arrow_forward: *Reading node objects*'))).toBe(true);
     expect(history.some((t) => t.includes(':arrow_forward: *Asking the node agents*'))).toBe(true);
 

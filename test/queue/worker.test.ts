@@ -144,6 +144,9 @@ describe('diagnosis worker', () => {
       'report',
     ]);
     expect(history.some((t) => t.includes('2.0 MiB, 20,000 lines'))).toBe(true);
+    // Once known, the amount read stays on the logs line through the later stages.
+    const nodesStage = history.find((t) => t.includes(':arrow_forward: *Reading node objects*'))!;
+    expect(nodesStage).toContain(':white_check_mark: Reading apiserver logs (2.0 MiB, 20,000 lines)');
 
     const final = slack.callsOf('chat.update').at(-1)!;
     const buttons = (

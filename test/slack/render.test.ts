@@ -88,6 +88,29 @@ describe('job messages', () => {
     );
   });
 
+  it('the amount of log read stays on the logs line while churn or a later stage shows', () => {
+    const later = renderProgress(
+      job,
+      { stage: 'reading-node-objects', detail: 'nodes in c-dql6k' },
+      1,
+      ['reading-apiserver-logs', 'reading-node-objects'],
+      { bytes: 7_340_032, lines: 32500 },
+    );
+    expect(blocksText(later.blocks)).toContain(
+      ':white_check_mark: Reading apiserver logs (7.0 MiB, 32,500 lines)',
+    );
+    const churn = renderProgress(
+      job,
+      { stage: 'watching-churn', detail: '1s left of 2s; 9 updates so far' },
+      1,
+      ['reading-apiserver-logs', 'watching-churn'],
+      { lines: 26 },
+    );
+    expect(blocksText(churn.blocks)).toContain(
+      ':arrow_forward: *Reading apiserver logs* — 1s left of 2s; 9 updates so far (26 lines)',
+    );
+  });
+
   it('report with a finding: headline, evidence, cause, diff and the three buttons with confirms', () => {
     const msg = renderReport(job, reportWithFinding, plans);
     const text = blocksText(msg.blocks);

@@ -71,6 +71,7 @@ export function renderProgress(
   event: ProgressEvent,
   attempt = 1,
   seen: DiagnosisStage[] = [event.stage],
+  logsRead: LogsRead | null = null,
 ): SlackMessage {
   const scope = scopeLabel(job.data);
   const current = Math.max(1, stageIndex(event.stage));
@@ -79,26 +80,43 @@ export function renderProgress(
   const label = VISIBLE_STAGES[current]?.label ?? event.stage;
   return message(`Diagnosis of ${scope}: ${label.toLowerCase()}`, [
     section(`:mag: *Diagnosis of ${esc(scope)}* is running.`),
-    section(progressLines(current, done, event)),
+    section(progressLines(current, done, event, logsRead)),
     jobContext(job, attempt > 1 ? [`attempt ${attempt}`] : []),
   ]);
 }
 
-/** One line per stage: finished ones ticked, the current one with its detail and counts. */
-function progressLines(current: number, done: Set<number>, event: ProgressEvent | null): string {
+/** How much of the apiserver logs has been read so far, from the last progress event that said. */
+export interface LogsRead {
+  bytes?: number;
+  lines?: number;
+}
+
+/**
+ * One line per stage: finished ones ticked, the current one with its detail and counts. The logs
+ * line keeps the amount read once known, also while the churn watch (which shares the line) or a
+ * later stage is showing.
+ */
+function progressLines(
+  current: number,
+  done: Set<number>,
+  event: ProgressEvent | null,
+  logsRead: LogsRead | null = null,
+): string {
+  const LOGS = 1;
   return VISIBLE_STAGES.slice(0, -1)
     .map((s, i) => {
+      const ownCounts = event && i === current ? formatCounts(event) : '';
+      const counts = ownCounts || (i === LOGS && logsRead ? formatCounts(logsRead) : '');
       if (i === current) {
-        const counts = event ? formatCounts(event) : '';
         const detail = event?.detail ? ` — ${esc(cut(event.detail, 300))}` : '';
         return `:arrow_forward: *${s.label}*${detail}${counts}`;
       }
-      return done.has(i) ? `:white_check_mark: ${s.label}` : `:white_small_square: ${s.label}`;
+      return done.has(i) ? `:white_check_mark: ${s.label}${counts}` : `:white_small_square: ${s.label}`;
     })
     .join('\n');
 }
 
-function formatCounts(event: ProgressEvent): string {
+function formatCounts(event: LogsRead): string {
   const parts: string[] = [];
   if (event.bytes !== undefined) parts.push(formatBytes(event.bytes));
   if (event.lines !== undefined) parts.push(`${event.lines.toLocaleString('en-US')} lines`);
