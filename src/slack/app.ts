@@ -1,4 +1,4 @@
-import { App, HTTPReceiver, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
+import { App, HTTPReceiver, LogLevel, SocketModeReceiver, type Logger as BoltLogger } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { BotConfig } from '../config/bot.js';
 import type { DiagnosisProducer } from '../queue/producer.js';
@@ -69,10 +69,16 @@ export async function createSlackBot(deps: BotDeps): Promise<SlackBot> {
   let receiver: HTTPReceiver | null = null;
   let app: App;
   if (config.socketMode) {
+    // Built here rather than by App: App gives the Socket Mode client (apps.connections.open) no
+    // clientOptions, so it would ask slack.com whatever SLACK_API_URL says.
+    const socketReceiver = new SocketModeReceiver({
+      appToken: config.slackAppToken!,
+      logger,
+      installerOptions: { clientOptions: { slackApiUrl: config.slackApiUrl } },
+    });
     app = new App({
       token: config.slackBotToken,
-      appToken: config.slackAppToken!,
-      socketMode: true,
+      receiver: socketReceiver,
       logger,
       clientOptions,
       ...lean,

@@ -1,11 +1,14 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
 
 /** One Web API call as the stand-in received it; JSON-encoded arguments (blocks) are decoded. */
 export interface RecordedCall {
   method: string;
   args: Record<string, unknown>;
   at: number;
+  /** The Authorization header (the bot token for Web API calls, the app token for apps.connections.open). */
+  authorization?: string;
 }
 
 type Scripted = { status: 429; retryAfter: number } | { status: 'error'; error: string } | { status: 500 };
@@ -14,23 +17,83 @@ type Scripted = { status: 429; retryAfter: number } | { status: 'error'; error: 
  * A stand-in Slack Web API on 127.0.0.1, reached through SLACK_API_URL. It records every call,
  * answers like Slack for the methods the bot uses, and can be told to answer the next calls of a
  * method with 429 + Retry-After, an `ok: false` error, or a 500.
+ *
+ * Socket Mode: `apps.connections.open` answers a ws://127.0.0.1 URL on the same port; the test
+ * takes each connection with `nextSocket()`, sends Slack's frames itself (hello, envelopes) and
+ * reads what the app sent back in `socketMessages`.
  */
 export class SlackApiStandin {
   readonly calls: RecordedCall[] = [];
+  /** JSON frames received from Socket Mode clients (acks carry `envelope_id` and `payload`). */
+  readonly socketMessages: Record<string, unknown>[] = [];
   private server: http.Server | null = null;
+  private wss: WebSocketServer | null = null;
+  private sockets: WebSocket[] = [];
+  private socketWaiters: ((ws: WebSocket) => void)[] = [];
   private scripted = new Map<string, Scripted[]>();
   private tsCounter = 0;
   url = '';
 
   async start(): Promise<this> {
     this.server = http.createServer((req, res) => void this.handle(req, res));
+    this.wss = new WebSocketServer({ noServer: true });
+    this.server.on('upgrade', (req, socket, head) => {
+      if (!(req.url ?? '').startsWith('/link/')) {
+        socket.destroy();
+        return;
+      }
+      this.wss!.handleUpgrade(req, socket, head, (ws) => this.accept(ws));
+    });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/api/`;
     return this;
   }
 
+  /** The next Socket Mode connection (one already made and not yet taken, or the coming one). */
+  nextSocket(timeoutMs = 10000): Promise<WebSocket> {
+    const ready = this.sockets.shift();
+    if (ready) return Promise.resolve(ready);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no Socket Mode connection came')), timeoutMs);
+      this.socketWaiters.push((ws) => {
+        clearTimeout(timer);
+        resolve(ws);
+      });
+    });
+  }
+
+  /** Resolves with the first frame from the app that `predicate` accepts. */
+  async waitForSocketMessage(
+    predicate: (m: Record<string, unknown>) => boolean,
+    timeoutMs = 10000,
+  ): Promise<Record<string, unknown>> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.socketMessages.find(predicate);
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error('timed out waiting for a Socket Mode frame from the app');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  private accept(ws: WebSocket): void {
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) return;
+      try {
+        this.socketMessages.push(JSON.parse(String(data)) as Record<string, unknown>);
+      } catch {
+        this.socketMessages.push({ unparsable: String(data) });
+      }
+    });
+    const waiter = this.socketWaiters.shift();
+    if (waiter) waiter(ws);
+    else this.sockets.push(ws);
+  }
+
   async close(): Promise<void> {
     if (!this.server) return;
+    for (const ws of this.wss?.clients ?? []) ws.terminate();
+    this.wss?.close();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server!.close(() => resolve()));
   }
@@ -70,7 +133,8 @@ export class SlackApiStandin {
     const url = new URL(req.url ?? '/', 'http://x');
     const method = url.pathname.replace(/^\/api\//, '');
     const args = this.decode(req.headers['content-type'] ?? '', raw);
-    this.calls.push({ method, args, at: Date.now() });
+    const authorization = req.headers.authorization;
+    this.calls.push({ method, args, at: Date.now(), ...(authorization ? { authorization } : {}) });
 
     const next = this.scripted.get(method)?.shift();
     if (next?.status === 429) {
@@ -97,6 +161,11 @@ export class SlackApiStandin {
           team_id: 'T0001',
           user_id: 'U0BOT',
           bot_id: 'B0BOT',
+        };
+      case 'apps.connections.open':
+        return {
+          ok: true,
+          url: `${this.url.replace(/^http/, 'ws').replace(/\/api\/$/, '')}/link/?ticket=t${++this.tsCounter}`,
         };
       case 'chat.postMessage':
         return { ok: true, channel: args.channel, ts: this.nextTs(), message: { text: args.text } };
