@@ -48,6 +48,37 @@ export interface CommandDeps {
   redisBudgetMs?: number;
 }
 
+/** Waits before each new try of the queued message's Redis steps; no deadline presses after the ack. */
+const POST_RETRY_DELAYS_MS = [250, 500, 1000, 2000, 4000];
+
+/**
+ * Posts the job's "queued" message once the ack is out. The ack path's Redis calls are fail-fast;
+ * here a Redis call that fails (a slow answer under load, a reconnect) is tried again, a few
+ * times over some seconds, as long as nothing was posted yet: a retry after the post could post
+ * twice. The worker posts the message too if nobody has.
+ */
+async function postQueuedMessage(deps: CommandDeps, jobId: string, data: DiagnoseJobData): Promise<void> {
+  let posted = false;
+  const post = () => {
+    posted = true;
+    return deps.poster.post(data.channelId, renderQueued({ jobId, data }));
+  };
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await deps.messages.ensure(jobId, post);
+      return;
+    } catch (err) {
+      const delay = POST_RETRY_DELAYS_MS[attempt];
+      if (posted || delay === undefined) throw err;
+      deps.log.warn(
+        { jobId, err: String(err), attempt: attempt + 1 },
+        'queued message: Redis failed, trying again',
+      );
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
+
 /**
  * Decides the answer to one `/rancher` command. Only Redis is touched, with fail-fast calls that
  * together take at most `redisBudgetMs`, well within Slack's 3 seconds: when Redis is down or
@@ -121,10 +152,7 @@ export async function answerCommand(cmd: SlashCommand, deps: CommandDeps): Promi
     return {
       visibility: 'ephemeral',
       message: renderQueuedAck(outcome.jobId, scope, cmd.channelId),
-      after: async () => {
-        const ref = { jobId: outcome.jobId, data };
-        await deps.messages.ensure(outcome.jobId, () => deps.poster.post(cmd.channelId, renderQueued(ref)));
-      },
+      after: () => postQueuedMessage(deps, outcome.jobId, data),
     };
   } catch (err) {
     if (err instanceof QueueUnavailableError) {

@@ -2,8 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { startRoles, type RunningRoles } from '../../src/cli/roles.js';
+import { DIAGNOSE_QUEUE } from '../../src/queue/job-data.js';
 import { startStandin, type Standin } from '../standin/index.js';
 import { SlackApiStandin, blocksText, type RecordedCall } from '../support/slack-api.js';
 import { buttonClickBody, postToBot, signedHeaders, slashCommandBody } from '../support/slack-signer.js';
@@ -55,7 +57,30 @@ beforeAll(async () => {
     SLACK_RETRIES: '1',
   });
   url = `http://127.0.0.1:${serve.port}/slack/events`;
-});
+  // Both Redis connections (the bot's and the worker's) up before Slack is let in: on a loaded
+  // machine they can take longer than startRoles does, and the ack would say the queue is down.
+  const health = `http://127.0.0.1:${serve.port}/healthz`;
+  const deadline = Date.now() + 20000;
+  while ((await fetch(health)).status !== 200) {
+    if (Date.now() > deadline) throw new Error('serve never became healthy (Redis connections)');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}, 60000);
+
+/** What Redis says about a job: added with the test's own prefix when a wait for Slack times out. */
+async function jobReport(jobId: string): Promise<string> {
+  const redis = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
+  const queue = new Queue(DIAGNOSE_QUEUE, { connection: redis, prefix: PREFIX });
+  try {
+    const job = await queue.getJob(jobId);
+    if (!job) return `job ${jobId}: not in Redis`;
+    const message = await redis.get(`${PREFIX}:doctor:message:${jobId}`);
+    return `job ${jobId}: ${await job.getState()}, attempts ${job.attemptsMade}, failed: ${job.failedReason || '-'}, progress ${JSON.stringify(job.progress)}, message ${message}`;
+  } finally {
+    await queue.close();
+    redis.disconnect();
+  }
+}
 
 afterAll(async () => {
   await serve.shutdown();
@@ -74,10 +99,15 @@ describe('end to end: Slack -> bot -> queue -> worker -> stand-in apiserver -> S
     const ack = await postToBot(url, body, signedHeaders(SECRET, body));
     expect(ack.status).toBe(200);
     expect((ack.json as { text: string }).text).toMatch(/queued as d[a-z0-9]+/);
+    const jobId = /queued as (d[a-z0-9]+)/.exec((ack.json as { text: string }).text)![1]!;
 
     const isReport = (c: RecordedCall) =>
       c.method === 'chat.update' && blocksText(c.args.blocks).includes('Approve patch');
-    await slack.waitFor((calls) => calls.some(isReport), 60000, 'the report');
+    await slack
+      .waitFor((calls) => calls.some(isReport), 60000, 'the report')
+      .catch(async (err: Error) => {
+        throw new Error(`${err.message}\n${await jobReport(jobId)}`);
+      });
 
     const post = slack
       .callsOf('chat.postMessage')

@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { ClusterCacheReader, writeClusterCache } from '../../src/queue/cluster-cache.js';
+import type { JobMessageRef } from '../../src/queue/message-store.js';
 import { AfterAckWork } from '../../src/slack/after-ack.js';
+import { answerCommand, type CommandDeps } from '../../src/slack/commands.js';
 
 const PREFIX = `t-ackpath-${process.pid}`;
 const log = pino({ level: 'silent' });
@@ -86,5 +88,51 @@ describe('the cluster list as the bot reads it', () => {
     await reader.resolve('c-dql6k');
     expect(get).toHaveBeenCalledTimes(3);
     get.mockRestore();
+  });
+});
+
+describe('the queued message after the ack', () => {
+  function deps(ensure: (post: () => Promise<JobMessageRef | null>) => Promise<JobMessageRef | null>) {
+    const posts: string[] = [];
+    const d = {
+      producer: { enqueue: async () => ({ outcome: 'queued', jobId: 'dtest' }) },
+      messages: { ensure: (_jobId: string, post: () => Promise<JobMessageRef | null>) => ensure(post) },
+      poster: {
+        post: async (channel: string) => {
+          posts.push(channel);
+          return { channel, ts: '1.2' };
+        },
+      },
+      allowed: { channels: [], users: [] },
+      log,
+    } as unknown as CommandDeps;
+    return { d, posts };
+  }
+  const cmd = { text: 'diagnose', userId: 'U0ALICE', channelId: 'C0OPS' };
+
+  it('a Redis failure before posting is tried again, and the message is posted once', async () => {
+    let calls = 0;
+    const { d, posts } = deps(async (post) => {
+      calls++;
+      if (calls < 3) throw new Error('Command timed out');
+      return post();
+    });
+    const reply = await answerCommand(cmd, d);
+    await reply.after!();
+    expect(calls).toBe(3);
+    expect(posts).toEqual(['C0OPS']);
+  });
+
+  it('a failure after the post is not tried again (it could post twice)', async () => {
+    let calls = 0;
+    const { d, posts } = deps(async (post) => {
+      calls++;
+      await post();
+      throw new Error('Command timed out');
+    });
+    const reply = await answerCommand(cmd, d);
+    await expect(reply.after!()).rejects.toThrow('Command timed out');
+    expect(calls).toBe(1);
+    expect(posts).toEqual(['C0OPS']);
   });
 });
