@@ -17,7 +17,13 @@ export type ClusterCache = z.infer<typeof cacheSchema>;
 export async function readClusterCache(redis: Redis, prefix: string): Promise<ClusterCache | null> {
   const raw = await redis.get(keys(prefix).clusters);
   if (!raw) return null;
-  const parsed = cacheSchema.safeParse(JSON.parse(raw));
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return null; // A damaged copy counts as none: names are passed on to the worker, which checks them.
+  }
+  const parsed = cacheSchema.safeParse(value);
   return parsed.success ? parsed.data : null;
 }
 

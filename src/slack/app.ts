@@ -7,7 +7,8 @@ import type { PlanStore } from '../queue/plan-store.js';
 import type { Redis } from 'ioredis';
 import type { Metrics } from '../server/metrics.js';
 import { ACTION_IDS, answerClick, type ActionId } from './actions.js';
-import { answerCommand } from './commands.js';
+import { answerCommand, type CommandReply } from './commands.js';
+import { renderCommandFailed } from './render/replies.js';
 import { SlackPoster } from './poster.js';
 import { closeActions, type Block } from './render/blocks.js';
 import { ApproverDirectory } from './approvers.js';
@@ -125,10 +126,15 @@ export async function createSlackBot(deps: BotDeps): Promise<SlackBot> {
     const started = process.hrtime.bigint();
     const answered = afterAck.requestStarted();
     try {
+      // Whatever goes wrong, Slack gets an answer: an unanswered command shows the user a bare error.
       const reply = await answerCommand(
         { text: command.text, userId: command.user_id, channelId: command.channel_id },
         commandDeps,
-      );
+      ).catch((err: unknown): CommandReply => {
+        log.error({ err: String(err), text: command.text }, 'slash command failed');
+        deps.metrics.commands.inc({ subcommand: 'unknown', outcome: 'error' });
+        return { visibility: 'ephemeral', message: renderCommandFailed() };
+      });
       await ack({ response_type: reply.visibility, text: reply.message.text, blocks: reply.message.blocks });
       deps.metrics.ackSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
       if (reply.after) afterAck.schedule('posting the job message', reply.after);

@@ -161,6 +161,31 @@ describe('/rancher', () => {
   });
 });
 
+describe('an unexpected failure', () => {
+  it('is still acked, saying nothing was queued', async () => {
+    const prefix = `${PREFIX}-broken`;
+    // A queue whose meta key has the wrong type: BullMQ's add script fails with WRONGTYPE.
+    await redis.set(`${prefix}:${DIAGNOSE_QUEUE}:meta`, 'not a hash');
+    const broken = await startRoles('bot', env({ QUEUE_PREFIX: prefix }), noEngine);
+    try {
+      const body = slashCommandBody({ text: 'diagnose' });
+      const res = await postToBot(
+        `http://127.0.0.1:${broken.port}/slack/events`,
+        body,
+        signedHeaders(SECRET, body),
+      );
+      expect(res.status).toBe(200);
+      expect(res.json).toMatchObject({
+        response_type: 'ephemeral',
+        text: 'Something went wrong; nothing was queued',
+      });
+    } finally {
+      await broken.shutdown();
+      await redis.del(`${prefix}:${DIAGNOSE_QUEUE}:meta`);
+    }
+  });
+});
+
 describe('report buttons', () => {
   const plans = () => new PlanStore(redis, PREFIX, 60);
   const savePlan = (complete = true) =>

@@ -13,6 +13,7 @@ import {
 import {
   renderAlreadyRunning,
   renderApprovalRecorded,
+  renderCommandFailed,
   renderDismissed,
   renderHelp,
   renderNotAllowed,
@@ -266,6 +267,7 @@ describe('replies', () => {
     );
     expectGolden('ack-redis-down', renderRedisDown());
     expectGolden('ack-redis-no-answer', renderRedisNoAnswer());
+    expectGolden('ack-failed', renderCommandFailed());
     expectGolden('ack-not-allowed', renderNotAllowed());
     expectGolden('unknown-cluster', renderUnknownCluster('c-nope', reportWithFinding.clusters));
   });

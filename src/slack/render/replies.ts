@@ -63,6 +63,14 @@ export function renderRedisDown(): SlackMessage {
   ]);
 }
 
+export function renderCommandFailed(): SlackMessage {
+  return message('Something went wrong; nothing was queued', [
+    section(
+      ":x: Something went wrong while answering that, and nothing was queued. Try again; if it persists, tell the bot's operators (the bot's log says what failed).",
+    ),
+  ]);
+}
+
 export function renderRedisNoAnswer(): SlackMessage {
   return message('The job queue did not answer in time; the diagnosis may or may not be queued', [
     section(
