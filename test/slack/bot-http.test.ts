@@ -63,7 +63,7 @@ afterAll(async () => {
   await bot.shutdown();
   await queue.obliterate({ force: true }).catch(() => undefined);
   await queue.close();
-  const left = await redis.keys(`${PREFIX}:*`);
+  const left = await redis.keys(`${PREFIX}*`); // -strict and -broken too
   if (left.length) await redis.del(...left);
   redis.disconnect();
   await slack.close();
