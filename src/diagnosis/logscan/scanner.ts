@@ -1,12 +1,19 @@
 import type { LogFormat, Signal } from '../types.js';
-import { parseKlogTime, parseRfc3339 } from './time.js';
+import { parseKlogTime, parseRfc3339, parseRfc3339View, rfc3339End } from './time.js';
 import { type ParsedPath, VERB, parseRequestPath, refineRead, verbIndex } from './request-path.js';
-import { ChannelTally, DEFAULT_MAX_MINUTES } from './tally.js';
+import { ChannelTally, DEFAULT_MAX_MINUTES, type ObjectTally } from './tally.js';
+import { BytePattern, equalBytes, matchPattern, viewOf } from './bytes.js';
 
 /**
  * The byte-level scanner. Lines are found with Buffer.indexOf and recognised by a few byte
- * comparisons at fixed places, so that the lines that are not requests (most of a log) cost no
- * string and no JSON.parse. Only request lines produce a string: their path, interned per object.
+ * comparisons at fixed places, so that the lines that are not requests cost no string and no
+ * JSON.parse. Only request lines produce a string: their path, interned per object.
+ *
+ * A request leaves several lines in a row naming the same path (satisfied-by lines of each
+ * component, an httplog line), and a log's lines share their layout: what the line before taught
+ * (where its time field was, its component, its path and what it parsed to) is tried first, by
+ * comparing words, and only a line that differs is walked byte by byte. Each shortcut is taken
+ * only where it gives what the walk would give, so the counts never depend on it.
  */
 
 export interface LogScanOptions {
@@ -42,15 +49,15 @@ export interface ScanCounts {
 }
 
 const ascii = (text: string): Buffer => Buffer.from(text, 'latin1');
-const DOCKER_PREFIX = ascii('{"log":"');
-const DOCKER_TIME = ascii('"time":"');
-const HANDLER_GO = ascii('handler.go:');
-const PATHRECORDER_GO = ascii('pathrecorder.go:');
-const HTTPLOG_GO = ascii('httplog.go:');
-const SATISFIED_BY = ascii(' satisfied by');
-const HTTP_VERB = ascii('HTTP');
-const VERB_ATTR = ascii(' verb=');
-const URI_ATTR = ascii(' URI=');
+const DOCKER_PREFIX = new BytePattern('{"log":"');
+const DOCKER_TIME = new BytePattern('"time":"');
+const HANDLER_GO = new BytePattern('handler.go:');
+const PATHRECORDER_GO = new BytePattern('pathrecorder.go:');
+const HTTPLOG_GO = new BytePattern('httplog.go:');
+const SATISFIED_BY = new BytePattern(' satisfied by');
+const HTTP_VERB = new BytePattern('HTTP');
+const VERB_ATTR = new BytePattern(' verb=');
+const URI_ATTR = new BytePattern(' URI=');
 const RESP_ATTR = ascii(' resp=');
 const WATCH_TRUE = ascii('watch=true');
 const WATCH_ONE = ascii('watch=1');
@@ -58,18 +65,14 @@ const STAGE_COMPLETE = ascii('"stage":"ResponseComplete"');
 const AUDIT_KIND = ascii('"kind":"Event"');
 const AUDIT_API_VERSION = ascii('"apiVersion":"audit.k8s.io/');
 
+const STDE = ascii('stde').readInt32LE(0);
+const STDO = ascii('stdo').readInt32LE(0);
+
 const NL = 0x0a;
 const CR = 0x0d;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const SPACE = 0x20;
-
-function matchAt(buf: Buffer, at: number, pattern: Buffer, limit: number): boolean {
-  const n = pattern.length;
-  if (at + n > limit) return false;
-  for (let i = 0; i < n; i++) if (buf[at + i] !== pattern[i]) return false;
-  return true;
-}
 
 /** Searches `buf[from, limit)` only: a miss must not run on through the rest of the chunk. */
 function indexWithin(buf: Buffer, pattern: Buffer, from: number, limit: number): number {
@@ -83,13 +86,13 @@ function indexWithin(buf: Buffer, pattern: Buffer, from: number, limit: number):
  * `end - 1` is the closing brace. The value holds no quote, so when the last string of the line
  * is the time the field is found by a short walk back; otherwise a bounded search decides.
  */
-function dockerTimeAt(buf: Buffer, start: number, end: number): number {
+function dockerTimeAt(buf: Buffer, view: DataView, start: number, end: number): number {
   let p = end - 3;
   const stop = Math.max(start, end - 48);
   while (p > stop && buf[p] !== QUOTE) p--;
   const at = p - DOCKER_TIME.length + 1;
-  if (buf[end - 2] === QUOTE && at >= start && matchAt(buf, at, DOCKER_TIME, end)) return at;
-  const found = buf.subarray(start, end - 1).lastIndexOf(DOCKER_TIME);
+  if (buf[end - 2] === QUOTE && at >= start && matchPattern(view, at, end, DOCKER_TIME)) return at;
+  const found = buf.subarray(start, end - 1).lastIndexOf(DOCKER_TIME.bytes);
   return found < 0 ? -1 : start + found;
 }
 
@@ -135,6 +138,44 @@ const latin1 = (buf: Buffer, start: number, end: number): string =>
 
 const isDigit = (c: number | undefined): boolean => c !== undefined && c >= 0x30 && c <= 0x39;
 
+const EMPTY_VIEW = new DataView(new ArrayBuffer(0));
+const ENTRY_SLOTS = 4096;
+const ENTRY_BYTES = 128;
+const ENTRY_TALLIES = 4;
+
+/**
+ * A request path as the log writes it (the bytes between the quotes, escapes and query included),
+ * with what counting it needs: its parse, whether its query asks for a watch, and its object's
+ * tally in each channel it was counted in, so that a path seen before costs no string and no
+ * Map look-up.
+ */
+class PathEntry {
+  /** Where its bytes are in LogScanner.entryBytes. */
+  readonly offset: number;
+  length = 0;
+  /** Holds a `\uXXXX` escape: delimited this way inside a JSON string only. */
+  escapedOnly = false;
+  /** Offset of the query's `?`, -1 without a query. */
+  queryOffset = -1;
+  /** Set once countRequest has parsed it. */
+  parsedKnown = false;
+  parsed: ParsedPath | null = null;
+  watchQuery = false;
+  tallyCount = 0;
+  readonly channels: (ChannelTally | null)[] = new Array<ChannelTally | null>(ENTRY_TALLIES).fill(null);
+  readonly tallies: (ObjectTally | null)[] = new Array<ObjectTally | null>(ENTRY_TALLIES).fill(null);
+
+  constructor(slot: number) {
+    this.offset = slot * ENTRY_BYTES;
+  }
+}
+
+interface KnownComponent {
+  name: Buffer;
+  view: DataView;
+  channel: ChannelTally;
+}
+
 /** Outcome of looking at one message. */
 const enum Seen {
   Skipped,
@@ -157,7 +198,24 @@ export class LogScanner {
     null,
   );
   /** Apiserver components seen in handler.go lines, by the bytes of their name. */
-  private readonly componentCache: { name: Buffer; channel: ChannelTally }[] = [];
+  private readonly componentCache: KnownComponent[] = [];
+  /** Paths delimited lately, direct-mapped by their length and last bytes. Fixed size. */
+  private readonly entryBytes = Buffer.alloc(ENTRY_SLOTS * ENTRY_BYTES);
+  private readonly entryView = viewOf(this.entryBytes);
+  private readonly entries: (PathEntry | null)[] = new Array<PathEntry | null>(ENTRY_SLOTS).fill(null);
+  /** The entry of the path pathEnd just delimited; null when it is not kept. */
+  private entry: PathEntry | null = null;
+  /** `end - timeAt` of the last Docker line: where the time field of the next one is tried first. */
+  private dockerTail = 0;
+  /** Length of the last CRI line's time stamp. */
+  private criStampLength = 0;
+  /** The buffer `view` looks at. */
+  private viewBuf: Uint8Array | null = null;
+  private view: DataView = EMPTY_VIEW;
+  /** The first ` resp=` at or after respFrom in respBuf (-1: none); valid until the next push. */
+  private respBuf: Buffer | null = null;
+  private respFrom = 0;
+  private respHit = -1;
   /** Bytes of a line cut by the chunk boundary. */
   private carry: Buffer | null = null;
   /** True while dropping the rest of an over-long line. */
@@ -186,6 +244,8 @@ export class LogScanner {
   push(chunk: Buffer): void {
     if (this.ended) throw new Error('push after end');
     this.counts.bytesRead += chunk.length;
+    // The caller may refill the same buffer for the next push.
+    this.respBuf = null;
     let start = 0;
     if (this.carry !== null || this.discarding) {
       const nl = chunk.indexOf(NL);
@@ -222,10 +282,20 @@ export class LogScanner {
     }
   }
 
+  /**
+   * Ends one byte range of a file scanned apart, as end() would end a scanner of its own, and
+   * readies the scanner for the next range: the counts (and what the scanner has learnt) go on.
+   */
+  endRange(): void {
+    this.end();
+    this.ended = false;
+  }
+
   /** A last line without a newline still counts; CRI partials never finished are skipped. */
   end(): void {
     if (this.ended) return;
     this.ended = true;
+    this.respBuf = null;
     if (this.discarding) this.skipLine();
     else if (this.carry !== null && this.carry.length) this.line(this.carry, 0, this.carry.length);
     this.carry = null;
@@ -263,6 +333,14 @@ export class LogScanner {
     this.counts.signalsSeen[name] = (this.counts.signalsSeen[name] ?? 0) + 1;
   }
 
+  private viewFor(buf: Uint8Array): DataView {
+    if (buf !== this.viewBuf) {
+      this.viewBuf = buf;
+      this.view = viewOf(buf);
+    }
+    return this.view;
+  }
+
   /** One line, `buf[start, end)`, newline excluded. */
   private line(buf: Buffer, start: number, end: number): void {
     this.counts.linesRead++;
@@ -285,20 +363,36 @@ export class LogScanner {
 
   private jsonLine(buf: Buffer, start: number, end: number): Seen {
     this.needsSlowPath = false;
-    if (matchAt(buf, start, DOCKER_PREFIX, end)) {
+    const view = this.viewFor(buf);
+    if (matchPattern(view, start, end, DOCKER_PREFIX)) {
       // Docker json-file: {"log":"<klog line>\n","stream":"stderr","time":"<RFC3339Nano>"}.
       // The time is the last field; inside the log string every quote is escaped, so the last
       // `"time":"` of the line is the field.
       if (buf[end - 1] !== 0x7d) return Seen.Skipped;
-      const timeAt = dockerTimeAt(buf, start, end);
-      if (timeAt > start + DOCKER_PREFIX.length) {
-        const timeMs = parseRfc3339(buf, timeAt + DOCKER_TIME.length, end);
-        if (!Number.isNaN(timeMs)) {
-          this.format('docker-json');
-          const seen = this.klogMessage(buf, start + DOCKER_PREFIX.length, timeAt, true, timeMs);
-          if (!this.needsSlowPath) return seen;
-          return this.parsedJsonLine(buf, start, end, true);
+      // Tried where the line before had it: a stamp that parses and ends just before the closing
+      // `"}` holds no quote, so no later `"time":"` exists and this is the one the search finds.
+      let timeAt = end - this.dockerTail;
+      let timeMs = NaN;
+      if (
+        timeAt > start + DOCKER_PREFIX.length &&
+        buf[end - 2] === QUOTE &&
+        matchPattern(view, timeAt, end, DOCKER_TIME)
+      ) {
+        timeMs = parseRfc3339View(view, buf, timeAt + DOCKER_TIME.length, end);
+        if (rfc3339End.at !== end - 2) timeMs = NaN;
+      }
+      if (Number.isNaN(timeMs)) {
+        timeAt = dockerTimeAt(buf, view, start, end);
+        if (timeAt > start + DOCKER_PREFIX.length) {
+          timeMs = parseRfc3339View(view, buf, timeAt + DOCKER_TIME.length, end);
+          this.dockerTail = end - timeAt;
         }
+      }
+      if (!Number.isNaN(timeMs)) {
+        this.format('docker-json');
+        const seen = this.klogMessage(buf, start + DOCKER_PREFIX.length, timeAt, true, timeMs);
+        if (!this.needsSlowPath) return seen;
+        return this.parsedJsonLine(buf, start, end, true);
       }
     }
     return this.parsedJsonLine(buf, start, end, false);
@@ -383,14 +477,32 @@ export class LogScanner {
 
   private criLine(buf: Buffer, start: number, end: number): Seen {
     // <RFC3339Nano> stdout|stderr F|P <message>
-    const space = buf.indexOf(SPACE, start);
-    if (space < 0 || space > start + 40 || space + 10 > end) return Seen.Skipped;
-    const timeMs = parseRfc3339(buf, start, space);
-    if (Number.isNaN(timeMs)) return Seen.Skipped;
+    const view = this.viewFor(buf);
+    // The stamp is tried at the line before's length: when it parses and ends at a space, that is
+    // the first space (the parsed bytes hold none, the date-time separator checked apart).
+    let space = start + this.criStampLength;
+    let timeMs = NaN;
+    if (this.criStampLength > 0 && space + 10 <= end && buf[space] === SPACE && buf[start + 10] !== SPACE) {
+      timeMs = parseRfc3339View(view, buf, start, space);
+      if (rfc3339End.at !== space) timeMs = NaN;
+    }
+    if (Number.isNaN(timeMs)) {
+      space = buf.indexOf(SPACE, start);
+      if (space < 0 || space > start + 40 || space + 10 > end) return Seen.Skipped;
+      timeMs = parseRfc3339View(view, buf, start, space);
+      if (Number.isNaN(timeMs)) return Seen.Skipped;
+      this.criStampLength = space - start;
+    }
     const streamAt = space + 1;
     if (buf[streamAt + 6] !== SPACE || buf[streamAt + 8] !== SPACE) return Seen.Skipped;
-    const stream = buf.toString('latin1', streamAt, streamAt + 6);
-    if (stream !== 'stderr' && stream !== 'stdout') return Seen.Skipped;
+    const std = view.getInt32(streamAt, true);
+    const stream =
+      std === STDE && buf[streamAt + 4] === 0x72 && buf[streamAt + 5] === 0x72
+        ? 'stderr'
+        : std === STDO && buf[streamAt + 4] === 0x75 && buf[streamAt + 5] === 0x74
+          ? 'stdout'
+          : null;
+    if (stream === null) return Seen.Skipped;
     const tag = buf[streamAt + 7];
     const messageAt = streamAt + 9;
     this.format('cri');
@@ -446,15 +558,16 @@ export class LogScanner {
     while (p < end && isDigit(buf[p])) p++;
     if (buf[p] !== SPACE) return Seen.Skipped;
     const file = p + 1;
+    const view = this.viewFor(buf);
     let kind: 0 | 1 | 2;
     let q: number;
-    if (matchAt(buf, file, HANDLER_GO, end)) {
+    if (matchPattern(view, file, end, HANDLER_GO)) {
       kind = 0;
       q = file + HANDLER_GO.length;
-    } else if (matchAt(buf, file, PATHRECORDER_GO, end)) {
+    } else if (matchPattern(view, file, end, PATHRECORDER_GO)) {
       kind = 1;
       q = file + PATHRECORDER_GO.length;
-    } else if (matchAt(buf, file, HTTPLOG_GO, end)) {
+    } else if (matchPattern(view, file, end, HTTPLOG_GO)) {
       kind = 2;
       q = file + HTTPLOG_GO.length;
     } else {
@@ -463,16 +576,33 @@ export class LogScanner {
     while (q < end && isDigit(buf[q])) q++;
     if (buf[q] !== 0x5d || buf[q + 1] !== SPACE) return Seen.Skipped;
     const message = q + 2;
-    if (kind === 2) return this.httplogLine(buf, message, end, escaped, timeMs);
+    if (kind === 2) return this.httplogLine(buf, view, message, end, escaped, timeMs);
     // `<component>: ` then, for handler.go, `<VERB> "<path>" satisfied by ...`;
     // for pathrecorder.go, `"<path>" satisfied by ...` (no verb: it is the second line of the pair).
-    let colon = message;
-    const componentLimit = Math.min(end, message + 64);
-    while (colon < componentLimit && buf[colon] !== 0x3a) colon++;
-    if (colon === message || colon >= componentLimit || buf[colon + 1] !== SPACE) return Seen.Skipped;
+    // A known component's name followed by its colon is where the scan for the first colon stops
+    // (the name holds no colon and is shorter than the scan's reach).
+    let colon = -1;
+    let channel: ChannelTally | null = null;
+    const components = this.componentCache;
+    for (let i = 0; i < components.length; i++) {
+      const known = components[i]!;
+      const at = message + known.name.length;
+      if (at < end && buf[at] === 0x3a && equalBytes(view, message, known.view, 0, known.name.length)) {
+        colon = at;
+        channel = known.channel;
+        break;
+      }
+    }
+    if (colon < 0) {
+      colon = message;
+      const componentLimit = Math.min(end, message + 64);
+      while (colon < componentLimit && buf[colon] !== 0x3a) colon++;
+      if (colon === message || colon >= componentLimit) return Seen.Skipped;
+    }
+    if (buf[colon + 1] !== SPACE) return Seen.Skipped;
     if (kind === 1) {
-      const pathEnd = this.findPathEnd(buf, colon + 2, end, escaped);
-      if (pathEnd < 0 || !matchAt(buf, pathEnd, SATISFIED_BY, end)) return Seen.Skipped;
+      const pathEnd = this.pathEnd(buf, view, colon + 2, end, escaped);
+      if (pathEnd < 0 || !matchPattern(view, pathEnd, end, SATISFIED_BY)) return Seen.Skipped;
       this.signal('satisfied-by');
       return Seen.Known;
     }
@@ -481,11 +611,11 @@ export class LogScanner {
     while (verbEnd < end && buf[verbEnd]! >= 0x41 && buf[verbEnd]! <= 0x5a) verbEnd++;
     if (verbEnd === verbAt || buf[verbEnd] !== SPACE) return Seen.Skipped;
     const pathStart = verbEnd + 1 + (escaped ? 2 : 1);
-    const pathEnd = this.findPathEnd(buf, verbEnd + 1, end, escaped);
+    const pathEnd = this.pathEnd(buf, view, verbEnd + 1, end, escaped);
     if (pathEnd < 0) return Seen.Skipped;
-    if (!matchAt(buf, pathEnd, SATISFIED_BY, end)) return Seen.Skipped;
+    if (!matchPattern(view, pathEnd, end, SATISFIED_BY)) return Seen.Skipped;
     this.signal('satisfied-by');
-    const channel = this.handlerChannel(buf, message, colon);
+    channel ??= this.handlerChannel(buf, message, colon);
     const closing = pathEnd - (escaped ? 2 : 1);
     return this.countRequest(channel, buf, verbAt, verbEnd, pathStart, closing, timeMs);
   }
@@ -493,8 +623,9 @@ export class LogScanner {
   /** The tally of the apiserver component named by `buf[at, end)`; found by its bytes when seen before. */
   private handlerChannel(buf: Buffer, at: number, end: number): ChannelTally {
     const length = end - at;
+    const view = this.viewFor(buf);
     for (const known of this.componentCache) {
-      if (known.name.length === length && matchAt(buf, at, known.name, end)) return known.channel;
+      if (known.name.length === length && equalBytes(view, at, known.view, 0, length)) return known.channel;
     }
     const component = buf.toString('latin1', at, end);
     let channel = this.counts.handlers.get(component);
@@ -503,10 +634,65 @@ export class LogScanner {
       this.counts.handlers.set(component, channel);
     }
     if (this.componentCache.length < 16) {
-      this.componentCache.push({ name: Buffer.from(buf.subarray(at, end)), channel });
+      const name = Buffer.from(buf.subarray(at, end));
+      this.componentCache.push({ name, view: viewOf(name), channel });
     }
     return channel;
   }
+
+  /**
+   * findPathEnd, tried first against the path delimited last: the same bytes followed by the same
+   * closing quote are delimited the same way (the walk looks at nothing past the quote), so the
+   * lines after the first of a request cost a comparison of words and no walk. A path that was
+   * walked is then looked up among the paths seen lately, for what counting it needs.
+   */
+  private pathEnd(buf: Buffer, view: DataView, at: number, end: number, escaped: boolean): number {
+    const quote = escaped ? 2 : 1;
+    const start = at + quote;
+    const last = this.entry;
+    if (last !== null && this.quoteAt(buf, at, escaped)) {
+      const close = start + last.length;
+      if (
+        close + quote <= end &&
+        (escaped || !last.escapedOnly) &&
+        this.quoteAt(buf, close, escaped) &&
+        equalBytes(view, start, this.entryView, last.offset, last.length)
+      ) {
+        this.needsSlowPath = false;
+        this.queryAt = last.queryOffset < 0 ? -1 : start + last.queryOffset;
+        return close + quote;
+      }
+    }
+    const pathEnd = this.findPathEnd(buf, at, end, escaped);
+    this.entry = pathEnd < 0 ? null : this.entryFor(buf, view, start, pathEnd - quote);
+    return pathEnd;
+  }
+
+  /** The entry of the path `buf[start, close)` just walked, made when it is not there. */
+  private entryFor(buf: Buffer, view: DataView, start: number, close: number): PathEntry | null {
+    const length = close - start;
+    if (length < 8 || length > ENTRY_BYTES) return null;
+    const mixed = view.getInt32(close - 4, true) ^ Math.imul(view.getInt32(close - 8, true), 0x9e3779b1);
+    const slot = Math.imul(mixed ^ length, 0x85ebca6b) >>> 20;
+    let entry = this.entries[slot];
+    if (entry === null || entry === undefined) {
+      entry = new PathEntry(slot);
+      this.entries[slot] = entry;
+    } else if (entry.length === length && equalBytes(view, start, this.entryView, entry.offset, length)) {
+      return entry;
+    }
+    buf.copy(this.entryBytes, entry.offset, start, close);
+    entry.length = length;
+    entry.escapedOnly = this.pathEscapes;
+    entry.queryOffset = this.queryAt < 0 ? -1 : this.queryAt - start;
+    entry.parsedKnown = false;
+    entry.parsed = null;
+    entry.tallyCount = 0;
+    return entry;
+  }
+
+  /** Set by findPathEnd: the path it delimited holds a `\u` escape. */
+  private pathEscapes = false;
 
   /**
    * Given the opening quote at `at`, the index just past the closing quote, or -1. Inside a JSON
@@ -516,6 +702,7 @@ export class LogScanner {
   private findPathEnd(buf: Buffer, at: number, end: number, escaped: boolean): number {
     this.needsSlowPath = false;
     this.queryAt = -1;
+    this.pathEscapes = false;
     let p = at;
     if (escaped) {
       if (buf[p] !== BACKSLASH || buf[p + 1] !== QUOTE) return -1;
@@ -538,6 +725,7 @@ export class LogScanner {
       if (c === BACKSLASH) {
         if (escaped && buf[p + 1] === QUOTE) return p + 2;
         if (escaped && inQuery && buf[p + 1] === 0x75 /* u */) {
+          this.pathEscapes = true;
           p += 6;
           continue;
         }
@@ -553,15 +741,22 @@ export class LogScanner {
     return -1;
   }
 
-  private httplogLine(buf: Buffer, at: number, end: number, escaped: boolean, timeMs: number): Seen {
+  private httplogLine(
+    buf: Buffer,
+    view: DataView,
+    at: number,
+    end: number,
+    escaped: boolean,
+    timeMs: number,
+  ): Seen {
     // "HTTP" verb="PUT" URI="/apis/..." latency="2.1ms" userAgent="..." audit-ID="..." srcIP="..." resp=200
     const quoteLength = escaped ? 2 : 1;
-    if (!this.quoteAt(buf, at, escaped) || !matchAt(buf, at + quoteLength, HTTP_VERB, end))
+    if (!this.quoteAt(buf, at, escaped) || !matchPattern(view, at + quoteLength, end, HTTP_VERB))
       return Seen.Skipped;
     let p = at + quoteLength + HTTP_VERB.length;
     if (!this.quoteAt(buf, p, escaped)) return Seen.Skipped;
     p += quoteLength;
-    if (!matchAt(buf, p, VERB_ATTR, end)) return Seen.Skipped;
+    if (!matchPattern(view, p, end, VERB_ATTR)) return Seen.Skipped;
     p += VERB_ATTR.length;
     if (!this.quoteAt(buf, p, escaped)) return Seen.Skipped;
     const verbAt = p + quoteLength;
@@ -569,11 +764,11 @@ export class LogScanner {
     while (verbEnd < end && buf[verbEnd]! >= 0x41 && buf[verbEnd]! <= 0x5a) verbEnd++;
     if (verbEnd === verbAt || !this.quoteAt(buf, verbEnd, escaped)) return Seen.Skipped;
     p = verbEnd + quoteLength;
-    if (!matchAt(buf, p, URI_ATTR, end)) return Seen.Skipped;
+    if (!matchPattern(view, p, end, URI_ATTR)) return Seen.Skipped;
     p += URI_ATTR.length;
-    const pathEnd = this.findPathEnd(buf, p, end, escaped);
+    const pathEnd = this.pathEnd(buf, view, p, end, escaped);
     if (pathEnd < 0) return Seen.Skipped;
-    if (indexWithin(buf, RESP_ATTR, pathEnd, end) < 0) return Seen.Skipped;
+    if (!this.respWithin(buf, pathEnd, end)) return Seen.Skipped;
     this.signal('httplog');
     return this.countRequest(
       this.counts.httplog,
@@ -586,13 +781,27 @@ export class LogScanner {
     );
   }
 
+  /**
+   * Whether ` resp=` lies within `buf[from, limit)`. The first one at or after `from` anywhere in
+   * the buffer answers (it is inside when any is); it is kept, and answers every later `from` up
+   * to it, so that lines without one do not search the rest of the chunk again and again.
+   */
+  private respWithin(buf: Buffer, from: number, limit: number): boolean {
+    if (buf !== this.respBuf || from < this.respFrom || (this.respHit >= 0 && from > this.respHit)) {
+      this.respBuf = buf;
+      this.respFrom = from;
+      this.respHit = buf.indexOf(RESP_ATTR, from);
+    }
+    return this.respHit >= 0 && this.respHit + RESP_ATTR.length <= limit;
+  }
+
   private quoteAt(buf: Buffer, at: number, escaped: boolean): boolean {
     return escaped ? buf[at] === BACKSLASH && buf[at + 1] === QUOTE : buf[at] === QUOTE;
   }
 
   /**
-   * `buf[pathStart, pathEnd)` is the request URI, query included, just delimited by findPathEnd
-   * (which noted where the query starts).
+   * `buf[pathStart, pathEnd)` is the request URI, query included, just delimited by pathEnd
+   * (which noted where the query starts, and set `entry` to the path's entry when it keeps one).
    */
   private countRequest(
     channel: ChannelTally,
@@ -603,15 +812,52 @@ export class LogScanner {
     pathEnd: number,
     timeMs: number,
   ): Seen {
-    const queryAt = this.queryAt >= pathStart && this.queryAt < pathEnd ? this.queryAt : pathEnd;
-    const parsed = this.parsePathBytes(buf, pathStart, queryAt);
+    const entry = this.entry;
+    if (entry === null) return this.countUncached(channel, buf, verbAt, verbEnd, pathStart, pathEnd, timeMs);
+    if (!entry.parsedKnown) {
+      const queryAt = this.queryAt >= pathStart && this.queryAt < pathEnd ? this.queryAt : pathEnd;
+      entry.parsed = this.parsePathBytes(buf, pathStart, queryAt);
+      entry.watchQuery = queryAt < pathEnd && this.watchQuery(buf, queryAt, pathEnd);
+      entry.parsedKnown = true;
+    }
+    const parsed = entry.parsed;
     // A request to a non-resource path (/healthz, discovery) is known but addresses no object.
     if (parsed === null) return Seen.Known;
     if (timeMs < this.sinceMs) return Seen.Known;
-    const watchQuery =
-      queryAt < pathEnd &&
-      (indexWithin(buf, WATCH_TRUE, queryAt, pathEnd) >= 0 ||
-        indexWithin(buf, WATCH_ONE, queryAt, pathEnd) >= 0);
+    const verb = refineRead(verbFromBytes(buf, verbAt, verbEnd), parsed, entry.watchQuery);
+    let tally: ObjectTally | null = null;
+    for (let i = 0; i < entry.tallyCount; i++) {
+      if (entry.channels[i] === channel) {
+        tally = entry.tallies[i]!;
+        break;
+      }
+    }
+    if (tally === null) {
+      tally = channel.tallyOf(parsed.key, parsed.ref, timeMs);
+      if (entry.tallyCount < ENTRY_TALLIES) {
+        entry.channels[entry.tallyCount] = channel;
+        entry.tallies[entry.tallyCount++] = tally;
+      }
+    }
+    channel.count(tally, verb === VERB.OTHER && parsed.watchPath ? VERB.WATCH : verb, timeMs);
+    return Seen.Counted;
+  }
+
+  /** countRequest for a path not kept in an entry. */
+  private countUncached(
+    channel: ChannelTally,
+    buf: Buffer,
+    verbAt: number,
+    verbEnd: number,
+    pathStart: number,
+    pathEnd: number,
+    timeMs: number,
+  ): Seen {
+    const queryAt = this.queryAt >= pathStart && this.queryAt < pathEnd ? this.queryAt : pathEnd;
+    const parsed = this.parsePathBytes(buf, pathStart, queryAt);
+    if (parsed === null) return Seen.Known;
+    if (timeMs < this.sinceMs) return Seen.Known;
+    const watchQuery = queryAt < pathEnd && this.watchQuery(buf, queryAt, pathEnd);
     const verb = refineRead(verbFromBytes(buf, verbAt, verbEnd), parsed, watchQuery);
     channel.record(
       parsed.key,
@@ -620,6 +866,13 @@ export class LogScanner {
       timeMs,
     );
     return Seen.Counted;
+  }
+
+  private watchQuery(buf: Buffer, queryAt: number, pathEnd: number): boolean {
+    return (
+      indexWithin(buf, WATCH_TRUE, queryAt, pathEnd) >= 0 ||
+      indexWithin(buf, WATCH_ONE, queryAt, pathEnd) >= 0
+    );
   }
 
   /**

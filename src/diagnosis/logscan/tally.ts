@@ -29,6 +29,11 @@ export class ChannelTally {
   constructor(readonly maxMinutes: number) {}
 
   record(key: string, ref: ObjectRef, verb: number, timeMs: number): void {
+    this.count(this.tallyOf(key, ref, timeMs), verb, timeMs);
+  }
+
+  /** The object's tally, made on its first request (at `timeMs`, which count() then adds). */
+  tallyOf(key: string, ref: ObjectRef, timeMs: number): ObjectTally {
     let tally = this.objects.get(key);
     if (tally === undefined) {
       tally = {
@@ -43,6 +48,11 @@ export class ChannelTally {
       };
       this.objects.set(key, tally);
     }
+    return tally;
+  }
+
+  /** One request to an object of this channel (a tally from tallyOf, kept by the caller). */
+  count(tally: ObjectTally, verb: number, timeMs: number): void {
     this.requests++;
     tally.verbs[verb]!++;
     if (timeMs < tally.firstMs) tally.firstMs = timeMs;

@@ -48,10 +48,10 @@ function fraction(buf: Uint8Array, p: number, limit: number, end: { at: number }
     p++;
     let scale = 100;
     while (p < limit) {
-      const d = (buf[p] ?? 0) - DIGIT0;
+      const d = buf[p]! - DIGIT0;
       if (d < 0 || d > 9) break;
       ms += d * scale;
-      scale = scale > 1 ? scale / 10 : 0;
+      scale = scale === 100 ? 10 : scale === 10 ? 1 : 0;
       p++;
     }
   }
@@ -68,6 +68,11 @@ const scratchEnd = { at: 0 };
 const lastStamp = new Uint8Array(19);
 let lastStampValid = false;
 let lastStampMs = 0;
+/** lastStamp as the little-endian words at 0, 4, 8, 12 and 15, for parseRfc3339View. */
+const stampWords = new Int32Array(5);
+
+/** Where the last successful parseRfc3339 stopped: just past the zone. */
+export const rfc3339End = { at: 0 };
 
 /** RFC 3339 (`2022-05-07T08:24:37.495902397Z`, or with a `+hh:mm` offset) at `at`, not past `limit`. */
 export function parseRfc3339(buf: Uint8Array, at: number, limit: number): number {
@@ -75,10 +80,7 @@ export function parseRfc3339(buf: Uint8Array, at: number, limit: number): number
   if (lastStampValid) {
     let i = 18;
     while (i >= 0 && buf[at + i] === lastStamp[i]) i--;
-    if (i < 0) {
-      const ms = fraction(buf, at + 19, limit, scratchEnd);
-      return lastStampMs + ms - zoneOffset(buf, scratchEnd.at);
-    }
+    if (i < 0) return lastStampMs + fraction(buf, at + 19, limit, scratchEnd) - zoneAt(buf, scratchEnd.at);
   }
   if (buf[at + 4] !== 0x2d || buf[at + 7] !== 0x2d) return NaN;
   const sep = buf[at + 10];
@@ -90,13 +92,48 @@ export function parseRfc3339(buf: Uint8Array, at: number, limit: number): number
   const tod = timeOfDay(buf, at + 11, limit, scratchEnd);
   if (Number.isNaN(tod)) return NaN;
   const p = scratchEnd.at;
-  const offsetMs = zoneOffset(buf, p);
+  const offsetMs = zoneAt(buf, p);
   const dayMs = daysFromCivil(year, month, day) * MS_PER_DAY;
+  const stop = rfc3339End.at;
   // Remembered as validated: the same 19 bytes give the same date and second.
   for (let i = 0; i < 19; i++) lastStamp[i] = buf[at + i]!;
+  for (let i = 0; i < 5; i++) stampWords[i] = stampView.getInt32(i === 4 ? 15 : i * 4, true);
   lastStampMs = dayMs + tod - fraction(buf, at + 19, limit, scratchEnd);
   lastStampValid = true;
+  rfc3339End.at = stop;
   return dayMs + tod - offsetMs;
+}
+
+const stampView = new DataView(lastStamp.buffer);
+
+/**
+ * parseRfc3339 with the remembered second compared as words through `view` (a view of `buf`):
+ * the common case of a stamp in the same second as the line before.
+ */
+export function parseRfc3339View(view: DataView, buf: Uint8Array, at: number, limit: number): number {
+  if (
+    lastStampValid &&
+    limit - at >= 20 &&
+    view.getInt32(at, true) === stampWords[0] &&
+    view.getInt32(at + 4, true) === stampWords[1] &&
+    view.getInt32(at + 8, true) === stampWords[2] &&
+    view.getInt32(at + 12, true) === stampWords[3] &&
+    view.getInt32(at + 15, true) === stampWords[4]
+  ) {
+    return lastStampMs + fraction(buf, at + 19, limit, scratchEnd) - zoneAt(buf, scratchEnd.at);
+  }
+  return parseRfc3339(buf, at, limit);
+}
+
+/** zoneOffset, also noting in rfc3339End where the zone ends. */
+function zoneAt(buf: Uint8Array, p: number): number {
+  const zone = buf[p];
+  if (zone === 0x5a || zone === 0x7a) {
+    rfc3339End.at = p + 1;
+    return 0;
+  }
+  rfc3339End.at = p + 6;
+  return zoneOffset(buf, p);
 }
 
 /** `Z` or `±hh:mm` at `p` as ms east of UTC; NaN when neither. */
