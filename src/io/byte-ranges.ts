@@ -1,3 +1,4 @@
+import { readSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 
 /**
@@ -54,6 +55,39 @@ async function findNewline(handle: FileHandle, from: number, size: number): Prom
     if (bytesRead === 0) return -1;
     const nl = buf.indexOf(0x0a);
     if (nl >= 0 && nl < bytesRead) return position + nl;
+    position += bytesRead;
+  }
+  return -1;
+}
+
+/**
+ * The cut nearest after `target` by the rule of splitIntoRanges, read synchronously: the threads
+ * that scan a file work out the edges of the ranges they take themselves, in parallel, and agree
+ * on them since the rule depends on the bytes only. `buf` is scratch space.
+ */
+export function cutAfter(fd: number, target: number, size: number, buf: Buffer): number {
+  if (target <= 0) return 0;
+  const first = newlineAt(fd, target, size, buf);
+  if (first < 0) return size;
+  let lineStart = first + 1;
+  while (lineStart < size) {
+    const nl = newlineAt(fd, lineStart, size, buf);
+    if (nl < 0) return size;
+    const head = readSync(fd, buf, 0, Math.min(80, buf.length), lineStart);
+    if (!isCriPartial(buf.toString('latin1', 0, head))) return nl + 1;
+    lineStart = nl + 1;
+  }
+  return size;
+}
+
+function newlineAt(fd: number, from: number, size: number, buf: Buffer): number {
+  let position = from;
+  while (position < size) {
+    // Lines are short: a small read usually finds the newline.
+    const bytesRead = readSync(fd, buf, 0, Math.min(buf.length, 4096), position);
+    if (bytesRead === 0) return -1;
+    const nl = buf.subarray(0, bytesRead).indexOf(0x0a);
+    if (nl >= 0) return position + nl;
     position += bytesRead;
   }
   return -1;

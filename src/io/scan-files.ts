@@ -1,4 +1,3 @@
-import { open } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Readable } from 'node:stream';
@@ -10,10 +9,9 @@ import {
   type ScanCounts,
   type ScanOptions,
 } from '../diagnosis/logscan/index.js';
-import { splitIntoRanges, type ByteRange } from './byte-ranges.js';
 import { inputError, InputError } from './input-error.js';
 import { inspectInput, openInputStream, type InputInfo } from './open-input.js';
-import { scanFileRange } from './scan-range.js';
+import { scanSharedRanges, type SharedRanges } from './scan-range.js';
 import { scanReadable } from './scan-readable.js';
 import type { RangeJob, WorkerMessage } from './worker-protocol.js';
 
@@ -34,6 +32,12 @@ export interface ScanProgress {
 }
 
 export const DEFAULT_SPLIT_FROM_BYTES = 64 << 20;
+/**
+ * Ranges a split file is cut into, handed out to the threads as they ask: small enough that the
+ * threads finish together (one may start late, or run on a core busy with other work), large
+ * enough that working out their edges costs nothing.
+ */
+const RANGE_BYTES = 32 << 20;
 
 /**
  * Scans log files (and `-` for stdin) into one summary. Inputs are checked first, so that a bad
@@ -80,7 +84,7 @@ async function scanInput(
   }
 }
 
-/** The calling thread scans the first range while worker threads scan the others. */
+/** Worker threads are started first; the calling thread scans ranges meanwhile, and as long as any is left. */
 async function scanSplit(
   path: string,
   size: number,
@@ -88,19 +92,18 @@ async function scanSplit(
   options: ScanFilesOptions,
   onBytes: (n: number) => void,
 ): Promise<ScanCounts[]> {
-  const handle = await open(path, 'r');
-  let ranges: ByteRange[];
-  try {
-    ranges = await splitIntoRanges(handle, size, threads);
-  } finally {
-    await handle.close();
-  }
+  const ranges: SharedRanges = {
+    path,
+    size,
+    parts: Math.max(threads, Math.ceil(size / RANGE_BYTES)),
+    next: new Int32Array(new SharedArrayBuffer(4)),
+  };
   const scanOptions = scanOptionsOnly(options);
-  const [own, ...others] = ranges;
-  const workers = others.map((range) => scanInWorker({ path, ...range, options: scanOptions }, onBytes));
-  const mine = own ? scanFileRange(path, own.start, own.end, scanOptions, onBytes) : null;
-  const results = await Promise.all([...(mine ? [mine] : []), ...workers]);
-  return results;
+  const workers: Promise<ScanCounts>[] = [];
+  for (let i = 1; i < threads; i++)
+    workers.push(scanInWorker({ ranges, options: scanOptions }, path, onBytes));
+  const mine = scanSharedRanges(ranges, scanOptions, onBytes, true);
+  return Promise.all([mine, ...workers]);
 }
 
 /** Plain data only crosses to a worker (no stdin stream, no functions). */
@@ -131,7 +134,7 @@ function startWorker(job: RangeJob): Worker {
   return new Worker(boot, { eval: true, workerData: job, execArgv: [] });
 }
 
-function scanInWorker(job: RangeJob, onBytes: (n: number) => void): Promise<ScanCounts> {
+function scanInWorker(job: RangeJob, path: string, onBytes: (n: number) => void): Promise<ScanCounts> {
   return new Promise((resolve, reject) => {
     const worker = startWorker(job);
     let settled = false;
@@ -152,7 +155,7 @@ function scanInWorker(job: RangeJob, onBytes: (n: number) => void): Promise<Scan
       settled = true;
     });
     worker.on('exit', (code) => {
-      if (!settled) reject(new InputError(job.path, `scan worker stopped with exit code ${code}`));
+      if (!settled) reject(new InputError(path, `scan worker stopped with exit code ${code}`));
       settled = true;
     });
   });

@@ -1,7 +1,16 @@
+import { closeSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { LogScanner, type ScanCounts, type ScanOptions } from '../diagnosis/logscan/index.js';
+import { cutAfter } from './byte-ranges.js';
 
-export const READ_CHUNK_BYTES = 4 << 20;
+/**
+ * Small enough that a read lands in the core's L2 cache and the scanner finds the bytes there:
+ * with 128 KiB reads the kernel's copy costs a third of what 1-4 MiB reads cost (measured:
+ * 0.17 s against 0.53 s of system time per GiB), and the scan after it is faster too.
+ */
+export const READ_CHUNK_BYTES = 128 << 10;
+/** Bytes between progress reports. */
+const PROGRESS_BYTES = 4 << 20;
 
 /**
  * Scans `[start, end)` of a plain file, reading into one reused buffer: the scanner copies what
@@ -18,17 +27,81 @@ export async function scanFileRange(
   const handle = await open(path, 'r');
   try {
     const buf = Buffer.allocUnsafe(Math.min(READ_CHUNK_BYTES, Math.max(1, end - start)));
-    let position = start;
-    while (position < end) {
-      const { bytesRead } = await handle.read(buf, 0, Math.min(buf.length, end - position), position);
-      if (bytesRead === 0) break;
-      scanner.push(bytesRead === buf.length ? buf : buf.subarray(0, bytesRead));
-      position += bytesRead;
-      onBytes?.(bytesRead);
-    }
+    pushRange(handle.fd, start, end, scanner, buf, onBytes);
     scanner.end();
   } finally {
     await handle.close();
   }
   return scanner.counts;
+}
+
+/**
+ * The ranges of a file shared by the threads that scan it: range i runs from the cut after
+ * `i * size / parts` to the cut after `(i + 1) * size / parts`, and `next[0]` is the next range
+ * to take (Atomics), so that a thread that is done early (or started early) takes more.
+ */
+export interface SharedRanges {
+  path: string;
+  size: number;
+  parts: number;
+  next: Int32Array;
+}
+
+/**
+ * Takes ranges from `shared` until none is left, scanning each as a scanner of its own would
+ * (LogScanner.endRange), into one set of counts. Reads are synchronous: on a worker nothing else
+ * waits, and on the calling thread the loop gives way between ranges (for the workers' progress
+ * messages) when `yieldBetween` is set.
+ */
+export async function scanSharedRanges(
+  shared: SharedRanges,
+  options: ScanOptions,
+  onBytes?: (bytes: number) => void,
+  yieldBetween = false,
+): Promise<ScanCounts> {
+  const scanner = new LogScanner(options);
+  const fd = openSync(shared.path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(READ_CHUNK_BYTES);
+    const { size, parts } = shared;
+    for (;;) {
+      const i = Atomics.add(shared.next, 0, 1);
+      if (i >= parts) break;
+      const start = cutAfter(fd, Math.floor((size * i) / parts), size, buf);
+      const end = i + 1 === parts ? size : cutAfter(fd, Math.floor((size * (i + 1)) / parts), size, buf);
+      if (end > start) {
+        pushRange(fd, start, end, scanner, buf, onBytes);
+        scanner.endRange();
+      }
+      if (yieldBetween) await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    scanner.end();
+  } finally {
+    closeSync(fd);
+  }
+  return scanner.counts;
+}
+
+function pushRange(
+  fd: number,
+  start: number,
+  end: number,
+  scanner: LogScanner,
+  buf: Buffer,
+  onBytes?: (bytes: number) => void,
+): void {
+  let position = start;
+  let unreported = 0;
+  while (position < end) {
+    const bytesRead = readSync(fd, buf, 0, Math.min(buf.length, end - position), position);
+    if (bytesRead === 0) break;
+    scanner.push(bytesRead === buf.length ? buf : buf.subarray(0, bytesRead));
+    position += bytesRead;
+    unreported += bytesRead;
+    if (unreported >= PROGRESS_BYTES) {
+      onBytes?.(unreported);
+      unreported = 0;
+    }
+  }
+  if (unreported) onBytes?.(unreported);
 }

@@ -1,14 +1,14 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { exportCounts } from '../diagnosis/logscan/index.js';
-import { scanFileRange } from './scan-range.js';
+import { scanSharedRanges } from './scan-range.js';
 import type { RangeJob, WorkerMessage } from './worker-protocol.js';
 
-/** Worker thread entry: scans one byte range and posts its counts (progress on the way). */
+/** Worker thread entry: scans ranges of a file until none is left and posts its counts. */
 const job = workerData as RangeJob;
 const port = parentPort;
 if (port) {
   let pending = 0;
-  scanFileRange(job.path, job.start, job.end, job.options, (bytes) => {
+  scanSharedRanges(job.ranges, job.options, (bytes) => {
     pending += bytes;
     if (pending >= 16 << 20) {
       port.postMessage({ type: 'progress', bytes: pending } satisfies WorkerMessage);

@@ -1,10 +1,9 @@
 import type { ScanCountsData, ScanOptions } from '../diagnosis/logscan/index.js';
+import type { SharedRanges } from './scan-range.js';
 
 /** Messages between scanFiles and its worker threads. */
 export interface RangeJob {
-  path: string;
-  start: number;
-  end: number;
+  ranges: SharedRanges;
   options: ScanOptions;
 }
 
