@@ -5,12 +5,14 @@ import { loadDiagnosisEngine, type DiagnosisEngine } from '../queue/engine.js';
 import { JobMessageStore } from '../queue/message-store.js';
 import { PlanStore } from '../queue/plan-store.js';
 import { DiagnosisProducer } from '../queue/producer.js';
-import { createProducerConnection, createWorkerConnection, isReady } from '../queue/redis.js';
+import { createProducerConnection, createWorkerConnection, isReady, waitReady } from '../queue/redis.js';
 import { startDiagnosisWorker } from '../queue/worker.js';
 import { startHttpServer } from '../server/http.js';
 import { createMetrics } from '../server/metrics.js';
 import { createSlackBot } from '../slack/app.js';
 import { SlackPoster, createWebClient } from '../slack/poster.js';
+
+const REDIS_WAIT_AT_START_MS = 5000;
 
 export interface RunningRoles {
   port: number;
@@ -111,6 +113,15 @@ export async function startRoles(
     });
     const workerHealth = health;
     health = () => isReady(redis) && workerHealth();
+    // Slack is let in once Redis answers, so the first commands after a start are not told the
+    // queue is unreachable while it is only connecting. Redis really down: start anyway; commands
+    // are then answered that it is down, and /healthz says so.
+    await waitReady(redis, REDIS_WAIT_AT_START_MS).catch(() =>
+      log.warn(
+        { redisUrl: config.redisUrl },
+        'Redis does not answer yet: slash commands will say so until it does',
+      ),
+    );
   }
 
   const server = await startHttpServer({

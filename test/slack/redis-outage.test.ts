@@ -3,7 +3,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { startRoles, type RunningRoles } from '../../src/cli/roles.js';
 import { DIAGNOSE_QUEUE } from '../../src/queue/job-data.js';
-import { OwnRedis } from '../queue/own-redis.js';
+import { OwnRedis, freePort } from '../queue/own-redis.js';
 import { SlackApiStandin } from '../support/slack-api.js';
 import { postToBot, signedHeaders, slashCommandBody } from '../support/slack-signer.js';
 
@@ -118,4 +118,38 @@ describe('Redis goes down while the bot runs', () => {
       process.kill(pid, 'SIGCONT');
     }
   }, 20000);
+});
+
+describe('a bot started while its Redis is still coming up', () => {
+  it('lets Slack in once Redis answers, so its first command is queued, not refused', async () => {
+    const late = new OwnRedis();
+    late.port = await freePort();
+    const starting = startRoles(
+      'bot',
+      {
+        SLACK_BOT_TOKEN: 'xoxb-test',
+        SLACK_SIGNING_SECRET: SECRET,
+        SLACK_API_URL: slack.url,
+        PORT: '0',
+        REDIS_URL: late.url,
+        QUEUE_PREFIX: `${PREFIX}-late`,
+      },
+      noEngine,
+    );
+    await new Promise((r) => setTimeout(r, 700));
+    await late.start();
+    const early = await starting;
+    try {
+      const body = slashCommandBody({ text: 'diagnose c-first', channelId: 'C0OPS' });
+      const res = await postToBot(
+        `http://127.0.0.1:${early.port}/slack/events`,
+        body,
+        signedHeaders(SECRET, body),
+      );
+      expect((res.json as { text: string }).text).toMatch(/queued as d[a-z0-9]+/);
+    } finally {
+      await early.shutdown();
+      await late.destroy();
+    }
+  }, 30000);
 });
