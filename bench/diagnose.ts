@@ -4,10 +4,11 @@
  * status.rkeNode in RKE1 clusters), over a stand-in holding 20,000 node objects in 1,000 cluster
  * namespaces. Target: ours <= 0.5 x kubectl + jq.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { runProcess } from './process.js';
 import { generateLargeScenario, startStandin } from '../test/standin/index.js';
 
 const CLUSTERS = 1000;
@@ -23,30 +24,6 @@ const JQ_FILTER = [
   '| select(.metadata.namespace as $ns | $rke | index($ns))',
   '| "\\(.metadata.namespace)/\\(.metadata.name)"',
 ].join(' ');
-
-function runProcess(
-  command: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ ms: number; stdout: string; code: number }> {
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => err.push(c));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      if (code !== 0 && code !== 1) {
-        reject(new Error(`${command} exited ${code}: ${Buffer.concat(err).toString().slice(-2000)}`));
-        return;
-      }
-      resolve({ ms, stdout: Buffer.concat(out).toString(), code: code ?? 0 });
-    });
-  });
-}
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 

@@ -7,12 +7,13 @@
  * Targets: ratio ours/pipeline <= 1.0 and peak RSS <= 200 MB. Both commands read the file once
  * before timing (warm page cache); runs alternate, the median is reported.
  */
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
+import { runProcess } from './process.js';
 import { generateApiserverLog, type GenOptions, type GenStats } from '../scripts/gen-apiserver-log.js';
 
 const TARGET_RATIO = 1.0;
@@ -76,32 +77,6 @@ async function benchLog(gib: number): Promise<CachedLog> {
   writeFileSync(meta, JSON.stringify(stats, null, 2));
   const s = Number(process.hrtime.bigint() - started) / 1e9;
   return { file, stats, note: `generated in ${s.toFixed(1)} s` };
-}
-
-interface Timed {
-  ms: number;
-  stdout: string;
-  code: number;
-}
-
-function runProcess(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Timed> {
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => err.push(c));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      if (code !== 0 && code !== 1) {
-        reject(new Error(`${command} exited ${code}: ${Buffer.concat(err).toString().slice(-2000)}`));
-        return;
-      }
-      resolve({ ms, stdout: Buffer.concat(out).toString(), code: code ?? 0 });
-    });
-  });
 }
 
 const TIME_FORMAT = '%M %U %S';

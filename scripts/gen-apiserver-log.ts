@@ -19,6 +19,7 @@
 import { open } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
+import { mulberry32 } from './prng.js';
 
 export type GenFormat = 'docker-json' | 'cri' | 'klog';
 
@@ -65,18 +66,6 @@ export const DEFAULT_GEN_OPTIONS: GenOptions = {
   clusters: 12,
   httplog: false,
 };
-
-/** mulberry32: small, fast, good enough for test data; the whole output depends on this only. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // ---------------------------------------------------------------------------------------------
 // The cluster's objects and how they are requested

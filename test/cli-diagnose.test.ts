@@ -1,32 +1,14 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { main } from '../src/cli/program.js';
+import { runCliInProcess, runCliProcess } from './support/cli.js';
 import { SERVICE_ACCOUNT_TOKEN } from '../src/rancher/kubeconfig.js';
 import { parseDuration } from '../src/cli/diagnose.js';
 import type { DiagnosisReport } from '../src/diagnosis/types.js';
 import { startGround, type Ground } from './diagnosis/support.js';
 
-/** Runs the CLI in-process and captures what it writes. */
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const origOut = process.stdout.write.bind(process.stdout);
-  const origErr = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((chunk: string) => (out.push(String(chunk)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string) => (err.push(String(chunk)), true)) as typeof process.stderr.write;
-  try {
-    process.exitCode = undefined;
-    const code = await main(args);
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    process.stdout.write = origOut;
-    process.stderr.write = origErr;
-    process.exitCode = undefined;
-  }
-}
+const cli = runCliInProcess;
 
 let ground: Ground;
 const saved = { RANCHER_URL: process.env.RANCHER_URL, RANCHER_TOKEN: process.env.RANCHER_TOKEN };
@@ -202,10 +184,8 @@ describe('rancher-doctor diagnose: failures a person reads, without stack traces
 
   it('retries are logged as short human lines on stderr, not pino JSON (child process, real logger)', async () => {
     const dead = variantKubeconfig('dead', (y) => y.replace(/127\.0\.0\.1:\d+/, '127.0.0.1:1'));
-    const r = await runChild(['diagnose', '--kubeconfig', dead, '--watch', '0'], {
-      KUBE_RETRIES: '2',
-      KUBE_RETRY_BASE_MS: '5',
-      KUBE_RETRY_MAX_MS: '20',
+    const r = await runCliProcess(['diagnose', '--kubeconfig', dead, '--watch', '0'], {
+      env: { KUBE_RETRIES: '2', KUBE_RETRY_BASE_MS: '5', KUBE_RETRY_MAX_MS: '20' },
     });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(
@@ -218,34 +198,6 @@ describe('rancher-doctor diagnose: failures a person reads, without stack traces
     expect(r.stderr).not.toMatch(STACK_LINE);
   }, 30000);
 });
-
-/** The CLI from its TypeScript sources in a child process, with the logger as a person gets it. */
-function runChild(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const childEnv: Record<string, string | undefined> = { ...process.env, NODE_OPTIONS: '', ...env };
-    delete childEnv.NODE_ENV;
-    delete childEnv.LOG_LEVEL;
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-      env: childEnv,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => err.push(c));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      resolve({
-        code: code ?? -1,
-        stdout: Buffer.concat(out).toString(),
-        stderr: Buffer.concat(err).toString(),
-      }),
-    );
-  });
-}
 
 describe('parseDuration', () => {
   it('accepts 30s, 30m, 1h, 1h30m, 1d and 0 where allowed; rejects the rest', () => {

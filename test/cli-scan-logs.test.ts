@@ -1,33 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { main } from '../src/cli/program.js';
+import { runCliInProcess, runCliProcess } from './support/cli.js';
 import { parseSince, type ScanLogsJson } from '../src/cli/scan-logs.js';
 import { progressLine } from '../src/cli/progress-bar.js';
 import { sparkline } from '../src/diagnosis/render-activity.js';
 import { inFormat, requestLogLines, type ApiserverLogFormat } from './standin/apiserver-log.js';
 
-/** Runs the CLI in-process and captures what it writes. */
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const origOut = process.stdout.write.bind(process.stdout);
-  const origErr = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((chunk: string) => (out.push(String(chunk)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string) => (err.push(String(chunk)), true)) as typeof process.stderr.write;
-  try {
-    process.exitCode = undefined;
-    const code = await main(args);
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    process.stdout.write = origOut;
-    process.stderr.write = origErr;
-    process.exitCode = undefined;
-  }
-}
+const cli = runCliInProcess;
 
 const H46DC = '/apis/management.cattle.io/v3/namespaces/c-dql6k/nodes/machine-h46dc';
 const START = Date.parse('2022-05-07T08:20:00Z');
@@ -268,7 +250,7 @@ describe('rancher-doctor scan-logs as a process', () => {
     const sub = join(dir, 'stdin');
     mkdirSync(sub, { recursive: true });
     for (const input of [Buffer.from(incidentLog('klog', 2)), gzipSync(incidentLog('klog', 2))]) {
-      const r = await runCli(['scan-logs', '-', '--json'], input);
+      const r = await runCliProcess(['scan-logs', '-', '--json'], { stdin: input });
       expect(r.code).toBe(1);
       const json = JSON.parse(r.stdout) as ScanLogsJson;
       expect(json.inputs).toEqual(['-']);
@@ -277,29 +259,6 @@ describe('rancher-doctor scan-logs as a process', () => {
     }
   }, 60000);
 });
-
-/** The CLI from its TypeScript sources in a child process, as `npx rancher-doctor` runs it built. */
-function runCli(args: string[], stdin: Buffer): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-      env: { ...process.env, NODE_OPTIONS: '' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => err.push(c));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      resolve({
-        code: code ?? -1,
-        stdout: Buffer.concat(out).toString(),
-        stderr: Buffer.concat(err).toString(),
-      }),
-    );
-    child.stdin.end(stdin);
-  });
-}
 
 describe('pieces of the output', () => {
   it('parseSince takes durations back from now and RFC 3339 times', () => {

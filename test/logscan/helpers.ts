@@ -17,17 +17,8 @@ export const REF_2022 = Date.parse('2022-06-01T00:00:00Z');
 
 // ---------------------------------------------------------------- seeded PRNG
 
-/** mulberry32: small, seeded, deterministic; tests never use Math.random. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Tests never use Math.random. */
+export { mulberry32 as prng } from '../../scripts/prng.js';
 
 /** An integer in [min, max]. */
 export const randInt = (rand: () => number, min: number, max: number): number =>

@@ -4,6 +4,7 @@
  * one orphaned machine- node each (which the loop then rewrites). Deterministic per seed.
  */
 import type { Scenario } from './scenario.js';
+import { mulberry32 as random } from '../../scripts/prng.js';
 
 export interface LargeScenarioOptions {
   clusters: number;
@@ -26,18 +27,6 @@ export interface GeneratedOrphan {
 
 /** A scenario (pass it to startStandin as is) that also says which orphans it planted. */
 export type GeneratedScenario = Scenario & { generatedOrphans: GeneratedOrphan[] };
-
-/** mulberry32: small, fast, good enough to make ids. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 

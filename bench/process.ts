@@ -1,0 +1,35 @@
+import { spawn } from 'node:child_process';
+
+export interface Timed {
+  ms: number;
+  stdout: string;
+  code: number;
+}
+
+/**
+ * Runs a command to its end and times it. Exit 1 is "found something" for rancher-doctor (and
+ * grep), so only other codes are failures.
+ */
+export function runProcess(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Timed> {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      if (code !== 0 && code !== 1) {
+        reject(new Error(`${command} exited ${code}: ${Buffer.concat(err).toString().slice(-2000)}`));
+        return;
+      }
+      resolve({ ms, stdout: Buffer.concat(out).toString(), code: code ?? 0 });
+    });
+  });
+}
