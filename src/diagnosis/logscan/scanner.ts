@@ -65,6 +65,8 @@ const STAGE_COMPLETE = ascii('"stage":"ResponseComplete"');
 const AUDIT_KIND = ascii('"kind":"Event"');
 const AUDIT_API_VERSION = ascii('"apiVersion":"audit.k8s.io/');
 
+const GET_ = ascii('GET ').readInt32LE(0);
+const PUT_ = ascii('PUT ').readInt32LE(0);
 const STDE = ascii('stde').readInt32LE(0);
 const STDO = ascii('stdo').readInt32LE(0);
 
@@ -139,9 +141,10 @@ const latin1 = (buf: Buffer, start: number, end: number): string =>
 const isDigit = (c: number | undefined): boolean => c !== undefined && c >= 0x30 && c <= 0x39;
 
 const EMPTY_VIEW = new DataView(new ArrayBuffer(0));
+const TOKENS = 4;
+const TOKEN_BYTES = 64;
 const ENTRY_SLOTS = 4096;
 const ENTRY_BYTES = 128;
-const ENTRY_TALLIES = 4;
 
 /**
  * A request path as the log writes it (the bytes between the quotes, escapes and query included),
@@ -160,10 +163,18 @@ class PathEntry {
   /** Set once countRequest has parsed it. */
   parsedKnown = false;
   parsed: ParsedPath | null = null;
-  watchQuery = false;
-  tallyCount = 0;
-  readonly channels: (ChannelTally | null)[] = new Array<ChannelTally | null>(ENTRY_TALLIES).fill(null);
-  readonly tallies: (ObjectTally | null)[] = new Array<ObjectTally | null>(ENTRY_TALLIES).fill(null);
+  /** What a GET and an unknown verb to it count as (refineRead and the legacy /watch/ path). */
+  getVerb = 0;
+  otherVerb = 0;
+  /** Its object's tally in up to four channels (one request leaves a line per component). */
+  channel0: ChannelTally | null = null;
+  tally0: ObjectTally | null = null;
+  channel1: ChannelTally | null = null;
+  tally1: ObjectTally | null = null;
+  channel2: ChannelTally | null = null;
+  tally2: ObjectTally | null = null;
+  channel3: ChannelTally | null = null;
+  tally3: ObjectTally | null = null;
 
   constructor(slot: number) {
     this.offset = slot * ENTRY_BYTES;
@@ -175,6 +186,17 @@ interface KnownComponent {
   view: DataView;
   channel: ChannelTally;
 }
+
+/** The names format() and signal() count, by index. */
+const TALLIED: ['formats' | 'signalsSeen', string][] = [
+  ['formats', 'docker-json'],
+  ['formats', 'cri'],
+  ['formats', 'klog'],
+  ['formats', 'audit'],
+  ['signalsSeen', 'satisfied-by'],
+  ['signalsSeen', 'httplog'],
+  ['signalsSeen', 'audit'],
+];
 
 /** Outcome of looking at one message. */
 const enum Seen {
@@ -205,6 +227,14 @@ export class LogScanner {
   private readonly entries: (PathEntry | null)[] = new Array<PathEntry | null>(ENTRY_SLOTS).fill(null);
   /** The entry of the path pathEnd just delimited; null when it is not kept. */
   private entry: PathEntry | null = null;
+  /** Tokens of klogFile: bytes, length (0: none), file kind; the token seen after each; round robin. */
+  private readonly tokenBytes = Buffer.alloc(TOKENS * TOKEN_BYTES);
+  private readonly tokenView = viewOf(this.tokenBytes);
+  private readonly tokenLength = new Int32Array(TOKENS);
+  private readonly tokenKind = new Int32Array(TOKENS);
+  private readonly tokenFollow = new Int32Array(TOKENS);
+  private lastToken = 0;
+  private tokenNext = 0;
   /** `end - timeAt` of the last Docker line: where the time field of the next one is tried first. */
   private dockerTail = 0;
   /** Length of the last CRI line's time stamp. */
@@ -243,6 +273,11 @@ export class LogScanner {
 
   push(chunk: Buffer): void {
     if (this.ended) throw new Error('push after end');
+    this.pushLines(chunk);
+    this.flushTallied();
+  }
+
+  private pushLines(chunk: Buffer): void {
     this.counts.bytesRead += chunk.length;
     // The caller may refill the same buffer for the next push.
     this.respBuf = null;
@@ -304,6 +339,7 @@ export class LogScanner {
       this.counts.linesSkipped += pending.parts.length;
     }
     this.partials.clear();
+    this.flushTallied();
   }
 
   private hold(chunk: Buffer, from: number): void {
@@ -325,12 +361,37 @@ export class LogScanner {
     this.counts.linesSkipped++;
   }
 
+  /**
+   * Lines per format and signal, kept as integers and added to counts at the end of each push:
+   * a property looked up by name on every line cost more than the rest of many a line. A name is
+   * put in counts when first seen, so that the records keep their order.
+   */
+  private readonly pending = new Int32Array(TALLIED.length);
+
   private format(name: LogFormat): void {
-    this.counts.formats[name] = (this.counts.formats[name] ?? 0) + 1;
+    this.tallied(name === 'docker-json' ? 0 : name === 'cri' ? 1 : name === 'klog' ? 2 : 3);
   }
 
   private signal(name: Signal): void {
-    this.counts.signalsSeen[name] = (this.counts.signalsSeen[name] ?? 0) + 1;
+    this.tallied(name === 'satisfied-by' ? 4 : name === 'httplog' ? 5 : 6);
+  }
+
+  private tallied(index: number): void {
+    if (this.pending[index]!++ === 0) {
+      const [record, name] = TALLIED[index]!;
+      if (!(name in this.counts[record])) (this.counts[record] as Record<string, number>)[name] = 0;
+    }
+  }
+
+  private flushTallied(): void {
+    for (let i = 0; i < TALLIED.length; i++) {
+      const n = this.pending[i]!;
+      if (n === 0) continue;
+      const [record, name] = TALLIED[i]!;
+      const into = this.counts[record] as Record<string, number>;
+      into[name] = (into[name] ?? 0) + n;
+      this.pending[i] = 0;
+    }
   }
 
   private viewFor(buf: Uint8Array): DataView {
@@ -552,30 +613,28 @@ export class LogScanner {
   private klogMessage(buf: Buffer, start: number, end: number, escaped: boolean, timeMs: number): Seen {
     // Severity, mmdd, space, hh:mm:ss.uuuuuu, then spaces, thread id, space, file:line] .
     if (buf[start + 5] !== SPACE || buf[start + 8] !== 0x3a) return Seen.Skipped;
-    let p = start + 21;
-    while (p < end && buf[p] === SPACE) p++;
-    if (!isDigit(buf[p])) return Seen.Skipped;
-    while (p < end && isDigit(buf[p])) p++;
-    if (buf[p] !== SPACE) return Seen.Skipped;
-    const file = p + 1;
     const view = this.viewFor(buf);
-    let kind: 0 | 1 | 2;
-    let q: number;
-    if (matchPattern(view, file, end, HANDLER_GO)) {
-      kind = 0;
-      q = file + HANDLER_GO.length;
-    } else if (matchPattern(view, file, end, PATHRECORDER_GO)) {
-      kind = 1;
-      q = file + PATHRECORDER_GO.length;
-    } else if (matchPattern(view, file, end, HTTPLOG_GO)) {
-      kind = 2;
-      q = file + HTTPLOG_GO.length;
-    } else {
-      return Seen.Skipped;
+    const at = start + 21;
+    // The thread id and `file:line] ` as on a recent line: the same bytes, the same walk.
+    let kind = -1;
+    let message = 0;
+    const tokenLength = this.tokenLength;
+    let t = this.tokenFollow[this.lastToken]!;
+    for (let tried = 0; tried < TOKENS; tried++, t = (t + 1) & (TOKENS - 1)) {
+      const n = tokenLength[t]!;
+      if (n !== 0 && at + n <= end && equalBytes(view, at, this.tokenView, t * TOKEN_BYTES, n)) {
+        kind = this.tokenKind[t]!;
+        message = at + n;
+        this.tokenFollow[this.lastToken] = t;
+        this.lastToken = t;
+        break;
+      }
     }
-    while (q < end && isDigit(buf[q])) q++;
-    if (buf[q] !== 0x5d || buf[q + 1] !== SPACE) return Seen.Skipped;
-    const message = q + 2;
+    if (kind < 0) {
+      message = this.klogFile(buf, view, at, end);
+      if (message < 0) return Seen.Skipped;
+      kind = this.fileKind;
+    }
     if (kind === 2) return this.httplogLine(buf, view, message, end, escaped, timeMs);
     // `<component>: ` then, for handler.go, `<VERB> "<path>" satisfied by ...`;
     // for pathrecorder.go, `"<path>" satisfied by ...` (no verb: it is the second line of the pair).
@@ -607,9 +666,22 @@ export class LogScanner {
       return Seen.Known;
     }
     const verbAt = colon + 2;
-    let verbEnd = verbAt;
-    while (verbEnd < end && buf[verbEnd]! >= 0x41 && buf[verbEnd]! <= 0x5a) verbEnd++;
-    if (verbEnd === verbAt || buf[verbEnd] !== SPACE) return Seen.Skipped;
+    let verbEnd: number;
+    let verb: number;
+    // The common methods by one word: three letters and the space.
+    const word = verbAt + 4 <= end ? view.getInt32(verbAt, true) : 0;
+    if (word === GET_) {
+      verb = VERB.GET;
+      verbEnd = verbAt + 3;
+    } else if (word === PUT_) {
+      verb = VERB.PUT;
+      verbEnd = verbAt + 3;
+    } else {
+      verbEnd = verbAt;
+      while (verbEnd < end && buf[verbEnd]! >= 0x41 && buf[verbEnd]! <= 0x5a) verbEnd++;
+      if (verbEnd === verbAt || buf[verbEnd] !== SPACE) return Seen.Skipped;
+      verb = verbFromBytes(buf, verbAt, verbEnd);
+    }
     const pathStart = verbEnd + 1 + (escaped ? 2 : 1);
     const pathEnd = this.pathEnd(buf, view, verbEnd + 1, end, escaped);
     if (pathEnd < 0) return Seen.Skipped;
@@ -617,7 +689,53 @@ export class LogScanner {
     this.signal('satisfied-by');
     channel ??= this.handlerChannel(buf, message, colon);
     const closing = pathEnd - (escaped ? 2 : 1);
-    return this.countRequest(channel, buf, verbAt, verbEnd, pathStart, closing, timeMs);
+    return this.countRequest(channel, buf, verb, pathStart, closing, timeMs);
+  }
+
+  /** Set by klogFile: 0 handler.go, 1 pathrecorder.go, 2 httplog.go. */
+  private fileKind = 0;
+
+  /**
+   * The thread id and `file:line] ` of a klog line from `at` (just past the time), walked; where
+   * the message starts, or -1 when the file is none of handler.go, pathrecorder.go, httplog.go.
+   * The bytes walked are kept as a token for the lines after.
+   */
+  private klogFile(buf: Buffer, view: DataView, at: number, end: number): number {
+    let p = at;
+    while (p < end && buf[p] === SPACE) p++;
+    if (!isDigit(buf[p])) return -1;
+    while (p < end && isDigit(buf[p])) p++;
+    if (buf[p] !== SPACE) return -1;
+    const file = p + 1;
+    let kind: 0 | 1 | 2;
+    let q: number;
+    if (matchPattern(view, file, end, HANDLER_GO)) {
+      kind = 0;
+      q = file + HANDLER_GO.length;
+    } else if (matchPattern(view, file, end, PATHRECORDER_GO)) {
+      kind = 1;
+      q = file + PATHRECORDER_GO.length;
+    } else if (matchPattern(view, file, end, HTTPLOG_GO)) {
+      kind = 2;
+      q = file + HTTPLOG_GO.length;
+    } else {
+      return -1;
+    }
+    while (q < end && isDigit(buf[q])) q++;
+    if (buf[q] !== 0x5d || buf[q + 1] !== SPACE) return -1;
+    const message = q + 2;
+    this.fileKind = kind;
+    const n = message - at;
+    if (n <= TOKEN_BYTES && message <= end) {
+      const t = this.tokenNext;
+      this.tokenNext = (t + 1) & (TOKENS - 1);
+      buf.copy(this.tokenBytes, t * TOKEN_BYTES, at, message);
+      this.tokenLength[t] = n;
+      this.tokenKind[t] = kind;
+      this.tokenFollow[this.lastToken] = t;
+      this.lastToken = t;
+    }
+    return message;
   }
 
   /** The tally of the apiserver component named by `buf[at, end)`; found by its bytes when seen before. */
@@ -687,7 +805,8 @@ export class LogScanner {
     entry.queryOffset = this.queryAt < 0 ? -1 : this.queryAt - start;
     entry.parsedKnown = false;
     entry.parsed = null;
-    entry.tallyCount = 0;
+    entry.channel0 = entry.channel1 = entry.channel2 = entry.channel3 = null;
+    entry.tally0 = entry.tally1 = entry.tally2 = entry.tally3 = null;
     return entry;
   }
 
@@ -773,8 +892,7 @@ export class LogScanner {
     return this.countRequest(
       this.counts.httplog,
       buf,
-      verbAt,
-      verbEnd,
+      verbFromBytes(buf, verbAt, verbEnd),
       p + quoteLength,
       pathEnd - quoteLength,
       timeMs,
@@ -801,54 +919,77 @@ export class LogScanner {
 
   /**
    * `buf[pathStart, pathEnd)` is the request URI, query included, just delimited by pathEnd
-   * (which noted where the query starts, and set `entry` to the path's entry when it keeps one).
+   * (which noted where the query starts, and set `entry` to the path's entry when it keeps one);
+   * `verb` is the logged method's VERB.
    */
   private countRequest(
     channel: ChannelTally,
     buf: Buffer,
-    verbAt: number,
-    verbEnd: number,
+    verb: number,
     pathStart: number,
     pathEnd: number,
     timeMs: number,
   ): Seen {
     const entry = this.entry;
-    if (entry === null) return this.countUncached(channel, buf, verbAt, verbEnd, pathStart, pathEnd, timeMs);
-    if (!entry.parsedKnown) {
-      const queryAt = this.queryAt >= pathStart && this.queryAt < pathEnd ? this.queryAt : pathEnd;
-      entry.parsed = this.parsePathBytes(buf, pathStart, queryAt);
-      entry.watchQuery = queryAt < pathEnd && this.watchQuery(buf, queryAt, pathEnd);
-      entry.parsedKnown = true;
-    }
+    if (entry === null) return this.countUncached(channel, buf, verb, pathStart, pathEnd, timeMs);
+    if (!entry.parsedKnown) this.parseEntry(entry, buf, pathStart, pathEnd);
     const parsed = entry.parsed;
     // A request to a non-resource path (/healthz, discovery) is known but addresses no object.
     if (parsed === null) return Seen.Known;
     if (timeMs < this.sinceMs) return Seen.Known;
-    const verb = refineRead(verbFromBytes(buf, verbAt, verbEnd), parsed, entry.watchQuery);
-    let tally: ObjectTally | null = null;
-    for (let i = 0; i < entry.tallyCount; i++) {
-      if (entry.channels[i] === channel) {
-        tally = entry.tallies[i]!;
-        break;
-      }
-    }
-    if (tally === null) {
-      tally = channel.tallyOf(parsed.key, parsed.ref, timeMs);
-      if (entry.tallyCount < ENTRY_TALLIES) {
-        entry.channels[entry.tallyCount] = channel;
-        entry.tallies[entry.tallyCount++] = tally;
-      }
-    }
-    channel.count(tally, verb === VERB.OTHER && parsed.watchPath ? VERB.WATCH : verb, timeMs);
+    let tally: ObjectTally;
+    if (entry.channel0 === channel) tally = entry.tally0!;
+    else if (entry.channel1 === channel) tally = entry.tally1!;
+    else if (entry.channel2 === channel) tally = entry.tally2!;
+    else if (entry.channel3 === channel) tally = entry.tally3!;
+    else tally = this.entryTally(entry, channel, parsed, timeMs);
+    channel.count(
+      tally,
+      verb === VERB.GET ? entry.getVerb : verb === VERB.OTHER ? entry.otherVerb : verb,
+      timeMs,
+    );
     return Seen.Counted;
+  }
+
+  private parseEntry(entry: PathEntry, buf: Buffer, pathStart: number, pathEnd: number): void {
+    const queryAt = this.queryAt >= pathStart && this.queryAt < pathEnd ? this.queryAt : pathEnd;
+    const parsed = this.parsePathBytes(buf, pathStart, queryAt);
+    entry.parsed = parsed;
+    entry.parsedKnown = true;
+    if (parsed === null) return;
+    const watchQuery = queryAt < pathEnd && this.watchQuery(buf, queryAt, pathEnd);
+    entry.getVerb = refineRead(VERB.GET, parsed, watchQuery);
+    entry.otherVerb = parsed.watchPath ? VERB.WATCH : VERB.OTHER;
+  }
+
+  private entryTally(
+    entry: PathEntry,
+    channel: ChannelTally,
+    parsed: ParsedPath,
+    timeMs: number,
+  ): ObjectTally {
+    const tally = channel.tallyOf(parsed.key, parsed.ref, timeMs);
+    if (entry.channel0 === null) {
+      entry.channel0 = channel;
+      entry.tally0 = tally;
+    } else if (entry.channel1 === null) {
+      entry.channel1 = channel;
+      entry.tally1 = tally;
+    } else if (entry.channel2 === null) {
+      entry.channel2 = channel;
+      entry.tally2 = tally;
+    } else if (entry.channel3 === null) {
+      entry.channel3 = channel;
+      entry.tally3 = tally;
+    }
+    return tally;
   }
 
   /** countRequest for a path not kept in an entry. */
   private countUncached(
     channel: ChannelTally,
     buf: Buffer,
-    verbAt: number,
-    verbEnd: number,
+    logged: number,
     pathStart: number,
     pathEnd: number,
     timeMs: number,
@@ -858,7 +999,7 @@ export class LogScanner {
     if (parsed === null) return Seen.Known;
     if (timeMs < this.sinceMs) return Seen.Known;
     const watchQuery = queryAt < pathEnd && this.watchQuery(buf, queryAt, pathEnd);
-    const verb = refineRead(verbFromBytes(buf, verbAt, verbEnd), parsed, watchQuery);
+    const verb = refineRead(logged, parsed, watchQuery);
     channel.record(
       parsed.key,
       parsed.ref,
