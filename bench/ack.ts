@@ -15,7 +15,7 @@
  * The bot's own histogram (handler start to ack, inside the bot) is printed too, to tell the bot's
  * time from the machine's. `--profile` writes the bot's CPU profile into .bench/ack-profile/.
  */
-import { fork, spawn } from 'node:child_process';
+import { execFileSync, fork, spawn } from 'node:child_process';
 import http from 'node:http';
 import { availableParallelism, loadavg } from 'node:os';
 import { Redis } from 'ioredis';
@@ -110,7 +110,10 @@ export async function run(args: string[]): Promise<void> {
   const profile = args.includes('--profile')
     ? ['--cpu-prof', '--cpu-prof-interval', '200', '--cpu-prof-dir=.bench/ack-profile']
     : [];
-  const bot = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/cli/main.ts', 'bot'], {
+  // The bot as it is deployed: the built CLI, not the TypeScript sources through tsx.
+  console.log('building the CLI (tsc -p tsconfig.build.json)...');
+  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  const bot = spawn(process.execPath, [...profile, 'dist/src/cli/main.js', 'bot'], {
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
