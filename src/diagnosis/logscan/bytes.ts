@@ -6,33 +6,53 @@
 
 export const viewOf = (buf: Uint8Array): DataView => new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
 
-/** A constant of 4 bytes or more, as the little-endian words that cover it (the last may overlap). */
+/**
+ * A constant of 4 to 16 bytes, as the little-endian words that cover it (the last may overlap),
+ * in fields rather than arrays: a match reads no array and checks no index.
+ */
 export class BytePattern {
   readonly bytes: Buffer;
   readonly length: number;
-  readonly words: Int32Array;
-  readonly offsets: Int32Array;
+  /** Words past the first. */
+  readonly more: number;
+  readonly w0: number;
+  readonly w1: number;
+  readonly w2: number;
+  readonly w3: number;
+  readonly o1: number;
+  readonly o2: number;
+  readonly o3: number;
 
   constructor(text: string) {
     this.bytes = Buffer.from(text, 'latin1');
-    this.length = this.bytes.length;
-    if (this.length < 4) throw new Error(`pattern shorter than a word: ${text}`);
+    const n = this.bytes.length;
+    if (n < 4 || n > 16) throw new Error(`pattern of ${n} bytes: ${text}`);
+    this.length = n;
     const offsets: number[] = [];
-    for (let at = 0; at + 4 <= this.length; at += 4) offsets.push(at);
-    if (this.length % 4) offsets.push(this.length - 4);
-    this.offsets = Int32Array.from(offsets);
-    this.words = Int32Array.from(offsets, (at) => this.bytes.readInt32LE(at));
+    for (let at = 0; at + 4 <= n; at += 4) offsets.push(at);
+    if (n % 4) offsets.push(n - 4);
+    const word = (i: number): number => (i < offsets.length ? this.bytes.readInt32LE(offsets[i]!) : 0);
+    const offset = (i: number): number => offsets[Math.min(i, offsets.length - 1)]!;
+    this.more = offsets.length - 1;
+    this.w0 = word(0);
+    this.w1 = word(1);
+    this.w2 = word(2);
+    this.w3 = word(3);
+    this.o1 = offset(1);
+    this.o2 = offset(2);
+    this.o3 = offset(3);
   }
 }
 
 /** True when `pattern` lies at `at` and ends by `limit` (which is inside the view). */
 export function matchPattern(view: DataView, at: number, limit: number, pattern: BytePattern): boolean {
-  if (at < 0 || at + pattern.length > limit) return false;
-  const { words, offsets } = pattern;
-  for (let i = 0; i < words.length; i++) {
-    if (view.getInt32(at + offsets[i]!, true) !== words[i]) return false;
-  }
-  return true;
+  if (at < 0 || at + pattern.length > limit || view.getInt32(at, true) !== pattern.w0) return false;
+  const more = pattern.more;
+  if (more === 0) return true;
+  if (view.getInt32(at + pattern.o1, true) !== pattern.w1) return false;
+  if (more === 1) return true;
+  if (view.getInt32(at + pattern.o2, true) !== pattern.w2) return false;
+  return more === 2 || view.getInt32(at + pattern.o3, true) === pattern.w3;
 }
 
 /** `a[at, at + n)` equals `b[bt, bt + n)`; both ranges lie inside their views. */

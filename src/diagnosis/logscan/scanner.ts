@@ -1,5 +1,5 @@
 import type { LogFormat, Signal } from '../types.js';
-import { parseKlogTime, parseRfc3339, parseRfc3339View, rfc3339End } from './time.js';
+import { parseKlogTime, parseRfc3339, parseRfc3339View, rfc3339End, sameSecondUtc } from './time.js';
 import { type ParsedPath, VERB, parseRequestPath, refineRead, verbIndex } from './request-path.js';
 import { ChannelTally, DEFAULT_MAX_MINUTES, type ObjectTally } from './tally.js';
 import { BytePattern, equalBytes, matchPattern, viewOf } from './bytes.js';
@@ -430,19 +430,27 @@ export class LogScanner {
       // The time is the last field; inside the log string every quote is escaped, so the last
       // `"time":"` of the line is the field.
       if (buf[end - 1] !== 0x7d) return Seen.Skipped;
-      // Tried where the line before had it: a stamp that parses and ends just before the closing
-      // `"}` holds no quote, so no later `"time":"` exists and this is the one the search finds.
-      let timeAt = end - this.dockerTail;
+      // Tried where the line before had it, and a byte or two later (Docker drops the trailing
+      // zeros of the nanoseconds): a stamp that parses and ends just before the closing `"}`
+      // holds no quote, so no later `"time":"` exists and this is the one the search finds.
+      let timeAt = -1;
       let timeMs = NaN;
-      if (
-        timeAt > start + DOCKER_PREFIX.length &&
-        buf[end - 2] === QUOTE &&
-        matchPattern(view, timeAt, end, DOCKER_TIME)
-      ) {
-        timeMs = parseRfc3339View(view, buf, timeAt + DOCKER_TIME.length, end);
-        if (rfc3339End.at !== end - 2) timeMs = NaN;
+      if (buf[end - 2] === QUOTE) {
+        for (let k = 0; k < 3; k++) {
+          const at = end - this.dockerTail + k;
+          if (at > start + DOCKER_PREFIX.length && matchPattern(view, at, end, DOCKER_TIME)) {
+            const stamp = at + DOCKER_TIME.length;
+            timeMs = sameSecondUtc(view, buf, stamp, end - 3);
+            if (Number.isNaN(timeMs)) {
+              timeMs = parseRfc3339View(view, buf, stamp, end);
+              if (rfc3339End.at !== end - 2) timeMs = NaN;
+            }
+            if (!Number.isNaN(timeMs)) timeAt = at;
+            break;
+          }
+        }
       }
-      if (Number.isNaN(timeMs)) {
+      if (timeAt < 0) {
         timeAt = dockerTimeAt(buf, view, start, end);
         if (timeAt > start + DOCKER_PREFIX.length) {
           timeMs = parseRfc3339View(view, buf, timeAt + DOCKER_TIME.length, end);
@@ -544,7 +552,8 @@ export class LogScanner {
     let space = start + this.criStampLength;
     let timeMs = NaN;
     if (this.criStampLength > 0 && space + 10 <= end && buf[space] === SPACE && buf[start + 10] !== SPACE) {
-      timeMs = parseRfc3339View(view, buf, start, space);
+      timeMs = sameSecondUtc(view, buf, start, space - 1);
+      if (Number.isNaN(timeMs)) timeMs = parseRfc3339View(view, buf, start, space);
       if (rfc3339End.at !== space) timeMs = NaN;
     }
     if (Number.isNaN(timeMs)) {

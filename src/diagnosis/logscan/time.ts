@@ -66,10 +66,11 @@ const scratchEnd = { at: 0 };
  * a log come thousands to the second, so most stamps only need their fraction and zone read.
  */
 const lastStamp = new Uint8Array(19);
-let lastStampValid = false;
-let lastStampMs = 0;
-/** lastStamp as the little-endian words at 0, 4, 8, 12 and 15, for parseRfc3339View. */
-const stampWords = new Int32Array(5);
+/**
+ * Its ms and its bytes as the little-endian words at 0, 4, 8, 12 and 15, in an object's fields:
+ * module-level `let`s cost a hole check and an untyped test on every read in optimised code.
+ */
+const stamp = { valid: false, ms: 0, w0: 0, w1: 0, w2: 0, w3: 0, w4: 0 };
 
 /** Where the last successful parseRfc3339 stopped: just past the zone. */
 export const rfc3339End = { at: 0 };
@@ -77,10 +78,10 @@ export const rfc3339End = { at: 0 };
 /** RFC 3339 (`2022-05-07T08:24:37.495902397Z`, or with a `+hh:mm` offset) at `at`, not past `limit`. */
 export function parseRfc3339(buf: Uint8Array, at: number, limit: number): number {
   if (limit - at < 20) return NaN;
-  if (lastStampValid) {
+  if (stamp.valid) {
     let i = 18;
     while (i >= 0 && buf[at + i] === lastStamp[i]) i--;
-    if (i < 0) return lastStampMs + fraction(buf, at + 19, limit, scratchEnd) - zoneAt(buf, scratchEnd.at);
+    if (i < 0) return stamp.ms + fraction(buf, at + 19, limit, scratchEnd) - zoneAt(buf, scratchEnd.at);
   }
   if (buf[at + 4] !== 0x2d || buf[at + 7] !== 0x2d) return NaN;
   const sep = buf[at + 10];
@@ -97,9 +98,13 @@ export function parseRfc3339(buf: Uint8Array, at: number, limit: number): number
   const stop = rfc3339End.at;
   // Remembered as validated: the same 19 bytes give the same date and second.
   for (let i = 0; i < 19; i++) lastStamp[i] = buf[at + i]!;
-  for (let i = 0; i < 5; i++) stampWords[i] = stampView.getInt32(i === 4 ? 15 : i * 4, true);
-  lastStampMs = dayMs + tod - fraction(buf, at + 19, limit, scratchEnd);
-  lastStampValid = true;
+  stamp.w0 = stampView.getInt32(0, true);
+  stamp.w1 = stampView.getInt32(4, true);
+  stamp.w2 = stampView.getInt32(8, true);
+  stamp.w3 = stampView.getInt32(12, true);
+  stamp.w4 = stampView.getInt32(15, true);
+  stamp.ms = dayMs + tod - fraction(buf, at + 19, limit, scratchEnd);
+  stamp.valid = true;
   rfc3339End.at = stop;
   return dayMs + tod - offsetMs;
 }
@@ -112,15 +117,15 @@ const stampView = new DataView(lastStamp.buffer);
  */
 export function parseRfc3339View(view: DataView, buf: Uint8Array, at: number, limit: number): number {
   if (
-    lastStampValid &&
+    stamp.valid &&
     limit - at >= 20 &&
-    view.getInt32(at, true) === stampWords[0] &&
-    view.getInt32(at + 4, true) === stampWords[1] &&
-    view.getInt32(at + 8, true) === stampWords[2] &&
-    view.getInt32(at + 12, true) === stampWords[3] &&
-    view.getInt32(at + 15, true) === stampWords[4]
+    view.getInt32(at, true) === stamp.w0 &&
+    view.getInt32(at + 4, true) === stamp.w1 &&
+    view.getInt32(at + 8, true) === stamp.w2 &&
+    view.getInt32(at + 12, true) === stamp.w3 &&
+    view.getInt32(at + 15, true) === stamp.w4
   ) {
-    return lastStampMs + fraction(buf, at + 19, limit, scratchEnd) - zoneAt(buf, scratchEnd.at);
+    return stamp.ms + fraction(buf, at + 19, limit, scratchEnd) - zoneAt(buf, scratchEnd.at);
   }
   return parseRfc3339(buf, at, limit);
 }
@@ -185,4 +190,44 @@ function utcYear(ms: number): number {
 function daysInMonth(year: number, month: number): number {
   if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/**
+ * parseRfc3339 for its commonest case, a stamp in the same second as the one before, in UTC:
+ * `buf[at, zoneAt]` is the remembered 19 bytes, `.`, digits and the `Z` at `zoneAt`. The fraction's
+ * digits are checked four at a time. NaN when the stamp is not of that shape: the caller then
+ * parses it whole.
+ */
+export function sameSecondUtc(view: DataView, buf: Uint8Array, at: number, zoneAt: number): number {
+  const digitsAt = at + 20;
+  const n = zoneAt - digitsAt;
+  if (
+    n < 0 ||
+    !stamp.valid ||
+    buf[zoneAt] !== 0x5a ||
+    buf[at + 19] !== 0x2e ||
+    view.getInt32(at, true) !== stamp.w0 ||
+    view.getInt32(at + 4, true) !== stamp.w1 ||
+    view.getInt32(at + 8, true) !== stamp.w2 ||
+    view.getInt32(at + 12, true) !== stamp.w3 ||
+    view.getInt32(at + 15, true) !== stamp.w4
+  ) {
+    return NaN;
+  }
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    // Every byte 0x30-0x39: high nibbles 3, and adding 6 to the low ones carries into none.
+    const word = view.getInt32(digitsAt + i, true);
+    if ((word & 0xf0f0f0f0) !== 0x30303030 || ((word + 0x06060606) & 0xf0f0f0f0) !== 0x30303030) return NaN;
+  }
+  for (; i < n; i++) {
+    const d = buf[digitsAt + i]! - DIGIT0;
+    if (d < 0 || d > 9) return NaN;
+  }
+  let ms = 0;
+  if (n > 0) ms += (buf[digitsAt]! - DIGIT0) * 100;
+  if (n > 1) ms += (buf[digitsAt + 1]! - DIGIT0) * 10;
+  if (n > 2) ms += buf[digitsAt + 2]! - DIGIT0;
+  rfc3339End.at = zoneAt + 1;
+  return stamp.ms + ms;
 }
