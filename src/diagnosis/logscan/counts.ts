@@ -26,9 +26,16 @@ export interface ScanCountsData {
 function channelData(channel: ChannelTally): ChannelData {
   return {
     requests: channel.requests,
+    // Field by field: a tally's verbs and times may live in its channel's arrays (getters).
     objects: [...channel.objects.values()].map((o) => ({
-      ...o,
+      key: o.key,
+      ref: o.ref,
+      verbs: o.verbs.slice(),
+      firstMs: o.firstMs,
+      lastMs: o.lastMs,
+      minuteStart: o.minuteStart,
       perMinute: o.perMinute ? o.perMinute.slice(0, o.minutes) : null,
+      minutes: o.minutes,
     })),
   };
 }

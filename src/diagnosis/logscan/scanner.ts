@@ -169,12 +169,16 @@ class PathEntry {
   /** Its object's tally in up to four channels (one request leaves a line per component). */
   channel0: ChannelTally | null = null;
   tally0: ObjectTally | null = null;
+  id0 = -1;
   channel1: ChannelTally | null = null;
   tally1: ObjectTally | null = null;
+  id1 = -1;
   channel2: ChannelTally | null = null;
   tally2: ObjectTally | null = null;
+  id2 = -1;
   channel3: ChannelTally | null = null;
   tally3: ObjectTally | null = null;
+  id3 = -1;
 
   constructor(slot: number) {
     this.offset = slot * ENTRY_BYTES;
@@ -946,17 +950,12 @@ export class LogScanner {
     // A request to a non-resource path (/healthz, discovery) is known but addresses no object.
     if (parsed === null) return Seen.Known;
     if (timeMs < this.sinceMs) return Seen.Known;
-    let tally: ObjectTally;
-    if (entry.channel0 === channel) tally = entry.tally0!;
-    else if (entry.channel1 === channel) tally = entry.tally1!;
-    else if (entry.channel2 === channel) tally = entry.tally2!;
-    else if (entry.channel3 === channel) tally = entry.tally3!;
-    else tally = this.entryTally(entry, channel, parsed, timeMs);
-    channel.count(
-      tally,
-      verb === VERB.GET ? entry.getVerb : verb === VERB.OTHER ? entry.otherVerb : verb,
-      timeMs,
-    );
+    const counted = verb === VERB.GET ? entry.getVerb : verb === VERB.OTHER ? entry.otherVerb : verb;
+    if (entry.channel0 === channel) channel.countAt(entry.id0, entry.tally0!, counted, timeMs);
+    else if (entry.channel1 === channel) channel.countAt(entry.id1, entry.tally1!, counted, timeMs);
+    else if (entry.channel2 === channel) channel.countAt(entry.id2, entry.tally2!, counted, timeMs);
+    else if (entry.channel3 === channel) channel.countAt(entry.id3, entry.tally3!, counted, timeMs);
+    else channel.count(this.entryTally(entry, channel, parsed, timeMs), counted, timeMs);
     return Seen.Counted;
   }
 
@@ -971,6 +970,7 @@ export class LogScanner {
     entry.otherVerb = parsed.watchPath ? VERB.WATCH : VERB.OTHER;
   }
 
+  /** The tally of the entry's object in `channel`, kept in the entry when it is one countAt() takes. */
   private entryTally(
     entry: PathEntry,
     channel: ChannelTally,
@@ -978,18 +978,24 @@ export class LogScanner {
     timeMs: number,
   ): ObjectTally {
     const tally = channel.tallyOf(parsed.key, parsed.ref, timeMs);
+    const id = channel.idOf(tally);
+    if (id < 0) return tally;
     if (entry.channel0 === null) {
       entry.channel0 = channel;
       entry.tally0 = tally;
+      entry.id0 = id;
     } else if (entry.channel1 === null) {
       entry.channel1 = channel;
       entry.tally1 = tally;
+      entry.id1 = id;
     } else if (entry.channel2 === null) {
       entry.channel2 = channel;
       entry.tally2 = tally;
+      entry.id2 = id;
     } else if (entry.channel3 === null) {
       entry.channel3 = channel;
       entry.tally3 = tally;
+      entry.id3 = id;
     }
     return tally;
   }

@@ -23,9 +23,56 @@ export interface ObjectTally {
 export const DEFAULT_MAX_MINUTES = 1440;
 const MS_PER_MINUTE = 60_000;
 
+const VERB_COUNT = VERBS.length;
+
+/**
+ * A tally made by a channel. Its verb counts and its first and last times live in the channel's
+ * arrays, next to those of the other objects: a request then updates a few bytes of a small
+ * array instead of an object and a typed array of its own (cache misses, measured: about a fifth
+ * of the CPU of a two-thread scan). Only a write touches the tally itself, for its minute.
+ */
+class Tally implements ObjectTally {
+  minuteStart = -1;
+  perMinute: Uint32Array | null = null;
+  minutes = 0;
+
+  constructor(
+    public key: string,
+    public ref: ObjectRef,
+    readonly channel: ChannelTally,
+    readonly id: number,
+  ) {}
+
+  get verbs(): Uint32Array {
+    return this.channel.verbCounts.subarray(this.id * VERB_COUNT, (this.id + 1) * VERB_COUNT);
+  }
+
+  get firstMs(): number {
+    return this.channel.times[this.id * 2]!;
+  }
+
+  set firstMs(ms: number) {
+    this.channel.times[this.id * 2] = ms;
+  }
+
+  get lastMs(): number {
+    return this.channel.times[this.id * 2 + 1]!;
+  }
+
+  set lastMs(ms: number) {
+    this.channel.times[this.id * 2 + 1] = ms;
+  }
+}
+
 export class ChannelTally {
   readonly objects = new Map<string, ObjectTally>();
   requests = 0;
+  /** Verb counts of the tallies this channel made, VERB_COUNT per tally id. */
+  verbCounts = new Uint32Array(64 * VERB_COUNT);
+  /** First and last time of each tally id. */
+  times = new Float64Array(64 * 2);
+  private made = 0;
+
   constructor(readonly maxMinutes: number) {}
 
   record(key: string, ref: ObjectRef, verb: number, timeMs: number): void {
@@ -36,27 +83,50 @@ export class ChannelTally {
   tallyOf(key: string, ref: ObjectRef, timeMs: number): ObjectTally {
     let tally = this.objects.get(key);
     if (tally === undefined) {
-      tally = {
-        key,
-        ref,
-        verbs: new Uint32Array(VERBS.length),
-        firstMs: timeMs,
-        lastMs: timeMs,
-        minuteStart: -1,
-        perMinute: null,
-        minutes: 0,
-      };
+      const id = this.made++;
+      if ((id + 1) * VERB_COUNT > this.verbCounts.length) {
+        const verbCounts = new Uint32Array(this.verbCounts.length * 2);
+        verbCounts.set(this.verbCounts);
+        this.verbCounts = verbCounts;
+        const times = new Float64Array(this.times.length * 2);
+        times.set(this.times);
+        this.times = times;
+      }
+      this.times[id * 2] = timeMs;
+      this.times[id * 2 + 1] = timeMs;
+      tally = new Tally(key, ref, this, id);
       this.objects.set(key, tally);
     }
     return tally;
   }
 
+  /** The id countAt() takes for a tally this channel made; -1 for any other (merged in). */
+  idOf(tally: ObjectTally): number {
+    return tally instanceof Tally && tally.channel === this ? tally.id : -1;
+  }
+
   /** One request to an object of this channel (a tally from tallyOf, kept by the caller). */
   count(tally: ObjectTally, verb: number, timeMs: number): void {
+    const id = this.idOf(tally);
+    if (id >= 0) {
+      this.countAt(id, tally, verb, timeMs);
+      return;
+    }
     this.requests++;
     tally.verbs[verb]!++;
     if (timeMs < tally.firstMs) tally.firstMs = timeMs;
     if (timeMs > tally.lastMs) tally.lastMs = timeMs;
+    if (isWriteVerb(verb)) addMinutes(tally, Math.floor(timeMs / MS_PER_MINUTE), 1, this.maxMinutes);
+  }
+
+  /** count() for the tally of id `id` (from idOf). */
+  countAt(id: number, tally: ObjectTally, verb: number, timeMs: number): void {
+    this.requests++;
+    this.verbCounts[id * VERB_COUNT + verb]!++;
+    const times = this.times;
+    const at = id * 2;
+    if (timeMs < times[at]!) times[at] = timeMs;
+    if (timeMs > times[at + 1]!) times[at + 1] = timeMs;
     if (isWriteVerb(verb)) addMinutes(tally, Math.floor(timeMs / MS_PER_MINUTE), 1, this.maxMinutes);
   }
 
@@ -69,7 +139,9 @@ export class ChannelTally {
         this.objects.set(key, theirs);
         continue;
       }
-      for (let i = 0; i < ours.verbs.length; i++) ours.verbs[i]! += theirs.verbs[i] ?? 0;
+      const verbs = ours.verbs;
+      const added = theirs.verbs;
+      for (let i = 0; i < verbs.length; i++) verbs[i]! += added[i] ?? 0;
       ours.firstMs = Math.min(ours.firstMs, theirs.firstMs);
       ours.lastMs = Math.max(ours.lastMs, theirs.lastMs);
       if (theirs.perMinute) {
