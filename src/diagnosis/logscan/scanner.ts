@@ -141,8 +141,6 @@ const latin1 = (buf: Buffer, start: number, end: number): string =>
 const isDigit = (c: number | undefined): boolean => c !== undefined && c >= 0x30 && c <= 0x39;
 
 const EMPTY_VIEW = new DataView(new ArrayBuffer(0));
-const TOKENS = 4;
-const TOKEN_BYTES = 64;
 const ENTRY_SLOTS = 4096;
 const ENTRY_BYTES = 128;
 
@@ -231,14 +229,6 @@ export class LogScanner {
   private readonly entries: (PathEntry | null)[] = new Array<PathEntry | null>(ENTRY_SLOTS).fill(null);
   /** The entry of the path pathEnd just delimited; null when it is not kept. */
   private entry: PathEntry | null = null;
-  /** Tokens of klogFile: bytes, length (0: none), file kind; the token seen after each; round robin. */
-  private readonly tokenBytes = Buffer.alloc(TOKENS * TOKEN_BYTES);
-  private readonly tokenView = viewOf(this.tokenBytes);
-  private readonly tokenLength = new Int32Array(TOKENS);
-  private readonly tokenKind = new Int32Array(TOKENS);
-  private readonly tokenFollow = new Int32Array(TOKENS);
-  private lastToken = 0;
-  private tokenNext = 0;
   /** `end - timeAt` of the last Docker line: where the time field of the next one is tried first. */
   private dockerTail = 0;
   /** Length of the last CRI line's time stamp. */
@@ -627,27 +617,9 @@ export class LogScanner {
     // Severity, mmdd, space, hh:mm:ss.uuuuuu, then spaces, thread id, space, file:line] .
     if (buf[start + 5] !== SPACE || buf[start + 8] !== 0x3a) return Seen.Skipped;
     const view = this.viewFor(buf);
-    const at = start + 21;
-    // The thread id and `file:line] ` as on a recent line: the same bytes, the same walk.
-    let kind = -1;
-    let message = 0;
-    const tokenLength = this.tokenLength;
-    let t = this.tokenFollow[this.lastToken]!;
-    for (let tried = 0; tried < TOKENS; tried++, t = (t + 1) & (TOKENS - 1)) {
-      const n = tokenLength[t]!;
-      if (n !== 0 && at + n <= end && equalBytes(view, at, this.tokenView, t * TOKEN_BYTES, n)) {
-        kind = this.tokenKind[t]!;
-        message = at + n;
-        this.tokenFollow[this.lastToken] = t;
-        this.lastToken = t;
-        break;
-      }
-    }
-    if (kind < 0) {
-      message = this.klogFile(buf, view, at, end);
-      if (message < 0) return Seen.Skipped;
-      kind = this.fileKind;
-    }
+    const message = this.klogFile(buf, view, start + 21, end);
+    if (message < 0) return Seen.Skipped;
+    const kind = this.fileKind;
     if (kind === 2) return this.httplogLine(buf, view, message, end, escaped, timeMs);
     // `<component>: ` then, for handler.go, `<VERB> "<path>" satisfied by ...`;
     // for pathrecorder.go, `"<path>" satisfied by ...` (no verb: it is the second line of the pair).
@@ -711,7 +683,6 @@ export class LogScanner {
   /**
    * The thread id and `file:line] ` of a klog line from `at` (just past the time), walked; where
    * the message starts, or -1 when the file is none of handler.go, pathrecorder.go, httplog.go.
-   * The bytes walked are kept as a token for the lines after.
    */
   private klogFile(buf: Buffer, view: DataView, at: number, end: number): number {
     let p = at;
@@ -738,16 +709,6 @@ export class LogScanner {
     if (buf[q] !== 0x5d || buf[q + 1] !== SPACE) return -1;
     const message = q + 2;
     this.fileKind = kind;
-    const n = message - at;
-    if (n <= TOKEN_BYTES && message <= end) {
-      const t = this.tokenNext;
-      this.tokenNext = (t + 1) & (TOKENS - 1);
-      buf.copy(this.tokenBytes, t * TOKEN_BYTES, at, message);
-      this.tokenLength[t] = n;
-      this.tokenKind[t] = kind;
-      this.tokenFollow[this.lastToken] = t;
-      this.lastToken = t;
-    }
     return message;
   }
 
