@@ -1,5 +1,5 @@
 import type { LogFormat, Signal } from '../types.js';
-import { parseKlogTime, parseRfc3339, parseRfc3339View, rfc3339End, sameSecondUtc } from './time.js';
+import { parseKlogTimeView, parseRfc3339, parseRfc3339View, rfc3339End, sameSecondUtc } from './time.js';
 import { type ParsedPath, VERB, parseRequestPath, refineRead, verbIndex } from './request-path.js';
 import { ChannelTally, DEFAULT_MAX_MINUTES, type ObjectTally } from './tally.js';
 import { BytePattern, equalBytes, matchPattern, viewOf } from './bytes.js';
@@ -407,7 +407,7 @@ export class LogScanner {
     } else if (isDigit(first)) {
       seen = this.criLine(buf, start, end);
     } else if (first === 0x49 || first === 0x57 || first === 0x45 || first === 0x46) {
-      const timeMs = parseKlogTime(buf, start + 1, end, this.referenceMs);
+      const timeMs = parseKlogTimeView(this.viewFor(buf), buf, start + 1, end, this.referenceMs);
       if (!Number.isNaN(timeMs)) {
         this.format('klog');
         seen = this.klogMessage(buf, start, end, false, timeMs);

@@ -163,6 +163,10 @@ export function parseKlogTime(buf: Uint8Array, at: number, limit: number, refere
   if (!(month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(2000, month))) return NaN;
   const tod = timeOfDay(buf, at + 5, limit, scratchEnd);
   if (Number.isNaN(tod)) return NaN;
+  return klogInstant(month, day, tod, referenceMs);
+}
+
+function klogInstant(month: number, day: number, tod: number, referenceMs: number): number {
   let year = utcYear(referenceMs);
   if (
     day > daysInMonth(year, month) ||
@@ -173,6 +177,50 @@ export function parseKlogTime(buf: Uint8Array, at: number, limit: number, refere
     while (day > daysInMonth(year, month)) year--;
   }
   return daysFromCivil(year, month, day) * MS_PER_DAY + tod;
+}
+
+/**
+ * The last klog `mmdd hh:mm:ss` parsed (as words at 0, 4, 8 and 9), for the reference instant it
+ * was given the year of, and its instant less the fraction. Kept only when the year is the same
+ * for every fraction of that second.
+ */
+const klogSecond = { valid: false, referenceMs: 0, w0: 0, w1: 0, w2: 0, w3: 0, ms: 0 };
+
+/** parseKlogTime, with a header in the same second as the one before read as words through `view`. */
+export function parseKlogTimeView(
+  view: DataView,
+  buf: Uint8Array,
+  at: number,
+  limit: number,
+  referenceMs: number,
+): number {
+  if (limit - at < 20) return NaN;
+  const k = klogSecond;
+  if (
+    k.valid &&
+    k.referenceMs === referenceMs &&
+    view.getInt32(at, true) === k.w0 &&
+    view.getInt32(at + 4, true) === k.w1 &&
+    view.getInt32(at + 8, true) === k.w2 &&
+    view.getInt32(at + 9, true) === k.w3
+  ) {
+    return k.ms + fraction(buf, at + 13, limit, scratchEnd);
+  }
+  const ms = parseKlogTime(buf, at, limit, referenceMs);
+  if (Number.isNaN(ms)) return ms;
+  const month = digits(buf, at, 2);
+  const day = digits(buf, at + 2, 2);
+  const second =
+    (digits(buf, at + 5, 2) * 3600 + digits(buf, at + 8, 2) * 60 + digits(buf, at + 11, 2)) * 1000;
+  const first = klogInstant(month, day, second, referenceMs);
+  k.valid = first === klogInstant(month, day, second + 999, referenceMs) - 999;
+  k.referenceMs = referenceMs;
+  k.w0 = view.getInt32(at, true);
+  k.w1 = view.getInt32(at + 4, true);
+  k.w2 = view.getInt32(at + 8, true);
+  k.w3 = view.getInt32(at + 9, true);
+  k.ms = first;
+  return ms;
 }
 
 let yearOfMs = NaN;
