@@ -230,6 +230,14 @@ describe('hot objects', () => {
     expect(loud.hot.map((h) => [h.key, h.writesPerMinute])).toEqual([[HOT_NODE, 300]]);
   });
 
+  test('objects written equally often are ranked by key, A to Z', () => {
+    const { summary } = scan(logOf(traffic(OTHER_NODE, 'PUT', 120, 5), traffic(HOT_NODE, 'PUT', 120, 5)));
+    expect(summary.hot.map((h) => [h.rank, h.key])).toEqual([
+      [1, HOT_NODE],
+      [2, OTHER_NODE],
+    ]);
+  });
+
   test('the write rate is over the minutes from first to last write', () => {
     // 60 writes in minute 0 and 60 in minute 3: 120 writes over 4 minutes is 30 a minute.
     const { summary, counts } = scan(

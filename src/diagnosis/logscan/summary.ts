@@ -116,7 +116,7 @@ export function summarize(counts: ScanCounts, options: HotOptions = {}): Activit
   const baseline = median(rates.filter((r) => r.rate < threshold).map((r) => r.rate));
   const hot: HotObject[] = rates
     .filter((r) => r.rate >= threshold && r.rate >= factor * baseline)
-    .sort((a, b) => b.rate - a.rate || b.tally.key.localeCompare(a.tally.key))
+    .sort((a, b) => b.rate - a.rate || a.tally.key.localeCompare(b.tally.key))
     .map((r, i) => {
       const activity = toActivity(r.tally);
       const isRancherNode =
