@@ -193,14 +193,25 @@ function toDoctorError(op: Operation, error: unknown): Error {
   return new Error(`could not ${describeOperation(op)} (${op.via}): ${message}`, { cause: error });
 }
 
+/** The `limit` and `continue` of one page of a list call. */
+interface PageRequest {
+  limit: number;
+  _continue: string | undefined;
+}
+
+/** Every page of a list, each page one call of its own (retried apart, with its own timeout). */
 async function listAllPages<T>(
-  fetchPage: (cont: string | undefined) => Promise<unknown>,
+  caller: Caller,
+  operation: Operation,
+  fetchPage: (page: PageRequest, options: ConfigurationOptions) => Promise<unknown>,
   parse: (page: unknown) => { items: T[]; continueToken: string | null },
+  signal?: AbortSignal,
 ): Promise<T[]> {
   const out: T[] = [];
   let cont: string | undefined;
   do {
-    const page = parse(await fetchPage(cont));
+    const request: PageRequest = { limit: PAGE_SIZE, _continue: cont };
+    const page = parse(await caller.call(operation, (o) => fetchPage(request, o), signal));
     out.push(...page.items);
     cont = page.continueToken ?? undefined;
   } while (cont);
@@ -320,59 +331,42 @@ function makeDownstream(config: RancherConfig, caller: Caller, clusterId: string
     kubectl: resolved.kubectl ?? null,
     async listNodes(signal) {
       return listAllPages(
-        (cont) =>
-          caller.call(
-            op('list', 'nodes', null),
-            (o) => core.listNode({ limit: PAGE_SIZE, _continue: cont }, o),
-            signal,
-          ),
+        caller,
+        op('list', 'nodes', null),
+        (page, o) => core.listNode(page, o),
         parseList(kubeNodeSchema, `node list of ${clusterId}`),
+        signal,
       );
     },
     async listPodsOnNode(nodeName, signal) {
       return listAllPages(
-        (cont) =>
-          caller.call(
-            op('list', 'pods', null),
-            (o) =>
-              core.listPodForAllNamespaces(
-                { fieldSelector: `spec.nodeName=${nodeName}`, limit: PAGE_SIZE, _continue: cont },
-                o,
-              ),
-            signal,
-          ),
+        caller,
+        op('list', 'pods', null),
+        (page, o) => core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${nodeName}`, ...page }, o),
         parseList(podSchema, `pod list of ${clusterId}`),
+        signal,
       );
     },
     async listPodDisruptionBudgets(signal) {
       return listAllPages(
-        (cont) =>
-          caller.call(
-            op('list', 'poddisruptionbudgets.policy', null),
-            (o) => policy.listPodDisruptionBudgetForAllNamespaces({ limit: PAGE_SIZE, _continue: cont }, o),
-            signal,
-          ),
+        caller,
+        op('list', 'poddisruptionbudgets.policy', null),
+        (page, o) => policy.listPodDisruptionBudgetForAllNamespaces(page, o),
         parseList(pdbSchema, `PodDisruptionBudget list of ${clusterId}`),
+        signal,
       );
     },
     async listNodeAgentPods(signal) {
       return listAllPages(
-        (cont) =>
-          caller.call(
-            op('list', 'pods', NODE_AGENT_NAMESPACE),
-            (o) =>
-              core.listNamespacedPod(
-                {
-                  namespace: NODE_AGENT_NAMESPACE,
-                  labelSelector: NODE_AGENT_SELECTOR,
-                  limit: PAGE_SIZE,
-                  _continue: cont,
-                },
-                o,
-              ),
-            signal,
+        caller,
+        op('list', 'pods', NODE_AGENT_NAMESPACE),
+        (page, o) =>
+          core.listNamespacedPod(
+            { namespace: NODE_AGENT_NAMESPACE, labelSelector: NODE_AGENT_SELECTOR, ...page },
+            o,
           ),
         parseList(podSchema, `cattle-node-agent pods of ${clusterId}`),
+        signal,
       );
     },
     streamPodLog(pod, options, sink, signal) {
@@ -407,17 +401,11 @@ export function createClusterAccess(config: RancherConfig): ClusterAccess {
     via: local.via,
     async listClusters(signal) {
       return listAllPages(
-        (cont) =>
-          caller.call(
-            op('list', 'clusters.management.cattle.io', null),
-            (o) =>
-              custom.listClusterCustomObject(
-                { ...MANAGEMENT, plural: 'clusters', limit: PAGE_SIZE, _continue: cont },
-                o,
-              ),
-            signal,
-          ),
+        caller,
+        op('list', 'clusters.management.cattle.io', null),
+        (page, o) => custom.listClusterCustomObject({ ...MANAGEMENT, plural: 'clusters', ...page }, o),
         parseList(managementClusterSchema, 'cluster list'),
+        signal,
       );
     },
     async getCluster(clusterId, signal) {
@@ -430,22 +418,14 @@ export function createClusterAccess(config: RancherConfig): ClusterAccess {
     },
     async listNodeObjects(namespace, signal) {
       return listAllPages(
-        (cont) =>
-          caller.call(
-            op('list', 'nodes.management.cattle.io', namespace),
-            (o) =>
-              namespace
-                ? custom.listNamespacedCustomObject(
-                    { ...MANAGEMENT, namespace, plural: 'nodes', limit: PAGE_SIZE, _continue: cont },
-                    o,
-                  )
-                : custom.listClusterCustomObject(
-                    { ...MANAGEMENT, plural: 'nodes', limit: PAGE_SIZE, _continue: cont },
-                    o,
-                  ),
-            signal,
-          ),
+        caller,
+        op('list', 'nodes.management.cattle.io', namespace),
+        (page, o) =>
+          namespace
+            ? custom.listNamespacedCustomObject({ ...MANAGEMENT, namespace, plural: 'nodes', ...page }, o)
+            : custom.listClusterCustomObject({ ...MANAGEMENT, plural: 'nodes', ...page }, o),
         parseList(managementNodeSchema, 'node object list'),
+        signal,
       );
     },
     async getNodeObject(clusterId, nodeId, signal) {
@@ -495,43 +475,25 @@ export function createClusterAccess(config: RancherConfig): ClusterAccess {
     },
     async listRegistrationTokens(clusterId, signal) {
       return listAllPages(
-        (cont) =>
-          caller.call(
-            op('list', 'clusterregistrationtokens.management.cattle.io', clusterId),
-            (o) =>
-              custom.listNamespacedCustomObject(
-                {
-                  ...MANAGEMENT,
-                  namespace: clusterId,
-                  plural: 'clusterregistrationtokens',
-                  limit: PAGE_SIZE,
-                  _continue: cont,
-                },
-                o,
-              ),
-            signal,
+        caller,
+        op('list', 'clusterregistrationtokens.management.cattle.io', clusterId),
+        (page, o) =>
+          custom.listNamespacedCustomObject(
+            { ...MANAGEMENT, namespace: clusterId, plural: 'clusterregistrationtokens', ...page },
+            o,
           ),
         parseList(registrationTokenSchema, `registration tokens of ${clusterId}`),
+        signal,
       );
     },
     async listApiserverPods(signal) {
       return listAllPages(
-        (cont) =>
-          caller.call(
-            op('list', 'pods', 'kube-system'),
-            (o) =>
-              core.listNamespacedPod(
-                {
-                  namespace: 'kube-system',
-                  labelSelector: APISERVER_SELECTOR,
-                  limit: PAGE_SIZE,
-                  _continue: cont,
-                },
-                o,
-              ),
-            signal,
-          ),
+        caller,
+        op('list', 'pods', 'kube-system'),
+        (page, o) =>
+          core.listNamespacedPod({ namespace: 'kube-system', labelSelector: APISERVER_SELECTOR, ...page }, o),
         parseList(podSchema, 'kube-apiserver pods'),
+        signal,
       );
     },
     streamPodLog(pod, options, sink, signal) {
