@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import type { DiagnoseJobData } from '../../src/queue/job-data.js';
+import { jobData } from './fake-engine.js';
 import { DiagnosisProducer } from '../../src/queue/producer.js';
 import { createProducerConnection, waitReady } from '../../src/queue/redis.js';
 import { SlackApiStandin, blocksText } from '../support/slack-api.js';
@@ -79,21 +79,8 @@ async function until<T>(
 const counter = async (name: string) => Number((await redis.hget(COUNTERS, name)) ?? '0');
 const state = (jobId: string) => producer.queue.getJobState(jobId);
 
-function data(clusterId: string): DiagnoseJobData {
-  return {
-    v: 1,
-    clusterId,
-    clusterName: null,
-    sinceSeconds: null,
-    watchSeconds: null,
-    channelId: 'C0OPS',
-    requestedBy: 'U0ALICE',
-    requestedAt: new Date().toISOString(),
-  };
-}
-
 async function enqueue(clusterId: string): Promise<string> {
-  const outcome = await producer.enqueue(data(clusterId));
+  const outcome = await producer.enqueue(jobData(clusterId));
   expect(outcome.outcome).toBe('queued');
   return outcome.jobId;
 }

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { DiagnosisReport } from '../../src/diagnosis/types.js';
 import type { DiagnosisEngine } from '../../src/queue/engine.js';
+import type { DiagnoseJobData } from '../../src/queue/job-data.js';
 import { reportWithFinding } from '../slack/fixtures.js';
 
 /**
@@ -49,5 +50,19 @@ export function fakeEngine(
       };
     },
     listClusters: () => Promise.resolve(report.clusters),
+  };
+}
+
+/** A diagnosis job's data as the bot enqueues it, for one cluster (null: all clusters). */
+export function jobData(clusterId: string | null): DiagnoseJobData {
+  return {
+    v: 1,
+    clusterId,
+    clusterName: null,
+    sinceSeconds: null,
+    watchSeconds: null,
+    channelId: 'C0OPS',
+    requestedBy: 'U0ALICE',
+    requestedAt: new Date().toISOString(),
   };
 }

@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import type { DiagnosisReport } from '../../src/diagnosis/types.js';
 import { AccessError, TransientError } from '../../src/errors.js';
-import { DIAGNOSE_QUEUE, type DiagnoseJobData } from '../../src/queue/job-data.js';
+import { DIAGNOSE_QUEUE } from '../../src/queue/job-data.js';
 import { JobMessageStore } from '../../src/queue/message-store.js';
 import { PlanStore } from '../../src/queue/plan-store.js';
 import { DiagnosisProducer } from '../../src/queue/producer.js';
@@ -13,7 +13,7 @@ import { createProducerConnection, createWorkerConnection, waitReady } from '../
 import { startDiagnosisWorker, type DiagnoseFn, type DiagnosisWorker } from '../../src/queue/worker.js';
 import { SlackPoster, createWebClient } from '../../src/slack/poster.js';
 import { SlackApiStandin, blocksText } from '../support/slack-api.js';
-import { fakeEngine } from './fake-engine.js';
+import { fakeEngine, jobData } from './fake-engine.js';
 
 const PREFIX = `t-worker-${process.pid}`;
 const COUNTERS = `${PREFIX}:test:counters`;
@@ -26,19 +26,6 @@ let producer: DiagnosisProducer;
 let events: QueueEvents;
 let worker: DiagnosisWorker | null = null;
 let workerRedis: Redis | null = null;
-
-function data(clusterId: string | null): DiagnoseJobData {
-  return {
-    v: 1,
-    clusterId,
-    clusterName: null,
-    sinceSeconds: null,
-    watchSeconds: null,
-    channelId: 'C0OPS',
-    requestedBy: 'U0ALICE',
-    requestedAt: new Date().toISOString(),
-  };
-}
 
 /** A pino logger whose JSON lines the test can read. */
 function captureLog(): { log: Logger; lines: Record<string, unknown>[] } {
@@ -122,7 +109,7 @@ afterAll(async () => {
 describe('diagnosis worker', () => {
   it('keeps one message up to date through the stages and ends with the report and stored plans', async () => {
     start(fakeEngine(redis, COUNTERS, 20).diagnose);
-    const queued = await producer.enqueue(data('c-dql6k'));
+    const queued = await producer.enqueue(jobData('c-dql6k'));
     expect(queued.outcome).toBe('queued');
     const job = (await producer.queue.getJob(queued.jobId))!;
     const result = await job.waitUntilFinished(events, 20000);
@@ -168,7 +155,7 @@ describe('diagnosis worker', () => {
 
   it('throttles updates but always sends the last state', async () => {
     start(fakeEngine(redis, COUNTERS, 5).diagnose, 60_000);
-    const queued = await producer.enqueue(data('c-throttle'));
+    const queued = await producer.enqueue(jobData('c-throttle'));
     await (await producer.queue.getJob(queued.jobId))!.waitUntilFinished(events, 20000);
     const updates = slack.callsOf('chat.update');
     // One progress update gets through the minute-long window, the rest wait; the report replaces them.
@@ -186,7 +173,7 @@ describe('diagnosis worker', () => {
         'Grant list on nodes.management.cattle.io',
       );
     });
-    const queued = await producer.enqueue(data('c-denied'));
+    const queued = await producer.enqueue(jobData('c-denied'));
     const job = (await producer.queue.getJob(queued.jobId))!;
     await expect(job.waitUntilFinished(events, 20000)).rejects.toThrow('forbidden');
     expect(calls).toBe(1);
@@ -203,7 +190,7 @@ describe('diagnosis worker', () => {
       if (calls === 1) throw new TransientError('apiserver answered 503');
       return engine.diagnose(params, onProgress, signal);
     });
-    const queued = await producer.enqueue(data('c-flaky'));
+    const queued = await producer.enqueue(jobData('c-flaky'));
     const result = await (await producer.queue.getJob(queued.jobId))!.waitUntilFinished(events, 20000);
     expect(result.findings).toHaveLength(1);
     expect(calls).toBe(2);
@@ -215,7 +202,7 @@ describe('diagnosis worker', () => {
   it('Slack 429: the retry waits the Retry-After; the job goes on and the report arrives', async () => {
     slack.script('chat.update', { status: 429, retryAfter: 2 });
     start(fakeEngine(redis, COUNTERS, 1).diagnose);
-    const first = await producer.enqueue(data('c-ratelimited'));
+    const first = await producer.enqueue(jobData('c-ratelimited'));
     await (await producer.queue.getJob(first.jobId))!.waitUntilFinished(events, 20000);
     const updates = slack.callsOf('chat.update');
     expect(updates.length).toBeGreaterThanOrEqual(2);
@@ -232,7 +219,7 @@ describe('diagnosis worker', () => {
     // retries: 2 -> three attempts of the first update, each answered 429, one second apart.
     slack.script('chat.update', { status: 429, retryAfter: 1 }, 3);
     start(fakeEngine(redis, COUNTERS, 1).diagnose, 0, captured);
-    const queued = await producer.enqueue(data('c-limited-hard'));
+    const queued = await producer.enqueue(jobData('c-limited-hard'));
     const result = await (await producer.queue.getJob(queued.jobId))!.waitUntilFinished(events, 30000);
     expect(result.findings).toHaveLength(1);
 
@@ -253,7 +240,7 @@ describe('diagnosis worker', () => {
     const { log: captured, lines } = captureLog();
     slack.script('chat.update', { status: 'error', error: 'message_not_found' }, 100);
     start(fakeEngine(redis, COUNTERS, 1).diagnose, 0, captured);
-    const second = await producer.enqueue(data('c-gone'));
+    const second = await producer.enqueue(jobData('c-gone'));
     const result = await (await producer.queue.getJob(second.jobId))!.waitUntilFinished(events, 20000);
     expect(result.findings).toHaveLength(1);
     expect(slack.callsOf('chat.postMessage')).toHaveLength(1);
@@ -267,7 +254,7 @@ describe('diagnosis worker', () => {
   it('an incomplete patch gets no stored plan and no Approve patch button; the other buttons stay', async () => {
     const { reportIncompletePatch } = await import('../slack/fixtures.js');
     start(async () => reportIncompletePatch);
-    const queued = await producer.enqueue(data('c-incomplete'));
+    const queued = await producer.enqueue(jobData('c-incomplete'));
     await (await producer.queue.getJob(queued.jobId))!.waitUntilFinished(events, 20000);
     const final = slack.callsOf('chat.update').at(-1)!;
     const buttons = (
@@ -285,7 +272,7 @@ describe('diagnosis worker', () => {
   it('no finding and access problems end in their own reports', async () => {
     const noFinding: DiagnosisReport = { ...(await import('../slack/fixtures.js')).reportWithProblems };
     start(async () => noFinding);
-    const queued = await producer.enqueue(data(null));
+    const queued = await producer.enqueue(jobData(null));
     await (await producer.queue.getJob(queued.jobId))!.waitUntilFinished(events, 20000);
     const text = blocksText(slack.callsOf('chat.update').at(-1)!.args.blocks);
     expect(text).toContain('No write loop found');
