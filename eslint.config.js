@@ -3,7 +3,9 @@ import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'samples/', '.bench/'] },
+  {
+    ignores: ['dist/', 'node_modules/', 'coverage/', 'samples/', '.bench/', 'src/diagnosis/logscan/kernel/'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,

@@ -93,9 +93,13 @@ function pushRange(
   let position = start;
   let unreported = 0;
   while (position < end) {
-    const bytesRead = readSync(fd, buf, 0, Math.min(buf.length, end - position), position);
+    // Read straight into the scanner's kernel where it has one: the bytes are then not copied.
+    const target = scanner.readBuffer() ?? buf;
+    const length = Math.min(target.length, buf.length, end - position);
+    const bytesRead = readSync(fd, target, 0, length, position);
     if (bytesRead === 0) break;
-    scanner.push(bytesRead === buf.length ? buf : buf.subarray(0, bytesRead));
+    if (target !== buf) scanner.pushRead(bytesRead);
+    else scanner.push(bytesRead === buf.length ? buf : buf.subarray(0, bytesRead));
     position += bytesRead;
     unreported += bytesRead;
     if (unreported >= PROGRESS_BYTES) {

@@ -3,6 +3,16 @@ import { parseKlogTimeView, parseRfc3339, parseRfc3339View, rfc3339End, sameSeco
 import { type ParsedPath, VERB, parseRequestPath, refineRead, verbIndex } from './request-path.js';
 import { ChannelTally, DEFAULT_MAX_MINUTES, type ObjectTally } from './tally.js';
 import { BytePattern, equalBytes, matchPattern, viewOf } from './bytes.js';
+import {
+  EV_FALLBACK,
+  EV_MINUTE,
+  EV_REQUEST,
+  EV_SATISFIED,
+  EV_SKIPPED,
+  createLineKernel,
+  type LineKernel,
+} from './line-kernel.js';
+import { KernelSlots } from './kernel-slots.js';
 
 /**
  * The byte-level scanner. Lines are found with Buffer.indexOf and recognised by a few byte
@@ -25,10 +35,16 @@ export interface LogScanOptions {
   maxLineBytes?: number;
   /** Per-object per-minute write buckets kept (the latest ones). */
   maxMinutes?: number;
+  /**
+   * Read the commonest lines with the WebAssembly kernel (default true, when it is built). The
+   * counts are the same either way; false is for the tests that compare the two.
+   */
+  useKernel?: boolean;
 }
 
 export const DEFAULT_MAX_LINE_BYTES = 64 * 1024;
 const MAX_PATH_CACHE = 262_144;
+
 const PATH_SLOTS = 4096;
 const PATH_SLOT_BYTES = 128;
 
@@ -61,6 +77,7 @@ const URI_ATTR = new BytePattern(' URI=');
 const RESP_ATTR = ascii(' resp=');
 const WATCH_TRUE = ascii('watch=true');
 const WATCH_ONE = ascii('watch=1');
+const QUERY_MARK = ascii('?');
 const STAGE_COMPLETE = ascii('"stage":"ResponseComplete"');
 const AUDIT_KIND = ascii('"kind":"Event"');
 const AUDIT_API_VERSION = ascii('"apiVersion":"audit.k8s.io/');
@@ -200,6 +217,9 @@ const TALLIED: ['formats' | 'signalsSeen', string][] = [
   ['signalsSeen', 'audit'],
 ];
 
+const TALLY_DOCKER_JSON = 0;
+const TALLY_SATISFIED_BY = 4;
+
 /** Outcome of looking at one message. */
 const enum Seen {
   Skipped,
@@ -209,7 +229,7 @@ const enum Seen {
 }
 
 export class LogScanner {
-  readonly counts: ScanCounts;
+  private readonly scanned: ScanCounts;
   private readonly sinceMs: number;
   private readonly referenceMs: number;
   private readonly maxLineBytes: number;
@@ -247,13 +267,24 @@ export class LogScanner {
   /** CRI partial (P) lines per stream, waiting for their final (F) line. */
   private readonly partials = new Map<string, { timeMs: number; parts: Buffer[]; bytes: number }>();
   private ended = false;
+  /** The WebAssembly kernel, and the requests it added up. */
+  private readonly kernel: LineKernel | null;
+  private readonly kernelSlots: KernelSlots | null;
 
   constructor(options: LogScanOptions = {}) {
     this.sinceMs = options.sinceMs ?? -Infinity;
     this.referenceMs = options.referenceMs ?? Date.now();
     this.maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     this.maxMinutes = options.maxMinutes ?? DEFAULT_MAX_MINUTES;
-    this.counts = {
+    this.kernel = options.useKernel === false ? null : createLineKernel(this.maxLineBytes, this.sinceMs);
+    this.kernelSlots =
+      this.kernel === null
+        ? null
+        : new KernelSlots(this.kernel, {
+            pathInfo: (buf, start, end) => this.pathInfo(buf, start, end),
+            channelOf: (buf, start, end) => this.handlerChannel(buf, start, end),
+          });
+    this.scanned = {
       bytesRead: 0,
       linesRead: 0,
       linesSkipped: 0,
@@ -265,50 +296,219 @@ export class LogScanner {
     };
   }
 
+  /** Everything counted so far (the kernel's sums carried in first). */
+  get counts(): ScanCounts {
+    this.kernelSlots?.take();
+    return this.scanned;
+  }
+
   push(chunk: Buffer): void {
     if (this.ended) throw new Error('push after end');
+    this.releaseHeld();
     this.pushLines(chunk);
     this.flushTallied();
   }
 
+  /**
+   * Where the caller may read the next bytes of the log to, for pushRead(): the kernel's own
+   * input, so that the bytes are read once and not copied. Null without the kernel (use push()).
+   */
+  readBuffer(): Buffer | null {
+    return this.kernel === null ? null : this.kernel.input.subarray(this.held);
+  }
+
+  /** `n` bytes were read to readBuffer(): scans them as push() would. */
+  pushRead(n: number): void {
+    if (this.ended) throw new Error('push after end');
+    const kernel = this.kernel;
+    const slots = this.kernelSlots;
+    if (kernel === null || slots === null) throw new Error('pushRead without a kernel: use push()');
+    this.scanned.bytesRead += n;
+    this.respBuf = null;
+    const input = kernel.input;
+    const total = this.held + n;
+    // A line longer than the input area is in this.carry (or being dropped): finish it first.
+    const start = this.held === 0 ? this.finishCarried(input.subarray(0, total)) : 0;
+    const lastNewline = start < 0 ? -1 : input.lastIndexOf(NL, total - 1);
+    if (start >= 0 && lastNewline >= start) {
+      this.kernelScan(kernel, slots, start, lastNewline + 1);
+      input.copyWithin(0, lastNewline + 1, total);
+      this.held = total - lastNewline - 1;
+    } else if (start >= 0) {
+      input.copyWithin(0, start, total);
+      this.held = total - start;
+      if (this.held === input.length) {
+        this.hold(input, 0);
+        this.held = 0;
+      }
+    }
+    this.flushTallied();
+  }
+
+  /** Bytes of an unfinished line at the start of the kernel's input (pushRead). */
+  private held = 0;
+
+  /** The unfinished line of pushRead() to this.carry, where push() and end() look for it. */
+  private releaseHeld(): void {
+    if (this.held === 0 || this.kernel === null) return;
+    this.hold(this.kernel.input, 0, this.held);
+    this.held = 0;
+  }
+
   private pushLines(chunk: Buffer): void {
-    this.counts.bytesRead += chunk.length;
+    this.scanned.bytesRead += chunk.length;
     // The caller may refill the same buffer for the next push.
     this.respBuf = null;
-    let start = 0;
-    if (this.carry !== null || this.discarding) {
-      const nl = chunk.indexOf(NL);
-      if (nl < 0) {
-        this.hold(chunk, 0);
-        return;
-      }
-      if (this.discarding) {
-        this.discarding = false;
-        this.skipLine();
-      } else if (this.carry !== null) {
-        // The same limit as a line found whole in one chunk, or chunking would change the counts.
-        if (this.carry.length + nl > this.maxLineBytes) {
-          this.carry = null;
-          this.skipLine();
-        } else {
-          const line = Buffer.concat([this.carry, chunk.subarray(0, nl)]);
-          this.carry = null;
-          this.line(line, 0, line.length);
-        }
-      }
-      start = nl + 1;
-    }
+    const start = this.finishCarried(chunk);
+    if (start < 0) return;
     const length = chunk.length;
-    while (start < length) {
-      const nl = chunk.indexOf(NL, start);
-      if (nl < 0) {
-        this.hold(chunk, start);
+    if (this.kernel !== null && this.kernelSlots !== null) {
+      const lastNewline = chunk.lastIndexOf(NL);
+      let next = start;
+      if (lastNewline >= start) {
+        this.kernelLines(this.kernel, this.kernelSlots, chunk, start, lastNewline + 1);
+        next = lastNewline + 1;
+      }
+      if (next < length) this.hold(chunk, next);
+      return;
+    }
+    this.wholeLines(chunk, start, length);
+  }
+
+  /**
+   * Ends the line carried over from earlier chunks with the first newline of `chunk`. Returns
+   * where the chunk's own lines start, or -1 when it holds no newline (it was carried too).
+   */
+  private finishCarried(chunk: Buffer): number {
+    if (this.carry === null && !this.discarding) return 0;
+    const nl = chunk.indexOf(NL);
+    if (nl < 0) {
+      this.hold(chunk, 0);
+      return -1;
+    }
+    if (this.discarding) {
+      this.discarding = false;
+      this.skipLine();
+    } else if (this.carry !== null) {
+      // The same limit as a line found whole in one chunk, or chunking would change the counts.
+      if (this.carry.length + nl > this.maxLineBytes) {
+        this.carry = null;
+        this.skipLine();
+      } else {
+        const line = Buffer.concat([this.carry, chunk.subarray(0, nl)]);
+        this.carry = null;
+        this.line(line, 0, line.length);
+      }
+    }
+    return nl + 1;
+  }
+
+  /** The lines of `buf[from, to)`, read here; the last one may lack its newline (then it is held). */
+  private wholeLines(buf: Buffer, from: number, to: number): void {
+    let start = from;
+    while (start < to) {
+      const nl = buf.indexOf(NL, start);
+      if (nl < 0 || nl >= to) {
+        this.hold(buf.subarray(0, to), start);
         return;
       }
       if (nl - start > this.maxLineBytes) this.skipLine();
-      else this.line(chunk, start, nl);
+      else this.line(buf, start, nl);
       start = nl + 1;
     }
+  }
+
+  /**
+   * The whole lines `buf[from, to)` (`to` just past a newline), through the kernel: copied into
+   * its input a window at a time (windows end at a newline; a line longer than the input is read
+   * here), and its events played in line order.
+   */
+  private kernelLines(kernel: LineKernel, slots: KernelSlots, buf: Buffer, from: number, to: number): void {
+    const room = kernel.input.length;
+    let p = from;
+    while (p < to) {
+      let windowEnd = to;
+      if (to - p > room) {
+        windowEnd = buf.lastIndexOf(NL, p + room - 1) + 1;
+        if (windowEnd <= p) {
+          const nl = buf.indexOf(NL, p);
+          this.wholeLines(buf, p, nl + 1);
+          p = nl + 1;
+          continue;
+        }
+      }
+      buf.copy(kernel.input, 0, p, windowEnd);
+      this.kernelScan(kernel, slots, 0, windowEnd - p);
+      p = windowEnd;
+    }
+  }
+
+  /** Scans the kernel's input[from, to) (whole lines) and plays its events. */
+  private kernelScan(kernel: LineKernel, slots: KernelSlots, from: number, to: number): void {
+    let p = from;
+    while (p < to) {
+      const events = kernel.scan(p, to);
+      // The input's bytes changed since respWithin looked.
+      this.respBuf = null;
+      this.kernelEvents(kernel, slots, events);
+      // The lines after the first of their kind, counted by the kernel alone (see kernel.ts).
+      const known = kernel.knownLineCount();
+      const skipped = kernel.skippedLineCount();
+      this.scanned.linesRead += known + skipped;
+      this.scanned.linesSkipped += skipped;
+      this.pending[TALLY_DOCKER_JSON]! += known + skipped;
+      this.pending[TALLY_SATISFIED_BY]! += known;
+      if (kernel.needsClear()) {
+        slots.take();
+        slots.clear();
+      }
+      p = kernel.stopped();
+    }
+  }
+
+  private kernelEvents(kernel: LineKernel, slots: KernelSlots, events: number): void {
+    const { heads, times, input } = kernel;
+    const counts = this.scanned;
+    for (let i = 0; i < events; i++) {
+      const at = i * 4;
+      const head = heads[at]!;
+      switch (head & 0xff) {
+        case EV_SATISFIED:
+          counts.linesRead++;
+          this.format('docker-json');
+          this.signal('satisfied-by');
+          break;
+        case EV_SKIPPED:
+          counts.linesRead++;
+          counts.linesSkipped++;
+          this.format('docker-json');
+          break;
+        case EV_FALLBACK:
+          this.wholeLines(input, heads[at + 2]!, heads[at + 3]!);
+          break;
+        case EV_MINUTE:
+          slots.minute(heads[at + 1]!, times[i]!, heads[at + 2]!);
+          break;
+        case EV_REQUEST:
+          counts.linesRead++;
+          this.format('docker-json');
+          this.signal('satisfied-by');
+          slots.request(heads[at + 1]!, (head >>> 8) & 0xff, (head >>> 16) & 0xff, times[i]!, this.sinceMs);
+          break;
+        default:
+          throw new Error(`log scanner kernel: unknown event ${head & 0xff}`);
+      }
+    }
+  }
+
+  /** A path's bytes `buf[start, end)` (query included) parsed as parseEntry parses it. */
+  private pathInfo(buf: Buffer, start: number, end: number): { parsed: ParsedPath | null; getVerb: number } {
+    const question = indexWithin(buf, QUERY_MARK, start, end);
+    const queryAt = question < 0 ? end : question;
+    const parsed = this.parsePathBytes(buf, start, queryAt);
+    if (parsed === null) return { parsed, getVerb: VERB.GET };
+    const watchQuery = queryAt < end && this.watchQuery(buf, queryAt, end);
+    return { parsed, getVerb: refineRead(VERB.GET, parsed, watchQuery) };
   }
 
   /**
@@ -323,6 +523,7 @@ export class LogScanner {
   /** A last line without a newline still counts; CRI partials never finished are skipped. */
   end(): void {
     if (this.ended) return;
+    this.releaseHeld();
     this.ended = true;
     this.respBuf = null;
     if (this.discarding) this.skipLine();
@@ -330,15 +531,16 @@ export class LogScanner {
     this.carry = null;
     this.discarding = false;
     for (const pending of this.partials.values()) {
-      this.counts.linesSkipped += pending.parts.length;
+      this.scanned.linesSkipped += pending.parts.length;
     }
     this.partials.clear();
     this.flushTallied();
   }
 
-  private hold(chunk: Buffer, from: number): void {
+  /** Keeps `chunk[from, to)`, the start of a line that goes on in the next chunk (a copy). */
+  private hold(chunk: Buffer, from: number, to = chunk.length): void {
     if (this.discarding) return;
-    const held = (this.carry?.length ?? 0) + chunk.length - from;
+    const held = (this.carry?.length ?? 0) + to - from;
     if (held > this.maxLineBytes) {
       this.carry = null;
       this.discarding = true;
@@ -346,13 +548,13 @@ export class LogScanner {
     }
     this.carry =
       this.carry === null
-        ? Buffer.from(chunk.subarray(from))
-        : Buffer.concat([this.carry, chunk.subarray(from)]);
+        ? Buffer.from(chunk.subarray(from, to))
+        : Buffer.concat([this.carry, chunk.subarray(from, to)]);
   }
 
   private skipLine(): void {
-    this.counts.linesRead++;
-    this.counts.linesSkipped++;
+    this.scanned.linesRead++;
+    this.scanned.linesSkipped++;
   }
 
   /**
@@ -373,7 +575,7 @@ export class LogScanner {
   private tallied(index: number): void {
     if (this.pending[index]!++ === 0) {
       const [record, name] = TALLIED[index]!;
-      if (!(name in this.counts[record])) (this.counts[record] as Record<string, number>)[name] = 0;
+      if (!(name in this.scanned[record])) (this.scanned[record] as Record<string, number>)[name] = 0;
     }
   }
 
@@ -382,7 +584,7 @@ export class LogScanner {
       const n = this.pending[i]!;
       if (n === 0) continue;
       const [record, name] = TALLIED[i]!;
-      const into = this.counts[record] as Record<string, number>;
+      const into = this.scanned[record] as Record<string, number>;
       into[name] = (into[name] ?? 0) + n;
       this.pending[i] = 0;
     }
@@ -398,7 +600,7 @@ export class LogScanner {
 
   /** One line, `buf[start, end)`, newline excluded. */
   private line(buf: Buffer, start: number, end: number): void {
-    this.counts.linesRead++;
+    this.scanned.linesRead++;
     if (end > start && buf[end - 1] === CR) end--;
     const first = buf[start];
     let seen: Seen = Seen.Skipped;
@@ -413,7 +615,7 @@ export class LogScanner {
         seen = this.klogMessage(buf, start, end, false, timeMs);
       }
     }
-    if (seen === Seen.Skipped) this.counts.linesSkipped++;
+    if (seen === Seen.Skipped) this.scanned.linesSkipped++;
   }
 
   private jsonLine(buf: Buffer, start: number, end: number): Seen {
@@ -534,7 +736,7 @@ export class LogScanner {
     const parsed = this.parsePath(path);
     if (parsed === null) return Seen.Known;
     if (timeMs < this.sinceMs) return Seen.Known;
-    this.counts.audit.record(parsed.key, parsed.ref, verbIndex(verbName), timeMs);
+    this.scanned.audit.record(parsed.key, parsed.ref, verbIndex(verbName), timeMs);
     return Seen.Counted;
   }
 
@@ -580,7 +782,7 @@ export class LogScanner {
       pending.bytes += end - messageAt;
       if (pending.bytes > this.maxLineBytes) {
         // A runaway partial: give up on the whole message.
-        this.counts.linesSkipped += pending.parts.length - 1;
+        this.scanned.linesSkipped += pending.parts.length - 1;
         this.partials.delete(stream);
         return Seen.Skipped;
       }
@@ -595,7 +797,7 @@ export class LogScanner {
       const joined = Buffer.concat(pending.parts);
       const seen = this.criMessage(joined, 0, joined.length, pending.timeMs);
       // The partial lines share the fate of the message they belong to.
-      if (seen === Seen.Skipped) this.counts.linesSkipped += pending.parts.length - 1;
+      if (seen === Seen.Skipped) this.scanned.linesSkipped += pending.parts.length - 1;
       return seen;
     }
     return this.criMessage(buf, messageAt, end, timeMs);
@@ -720,10 +922,10 @@ export class LogScanner {
       if (known.name.length === length && equalBytes(view, at, known.view, 0, length)) return known.channel;
     }
     const component = buf.toString('latin1', at, end);
-    let channel = this.counts.handlers.get(component);
+    let channel = this.scanned.handlers.get(component);
     if (channel === undefined) {
       channel = new ChannelTally(this.maxMinutes);
-      this.counts.handlers.set(component, channel);
+      this.scanned.handlers.set(component, channel);
     }
     if (this.componentCache.length < 16) {
       const name = Buffer.from(buf.subarray(at, end));
@@ -864,7 +1066,7 @@ export class LogScanner {
     if (!this.respWithin(buf, pathEnd, end)) return Seen.Skipped;
     this.signal('httplog');
     return this.countRequest(
-      this.counts.httplog,
+      this.scanned.httplog,
       buf,
       verbFromBytes(buf, verbAt, verbEnd),
       p + quoteLength,

@@ -130,6 +130,27 @@ export class ChannelTally {
     if (isWriteVerb(verb)) addMinutes(tally, Math.floor(timeMs / MS_PER_MINUTE), 1, this.maxMinutes);
   }
 
+  /** `count` requests with one verb, made between `firstMs` and `lastMs`, without their minutes (addWrites). */
+  addRequests(tally: ObjectTally, verb: number, count: number, firstMs: number, lastMs: number): void {
+    this.requests += count;
+    const id = this.idOf(tally);
+    if (id >= 0) {
+      this.verbCounts[id * VERB_COUNT + verb]! += count;
+      const at = id * 2;
+      if (firstMs < this.times[at]!) this.times[at] = firstMs;
+      if (lastMs > this.times[at + 1]!) this.times[at + 1] = lastMs;
+      return;
+    }
+    tally.verbs[verb]! += count;
+    if (firstMs < tally.firstMs) tally.firstMs = firstMs;
+    if (lastMs > tally.lastMs) tally.lastMs = lastMs;
+  }
+
+  /** `count` writes in `minute` (epoch minutes), for the per-minute buckets. */
+  addWrites(tally: ObjectTally, minute: number, count: number): void {
+    addMinutes(tally, minute, count, this.maxMinutes);
+  }
+
   /** Folds another tally of the same channel in (worker results, several files). */
   merge(other: ChannelTally): void {
     this.requests += other.requests;

@@ -1,0 +1,134 @@
+import type { ParsedPath } from './request-path.js';
+import { VERB } from './request-path.js';
+import type { ChannelTally, ObjectTally } from './tally.js';
+import {
+  SLOT_FIRST_TIME,
+  SLOT_LAST_TIME,
+  SLOT_MINUTE_COUNT_WORD,
+  SLOT_MINUTE_TIME,
+  SLOT_WORDS,
+  type LineKernel,
+} from './line-kernel.js';
+
+/** What the scanner makes of a path's bytes and a component's name. */
+export interface SlotHost {
+  /** The path parsed (null: no object), and what a GET to it counts as. */
+  pathInfo(buf: Buffer, start: number, end: number): { parsed: ParsedPath | null; getVerb: number };
+  channelOf(buf: Buffer, start: number, end: number): ChannelTally;
+}
+
+/** The verbs the kernel counts (it hands lines with any other verb back). */
+const KERNEL_VERBS = [VERB.GET, VERB.PUT, VERB.PATCH, VERB.POST, VERB.DELETE];
+
+/**
+ * The kernel's requests, added up per slot (a path id and a component), carried into the
+ * scanner's tallies: at the end of a scan, and before the kernel forgets its paths. What a path id
+ * and a component stand for is read from the kernel's memory the first time it is needed.
+ */
+export class KernelSlots {
+  // Filled up front: arrays written at scattered indexes would turn into dictionaries.
+  private readonly parsed: (ParsedPath | null | undefined)[];
+  private readonly getVerb: Uint8Array;
+  private readonly channels: ChannelTally[] = [];
+  /** The tally of each slot, once looked up (undefined: not yet; null: the path names no object). */
+  private readonly tallies: (ObjectTally | null | undefined)[];
+
+  constructor(
+    private readonly kernel: LineKernel,
+    private readonly host: SlotHost,
+  ) {
+    this.parsed = new Array<ParsedPath | null | undefined>(kernel.pathLengths.length).fill(undefined);
+    this.getVerb = new Uint8Array(kernel.pathLengths.length);
+    this.tallies = new Array<ObjectTally | null | undefined>(kernel.dirtySlots.length).fill(undefined);
+  }
+
+  /** A request the kernel did not add up (a component past the slots). */
+  request(pathId: number, component: number, logged: number, timeMs: number, sinceMs: number): void {
+    const parsed = this.pathParsed(pathId);
+    if (parsed === null || timeMs < sinceMs) return;
+    const verb = logged === VERB.GET ? this.getVerb[pathId]! : logged;
+    const channel = this.channel(component);
+    channel.count(channel.tallyOf(parsed.key, parsed.ref, timeMs), verb, timeMs);
+  }
+
+  /** `count` writes of a slot in `minute` (epoch minutes), handed over as the slot moved on. */
+  minute(slot: number, minute: number, count: number): void {
+    const tally = this.tally(slot);
+    if (tally !== null) this.channel(slot % this.kernel.slotsPerPath).addWrites(tally, minute, count);
+  }
+
+  /** Adds every slot the kernel has counted in since the last time into the tallies. */
+  take(): void {
+    const kernel = this.kernel;
+    const dirty = kernel.dirtySlotCount();
+    if (dirty === 0) return;
+    const { dirtySlots, slotWords, slotTimes, slotsPerPath } = kernel;
+    for (let i = 0; i < dirty; i++) {
+      const slot = dirtySlots[i]!;
+      const tally = this.tally(slot);
+      if (tally === null) continue;
+      const channel = this.channel(slot % slotsPerPath);
+      const pathId = Math.floor(slot / slotsPerPath);
+      const words = slot * SLOT_WORDS;
+      const times = slot * (SLOT_WORDS / 2);
+      const first = slotTimes[times + SLOT_FIRST_TIME]!;
+      const last = slotTimes[times + SLOT_LAST_TIME]!;
+      for (const logged of KERNEL_VERBS) {
+        const n = slotWords[words + logged]!;
+        if (n === 0) continue;
+        channel.addRequests(tally, logged === VERB.GET ? this.getVerb[pathId]! : logged, n, first, last);
+      }
+      const inMinute = slotWords[words + SLOT_MINUTE_COUNT_WORD]!;
+      if (inMinute > 0) channel.addWrites(tally, slotTimes[times + SLOT_MINUTE_TIME]!, inMinute);
+    }
+    kernel.slotsTaken();
+  }
+
+  /** After take(): the kernel's path ids are given out again, so what they stood for is dropped. */
+  clear(): void {
+    this.kernel.clearPaths();
+    this.parsed.fill(undefined);
+    this.tallies.fill(undefined);
+  }
+
+  private pathParsed(pathId: number): ParsedPath | null {
+    let parsed = this.parsed[pathId];
+    if (parsed === undefined) {
+      const { arena, pathOffsets, pathLengths } = this.kernel;
+      const start = pathOffsets[pathId]!;
+      const info = this.host.pathInfo(arena, start, start + pathLengths[pathId]!);
+      parsed = info.parsed;
+      this.parsed[pathId] = parsed;
+      this.getVerb[pathId] = info.getVerb;
+    }
+    return parsed;
+  }
+
+  private channel(component: number): ChannelTally {
+    let channel = this.channels[component];
+    if (channel === undefined) {
+      const start = component * 64;
+      channel = this.host.channelOf(
+        this.kernel.componentNames,
+        start,
+        start + this.kernel.componentLengths[component]!,
+      );
+      this.channels[component] = channel;
+    }
+    return channel;
+  }
+
+  private tally(slot: number): ObjectTally | null {
+    let tally = this.tallies[slot];
+    if (tally === undefined) {
+      const slotsPerPath = this.kernel.slotsPerPath;
+      const parsed = this.pathParsed(Math.floor(slot / slotsPerPath));
+      // A new tally starts at the slot's first request; take() then adds the requests.
+      const first = this.kernel.slotTimes[slot * (SLOT_WORDS / 2) + SLOT_FIRST_TIME]!;
+      tally =
+        parsed === null ? null : this.channel(slot % slotsPerPath).tallyOf(parsed.key, parsed.ref, first);
+      this.tallies[slot] = tally;
+    }
+    return tally;
+  }
+}

@@ -1,0 +1,699 @@
+/**
+ * The log scanner's hot loop, in AssemblyScript (compiled to WebAssembly by `npm run build:kernel`).
+ *
+ * It reads the commonest line of an RKE1 apiserver log, a Docker json-file line holding a klog
+ * `handler.go` or `pathrecorder.go` "satisfied by" line, and everything the TypeScript scanner
+ * would take from it: the time, the component, the verb and the path. Any line it is not sure of,
+ * however slightly, it hands back untouched (a `FALLBACK` event) and the TypeScript scanner reads
+ * it the usual way, so the counts are the same whether a line was read here or there: this file
+ * only ever accepts what the TypeScript scanner would read the same way, and the tests compare
+ * the two on every kind of line.
+ *
+ * Memory (one instance per thread, never grown after init): the input the caller fills, the
+ * events this writes, and the paths seen (bytes and a hash table) so that a path costs the
+ * caller one parse however often it is logged.
+ */
+
+// Events: four i32 each (head, pathId, a, b) and an f64 time each.
+const EV_FALLBACK: i32 = 1; // lines [a, b) for the TypeScript scanner
+const EV_REQUEST: i32 = 2; // head: component << 8 | verb << 16; pathId; time (components past the slots)
+const EV_SATISFIED: i32 = 3; // the scan's first satisfied-by line (handler.go or pathrecorder.go)
+const EV_SKIPPED: i32 = 4; // the scan's first Docker line whose klog message is no request line
+const EV_MINUTE: i32 = 5; // slot (as pathId) wrote a count of times in minute `time`
+
+export const INPUT_BYTES: i32 = 1 << 20;
+const INPUT_PAD: i32 = 64;
+export const MAX_EVENTS: i32 = 1 << 14;
+export const MAX_PATHS: i32 = 1 << 15;
+const TABLE_SLOTS: i32 = MAX_PATHS * 2;
+const ARENA_BYTES: i32 = 4 << 20;
+export const MAX_COMPONENTS: i32 = 16;
+/**
+ * Requests are added up here, per slot: a path and one of the first SLOTS_PER_PATH components.
+ * A slot holds its verb counts, first and last time, and the writes of its current minute.
+ */
+export const SLOTS_PER_PATH: i32 = 4;
+export const SLOT_BYTES: i32 = 64;
+const SLOT_FIRST: i32 = 32;
+const SLOT_LAST: i32 = 40;
+const SLOT_MINUTE: i32 = 48;
+const SLOT_MINUTE_COUNT: i32 = 56;
+const SLOT_DIRTY: i32 = 60;
+const COMPONENT_BYTES: i32 = 64;
+/** findPathEnd's reach in the TypeScript scanner. */
+const PATH_REACH: i32 = 8192;
+
+// Verbs as the TypeScript scanner numbers them (request-path.ts VERB).
+const VERB_GET: i32 = 0;
+const VERB_PUT: i32 = 3;
+const VERB_PATCH: i32 = 4;
+const VERB_POST: i32 = 5;
+const VERB_DELETE: i32 = 6;
+
+// Byte strings as little-endian words.
+const LOG_PREFIX: u64 = 0x223a22676f6c227b; // {"log":"
+const TIME_FIELD: u64 = 0x223a22656d697422; // "time":"
+const SATISFIED_0: u64 = 0x6966736974617320; // " satisfi"
+const SATISFIED_1: u32 = 0x62206465; // "ed b", then "y"
+const HANDLER_0: u64 = 0x2e72656c646e6168; // "handler."
+const PATHRECORDER_0: u64 = 0x6f63657268746170; // "pathreco"
+const PATHRECORDER_1: u64 = 0x3a6f672e72656472; // "rder.go:"
+const HTTPLOG_0: u64 = 0x2e676f6c70747468; // "httplog."
+const GO_COLON: u32 = 0x3a6f67; // "go:" (three bytes)
+const ESCAPED_QUOTE: u16 = 0x225c; // \"
+const WORD_GET: u32 = 0x20544547; // "GET "
+const WORD_PUT: u32 = 0x20545550; // "PUT "
+const WORD_POST: u32 = 0x54534f50; // "POST"
+const WORD_PATC: u32 = 0x43544150; // "PATC"
+const WORD_DELE: u32 = 0x454c4544; // "DELE"
+
+const NL: u8 = 0x0a;
+const SPACE: u8 = 0x20;
+const QUOTE: u8 = 0x22;
+const BACKSLASH: u8 = 0x5c;
+
+let input: usize = 0;
+let heads: usize = 0;
+let times: usize = 0;
+let arena: usize = 0;
+let table: usize = 0;
+let pathOffset: usize = 0;
+let pathLength: usize = 0;
+let componentNames: usize = 0;
+let componentLengths: usize = 0;
+let slots: usize = 0;
+let dirtySlots: usize = 0;
+let dirtyCount: i32 = 0;
+let sinceMs: f64 = -Infinity;
+/** The path table is full: the caller adds the slots up and clears it (clearPaths) to go on. */
+let pathsFull: bool = false;
+
+let maxLineBytes: i32 = 65536;
+let events: i32 = 0;
+let fallbackOpen: bool = false;
+let pathCount: i32 = 0;
+let arenaUsed: i32 = 0;
+let componentCount: i32 = 0;
+let lastComponent: i32 = -1;
+/** Where the last scan stopped (all lines before it have their events). */
+let stoppedAt: i32 = 0;
+/**
+ * Lines of a scan counted here and not sent as events: pathrecorder lines after the first, and
+ * Docker lines that hold no request line after the first. The first of each kind in a scan is
+ * an event, so that the caller meets every format and signal where it first comes.
+ */
+let knownLines: i32 = 0;
+let skippedLines: i32 = 0;
+let satisfiedSeen: bool = false;
+let dockerSeen: bool = false;
+
+// The last path read, for the lines of one request, which name the same path.
+let lastPathId: i32 = -1;
+let lastPathLength: i32 = 0;
+// The last stamp's first 19 bytes (yyyy-mm-ddThh:mm:ss) and their ms.
+let stamp0: u64 = 0;
+let stamp1: u64 = 0;
+let stamp2: u32 = 0;
+let stampMs: f64 = 0;
+let stampValid: bool = false;
+
+function align(n: usize): usize {
+  return (n + 15) & ~15;
+}
+
+/** Lays out memory; call once. */
+export function init(maxLine: i32, since: f64): void {
+  maxLineBytes = maxLine;
+  sinceMs = since;
+  let p = align(__heap_base);
+  input = p;
+  p = align(p + INPUT_BYTES + INPUT_PAD);
+  heads = p;
+  p = align(p + <usize>MAX_EVENTS * 16);
+  times = p;
+  p = align(p + <usize>MAX_EVENTS * 8);
+  table = p;
+  p = align(p + <usize>TABLE_SLOTS * 4);
+  pathOffset = p;
+  p = align(p + <usize>MAX_PATHS * 4);
+  pathLength = p;
+  p = align(p + <usize>MAX_PATHS * 4);
+  componentNames = p;
+  p = align(p + <usize>MAX_COMPONENTS * COMPONENT_BYTES);
+  componentLengths = p;
+  p = align(p + <usize>MAX_COMPONENTS * 4);
+  arena = p;
+  p = align(p + <usize>ARENA_BYTES + INPUT_PAD);
+  slots = p;
+  p = align(p + <usize>MAX_PATHS * SLOTS_PER_PATH * SLOT_BYTES);
+  dirtySlots = p;
+  p = align(p + <usize>MAX_PATHS * SLOTS_PER_PATH * 4);
+  const pages = <i32>((p + 0xffff) >> 16) - memory.size();
+  if (pages > 0) memory.grow(pages);
+  memory.fill(table, 0, <usize>TABLE_SLOTS * 4);
+}
+
+export function inputAt(): usize {
+  return input;
+}
+export function headsAt(): usize {
+  return heads;
+}
+export function timesAt(): usize {
+  return times;
+}
+export function stopped(): i32 {
+  return stoppedAt;
+}
+export function knownLineCount(): i32 {
+  return knownLines;
+}
+export function arenaAt(): usize {
+  return arena;
+}
+export function pathOffsetsAt(): usize {
+  return pathOffset;
+}
+export function pathLengthsAt(): usize {
+  return pathLength;
+}
+export function componentNamesAt(): usize {
+  return componentNames;
+}
+export function componentLengthsAt(): usize {
+  return componentLengths;
+}
+export function slotsAt(): usize {
+  return slots;
+}
+export function dirtySlotsAt(): usize {
+  return dirtySlots;
+}
+export function dirtySlotCount(): i32 {
+  return dirtyCount;
+}
+export function needsClear(): bool {
+  return pathsFull;
+}
+
+/** After the caller has added up the dirty slots: they are clean again. */
+export function slotsTaken(): void {
+  for (let i = 0; i < dirtyCount; i++) {
+    store<i32>(slots + <usize>load<i32>(dirtySlots + (<usize>i << 2)) * SLOT_BYTES, 0, SLOT_DIRTY);
+  }
+  dirtyCount = 0;
+}
+
+/**
+ * Forgets every path, once the caller has taken the slots: memory stays bounded however many
+ * distinct paths (queries) a log holds, and path ids are given out again from 0.
+ */
+export function clearPaths(): void {
+  memory.fill(table, 0, <usize>TABLE_SLOTS * 4);
+  pathCount = 0;
+  arenaUsed = 0;
+  lastPathId = -1;
+  pathsFull = false;
+}
+export function skippedLineCount(): i32 {
+  return skippedLines;
+}
+
+@inline function emit(head: i32, pathId: i32, a: i32, b: i32, time: f64): void {
+  const at = heads + (<usize>events << 4);
+  store<i32>(at, head);
+  store<i32>(at, pathId, 4);
+  store<i32>(at, a, 8);
+  store<i32>(at, b, 12);
+  store<f64>(times + (<usize>events << 3), time);
+  events++;
+  fallbackOpen = false;
+}
+
+/** The line [start, next) to the TypeScript scanner, joined to the event before when that is one too. */
+@inline function fallback(start: i32, next: i32): void {
+  if (fallbackOpen) {
+    store<i32>(heads + (<usize>(events - 1) << 4), next, 12);
+    return;
+  }
+  emit(EV_FALLBACK, 0, start, next, 0);
+  fallbackOpen = true;
+}
+
+/** Index of the first newline at or after p (one is known to come before the scan's end). */
+@inline function newlineFrom(p: usize): usize {
+  const nl = i8x16.splat(NL);
+  let mask = i8x16.bitmask(i8x16.eq(v128.load(p), nl));
+  while (mask == 0) {
+    p += 16;
+    mask = i8x16.bitmask(i8x16.eq(v128.load(p), nl));
+  }
+  return p + <usize>ctz(mask);
+}
+
+/**
+ * Scans input[from, to): whole lines, `to` just past a newline. Returns the number of events; a
+ * scan that fills the events stops at a line start, given by stopped().
+ */
+export function scan(from: i32, to: i32): i32 {
+  events = 0;
+  fallbackOpen = false;
+  knownLines = 0;
+  skippedLines = 0;
+  satisfiedSeen = false;
+  dockerSeen = false;
+  let p = input + <usize>from;
+  const end = input + <usize>to;
+  while (p < end) {
+    if (events >= MAX_EVENTS - 8 || pathsFull) break;
+    const nl = newlineFrom(p);
+    const next = <i32>(nl + 1 - input);
+    const start = <i32>(p - input);
+    if (!line(p, nl)) fallback(start, next);
+    p = nl + 1;
+  }
+  stoppedAt = <i32>(p - input);
+  return events;
+}
+
+/** Reads one line [s, e) (newline excluded); false hands it to the TypeScript scanner. */
+function line(s: usize, e: usize): bool {
+  const length = <i32>(e - s);
+  if (length > maxLineBytes || length < 64) return false;
+  if (load<u64>(s) != LOG_PREFIX) return false;
+  if (load<u8>(e - 1) != 0x7d || load<u8>(e - 2) != QUOTE) return false;
+  // The time is the last field: `"time":"<stamp>"}`; the stamp holds no quote.
+  const q = lastQuoteBefore(e - 2);
+  const timeAt = q - 7;
+  if (timeAt <= s + 8 || load<u64>(timeAt) != TIME_FIELD) return false;
+  const time = parseStamp(q + 1, e - 2);
+  if (isNaN(time)) return false;
+  return klogMessage(s + 8, timeAt, time);
+}
+
+/** The last quote in the 48 bytes before `at` (the line is longer), or `at - 48`. */
+@inline function lastQuoteBefore(at: usize): usize {
+  const quotes = i8x16.splat(QUOTE);
+  for (let block = at - 16; block >= at - 48; block -= 16) {
+    const mask = i8x16.bitmask(i8x16.eq(v128.load(block), quotes));
+    if (mask != 0) return block + <usize>(31 - clz(mask));
+  }
+  return at - 48;
+}
+
+/** `yyyy-mm-ddThh:mm:ss[.digits]Z` in [at, end) exactly, as ms since the epoch; NaN otherwise. */
+function parseStamp(at: usize, end: usize): f64 {
+  if (end - at < 20 || load<u8>(end - 1) != 0x5a) return NaN;
+  let secondMs: f64;
+  const w0 = load<u64>(at);
+  const w1 = load<u64>(at, 8);
+  const w2 = load<u32>(at, 15);
+  if (stampValid && w0 == stamp0 && w1 == stamp1 && w2 == stamp2) {
+    secondMs = stampMs;
+  } else {
+    if (load<u8>(at, 4) != 0x2d || load<u8>(at, 7) != 0x2d) return NaN;
+    const sep = load<u8>(at, 10);
+    if (sep != 0x54 && sep != 0x74 && sep != 0x20) return NaN;
+    if (load<u8>(at, 13) != 0x3a || load<u8>(at, 16) != 0x3a) return NaN;
+    const year = digits(at, 4);
+    const month = digits(at + 5, 2);
+    const day = digits(at + 8, 2);
+    const h = digits(at + 11, 2);
+    const m = digits(at + 14, 2);
+    const sec = digits(at + 17, 2);
+    if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31) return NaN;
+    if (h < 0 || h >= 24 || m < 0 || m >= 60 || sec < 0 || sec >= 61) return NaN;
+    secondMs = <f64>daysFromCivil(year, month, day) * 86400000.0 + <f64>(((h * 60 + m) * 60 + sec) * 1000);
+    stamp0 = w0;
+    stamp1 = w1;
+    stamp2 = w2;
+    stampMs = secondMs;
+    stampValid = true;
+  }
+  // An optional fraction, read to whole milliseconds, then the Z at end - 1.
+  const dot = at + 19;
+  const zone = end - 1;
+  if (dot == zone) return secondMs;
+  if (load<u8>(dot) != 0x2e) return NaN;
+  const n = <i32>(zone - dot - 1);
+  if (n > 16) return NaN;
+  const digitBits = digitMask(dot + 1);
+  const wanted = (1 << n) - 1;
+  if ((digitBits & wanted) != wanted) return NaN;
+  let ms: i32 = 0;
+  if (n > 0) ms += (<i32>load<u8>(dot, 1) - 0x30) * 100;
+  if (n > 1) ms += (<i32>load<u8>(dot, 2) - 0x30) * 10;
+  if (n > 2) ms += <i32>load<u8>(dot, 3) - 0x30;
+  return secondMs + <f64>ms;
+}
+
+/** Bit i set when the byte at `at + i` is a decimal digit (i < 16). */
+@inline function digitMask(at: usize): i32 {
+  return i8x16.bitmask(i8x16.lt_u(i8x16.sub(v128.load(at), i8x16.splat(0x30)), i8x16.splat(10)));
+}
+
+/** `count` decimal digits at `at`; -1 when one is not a digit. */
+function digits(at: usize, count: i32): i32 {
+  let value: i32 = 0;
+  for (let i = 0; i < count; i++) {
+    const d = <i32>load<u8>(at + <usize>i) - 0x30;
+    if (d < 0 || d > 9) return -1;
+    value = value * 10 + d;
+  }
+  return value;
+}
+
+function floorDiv(a: i32, b: i32): i32 {
+  const q = a / b;
+  return q * b > a ? q - 1 : q;
+}
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
+function daysFromCivil(year: i32, month: i32, day: i32): i32 {
+  const y = month <= 2 ? year - 1 : year;
+  const era = floorDiv(y, 400);
+  const yoe = y - era * 400;
+  const mp = (month + 9) % 12;
+  const doy = (153 * mp + 2) / 5 + day - 1;
+  const doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+/**
+ * The klog line inside the Docker string, [m, end) (its quotes escaped). Returns false for
+ * anything the TypeScript scanner might read otherwise.
+ */
+function klogMessage(m: usize, end: usize, time: f64): bool {
+  if (end - m < 64) return false;
+  // Severity, mmdd, space, hh:mm:ss.uuuuuu, then spaces, the thread id, a space, file:line] .
+  if (load<u8>(m, 5) != SPACE || load<u8>(m, 8) != 0x3a) return skipped(time);
+  // The thread id: spaces, digits, a space, all within 16 bytes (end is 43 bytes further on).
+  const threadAt = m + 21;
+  const block = v128.load(threadAt);
+  const spaces = i8x16.bitmask(i8x16.eq(block, i8x16.splat(SPACE)));
+  const digitBits = i8x16.bitmask(i8x16.lt_u(i8x16.sub(block, i8x16.splat(0x30)), i8x16.splat(10)));
+  const idAt = ctz(~spaces);
+  if (idAt >= 16) return false;
+  if (((digitBits >> idAt) & 1) == 0) return skipped(time);
+  const idEnd = idAt + ctz(~(digitBits >> idAt));
+  if (idEnd >= 16) return false;
+  if (((spaces >> idEnd) & 1) == 0) return skipped(time);
+  const file = threadAt + <usize>idEnd + 1;
+  let p: usize;
+  if (file + 16 > end) return false;
+  const word = load<u64>(file);
+  let handler = false;
+  if (word == HANDLER_0 && (load<u32>(file, 8) & 0xffffff) == GO_COLON) {
+    handler = true;
+    p = file + 11;
+  } else if (word == PATHRECORDER_0 && load<u64>(file, 8) == PATHRECORDER_1) {
+    p = file + 16;
+  } else if (word == HTTPLOG_0) {
+    return false;
+  } else {
+    return skipped(time);
+  }
+  while (p < end && isDigit(load<u8>(p))) p++;
+  if (p + 1 >= end || load<u8>(p) != 0x5d || load<u8>(p, 1) != SPACE) return false;
+  const message = p + 2;
+  // `<component>: ` then, for handler.go, `<VERB> \"<path>\" satisfied by ...`.
+  const colon = colonFrom(message, min(end, message + 64));
+  if (colon == message || colon + 1 >= end || load<u8>(colon, 1) != SPACE) return false;
+  if (!handler) {
+    if (readPath(colon + 2, end, false) < 0) return false;
+    satisfied(time);
+    return true;
+  }
+  const verbAt = colon + 2;
+  if (verbAt + 8 > end) return false;
+  const verbWord = load<u32>(verbAt);
+  let verb: i32;
+  let verbEnd: usize;
+  if (verbWord == WORD_GET) {
+    verb = VERB_GET;
+    verbEnd = verbAt + 3;
+  } else if (verbWord == WORD_PUT) {
+    verb = VERB_PUT;
+    verbEnd = verbAt + 3;
+  } else if (verbWord == WORD_POST && load<u8>(verbAt, 4) == SPACE) {
+    verb = VERB_POST;
+    verbEnd = verbAt + 4;
+  } else if (verbWord == WORD_PATC && load<u16>(verbAt, 4) == 0x2048 /* "H " */) {
+    verb = VERB_PATCH;
+    verbEnd = verbAt + 5;
+  } else if (verbWord == WORD_DELE && (load<u32>(verbAt, 4) & 0xffffff) == 0x204554 /* "TE " */) {
+    verb = VERB_DELETE;
+    verbEnd = verbAt + 6;
+  } else {
+    return false;
+  }
+  const pathId = readPath(verbEnd + 1, end, true);
+  if (pathId < 0) return false;
+  const component = componentOf(message, colon);
+  if (component < 0) return false;
+  if (component >= SLOTS_PER_PATH) {
+    emit(EV_REQUEST | (component << 8) | (verb << 16), pathId, 0, 0, time);
+    satisfiedSeen = true;
+    dockerSeen = true;
+    return true;
+  }
+  satisfied(time);
+  // The TypeScript scanner counts no request before --since (the line is still read).
+  if (time >= sinceMs) count(pathId * SLOTS_PER_PATH + component, verb, time);
+  return true;
+}
+
+/** A satisfied-by line read: an event when it is the scan's first, else a count. */
+@inline function satisfied(time: f64): void {
+  if (satisfiedSeen) {
+    knownLines++;
+    fallbackOpen = false;
+  } else {
+    emit(EV_SATISFIED, 0, 0, 0, time);
+    satisfiedSeen = true;
+    dockerSeen = true;
+  }
+}
+
+/** One request in a slot. */
+function count(slot: i32, verb: i32, time: f64): void {
+  const at = slots + <usize>slot * SLOT_BYTES;
+  if (load<i32>(at, SLOT_DIRTY) == 0) {
+    store<i32>(at, 1, SLOT_DIRTY);
+    store<i32>(dirtySlots + (<usize>dirtyCount << 2), slot);
+    dirtyCount++;
+    v128.store(at, i64x2.splat(0));
+    v128.store(at, i64x2.splat(0), 16);
+    store<f64>(at, time, SLOT_FIRST);
+    store<f64>(at, time, SLOT_LAST);
+    store<f64>(at, -1, SLOT_MINUTE);
+    store<i32>(at, 0, SLOT_MINUTE_COUNT);
+  }
+  const verbAt = at + (<usize>verb << 2);
+  store<u32>(verbAt, load<u32>(verbAt) + 1);
+  if (time < load<f64>(at, SLOT_FIRST)) store<f64>(at, time, SLOT_FIRST);
+  if (time > load<f64>(at, SLOT_LAST)) store<f64>(at, time, SLOT_LAST);
+  if (verb >= VERB_PUT) {
+    // A write: counted per minute, the minute handed over when the slot moves on to the next.
+    const minute = Math.floor(time / 60000);
+    const inMinute = load<i32>(at, SLOT_MINUTE_COUNT);
+    if (minute == load<f64>(at, SLOT_MINUTE)) {
+      store<i32>(at, inMinute + 1, SLOT_MINUTE_COUNT);
+    } else {
+      if (inMinute > 0) emit(EV_MINUTE, slot, inMinute, 0, load<f64>(at, SLOT_MINUTE));
+      store<f64>(at, minute, SLOT_MINUTE);
+      store<i32>(at, 1, SLOT_MINUTE_COUNT);
+    }
+  }
+}
+
+/**
+ * The first colon in [at, limit), or `limit`. Tried first where the last component's name ends
+ * (a name holds no colon, so when its bytes are there, the colon after them is the first).
+ */
+function colonFrom(at: usize, limit: usize): usize {
+  if (lastComponent >= 0) {
+    const length = load<i32>(componentLengths + (<usize>lastComponent << 2));
+    const colon = at + <usize>length;
+    if (
+      colon < limit &&
+      load<u8>(colon) == 0x3a &&
+      sameBytes(at, componentNames + <usize>(lastComponent * COMPONENT_BYTES), length)
+    )
+      return colon;
+  }
+  const colons = i8x16.splat(0x3a);
+  for (let p = at; p < limit; p += 16) {
+    const mask = i8x16.bitmask(i8x16.eq(v128.load(p), colons));
+    if (mask != 0) return min(limit, p + <usize>ctz(mask));
+  }
+  return limit;
+}
+
+/** Whether [a, a + n) and [b, b + n) hold the same bytes (both may be read 16 bytes past n). */
+function sameBytes(a: usize, b: usize, n: i32): bool {
+  let i: i32 = 0;
+  for (; i + 16 <= n; i += 16) {
+    if (v128.any_true(v128.xor(v128.load(a + <usize>i), v128.load(b + <usize>i)))) return false;
+  }
+  if (i == n) return true;
+  const differ = i8x16.bitmask(v128.not(i8x16.eq(v128.load(a + <usize>i), v128.load(b + <usize>i))));
+  return (differ & ((1 << (n - i)) - 1)) == 0;
+}
+
+@inline function isDigit(c: u8): bool {
+  return c >= 0x30 && c <= 0x39;
+}
+
+@inline function skipped(time: f64): bool {
+  if (dockerSeen) {
+    skippedLines++;
+    fallbackOpen = false;
+  } else {
+    emit(EV_SKIPPED, 0, 0, 0, time);
+    dockerSeen = true;
+  }
+  return true;
+}
+
+/**
+ * The path `\"...\"` opening at `at`, followed by ` satisfied by`, all before `end`. Returns its
+ * path id (interned when `intern`, else 0), or -1 when the line is to be read by the TypeScript
+ * scanner (no such path, a backslash other than `\u` in the query, an unescaped quote...).
+ */
+function readPath(at: usize, end: usize, intern: bool): i32 {
+  if (load<u16>(at) != ESCAPED_QUOTE) return -1;
+  const start = at + 2;
+  // The lines of one request name the same path: the same bytes and the closing quote after
+  // them are delimited the same way (the walk looks at nothing past that quote).
+  if (lastPathId >= 0) {
+    const close = start + <usize>lastPathLength;
+    if (
+      close + 15 <= end &&
+      load<u16>(close) == ESCAPED_QUOTE &&
+      sameBytes(start, arena + <usize>load<i32>(pathOffset + (<usize>lastPathId << 2)), lastPathLength)
+    ) {
+      return satisfiedBy(close + 2, end) ? (intern ? lastPathId : 0) : -1;
+    }
+  }
+  const limit = min(end, start + <usize>PATH_REACH);
+  let p = start;
+  let inQuery = false;
+  const quote = i8x16.splat(QUOTE);
+  const backslash = i8x16.splat(BACKSLASH);
+  const question = i8x16.splat(0x3f);
+  let close: usize = 0;
+  while (p < limit) {
+    const block = v128.load(p);
+    let mask = i8x16.bitmask(v128.or(i8x16.eq(block, quote), i8x16.eq(block, backslash)));
+    if (!inQuery) mask |= i8x16.bitmask(i8x16.eq(block, question));
+    if (mask == 0) {
+      p += 16;
+      continue;
+    }
+    p += ctz(mask);
+    if (p >= limit) return -1;
+    const c = load<u8>(p);
+    if (c == 0x3f) {
+      inQuery = true;
+      p++;
+      continue;
+    }
+    if (c == QUOTE) return -1;
+    // A backslash.
+    const after = load<u8>(p, 1);
+    if (after == QUOTE) {
+      close = p;
+      break;
+    }
+    if (inQuery && after == 0x75 /* u */) {
+      p += 6;
+      continue;
+    }
+    return -1;
+  }
+  if (close == 0) return -1;
+  if (!satisfiedBy(close + 2, end)) return -1;
+  const length = <i32>(close - start);
+  if (!intern) return 0;
+  return internPath(start, length);
+}
+
+@inline function satisfiedBy(at: usize, end: usize): bool {
+  return (
+    at + 13 <= end &&
+    load<u64>(at) == SATISFIED_0 &&
+    load<u32>(at, 8) == SATISFIED_1 &&
+    load<u8>(at, 12) == 0x79
+  );
+}
+
+function hashBytes(at: usize, length: i32): u32 {
+  let h: u64 = 0x9e3779b97f4a7c15 ^ <u64>length;
+  let i: i32 = 0;
+  for (; i + 8 <= length; i += 8) {
+    h = (h ^ load<u64>(at + <usize>i)) * 0xff51afd7ed558ccd;
+    h ^= h >> 29;
+  }
+  if (i < length) {
+    const tailBits: u64 = <u64>(length - i) * 8;
+    const tailMask: u64 = (<u64>1 << tailBits) - 1;
+    const tail = load<u64>(at + <usize>i) & tailMask;
+    h = (h ^ tail) * 0xc4ceb9fe1a85ec53;
+  }
+  h ^= h >> 32;
+  return <u32>h;
+}
+
+/** The id of the path [at, at + length), made (and announced) when it is new. */
+function internPath(at: usize, length: i32): i32 {
+  let slot = hashBytes(at, length) & <u32>(TABLE_SLOTS - 1);
+  for (;;) {
+    const held = load<i32>(table + (<usize>slot << 2));
+    if (held == 0) break;
+    const id = held - 1;
+    if (
+      load<i32>(pathLength + (<usize>id << 2)) == length &&
+      sameBytes(at, arena + <usize>load<i32>(pathOffset + (<usize>id << 2)), length)
+    ) {
+      lastPathId = id;
+      lastPathLength = length;
+      return id;
+    }
+    slot = (slot + 1) & <u32>(TABLE_SLOTS - 1);
+  }
+  if (pathCount >= MAX_PATHS || arenaUsed + length > ARENA_BYTES) {
+    // This line goes to the TypeScript scanner, and the scan stops for the caller to clear.
+    pathsFull = true;
+    return -1;
+  }
+  const id = pathCount++;
+  memory.copy(arena + <usize>arenaUsed, at, length);
+  store<i32>(pathOffset + (<usize>id << 2), arenaUsed);
+  store<i32>(pathLength + (<usize>id << 2), length);
+  arenaUsed += length;
+  store<i32>(table + (<usize>slot << 2), id + 1);
+  lastPathId = id;
+  lastPathLength = length;
+  return id;
+}
+
+/** The id of the component named by [at, colon), made (and announced) when it is new; -1 past the table. */
+function componentOf(at: usize, colon: usize): i32 {
+  const length = <i32>(colon - at);
+  for (let i = 0; i < componentCount; i++) {
+    if (
+      load<i32>(componentLengths + (<usize>i << 2)) == length &&
+      sameBytes(at, componentNames + <usize>(i * COMPONENT_BYTES), length)
+    ) {
+      lastComponent = i;
+      return i;
+    }
+  }
+  if (componentCount >= MAX_COMPONENTS || length > COMPONENT_BYTES) return -1;
+  const id = componentCount++;
+  memory.copy(componentNames + <usize>(id * COMPONENT_BYTES), at, length);
+  store<i32>(componentLengths + (<usize>id << 2), length);
+  lastComponent = id;
+  return id;
+}

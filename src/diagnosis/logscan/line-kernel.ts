@@ -1,0 +1,141 @@
+import { readFileSync } from 'node:fs';
+
+/**
+ * The WebAssembly hot loop (kernel/kernel.ts, built by `npm run build:kernel`) as the scanner
+ * sees it: an input area to fill with whole lines, the events a scan of it gives, and the
+ * requests it has added up per slot (a path and a component). Codes and layouts are the kernel's.
+ */
+
+export const EV_FALLBACK = 1;
+export const EV_REQUEST = 2;
+export const EV_SATISFIED = 3;
+export const EV_SKIPPED = 4;
+export const EV_MINUTE = 5;
+
+/** A slot's fields, as indexes into slotWords (u32) and slotTimes (f64). */
+export const SLOT_WORDS = 16;
+export const SLOT_MINUTE_COUNT_WORD = 14;
+export const SLOT_FIRST_TIME = 4;
+export const SLOT_LAST_TIME = 5;
+export const SLOT_MINUTE_TIME = 6;
+
+interface KernelExports {
+  memory: { buffer: ArrayBuffer };
+  init(maxLineBytes: number, sinceMs: number): void;
+  inputAt(): number;
+  headsAt(): number;
+  timesAt(): number;
+  arenaAt(): number;
+  pathOffsetsAt(): number;
+  pathLengthsAt(): number;
+  componentNamesAt(): number;
+  componentLengthsAt(): number;
+  slotsAt(): number;
+  dirtySlotsAt(): number;
+  scan(from: number, to: number): number;
+  stopped(): number;
+  knownLineCount(): number;
+  skippedLineCount(): number;
+  dirtySlotCount(): number;
+  needsClear(): number;
+  slotsTaken(): void;
+  clearPaths(): void;
+  INPUT_BYTES: { value: number };
+  MAX_EVENTS: { value: number };
+  MAX_PATHS: { value: number };
+  MAX_COMPONENTS: { value: number };
+  SLOTS_PER_PATH: { value: number };
+  SLOT_BYTES: { value: number };
+}
+
+export interface LineKernel {
+  /** The input area: bytes written here are what scan() reads. */
+  readonly input: Buffer;
+  /** Four words per event: head (type | component << 8 | verb << 16), path id or slot, a, b. */
+  readonly heads: Int32Array;
+  readonly times: Float64Array;
+  /** Path id i's bytes: arena[pathOffsets[i], pathOffsets[i] + pathLengths[i]). */
+  readonly arena: Buffer;
+  readonly pathOffsets: Int32Array;
+  readonly pathLengths: Int32Array;
+  /** Component i's name: componentNames[i * 64, i * 64 + componentLengths[i]). */
+  readonly componentNames: Buffer;
+  readonly componentLengths: Int32Array;
+  readonly slotsPerPath: number;
+  readonly slotWords: Uint32Array;
+  readonly slotTimes: Float64Array;
+  readonly dirtySlots: Int32Array;
+  /** Scans input[from, to) (whole lines); the number of events. */
+  scan(from: number, to: number): number;
+  /** Where the last scan stopped: a line start. */
+  stopped(): number;
+  /** Lines of the last scan counted without an event: satisfied-by lines, skipped Docker lines. */
+  knownLineCount(): number;
+  skippedLineCount(): number;
+  dirtySlotCount(): number;
+  /** The path table is full: take the slots, then clearPaths(), then scan on. */
+  needsClear(): boolean;
+  slotsTaken(): void;
+  clearPaths(): void;
+}
+
+let compiled: WebAssembly.Module | null | undefined;
+
+/**
+ * The compiled kernel, or null when kernel.wasm is not there (a checkout not built): the scanner
+ * then reads every line itself, with the same counts, slower. Compiled once per thread.
+ */
+function kernelModule(): WebAssembly.Module | null {
+  if (compiled === undefined) {
+    try {
+      // Beside this module: src/ under the tests, dist/src/ once built.
+      compiled = new WebAssembly.Module(readFileSync(new URL('./kernel/kernel.wasm', import.meta.url)));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      compiled = null;
+    }
+  }
+  return compiled;
+}
+
+export function kernelAvailable(): boolean {
+  return kernelModule() !== null;
+}
+
+/** A kernel of its own for one scanner; null when it is not built. */
+export function createLineKernel(maxLineBytes: number, sinceMs: number): LineKernel | null {
+  const module = kernelModule();
+  if (module === null) return null;
+  const k = new WebAssembly.Instance(module, {}).exports as unknown as KernelExports;
+  k.init(maxLineBytes, sinceMs);
+  // Memory is laid out once by init() and never grows, so these views stay valid.
+  const buffer = k.memory.buffer;
+  const maxEvents = k.MAX_EVENTS.value;
+  const maxPaths = k.MAX_PATHS.value;
+  const maxComponents = k.MAX_COMPONENTS.value;
+  const slotCount = maxPaths * k.SLOTS_PER_PATH.value;
+  const slotBytes = k.SLOT_BYTES.value;
+  if (slotBytes !== SLOT_WORDS * 4) throw new Error(`log scanner kernel: slots of ${slotBytes} bytes`);
+  return {
+    input: Buffer.from(buffer, k.inputAt(), k.INPUT_BYTES.value),
+    heads: new Int32Array(buffer, k.headsAt(), maxEvents * 4),
+    times: new Float64Array(buffer, k.timesAt(), maxEvents),
+    arena: Buffer.from(buffer, k.arenaAt()),
+    pathOffsets: new Int32Array(buffer, k.pathOffsetsAt(), maxPaths),
+    pathLengths: new Int32Array(buffer, k.pathLengthsAt(), maxPaths),
+    componentNames: Buffer.from(buffer, k.componentNamesAt(), maxComponents * 64),
+    componentLengths: new Int32Array(buffer, k.componentLengthsAt(), maxComponents),
+    slotsPerPath: k.SLOTS_PER_PATH.value,
+    slotWords: new Uint32Array(buffer, k.slotsAt(), slotCount * SLOT_WORDS),
+    slotTimes: new Float64Array(buffer, k.slotsAt(), (slotCount * SLOT_WORDS) / 2),
+    dirtySlots: new Int32Array(buffer, k.dirtySlotsAt(), slotCount),
+    scan: k.scan,
+    stopped: k.stopped,
+    knownLineCount: k.knownLineCount,
+    skippedLineCount: k.skippedLineCount,
+    dirtySlotCount: k.dirtySlotCount,
+    needsClear: () => k.needsClear() !== 0,
+    slotsTaken: k.slotsTaken,
+    clearPaths: k.clearPaths,
+  };
+}
