@@ -7,6 +7,7 @@ import {
   SLOT_MINUTE_COUNT_WORD,
   SLOT_MINUTE_TIME,
   SLOT_WORDS,
+  STATUS_DIRTY_SLOTS,
   type LineKernel,
 } from './line-kernel.js';
 
@@ -60,7 +61,7 @@ export class KernelSlots {
   /** Adds every slot the kernel has counted in since the last time into the tallies. */
   take(): void {
     const kernel = this.kernel;
-    const dirty = kernel.dirtySlotCount();
+    const dirty = kernel.status[STATUS_DIRTY_SLOTS]!;
     if (dirty === 0) return;
     const { dirtySlots, slotWords, slotTimes, slotsPerPath } = kernel;
     for (let i = 0; i < dirty; i++) {

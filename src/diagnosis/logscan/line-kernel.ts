@@ -19,6 +19,13 @@ export const SLOT_FIRST_TIME = 4;
 export const SLOT_LAST_TIME = 5;
 export const SLOT_MINUTE_TIME = 6;
 
+/** Words of LineKernel.status. */
+export const STATUS_STOPPED = 0;
+export const STATUS_KNOWN_LINES = 1;
+export const STATUS_SKIPPED_LINES = 2;
+export const STATUS_PATHS_FULL = 3;
+export const STATUS_DIRTY_SLOTS = 4;
+
 interface KernelExports {
   memory: { buffer: ArrayBuffer };
   init(maxLineBytes: number, sinceMs: number): void;
@@ -32,12 +39,8 @@ interface KernelExports {
   componentLengthsAt(): number;
   slotsAt(): number;
   dirtySlotsAt(): number;
+  statusAt(): number;
   scan(from: number, to: number): number;
-  stopped(): number;
-  knownLineCount(): number;
-  skippedLineCount(): number;
-  dirtySlotCount(): number;
-  needsClear(): number;
   slotsTaken(): void;
   clearPaths(): void;
   INPUT_BYTES: { value: number };
@@ -65,16 +68,14 @@ export interface LineKernel {
   readonly slotWords: Uint32Array;
   readonly slotTimes: Float64Array;
   readonly dirtySlots: Int32Array;
+  /**
+   * What the last scan left (kernel.ts statusAt): where it stopped (a line start), the lines it
+   * counted without an event (satisfied-by lines; skipped Docker lines), whether the path table
+   * is full (then: take the slots, clearPaths(), scan on), and the slots counted in.
+   */
+  readonly status: Int32Array;
   /** Scans input[from, to) (whole lines); the number of events. */
   scan(from: number, to: number): number;
-  /** Where the last scan stopped: a line start. */
-  stopped(): number;
-  /** Lines of the last scan counted without an event: satisfied-by lines, skipped Docker lines. */
-  knownLineCount(): number;
-  skippedLineCount(): number;
-  dirtySlotCount(): number;
-  /** The path table is full: take the slots, then clearPaths(), then scan on. */
-  needsClear(): boolean;
   slotsTaken(): void;
   clearPaths(): void;
 }
@@ -129,12 +130,8 @@ export function createLineKernel(maxLineBytes: number, sinceMs: number): LineKer
     slotWords: new Uint32Array(buffer, k.slotsAt(), slotCount * SLOT_WORDS),
     slotTimes: new Float64Array(buffer, k.slotsAt(), (slotCount * SLOT_WORDS) / 2),
     dirtySlots: new Int32Array(buffer, k.dirtySlotsAt(), slotCount),
+    status: new Int32Array(buffer, k.statusAt(), 5),
     scan: k.scan,
-    stopped: k.stopped,
-    knownLineCount: k.knownLineCount,
-    skippedLineCount: k.skippedLineCount,
-    dirtySlotCount: k.dirtySlotCount,
-    needsClear: () => k.needsClear() !== 0,
     slotsTaken: k.slotsTaken,
     clearPaths: k.clearPaths,
   };

@@ -9,6 +9,10 @@ import {
   EV_REQUEST,
   EV_SATISFIED,
   EV_SKIPPED,
+  STATUS_KNOWN_LINES,
+  STATUS_PATHS_FULL,
+  STATUS_SKIPPED_LINES,
+  STATUS_STOPPED,
   createLineKernel,
   type LineKernel,
 } from './line-kernel.js';
@@ -452,17 +456,18 @@ export class LogScanner {
       this.respBuf = null;
       this.kernelEvents(kernel, slots, events);
       // The lines after the first of their kind, counted by the kernel alone (see kernel.ts).
-      const known = kernel.knownLineCount();
-      const skipped = kernel.skippedLineCount();
+      const status = kernel.status;
+      const known = status[STATUS_KNOWN_LINES]!;
+      const skipped = status[STATUS_SKIPPED_LINES]!;
       this.scanned.linesRead += known + skipped;
       this.scanned.linesSkipped += skipped;
       this.pending[TALLY_DOCKER_JSON]! += known + skipped;
       this.pending[TALLY_SATISFIED_BY]! += known;
-      if (kernel.needsClear()) {
+      if (status[STATUS_PATHS_FULL]) {
         slots.take();
         slots.clear();
       }
-      p = kernel.stopped();
+      p = status[STATUS_STOPPED]!;
     }
   }
 

@@ -165,12 +165,8 @@ export class ChannelTally {
       for (let i = 0; i < verbs.length; i++) verbs[i]! += added[i] ?? 0;
       ours.firstMs = Math.min(ours.firstMs, theirs.firstMs);
       ours.lastMs = Math.max(ours.lastMs, theirs.lastMs);
-      if (theirs.perMinute) {
-        for (let i = 0; i < theirs.minutes; i++) {
-          const count = theirs.perMinute[i]!;
-          if (count) addMinutes(ours, theirs.minuteStart + i, count, this.maxMinutes);
-        }
-      }
+      if (theirs.perMinute)
+        addMinuteRun(ours, theirs.minuteStart, theirs.perMinute, theirs.minutes, this.maxMinutes);
     }
   }
 }
@@ -222,6 +218,48 @@ function addMinutes(tally: ObjectTally, minute: number, count: number, maxMinute
   }
   tally.minutes = newLength;
   tally.perMinute[index]! += count;
+}
+
+/**
+ * Adds `run[0, length)`, the writes of the minutes from `start` on, as addMinutes would one by
+ * one: in one pass when both windows fit in `maxMinutes` together (merging worker results).
+ */
+function addMinuteRun(
+  tally: ObjectTally,
+  runStart: number,
+  run: Uint32Array,
+  runLength: number,
+  maxMinutes: number,
+): void {
+  // Minutes without writes at either end would not widen the window one by one either.
+  let first = 0;
+  while (first < runLength && run[first] === 0) first++;
+  let last = runLength - 1;
+  while (last >= first && run[last] === 0) last--;
+  if (first > last) return;
+  const start = runStart + first;
+  const length = last - first + 1;
+  const ours = tally.perMinute;
+  const from = ours === null ? start : Math.min(tally.minuteStart, start);
+  const to = ours === null ? start + length : Math.max(tally.minuteStart + tally.minutes, start + length);
+  if (to - from > maxMinutes) {
+    for (let i = first; i <= last; i++) {
+      const count = run[i]!;
+      if (count) addMinutes(tally, runStart + i, count, maxMinutes);
+    }
+    return;
+  }
+  if (ours !== null && from === tally.minuteStart && to - from <= ours.length) {
+    for (let i = 0; i < length; i++) ours[start - from + i]! += run[first + i]!;
+    tally.minutes = to - from;
+    return;
+  }
+  const merged = new Uint32Array(capacityFor(to - from, maxMinutes));
+  if (ours !== null) merged.set(ours.subarray(0, tally.minutes), tally.minuteStart - from);
+  for (let i = 0; i < length; i++) merged[start - from + i]! += run[first + i]!;
+  tally.perMinute = merged;
+  tally.minuteStart = from;
+  tally.minutes = to - from;
 }
 
 function capacityFor(length: number, maxMinutes: number): number {

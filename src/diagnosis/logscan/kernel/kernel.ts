@@ -81,6 +81,7 @@ let pathOffset: usize = 0;
 let pathLength: usize = 0;
 let componentNames: usize = 0;
 let componentLengths: usize = 0;
+let status: usize = 0;
 let slots: usize = 0;
 let dirtySlots: usize = 0;
 let dirtyCount: i32 = 0;
@@ -126,6 +127,8 @@ export function init(maxLine: i32, since: f64): void {
   maxLineBytes = maxLine;
   sinceMs = since;
   let p = align(__heap_base);
+  status = p;
+  p = align(p + 64);
   input = p;
   p = align(p + INPUT_BYTES + INPUT_PAD);
   heads = p;
@@ -151,6 +154,7 @@ export function init(maxLine: i32, since: f64): void {
   const pages = <i32>((p + 0xffff) >> 16) - memory.size();
   if (pages > 0) memory.grow(pages);
   memory.fill(table, 0, <usize>TABLE_SLOTS * 4);
+  writeStatus();
 }
 
 export function inputAt(): usize {
@@ -162,11 +166,20 @@ export function headsAt(): usize {
 export function timesAt(): usize {
   return times;
 }
-export function stopped(): i32 {
-  return stoppedAt;
+/**
+ * What a scan leaves besides its events, as i32 words the caller reads from memory (a call per
+ * figure would cost more than many a scan): where it stopped, the lines it counted without an
+ * event, whether the path table is full, and how many slots it has counted in.
+ */
+export function statusAt(): usize {
+  return status;
 }
-export function knownLineCount(): i32 {
-  return knownLines;
+function writeStatus(): void {
+  store<i32>(status, stoppedAt);
+  store<i32>(status, knownLines, 4);
+  store<i32>(status, skippedLines, 8);
+  store<i32>(status, pathsFull ? 1 : 0, 12);
+  store<i32>(status, dirtyCount, 16);
 }
 export function arenaAt(): usize {
   return arena;
@@ -189,12 +202,6 @@ export function slotsAt(): usize {
 export function dirtySlotsAt(): usize {
   return dirtySlots;
 }
-export function dirtySlotCount(): i32 {
-  return dirtyCount;
-}
-export function needsClear(): bool {
-  return pathsFull;
-}
 
 /** After the caller has added up the dirty slots: they are clean again. */
 export function slotsTaken(): void {
@@ -202,6 +209,7 @@ export function slotsTaken(): void {
     store<i32>(slots + <usize>load<i32>(dirtySlots + (<usize>i << 2)) * SLOT_BYTES, 0, SLOT_DIRTY);
   }
   dirtyCount = 0;
+  writeStatus();
 }
 
 /**
@@ -214,9 +222,7 @@ export function clearPaths(): void {
   arenaUsed = 0;
   lastPathId = -1;
   pathsFull = false;
-}
-export function skippedLineCount(): i32 {
-  return skippedLines;
+  writeStatus();
 }
 
 @inline function emit(head: i32, pathId: i32, a: i32, b: i32, time: f64): void {
@@ -242,13 +248,16 @@ export function skippedLineCount(): i32 {
 
 /** Index of the first newline at or after p (one is known to come before the scan's end). */
 @inline function newlineFrom(p: usize): usize {
+  // 32 bytes a step (the input is padded past its end): one branch for two blocks.
   const nl = i8x16.splat(NL);
-  let mask = i8x16.bitmask(i8x16.eq(v128.load(p), nl));
-  while (mask == 0) {
-    p += 16;
-    mask = i8x16.bitmask(i8x16.eq(v128.load(p), nl));
+  let low = i8x16.eq(v128.load(p), nl);
+  let high = i8x16.eq(v128.load(p, 16), nl);
+  while (!v128.any_true(v128.or(low, high))) {
+    p += 32;
+    low = i8x16.eq(v128.load(p), nl);
+    high = i8x16.eq(v128.load(p, 16), nl);
   }
-  return p + <usize>ctz(mask);
+  return p + <usize>ctz(i8x16.bitmask(low) | (i8x16.bitmask(high) << 16));
 }
 
 /**
@@ -273,6 +282,7 @@ export function scan(from: i32, to: i32): i32 {
     p = nl + 1;
   }
   stoppedAt = <i32>(p - input);
+  writeStatus();
   return events;
 }
 
