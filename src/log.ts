@@ -1,4 +1,7 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { output } from './log-mode.js';
+
+export { useHumanLogs, useJsonLogs } from './log-mode.js';
 
 /**
  * Structured logs go to stderr so that stdout stays the CLI's report (table or JSON).
@@ -17,23 +20,6 @@ const LEVEL_NAMES: Record<number, string> = {
   50: 'error',
   60: 'fatal',
 };
-const LEVEL_VALUES: Record<string, number> = {
-  trace: 10,
-  debug: 20,
-  info: 30,
-  warn: 40,
-  error: 50,
-  fatal: 60,
-  silent: Infinity,
-};
-
-interface Output {
-  human: boolean;
-  /** Lines below this pino level value are dropped (human form only). */
-  minLevel: number;
-}
-
-const output: Output = { human: false, minLevel: 0 };
 const json = pino.destination(2);
 
 /** Writes JSON as pino made it, or the same record as one human line. */
@@ -55,22 +41,6 @@ export const logger: Logger = pino(
 
 export function childLogger(component: string): Logger {
   return logger.child({ component });
-}
-
-/**
- * Switches the process to the form a person reads on the command line: human lines, `warn` and
- * above, unless LOG_LEVEL is set (then that level, still in human form).
- */
-export function useHumanLogs(env: Record<string, string | undefined> = process.env): void {
-  output.human = true;
-  const wanted = env.LOG_LEVEL?.toLowerCase();
-  output.minLevel = wanted && wanted in LEVEL_VALUES ? LEVEL_VALUES[wanted]! : LEVEL_VALUES.warn!;
-}
-
-/** Back to JSON lines (the roles; tests). */
-export function useJsonLogs(): void {
-  output.human = false;
-  output.minLevel = 0;
 }
 
 /** Keys of a pino record that the human line shows otherwise, or not at all. */

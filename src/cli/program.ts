@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { DoctorError, UsageError } from '../errors.js';
-import { useHumanLogs, useJsonLogs } from '../log.js';
+import { useHumanLogs, useJsonLogs } from '../log-mode.js';
 import { registerScanLogs } from './scan-logs.js';
 import { registerDiagnose } from './diagnose.js';
 import { registerRoles } from './role-commands.js';

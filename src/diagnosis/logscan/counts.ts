@@ -1,6 +1,7 @@
 import type { LogFormat, Signal } from '../types.js';
 import { ChannelTally, type ObjectTally } from './tally.js';
 import type { ScanCounts } from './scanner.js';
+import { chooseChannel } from './summary.js';
 
 /**
  * ScanCounts as plain data (for postMessage from a worker thread) and the merge of several: the
@@ -95,4 +96,60 @@ export function mergeCounts(into: ScanCounts, from: ScanCounts): ScanCounts {
     else into.handlers.set(name, channel);
   }
   return into;
+}
+
+/**
+ * The counts of several parts added up for summarize(), which reads the objects of one channel
+ * only (chooseChannel's, decided on the channels' request totals): that channel's objects are
+ * merged, every other channel only has its total. Merging every channel of a 1 GiB scan's two
+ * threads cost more than the summary itself. The parts' tallies may be changed.
+ */
+export function mergeForSummary(parts: ScanCounts[], maxMinutes: number): ScanCounts {
+  const [first, ...rest] = parts;
+  if (!first) throw new Error('mergeForSummary: no parts');
+  const totals = (pick: (counts: ScanCounts) => ChannelTally | undefined): ChannelTally => {
+    const channel = new ChannelTally(maxMinutes);
+    for (const part of parts) channel.requests += pick(part)?.requests ?? 0;
+    return channel;
+  };
+  const names = new Set(parts.flatMap((part) => [...part.handlers.keys()]));
+  const shell: ScanCounts = {
+    ...first,
+    audit: totals((c) => c.audit),
+    httplog: totals((c) => c.httplog),
+    handlers: new Map([...names].map((name) => [name, totals((c) => c.handlers.get(name))])),
+  };
+  const { channel: chosen } = chooseChannel(shell);
+  const merged: ScanCounts = {
+    ...shell,
+    formats: { ...first.formats },
+    signalsSeen: { ...first.signalsSeen },
+  };
+  for (const part of rest) {
+    merged.bytesRead += part.bytesRead;
+    merged.linesRead += part.linesRead;
+    merged.linesSkipped += part.linesSkipped;
+    addRecord(merged.formats, part.formats);
+    addRecord(merged.signalsSeen, part.signalsSeen);
+  }
+  const mergeChannel = (pick: (counts: ScanCounts) => ChannelTally | undefined): ChannelTally => {
+    const into = new ChannelTally(maxMinutes);
+    for (const part of parts) {
+      const channel = pick(part);
+      if (channel) into.merge(channel);
+    }
+    return into;
+  };
+  if (chosen === shell.audit) merged.audit = mergeChannel((c) => c.audit);
+  else if (chosen === shell.httplog) merged.httplog = mergeChannel((c) => c.httplog);
+  else {
+    for (const [name, channel] of shell.handlers) {
+      if (channel === chosen)
+        merged.handlers.set(
+          name,
+          mergeChannel((c) => c.handlers.get(name)),
+        );
+    }
+  }
+  return merged;
 }

@@ -22,7 +22,7 @@
 import type { ActivitySummary } from '../types.js';
 import { LogScanner, type LogScanOptions, type ScanCounts } from './scanner.js';
 import { summarize, type HotOptions } from './summary.js';
-import { countsFromData, countsToData, mergeCounts, type ScanCountsData } from './counts.js';
+import { countsFromData, countsToData, mergeCounts, mergeForSummary, type ScanCountsData } from './counts.js';
 import { DEFAULT_MAX_MINUTES } from './tally.js';
 
 export type ScanOptions = LogScanOptions & HotOptions;
@@ -49,8 +49,9 @@ export function createLogScanner(options: ScanOptions = {}): LogScannerHandle {
 /** Summary of counts gathered apart (several files, byte ranges scanned by workers). */
 export function summarizeCounts(parts: ScanCounts[], options: ScanOptions = {}): ActivitySummary {
   const [first, ...rest] = parts;
-  if (!first) return summarize(new LogScanner(options).counts, options);
-  return summarize(rest.reduce(mergeCounts, first), options);
+  if (first === undefined) return summarize(new LogScanner(options).counts, options);
+  if (rest.length === 0) return summarize(first, options);
+  return summarize(mergeForSummary(parts, options.maxMinutes ?? DEFAULT_MAX_MINUTES), options);
 }
 
 export function exportCounts(counts: ScanCounts): ScanCountsData {
