@@ -1,5 +1,9 @@
 #!/usr/bin/env node
-import { describeError, main } from './program.js';
+import { prestartScanWorkers } from '../io/scan-workers.js';
+
+// scan-logs splits a large file across threads: their boot overlaps the loading of the CLI.
+if (process.argv[2] === 'scan-logs') prestartScanWorkers();
+const { describeError, main } = await import('./program.js');
 
 main(process.argv.slice(2)).then(
   (code) => {

@@ -1,5 +1,4 @@
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import type { Readable } from 'node:stream';
 import type { ActivitySummary } from '../diagnosis/types.js';
 import {
@@ -14,6 +13,7 @@ import { inspectInput, openInputStream, type InputInfo } from './open-input.js';
 import { scanSharedRanges, type SharedRanges } from './scan-range.js';
 import { scanReadable } from './scan-readable.js';
 import type { RangeJob, WorkerMessage } from './worker-protocol.js';
+import { startScanWorker, stopIdleScanWorkers } from './scan-workers.js';
 
 export interface ScanFilesOptions extends ScanOptions {
   /** Threads used for one plain file (the calling thread counts as one). Default: the cores. */
@@ -55,12 +55,16 @@ export async function scanFiles(
     : inputs.reduce((sum, i) => sum + (i.size ?? 0), 0);
   let done = 0;
   const parts: ScanCounts[] = [];
-  for (const input of inputs) {
-    const onBytes = (bytes: number): void => {
-      done += bytes;
-      onProgress?.({ path: input.path, bytesDone: done, bytesTotal: total });
-    };
-    parts.push(...(await scanInput(input, options, onBytes)));
+  try {
+    for (const input of inputs) {
+      const onBytes = (bytes: number): void => {
+        done += bytes;
+        onProgress?.({ path: input.path, bytesDone: done, bytesTotal: total });
+      };
+      parts.push(...(await scanInput(input, options, onBytes)));
+    }
+  } finally {
+    stopIdleScanWorkers();
   }
   return summarizeCounts(parts, options);
 }
@@ -118,25 +122,9 @@ function scanOptionsOnly(options: ScanFilesOptions): ScanOptions {
   };
 }
 
-/**
- * Under the compiled build the worker is scan-worker.js beside this file; run from the
- * TypeScript sources (tsx, jest) it is scan-worker.ts, loaded after tsx's register() in the
- * worker itself: on Node 20 `execArgv: ['--import', 'tsx']` does not reach a worker's module
- * loader (the worker fails with "Unknown file extension .ts").
- */
-function startWorker(job: RangeJob): Worker {
-  if (!import.meta.url.endsWith('.ts')) {
-    return new Worker(new URL('./scan-worker.js', import.meta.url), { workerData: job, execArgv: [] });
-  }
-  const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
-  const entry = JSON.stringify(new URL('./scan-worker.ts', import.meta.url).href);
-  const boot = `import(${tsx}).then(({ register }) => { register(); return import(${entry}); })`;
-  return new Worker(boot, { eval: true, workerData: job, execArgv: [] });
-}
-
 function scanInWorker(job: RangeJob, path: string, onBytes: (n: number) => void): Promise<ScanCounts> {
   return new Promise((resolve, reject) => {
-    const worker = startWorker(job);
+    const worker = startScanWorker(job);
     let settled = false;
     worker.on('message', (message: WorkerMessage) => {
       if (message.type === 'progress') onBytes(message.bytes);

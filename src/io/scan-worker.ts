@@ -1,12 +1,20 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { exportCounts } from '../diagnosis/logscan/index.js';
 import { scanSharedRanges } from './scan-range.js';
 import type { RangeJob, WorkerMessage } from './worker-protocol.js';
 
-/** Worker thread entry: scans ranges of a file until none is left and posts its counts. */
-const job = workerData as RangeJob;
+/**
+ * Worker thread entry: scans ranges of a file until none is left and posts its counts. The job
+ * comes as workerData, or, for a worker booted ahead (scan-workers.ts), in a `job` message.
+ */
 const port = parentPort;
 if (port) {
+  const job = workerData as RangeJob | null;
+  if (job !== null) run(port, job);
+  else port.once('message', (message: { type: 'job'; job: RangeJob }) => run(port, message.job));
+}
+
+function run(port: MessagePort, job: RangeJob): void {
   let pending = 0;
   scanSharedRanges(job.ranges, job.options, (bytes) => {
     pending += bytes;

@@ -4,9 +4,10 @@ import type { ChannelTally, ObjectTally } from './tally.js';
 import {
   SLOT_FIRST_TIME,
   SLOT_LAST_TIME,
-  SLOT_MINUTE_COUNT_WORD,
-  SLOT_MINUTE_TIME,
+  SLOT_MINUTE_BASE_TIME,
+  SLOT_MINUTES_WORD,
   SLOT_WORDS,
+  MINUTES_PER_SLOT,
   STATUS_DIRTY_SLOTS,
   type LineKernel,
 } from './line-kernel.js';
@@ -52,10 +53,17 @@ export class KernelSlots {
     channel.count(channel.tallyOf(parsed.key, parsed.ref, timeMs), verb, timeMs);
   }
 
-  /** `count` writes of a slot in `minute` (epoch minutes), handed over as the slot moved on. */
-  minute(slot: number, minute: number, count: number): void {
+  /** A slot's writes per minute from `firstMinute` (epoch minutes), `words[at, at + MINUTES_PER_SLOT)`. */
+  minutes(slot: number, firstMinute: number, words: Uint32Array, at: number): void {
     const tally = this.tally(slot);
-    if (tally !== null) this.channel(slot % this.kernel.slotsPerPath).addWrites(tally, minute, count);
+    if (tally === null) return;
+    this.channel(slot % this.kernel.slotsPerPath).addWriteRun(
+      tally,
+      firstMinute,
+      words,
+      at,
+      MINUTES_PER_SLOT,
+    );
   }
 
   /** Adds every slot the kernel has counted in since the last time into the tallies. */
@@ -79,8 +87,10 @@ export class KernelSlots {
         if (n === 0) continue;
         channel.addRequests(tally, logged === VERB.GET ? this.getVerb[pathId]! : logged, n, first, last);
       }
-      const inMinute = slotWords[words + SLOT_MINUTE_COUNT_WORD]!;
-      if (inMinute > 0) channel.addWrites(tally, slotTimes[times + SLOT_MINUTE_TIME]!, inMinute);
+      const firstMinute = slotTimes[times + SLOT_MINUTE_BASE_TIME]!;
+      if (!Number.isNaN(firstMinute)) {
+        channel.addWriteRun(tally, firstMinute, slotWords, words + SLOT_MINUTES_WORD, MINUTES_PER_SLOT);
+      }
     }
     kernel.slotsTaken();
   }

@@ -10,14 +10,16 @@ export const EV_FALLBACK = 1;
 export const EV_REQUEST = 2;
 export const EV_SATISFIED = 3;
 export const EV_SKIPPED = 4;
-export const EV_MINUTE = 5;
+export const EV_MINUTES = 5;
 
 /** A slot's fields, as indexes into slotWords (u32) and slotTimes (f64). */
-export const SLOT_WORDS = 16;
-export const SLOT_MINUTE_COUNT_WORD = 14;
+export const SLOT_WORDS = 32;
 export const SLOT_FIRST_TIME = 4;
 export const SLOT_LAST_TIME = 5;
-export const SLOT_MINUTE_TIME = 6;
+/** The first minute of the slot's minute counts (NaN: none), and the counts. */
+export const SLOT_MINUTE_BASE_TIME = 6;
+export const SLOT_MINUTES_WORD = 16;
+export const MINUTES_PER_SLOT = 8;
 
 /** Words of LineKernel.status. */
 export const STATUS_STOPPED = 0;
@@ -38,6 +40,7 @@ interface KernelExports {
   componentNamesAt(): number;
   componentLengthsAt(): number;
   slotsAt(): number;
+  runsAt(): number;
   dirtySlotsAt(): number;
   statusAt(): number;
   scan(from: number, to: number): number;
@@ -66,6 +69,8 @@ export interface LineKernel {
   readonly componentLengths: Int32Array;
   readonly slotsPerPath: number;
   readonly slotWords: Uint32Array;
+  /** The minute counts of EV_MINUTES event i: runWords[i * MINUTES_PER_SLOT, (i + 1) * MINUTES_PER_SLOT). */
+  readonly runWords: Uint32Array;
   readonly slotTimes: Float64Array;
   readonly dirtySlots: Int32Array;
   /**
@@ -128,6 +133,7 @@ export function createLineKernel(maxLineBytes: number, sinceMs: number): LineKer
     componentLengths: new Int32Array(buffer, k.componentLengthsAt(), maxComponents),
     slotsPerPath: k.SLOTS_PER_PATH.value,
     slotWords: new Uint32Array(buffer, k.slotsAt(), slotCount * SLOT_WORDS),
+    runWords: new Uint32Array(buffer, k.runsAt(), maxEvents * MINUTES_PER_SLOT),
     slotTimes: new Float64Array(buffer, k.slotsAt(), (slotCount * SLOT_WORDS) / 2),
     dirtySlots: new Int32Array(buffer, k.dirtySlotsAt(), slotCount),
     status: new Int32Array(buffer, k.statusAt(), 5),

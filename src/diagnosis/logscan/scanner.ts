@@ -5,10 +5,11 @@ import { ChannelTally, DEFAULT_MAX_MINUTES, type ObjectTally } from './tally.js'
 import { BytePattern, equalBytes, matchPattern, viewOf } from './bytes.js';
 import {
   EV_FALLBACK,
-  EV_MINUTE,
+  EV_MINUTES,
   EV_REQUEST,
   EV_SATISFIED,
   EV_SKIPPED,
+  MINUTES_PER_SLOT,
   STATUS_KNOWN_LINES,
   STATUS_PATHS_FULL,
   STATUS_SKIPPED_LINES,
@@ -472,7 +473,7 @@ export class LogScanner {
   }
 
   private kernelEvents(kernel: LineKernel, slots: KernelSlots, events: number): void {
-    const { heads, times, input } = kernel;
+    const { heads, times, input, runWords } = kernel;
     const counts = this.scanned;
     for (let i = 0; i < events; i++) {
       const at = i * 4;
@@ -491,8 +492,8 @@ export class LogScanner {
         case EV_FALLBACK:
           this.wholeLines(input, heads[at + 2]!, heads[at + 3]!);
           break;
-        case EV_MINUTE:
-          slots.minute(heads[at + 1]!, times[i]!, heads[at + 2]!);
+        case EV_MINUTES:
+          slots.minutes(heads[at + 1]!, times[i]!, runWords, i * MINUTES_PER_SLOT);
           break;
         case EV_REQUEST:
           counts.linesRead++;

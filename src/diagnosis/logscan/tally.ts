@@ -146,9 +146,15 @@ export class ChannelTally {
     if (lastMs > tally.lastMs) tally.lastMs = lastMs;
   }
 
-  /** `count` writes in `minute` (epoch minutes), for the per-minute buckets. */
-  addWrites(tally: ObjectTally, minute: number, count: number): void {
-    addMinutes(tally, minute, count, this.maxMinutes);
+  /** Writes per minute from `firstMinute` (epoch minutes): `counts[at, at + length)`. */
+  addWriteRun(
+    tally: ObjectTally,
+    firstMinute: number,
+    counts: Uint32Array,
+    at: number,
+    length: number,
+  ): void {
+    addMinuteRun(tally, firstMinute, counts, at, length, this.maxMinutes);
   }
 
   /** Folds another tally of the same channel in (worker results, several files). */
@@ -166,7 +172,7 @@ export class ChannelTally {
       ours.firstMs = Math.min(ours.firstMs, theirs.firstMs);
       ours.lastMs = Math.max(ours.lastMs, theirs.lastMs);
       if (theirs.perMinute)
-        addMinuteRun(ours, theirs.minuteStart, theirs.perMinute, theirs.minutes, this.maxMinutes);
+        addMinuteRun(ours, theirs.minuteStart, theirs.perMinute, 0, theirs.minutes, this.maxMinutes);
     }
   }
 }
@@ -221,21 +227,23 @@ function addMinutes(tally: ObjectTally, minute: number, count: number, maxMinute
 }
 
 /**
- * Adds `run[0, length)`, the writes of the minutes from `start` on, as addMinutes would one by
- * one: in one pass when both windows fit in `maxMinutes` together (merging worker results).
+ * Adds `counts[at, at + runLength)`, the writes of the minutes from `runStart` on, as addMinutes
+ * would one by one: in one pass when both windows fit in `maxMinutes` together (merging worker
+ * results; the kernel's runs of minutes).
  */
 function addMinuteRun(
   tally: ObjectTally,
   runStart: number,
-  run: Uint32Array,
+  counts: Uint32Array,
+  at: number,
   runLength: number,
   maxMinutes: number,
 ): void {
   // Minutes without writes at either end would not widen the window one by one either.
   let first = 0;
-  while (first < runLength && run[first] === 0) first++;
+  while (first < runLength && counts[at + first] === 0) first++;
   let last = runLength - 1;
-  while (last >= first && run[last] === 0) last--;
+  while (last >= first && counts[at + last] === 0) last--;
   if (first > last) return;
   const start = runStart + first;
   const length = last - first + 1;
@@ -244,19 +252,19 @@ function addMinuteRun(
   const to = ours === null ? start + length : Math.max(tally.minuteStart + tally.minutes, start + length);
   if (to - from > maxMinutes) {
     for (let i = first; i <= last; i++) {
-      const count = run[i]!;
+      const count = counts[at + i]!;
       if (count) addMinutes(tally, runStart + i, count, maxMinutes);
     }
     return;
   }
   if (ours !== null && from === tally.minuteStart && to - from <= ours.length) {
-    for (let i = 0; i < length; i++) ours[start - from + i]! += run[first + i]!;
+    for (let i = 0; i < length; i++) ours[start - from + i]! += counts[at + first + i]!;
     tally.minutes = to - from;
     return;
   }
   const merged = new Uint32Array(capacityFor(to - from, maxMinutes));
   if (ours !== null) merged.set(ours.subarray(0, tally.minutes), tally.minuteStart - from);
-  for (let i = 0; i < length; i++) merged[start - from + i]! += run[first + i]!;
+  for (let i = 0; i < length; i++) merged[start - from + i]! += counts[at + first + i]!;
   tally.perMinute = merged;
   tally.minuteStart = from;
   tally.minutes = to - from;

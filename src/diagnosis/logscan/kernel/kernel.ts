@@ -19,7 +19,7 @@ const EV_FALLBACK: i32 = 1; // lines [a, b) for the TypeScript scanner
 const EV_REQUEST: i32 = 2; // head: component << 8 | verb << 16; pathId; time (components past the slots)
 const EV_SATISFIED: i32 = 3; // the scan's first satisfied-by line (handler.go or pathrecorder.go)
 const EV_SKIPPED: i32 = 4; // the scan's first Docker line whose klog message is no request line
-const EV_MINUTE: i32 = 5; // slot (as pathId) wrote a count of times in minute `time`
+const EV_MINUTES: i32 = 5; // slot (as pathId) wrote runs[event][0, 8) times in the minutes from `time`
 
 export const INPUT_BYTES: i32 = 1 << 20;
 const INPUT_PAD: i32 = 64;
@@ -33,12 +33,14 @@ export const MAX_COMPONENTS: i32 = 16;
  * A slot holds its verb counts, first and last time, and the writes of its current minute.
  */
 export const SLOTS_PER_PATH: i32 = 4;
-export const SLOT_BYTES: i32 = 64;
+export const SLOT_BYTES: i32 = 128;
 const SLOT_FIRST: i32 = 32;
 const SLOT_LAST: i32 = 40;
-const SLOT_MINUTE: i32 = 48;
-const SLOT_MINUTE_COUNT: i32 = 56;
-const SLOT_DIRTY: i32 = 60;
+/** The first of the MINUTES_PER_SLOT minutes whose writes the slot holds (NaN: none yet). */
+const SLOT_MINUTE_BASE: i32 = 48;
+const SLOT_DIRTY: i32 = 56;
+const SLOT_MINUTES: i32 = 64;
+export const MINUTES_PER_SLOT: i32 = 8;
 const COMPONENT_BYTES: i32 = 64;
 /** findPathEnd's reach in the TypeScript scanner. */
 const PATH_REACH: i32 = 8192;
@@ -83,6 +85,7 @@ let componentNames: usize = 0;
 let componentLengths: usize = 0;
 let status: usize = 0;
 let slots: usize = 0;
+let runs: usize = 0;
 let dirtySlots: usize = 0;
 let dirtyCount: i32 = 0;
 let sinceMs: f64 = -Infinity;
@@ -95,7 +98,7 @@ let fallbackOpen: bool = false;
 let pathCount: i32 = 0;
 let arenaUsed: i32 = 0;
 let componentCount: i32 = 0;
-let lastComponent: i32 = -1;
+let foundComponent: i32 = -1;
 /** Where the last scan stopped (all lines before it have their events). */
 let stoppedAt: i32 = 0;
 /**
@@ -135,6 +138,8 @@ export function init(maxLine: i32, since: f64): void {
   p = align(p + <usize>MAX_EVENTS * 16);
   times = p;
   p = align(p + <usize>MAX_EVENTS * 8);
+  runs = p;
+  p = align(p + <usize>MAX_EVENTS * MINUTES_PER_SLOT * 4);
   table = p;
   p = align(p + <usize>TABLE_SLOTS * 4);
   pathOffset = p;
@@ -195,6 +200,9 @@ export function componentNamesAt(): usize {
 }
 export function componentLengthsAt(): usize {
   return componentLengths;
+}
+export function runsAt(): usize {
+  return runs;
 }
 export function slotsAt(): usize {
   return slots;
@@ -496,42 +504,55 @@ function count(slot: i32, verb: i32, time: f64): void {
     v128.store(at, i64x2.splat(0), 16);
     store<f64>(at, time, SLOT_FIRST);
     store<f64>(at, time, SLOT_LAST);
-    store<f64>(at, -1, SLOT_MINUTE);
-    store<i32>(at, 0, SLOT_MINUTE_COUNT);
+    store<f64>(at, NaN, SLOT_MINUTE_BASE);
   }
   const verbAt = at + (<usize>verb << 2);
   store<u32>(verbAt, load<u32>(verbAt) + 1);
   if (time < load<f64>(at, SLOT_FIRST)) store<f64>(at, time, SLOT_FIRST);
   if (time > load<f64>(at, SLOT_LAST)) store<f64>(at, time, SLOT_LAST);
   if (verb >= VERB_PUT) {
-    // A write: counted per minute, the minute handed over when the slot moves on to the next.
+    // A write, counted in its minute: the slot holds a few minutes, and hands them over (an
+    // EV_MINUTES event) when a write falls outside them.
     const minute = Math.floor(time / 60000);
-    const inMinute = load<i32>(at, SLOT_MINUTE_COUNT);
-    if (minute == load<f64>(at, SLOT_MINUTE)) {
-      store<i32>(at, inMinute + 1, SLOT_MINUTE_COUNT);
+    const base = load<f64>(at, SLOT_MINUTE_BASE);
+    const index = minute - base;
+    if (index >= 0 && index < <f64>MINUTES_PER_SLOT) {
+      const counter = at + SLOT_MINUTES + (<usize>(<i32>index) << 2);
+      store<u32>(counter, load<u32>(counter) + 1);
     } else {
-      if (inMinute > 0) emit(EV_MINUTE, slot, inMinute, 0, load<f64>(at, SLOT_MINUTE));
-      store<f64>(at, minute, SLOT_MINUTE);
-      store<i32>(at, 1, SLOT_MINUTE_COUNT);
+      if (base == base) {
+        const run = runs + (<usize>events << 5);
+        v128.store(run, v128.load(at, SLOT_MINUTES));
+        v128.store(run, v128.load(at, SLOT_MINUTES + 16), 16);
+        emit(EV_MINUTES, slot, 0, 0, base);
+      }
+      store<f64>(at, minute, SLOT_MINUTE_BASE);
+      v128.store(at, i64x2.splat(0), SLOT_MINUTES);
+      v128.store(at, i64x2.splat(0), SLOT_MINUTES + 16);
+      store<u32>(at, 1, SLOT_MINUTES);
     }
   }
 }
 
 /**
- * The first colon in [at, limit), or `limit`. Tried first where the last component's name ends
- * (a name holds no colon, so when its bytes are there, the colon after them is the first).
+ * The first colon in [at, limit), or `limit`. Tried first where each known component's name
+ * would end (a name holds no colon, so when its bytes are there, the colon after them is the
+ * first); foundComponent is then that component, else -1.
  */
 function colonFrom(at: usize, limit: usize): usize {
-  if (lastComponent >= 0) {
-    const length = load<i32>(componentLengths + (<usize>lastComponent << 2));
+  for (let i = 0; i < componentCount; i++) {
+    const length = load<i32>(componentLengths + (<usize>i << 2));
     const colon = at + <usize>length;
     if (
       colon < limit &&
       load<u8>(colon) == 0x3a &&
-      sameBytes(at, componentNames + <usize>(lastComponent * COMPONENT_BYTES), length)
-    )
+      sameBytes(at, componentNames + <usize>(i * COMPONENT_BYTES), length)
+    ) {
+      foundComponent = i;
       return colon;
+    }
   }
+  foundComponent = -1;
   const colons = i8x16.splat(0x3a);
   for (let p = at; p < limit; p += 16) {
     const mask = i8x16.bitmask(i8x16.eq(v128.load(p), colons));
@@ -690,20 +711,11 @@ function internPath(at: usize, length: i32): i32 {
 
 /** The id of the component named by [at, colon), made (and announced) when it is new; -1 past the table. */
 function componentOf(at: usize, colon: usize): i32 {
+  if (foundComponent >= 0) return foundComponent;
   const length = <i32>(colon - at);
-  for (let i = 0; i < componentCount; i++) {
-    if (
-      load<i32>(componentLengths + (<usize>i << 2)) == length &&
-      sameBytes(at, componentNames + <usize>(i * COMPONENT_BYTES), length)
-    ) {
-      lastComponent = i;
-      return i;
-    }
-  }
   if (componentCount >= MAX_COMPONENTS || length > COMPONENT_BYTES) return -1;
   const id = componentCount++;
   memory.copy(componentNames + <usize>(id * COMPONENT_BYTES), at, length);
   store<i32>(componentLengths + (<usize>id << 2), length);
-  lastComponent = id;
   return id;
 }
