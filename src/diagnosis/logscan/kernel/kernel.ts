@@ -436,7 +436,7 @@ function klogMessage(m: usize, end: usize, time: f64): bool {
   const message = p + 2;
   // `<component>: ` then, for handler.go, `<VERB> \"<path>\" satisfied by ...`.
   const colon = colonFrom(message, min(end, message + 64));
-  if (colon == message || colon + 1 >= end || load<u8>(colon, 1) != SPACE) return false;
+  if (colon == 0 || colon == message || colon + 1 >= end || load<u8>(colon, 1) != SPACE) return false;
   if (!handler) {
     if (readPath(colon + 2, end, false) < 0) return false;
     satisfied(time);
@@ -535,9 +535,9 @@ function count(slot: i32, verb: i32, time: f64): void {
 }
 
 /**
- * The first colon in [at, limit), or `limit`. Tried first where each known component's name
- * would end (a name holds no colon, so when its bytes are there, the colon after them is the
- * first); foundComponent is then that component, else -1.
+ * The first colon in [at, limit), or 0 when there is none. Tried first where each known
+ * component's name would end (a name holds no colon, so when its bytes are there, the colon after
+ * them is the first); foundComponent is then that component, else -1.
  */
 function colonFrom(at: usize, limit: usize): usize {
   for (let i = 0; i < componentCount; i++) {
@@ -556,9 +556,12 @@ function colonFrom(at: usize, limit: usize): usize {
   const colons = i8x16.splat(0x3a);
   for (let p = at; p < limit; p += 16) {
     const mask = i8x16.bitmask(i8x16.eq(v128.load(p), colons));
-    if (mask != 0) return min(limit, p + <usize>ctz(mask));
+    if (mask != 0) {
+      const colon = p + <usize>ctz(mask);
+      return colon < limit ? colon : 0;
+    }
   }
-  return limit;
+  return 0;
 }
 
 /** Whether [a, a + n) and [b, b + n) hold the same bytes (both may be read 16 bytes past n). */
