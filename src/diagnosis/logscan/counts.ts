@@ -35,6 +35,7 @@ function channelData(channel: ChannelTally): ChannelData {
       firstMs: o.firstMs,
       lastMs: o.lastMs,
       minuteStart: o.minuteStart,
+      firstWriteMinute: o.firstWriteMinute,
       perMinute: o.perMinute ? o.perMinute.slice(0, o.minutes) : null,
       minutes: o.minutes,
     })),

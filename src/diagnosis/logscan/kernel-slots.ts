@@ -53,6 +53,16 @@ export class KernelSlots {
     channel.count(channel.tallyOf(parsed.key, parsed.ref, timeMs), verb, timeMs);
   }
 
+  /** A component the kernel has just named: its channel is made now, as the TypeScript scanner would. */
+  component(component: number): void {
+    this.channel(component);
+  }
+
+  /** A slot's first request (at `timeMs`): its object's tally is made now, in the order of the lines. */
+  slotSeen(slot: number, timeMs: number): void {
+    this.tally(slot, timeMs);
+  }
+
   /** A slot's writes per minute from `firstMinute` (epoch minutes), `words[at, at + MINUTES_PER_SLOT)`. */
   minutes(slot: number, firstMinute: number, words: Uint32Array, at: number): void {
     const tally = this.tally(slot);
@@ -129,13 +139,13 @@ export class KernelSlots {
     return channel;
   }
 
-  private tally(slot: number): ObjectTally | null {
+  private tally(slot: number, firstMs?: number): ObjectTally | null {
     let tally = this.tallies[slot];
     if (tally === undefined) {
       const slotsPerPath = this.kernel.slotsPerPath;
       const parsed = this.pathParsed(Math.floor(slot / slotsPerPath));
       // A new tally starts at the slot's first request; take() then adds the requests.
-      const first = this.kernel.slotTimes[slot * (SLOT_WORDS / 2) + SLOT_FIRST_TIME]!;
+      const first = firstMs ?? this.kernel.slotTimes[slot * (SLOT_WORDS / 2) + SLOT_FIRST_TIME]!;
       tally =
         parsed === null ? null : this.channel(slot % slotsPerPath).tallyOf(parsed.key, parsed.ref, first);
       this.tallies[slot] = tally;

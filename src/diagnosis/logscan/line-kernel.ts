@@ -11,6 +11,8 @@ export const EV_REQUEST = 2;
 export const EV_SATISFIED = 3;
 export const EV_SKIPPED = 4;
 export const EV_MINUTES = 5;
+export const EV_NEW_COMPONENT = 6;
+export const EV_NEW_SLOT = 7;
 
 /** A slot's fields, as indexes into slotWords (u32) and slotTimes (f64). */
 export const SLOT_WORDS = 32;

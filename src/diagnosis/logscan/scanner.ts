@@ -6,6 +6,8 @@ import { BytePattern, equalBytes, matchPattern, viewOf } from './bytes.js';
 import {
   EV_FALLBACK,
   EV_MINUTES,
+  EV_NEW_COMPONENT,
+  EV_NEW_SLOT,
   EV_REQUEST,
   EV_SATISFIED,
   EV_SKIPPED,
@@ -328,6 +330,7 @@ export class LogScanner {
     const kernel = this.kernel;
     const slots = this.kernelSlots;
     if (kernel === null || slots === null) throw new Error('pushRead without a kernel: use push()');
+    if (n <= 0) return;
     this.scanned.bytesRead += n;
     this.respBuf = null;
     const input = kernel.input;
@@ -491,6 +494,12 @@ export class LogScanner {
           break;
         case EV_FALLBACK:
           this.wholeLines(input, heads[at + 2]!, heads[at + 3]!);
+          break;
+        case EV_NEW_COMPONENT:
+          slots.component((head >>> 8) & 0xff);
+          break;
+        case EV_NEW_SLOT:
+          slots.slotSeen(heads[at + 1]!, times[i]!);
           break;
         case EV_MINUTES:
           slots.minutes(heads[at + 1]!, times[i]!, runWords, i * MINUTES_PER_SLOT);

@@ -5,6 +5,10 @@ import { VERBS, isWriteVerb } from './request-path.js';
  * Counts per object for one channel (one signal, or one apiserver component's satisfied-by
  * lines). Memory is bounded per object: the verb counts, first and last time, and at most
  * `maxMinutes` per-minute write buckets (older minutes are folded away, totals stay exact).
+ *
+ * The buckets hold the writes of the minutes from max(first write, last write - maxMinutes + 1)
+ * to the last write, whatever order the writes are added in: lines out of time order, byte
+ * ranges scanned apart, and the kernel's runs of minutes all give the same buckets.
  */
 
 export interface ObjectTally {
@@ -15,6 +19,8 @@ export interface ObjectTally {
   lastMs: number;
   /** Epoch minute of perMinute[0]; -1 before the first write. */
   minuteStart: number;
+  /** Epoch minute of the first write, also when it fell out of the buckets; Infinity before one. */
+  firstWriteMinute: number;
   perMinute: Uint32Array | null;
   /** Used length of perMinute. */
   minutes: number;
@@ -33,6 +39,7 @@ const VERB_COUNT = VERBS.length;
  */
 class Tally implements ObjectTally {
   minuteStart = -1;
+  firstWriteMinute = Infinity;
   perMinute: Uint32Array | null = null;
   minutes = 0;
 
@@ -171,65 +178,36 @@ export class ChannelTally {
       for (let i = 0; i < verbs.length; i++) verbs[i]! += added[i] ?? 0;
       ours.firstMs = Math.min(ours.firstMs, theirs.firstMs);
       ours.lastMs = Math.max(ours.lastMs, theirs.lastMs);
-      if (theirs.perMinute)
-        addMinuteRun(ours, theirs.minuteStart, theirs.perMinute, 0, theirs.minutes, this.maxMinutes);
+      if (theirs.perMinute) {
+        addMinuteRun(
+          ours,
+          theirs.minuteStart,
+          theirs.perMinute,
+          0,
+          theirs.minutes,
+          this.maxMinutes,
+          theirs.firstWriteMinute,
+        );
+      }
     }
   }
 }
 
-/**
- * Adds writes to a minute bucket, growing the window at either end. Past `maxMinutes` the oldest
- * minutes are dropped (a minute older than the window is dropped itself): the sparkline shows the
- * latest day, the verb counts keep every request.
- */
+/** Adds `count` writes in `minute` to the object's buckets. */
 function addMinutes(tally: ObjectTally, minute: number, count: number, maxMinutes: number): void {
-  if (tally.perMinute === null) {
-    tally.perMinute = new Uint32Array(8);
-    tally.minuteStart = minute;
-    tally.minutes = 1;
-    tally.perMinute[0] = count;
-    return;
-  }
-  let index = minute - tally.minuteStart;
-  if (index >= 0 && index < tally.minutes) {
+  const index = minute - tally.minuteStart;
+  if (tally.perMinute !== null && index >= 0 && index < tally.minutes) {
     tally.perMinute[index]! += count;
     return;
   }
-  if (index < 0) {
-    const newLength = tally.minutes - index;
-    if (newLength > maxMinutes) return;
-    const grown = new Uint32Array(capacityFor(newLength, maxMinutes));
-    grown.set(tally.perMinute.subarray(0, tally.minutes), -index);
-    grown[0] = count;
-    tally.perMinute = grown;
-    tally.minuteStart = minute;
-    tally.minutes = newLength;
-    return;
-  }
-  // A later minute: grow, or slide the window so that `minute` is its last bucket.
-  let newLength = index + 1;
-  if (newLength > maxMinutes) {
-    const drop = newLength - maxMinutes;
-    const keep = Math.max(0, tally.minutes - drop);
-    const slid = new Uint32Array(capacityFor(maxMinutes, maxMinutes));
-    if (keep > 0) slid.set(tally.perMinute.subarray(drop, drop + keep));
-    tally.perMinute = slid;
-    tally.minuteStart += drop;
-    index -= drop;
-    newLength = maxMinutes;
-  } else if (newLength > tally.perMinute.length) {
-    const grown = new Uint32Array(capacityFor(newLength, maxMinutes));
-    grown.set(tally.perMinute.subarray(0, tally.minutes));
-    tally.perMinute = grown;
-  }
-  tally.minutes = newLength;
-  tally.perMinute[index]! += count;
+  placeWindow(tally, minute, minute, maxMinutes);
+  const at = minute - tally.minuteStart;
+  if (at >= 0 && at < tally.minutes) tally.perMinute![at]! += count;
 }
 
 /**
- * Adds `counts[at, at + runLength)`, the writes of the minutes from `runStart` on, as addMinutes
- * would one by one: in one pass when both windows fit in `maxMinutes` together (merging worker
- * results; the kernel's runs of minutes).
+ * Adds `counts[at, at + runLength)`, the writes of the minutes from `runStart` on (worker
+ * results, the kernel's runs): the window is placed once for the run.
  */
 function addMinuteRun(
   tally: ObjectTally,
@@ -238,36 +216,47 @@ function addMinuteRun(
   at: number,
   runLength: number,
   maxMinutes: number,
+  firstWriteMinute = Infinity,
 ): void {
-  // Minutes without writes at either end would not widen the window one by one either.
   let first = 0;
   while (first < runLength && counts[at + first] === 0) first++;
   let last = runLength - 1;
   while (last >= first && counts[at + last] === 0) last--;
   if (first > last) return;
-  const start = runStart + first;
-  const length = last - first + 1;
-  const ours = tally.perMinute;
-  const from = ours === null ? start : Math.min(tally.minuteStart, start);
-  const to = ours === null ? start + length : Math.max(tally.minuteStart + tally.minutes, start + length);
-  if (to - from > maxMinutes) {
-    for (let i = first; i <= last; i++) {
-      const count = counts[at + i]!;
-      if (count) addMinutes(tally, runStart + i, count, maxMinutes);
-    }
+  placeWindow(tally, Math.min(runStart + first, firstWriteMinute), runStart + last, maxMinutes);
+  const perMinute = tally.perMinute!;
+  for (let i = first; i <= last; i++) {
+    const index = runStart + i - tally.minuteStart;
+    if (index >= 0 && index < tally.minutes) perMinute[index]! += counts[at + i]!;
+  }
+}
+
+/**
+ * Moves the buckets' window to take writes from `low` to `high`: it runs from max(first write,
+ * last write - maxMinutes + 1) to the last write, keeping the counts of the minutes it still covers.
+ */
+function placeWindow(tally: ObjectTally, low: number, high: number, maxMinutes: number): void {
+  const old = tally.perMinute;
+  const oldStart = tally.minuteStart;
+  const oldEnd = oldStart + tally.minutes - 1;
+  const firstWrite = Math.min(tally.firstWriteMinute, low);
+  const end = old === null ? high : Math.max(oldEnd, high);
+  const start = Math.max(firstWrite, end - maxMinutes + 1);
+  tally.firstWriteMinute = firstWrite;
+  const length = end - start + 1;
+  if (old !== null && start === oldStart && length <= old.length) {
+    tally.minutes = length;
     return;
   }
-  if (ours !== null && from === tally.minuteStart && to - from <= ours.length) {
-    for (let i = 0; i < length; i++) ours[start - from + i]! += counts[at + first + i]!;
-    tally.minutes = to - from;
-    return;
+  const buckets = new Uint32Array(capacityFor(length, maxMinutes));
+  if (old !== null) {
+    const from = Math.max(start, oldStart);
+    const to = Math.min(end, oldEnd);
+    if (from <= to) buckets.set(old.subarray(from - oldStart, to - oldStart + 1), from - start);
   }
-  const merged = new Uint32Array(capacityFor(to - from, maxMinutes));
-  if (ours !== null) merged.set(ours.subarray(0, tally.minutes), tally.minuteStart - from);
-  for (let i = 0; i < length; i++) merged[start - from + i]! += counts[at + first + i]!;
-  tally.perMinute = merged;
-  tally.minuteStart = from;
-  tally.minutes = to - from;
+  tally.perMinute = buckets;
+  tally.minuteStart = start;
+  tally.minutes = length;
 }
 
 function capacityFor(length: number, maxMinutes: number): number {

@@ -20,6 +20,8 @@ const EV_REQUEST: i32 = 2; // head: component << 8 | verb << 16; pathId; time (c
 const EV_SATISFIED: i32 = 3; // the scan's first satisfied-by line (handler.go or pathrecorder.go)
 const EV_SKIPPED: i32 = 4; // the scan's first Docker line whose klog message is no request line
 const EV_MINUTES: i32 = 5; // slot (as pathId) wrote runs[event][0, 8) times in the minutes from `time`
+const EV_NEW_COMPONENT: i32 = 6; // component (head >> 8) is new: the TypeScript scanner makes its channel here
+const EV_NEW_SLOT: i32 = 7; // slot (as pathId) counts its first request (at `time`): its tally is made here
 
 export const INPUT_BYTES: i32 = 1 << 20;
 const INPUT_PAD: i32 = 64;
@@ -39,6 +41,8 @@ const SLOT_LAST: i32 = 40;
 /** The first of the MINUTES_PER_SLOT minutes whose writes the slot holds (NaN: none yet). */
 const SLOT_MINUTE_BASE: i32 = 48;
 const SLOT_DIRTY: i32 = 56;
+/** The path table's generation the slot was last announced in (EV_NEW_SLOT). */
+const SLOT_GENERATION: i32 = 60;
 const SLOT_MINUTES: i32 = 64;
 export const MINUTES_PER_SLOT: i32 = 8;
 const COMPONENT_BYTES: i32 = 64;
@@ -91,6 +95,8 @@ let dirtyCount: i32 = 0;
 let sinceMs: f64 = -Infinity;
 /** The path table is full: the caller adds the slots up and clears it (clearPaths) to go on. */
 let pathsFull: bool = false;
+/** Counts the path table's clears from 1: a slot of an older generation is new again. */
+let generation: i32 = 1;
 
 let maxLineBytes: i32 = 65536;
 let events: i32 = 0;
@@ -230,6 +236,7 @@ export function clearPaths(): void {
   arenaUsed = 0;
   lastPathId = -1;
   pathsFull = false;
+  generation++;
   writeStatus();
 }
 
@@ -496,6 +503,11 @@ function klogMessage(m: usize, end: usize, time: f64): bool {
 /** One request in a slot. */
 function count(slot: i32, verb: i32, time: f64): void {
   const at = slots + <usize>slot * SLOT_BYTES;
+  if (load<i32>(at, SLOT_GENERATION) != generation) {
+    // In the order of the lines, as the TypeScript scanner makes an object's tally at its first request.
+    store<i32>(at, generation, SLOT_GENERATION);
+    emit(EV_NEW_SLOT, slot, 0, 0, time);
+  }
   if (load<i32>(at, SLOT_DIRTY) == 0) {
     store<i32>(at, 1, SLOT_DIRTY);
     store<i32>(dirtySlots + (<usize>dirtyCount << 2), slot);
@@ -720,5 +732,6 @@ function componentOf(at: usize, colon: usize): i32 {
   const id = componentCount++;
   memory.copy(componentNames + <usize>(id * COMPONENT_BYTES), at, length);
   store<i32>(componentLengths + (<usize>id << 2), length);
+  emit(EV_NEW_COMPONENT | (id << 8), 0, 0, 0, 0);
   return id;
 }
