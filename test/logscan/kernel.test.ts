@@ -1109,6 +1109,74 @@ describe('seeded fuzz: random valid lines, random damage', () => {
   });
 });
 
+describe('kernel templates (messages read as an earlier one of the same shape)', () => {
+  test('the same header but for the time digits, garbage in them, another thread id, file, line, severity or component', () => {
+    const at = Date.parse('2022-05-07T08:24:37.495Z');
+    const learnt = (ms: number): string[] => [
+      dockerHandler(ms, 'kube-aggregator', 'PUT', POD),
+      dockerRecorder(ms, 'kube-aggregator', POD),
+      docker(head(ms, 'handler.go:143') + handlerMsg('kube-apiserver', 'PUT', POD), stamp(ms)),
+    ];
+    // The klog time's digits are not read in a Docker line (its time is the wrapper's): any bytes
+    // there, a newline aside, read the same; every other byte of the header is compared.
+    const garbled = (ms: number, fill: string): string =>
+      docker(
+        `I${fill.repeat(4)} ${fill.repeat(2)}:${fill.repeat(12)}       1 handler.go:153] ` +
+          handlerMsg('kube-aggregator', 'GET', POD),
+        stamp(ms),
+      );
+    const lines = [
+      ...learnt(at),
+      garbled(at + 1, 'x'),
+      garbled(at + 2, ' '),
+      garbled(at + 3, '\\"'.slice(0, 1)),
+      ...learnt(at + 4),
+      docker(
+        head(at + 5, 'handler.go:153', '      12') + handlerMsg('kube-aggregator', 'PUT', POD),
+        stamp(at + 5),
+      ),
+      docker(head(at + 6, 'handler.go:154') + handlerMsg('kube-aggregator', 'PUT', POD), stamp(at + 6)),
+      docker(
+        head(at + 7, 'handler.go:153', '       1', 'W') + handlerMsg('kube-aggregator', 'PUT', POD),
+        stamp(at + 7),
+      ),
+      docker(head(at + 8, 'pathrecorder.go:247') + recorderMsg('kube-aggregatox', POD), stamp(at + 8)),
+      docker(head(at + 9, 'handler.go:153') + handlerMsg('kube-aggregatorr', 'PUT', POD), stamp(at + 9)),
+      docker(head(at + 10, 'handler.go:153') + handlerMsg('kube-aggregato', 'PUT', POD), stamp(at + 10)),
+      docker(head(at + 11, 'httplog.go:132') + handlerMsg('kube-aggregator', 'PUT', POD), stamp(at + 11)),
+      docker(
+        `I0507 08:24:37.49512x       1 handler.go:153] ` + handlerMsg('kube-aggregator', 'PUT', POD),
+        stamp(at + 12),
+      ),
+      docker(
+        `I0507 08:24:37.4951234      1 handler.go:153] ` + handlerMsg('kube-aggregator', 'PUT', POD),
+        stamp(at + 13),
+      ),
+      docker(
+        `I0507x08:24:37.495123       1 handler.go:153] ` + handlerMsg('kube-aggregator', 'PUT', POD),
+        stamp(at + 14),
+      ),
+      ...learnt(at + 15),
+    ];
+    compareAllWays(log(lines));
+    // And with more shapes than the kernel keeps templates of (8): each verb, file line and component in turn.
+    const many: string[] = [];
+    for (let i = 0; i < 200; i++) {
+      const component = `component-${i % 11}`;
+      const verb = ['GET', 'PUT', 'POST', 'PATCH', 'DELETE'][i % 5]!;
+      many.push(
+        docker(
+          head(at + i, `handler.go:${140 + (i % 13)}`) + handlerMsg(component, verb, `${POD}-${i % 7}`),
+          stamp(at + i),
+        ),
+      );
+      if (i % 3 === 0)
+        many.push(docker(head(at + i, 'pathrecorder.go:247') + recorderMsg(component, POD), stamp(at + i)));
+    }
+    compareAllWays(log(many));
+  });
+});
+
 describe('kernel limits and scanner state', () => {
   test('short lines that fill the kernel event buffer within one 1 MiB window', () => {
     // After the first four components, every request line is an event of its own, and so is each

@@ -88,6 +88,9 @@ let pathLength: usize = 0;
 let componentNames: usize = 0;
 let componentLengths: usize = 0;
 let status: usize = 0;
+let templates: usize = 0;
+let templateMask: usize = 0;
+let templateInfo: usize = 0;
 let slots: usize = 0;
 let runs: usize = 0;
 let dirtySlots: usize = 0;
@@ -156,6 +159,12 @@ export function init(maxLine: i32, since: f64): void {
   p = align(p + <usize>MAX_COMPONENTS * COMPONENT_BYTES);
   componentLengths = p;
   p = align(p + <usize>MAX_COMPONENTS * 4);
+  templates = p;
+  p = align(p + <usize>MAX_TEMPLATES * TEMPLATE_BYTES);
+  templateMask = p;
+  p = align(p + <usize>TEMPLATE_BYTES + 16);
+  templateInfo = p;
+  p = align(p + <usize>MAX_TEMPLATES * 12);
   arena = p;
   p = align(p + <usize>ARENA_BYTES + INPUT_PAD);
   slots = p;
@@ -165,6 +174,10 @@ export function init(maxLine: i32, since: f64): void {
   const pages = <i32>((p + 0xffff) >> 16) - memory.size();
   if (pages > 0) memory.grow(pages);
   memory.fill(table, 0, <usize>TABLE_SLOTS * 4);
+  // The bytes of a klog header a template compares: all but the time's digits (the TypeScript
+  // scanner reads only the space at 5 and the colon at 8 of the 21 before the thread id).
+  memory.fill(templateMask, 0xff, <usize>TEMPLATE_BYTES + 16);
+  for (let i = 1; i < 21; i++) if (i != 5 && i != 8) store<u8>(templateMask + <usize>i, 0);
   writeStatus();
 }
 
@@ -410,40 +423,58 @@ function daysFromCivil(year: i32, month: i32, day: i32): i32 {
  */
 function klogMessage(m: usize, end: usize, time: f64): bool {
   if (end - m < 64) return false;
-  // Severity, mmdd, space, hh:mm:ss.uuuuuu, then spaces, the thread id, a space, file:line] .
-  if (load<u8>(m, 5) != SPACE || load<u8>(m, 8) != 0x3a) return skipped(time);
-  // The thread id: spaces, digits, a space, all within 16 bytes (end is 43 bytes further on).
-  const threadAt = m + 21;
-  const block = v128.load(threadAt);
-  const spaces = i8x16.bitmask(i8x16.eq(block, i8x16.splat(SPACE)));
-  const digitBits = i8x16.bitmask(i8x16.lt_u(i8x16.sub(block, i8x16.splat(0x30)), i8x16.splat(10)));
-  const idAt = ctz(~spaces);
-  if (idAt >= 16) return false;
-  if (((digitBits >> idAt) & 1) == 0) return skipped(time);
-  const idEnd = idAt + ctz(~(digitBits >> idAt));
-  if (idEnd >= 16) return false;
-  if (((spaces >> idEnd) & 1) == 0) return skipped(time);
-  const file = threadAt + <usize>idEnd + 1;
-  let p: usize;
-  if (file + 16 > end) return false;
-  const word = load<u64>(file);
-  let handler = false;
-  if (word == HANDLER_0 && (load<u32>(file, 8) & 0xffffff) == GO_COLON) {
-    handler = true;
-    p = file + 11;
-  } else if (word == PATHRECORDER_0 && load<u64>(file, 8) == PATHRECORDER_1) {
-    p = file + 16;
-  } else if (word == HTTPLOG_0) {
-    return false;
+  let colon: usize;
+  let handler: bool;
+  let message: usize;
+  const template = matchTemplate(m, end);
+  if (template >= 0) {
+    colon = m + <usize>templateLength(template) - 2;
+    handler = templateHandler(template);
+    foundComponent = templateComponent(template);
+    message = 0; // the component is known: componentOf does not read it
   } else {
-    return skipped(time);
+    // Severity, mmdd, space, hh:mm:ss.uuuuuu, then spaces, the thread id, a space, file:line] .
+    if (load<u8>(m, 5) != SPACE || load<u8>(m, 8) != 0x3a) return skipped(time);
+    // The thread id: spaces, digits, a space, all within 16 bytes (end is 43 bytes further on).
+    const threadAt = m + 21;
+    const block = v128.load(threadAt);
+    const spaces = i8x16.bitmask(i8x16.eq(block, i8x16.splat(SPACE)));
+    const digitBits = i8x16.bitmask(i8x16.lt_u(i8x16.sub(block, i8x16.splat(0x30)), i8x16.splat(10)));
+    const idAt = ctz(~spaces);
+    if (idAt >= 16) return false;
+    if (((digitBits >> idAt) & 1) == 0) return skipped(time);
+    const idEnd = idAt + ctz(~(digitBits >> idAt));
+    if (idEnd >= 16) return false;
+    if (((spaces >> idEnd) & 1) == 0) return skipped(time);
+    const file = threadAt + <usize>idEnd + 1;
+    let p: usize;
+    if (file + 16 > end) return false;
+    const word = load<u64>(file);
+    if (word == HANDLER_0 && (load<u32>(file, 8) & 0xffffff) == GO_COLON) {
+      handler = true;
+      p = file + 11;
+    } else if (word == PATHRECORDER_0 && load<u64>(file, 8) == PATHRECORDER_1) {
+      handler = false;
+      p = file + 16;
+    } else if (word == HTTPLOG_0) {
+      return false;
+    } else {
+      return skipped(time);
+    }
+    while (p < end && isDigit(load<u8>(p))) p++;
+    if (p + 1 >= end || load<u8>(p) != 0x5d || load<u8>(p, 1) != SPACE) return false;
+    message = p + 2;
+    // `<component>: ` then, for handler.go, `<VERB> \"<path>\" satisfied by ...`.
+    colon = colonFrom(message, min(end, message + 64));
+    if (colon == 0 || colon == message || colon + 1 >= end || load<u8>(colon, 1) != SPACE) return false;
+    if (!handler) {
+      if (readPath(colon + 2, end, false) < 0) return false;
+      // A component first seen on a pathrecorder line is not interned: no template for it yet.
+      if (foundComponent >= 0) addTemplate(m, <i32>(colon + 2 - m), false, foundComponent);
+      satisfied(time);
+      return true;
+    }
   }
-  while (p < end && isDigit(load<u8>(p))) p++;
-  if (p + 1 >= end || load<u8>(p) != 0x5d || load<u8>(p, 1) != SPACE) return false;
-  const message = p + 2;
-  // `<component>: ` then, for handler.go, `<VERB> \"<path>\" satisfied by ...`.
-  const colon = colonFrom(message, min(end, message + 64));
-  if (colon == 0 || colon == message || colon + 1 >= end || load<u8>(colon, 1) != SPACE) return false;
   if (!handler) {
     if (readPath(colon + 2, end, false) < 0) return false;
     satisfied(time);
@@ -476,6 +507,7 @@ function klogMessage(m: usize, end: usize, time: f64): bool {
   if (pathId < 0) return false;
   const component = componentOf(message, colon);
   if (component < 0) return false;
+  if (message != 0) addTemplate(m, <i32>(colon + 2 - m), true, component);
   if (component >= SLOTS_PER_PATH) {
     emit(EV_REQUEST | (component << 8) | (verb << 16), pathId, 0, 0, time);
     satisfiedSeen = true;
@@ -586,6 +618,68 @@ function sameBytes(a: usize, b: usize, n: i32): bool {
   const differ = i8x16.bitmask(v128.not(i8x16.eq(v128.load(a + <usize>i), v128.load(b + <usize>i))));
   return (differ & ((1 << (n - i)) - 1)) == 0;
 }
+
+/**
+ * Templates: the first bytes of klog messages read before, from the severity to the `: ` after
+ * the component (a handler.go or pathrecorder.go line), with what they were read as. A message
+ * whose bytes are a template's, but for the time's digits, is read as that template was: the
+ * header, thread id, file, line and component checks in one comparison. A log has a few such
+ * shapes (each component's handler and pathrecorder lines), in turn.
+ */
+const MAX_TEMPLATES: i32 = 8;
+const TEMPLATE_BYTES: i32 = 112;
+let templateCount: i32 = 0;
+let nextTemplate: i32 = 0;
+// Per template, three i32 at templateInfo + 12 * t: length, handler (1) or pathrecorder (0), component.
+@inline function templateLength(t: i32): i32 {
+  return load<i32>(templateInfo + <usize>(t * 12));
+}
+@inline function templateHandler(t: i32): bool {
+  return load<i32>(templateInfo + <usize>(t * 12), 4) != 0;
+}
+@inline function templateComponent(t: i32): i32 {
+  return load<i32>(templateInfo + <usize>(t * 12), 8);
+}
+
+/** The template the message at `m` matches (its bytes before `end`), or -1. */
+function matchTemplate(m: usize, end: usize): i32 {
+  let t = nextTemplate;
+  for (let tried = 0; tried < templateCount; tried++) {
+    const length = templateLength(t);
+    if (m + <usize>length + 16 <= end && sameMasked(m, templates + <usize>(t * TEMPLATE_BYTES), length)) {
+      nextTemplate = t + 1 < templateCount ? t + 1 : 0;
+      return t;
+    }
+    t = t + 1 < templateCount ? t + 1 : 0;
+  }
+  return -1;
+}
+
+/** sameBytes, but for the bytes templateMask leaves out. */
+function sameMasked(a: usize, b: usize, n: i32): bool {
+  let i: i32 = 0;
+  for (; i + 16 <= n; i += 16) {
+    const differ = v128.and(v128.xor(v128.load(a + <usize>i), v128.load(b + <usize>i)), v128.load(templateMask + <usize>i));
+    if (v128.any_true(differ)) return false;
+  }
+  if (i == n) return true;
+  const differ = v128.and(v128.xor(v128.load(a + <usize>i), v128.load(b + <usize>i)), v128.load(templateMask + <usize>i));
+  return (i8x16.bitmask(v128.not(i8x16.eq(differ, i8x16.splat(0)))) & ((1 << (n - i)) - 1)) == 0;
+}
+
+/** Keeps [m, m + length) as a template (replacing the oldest once there are MAX_TEMPLATES). */
+function addTemplate(m: usize, length: i32, handler: bool, component: i32): void {
+  if (length > TEMPLATE_BYTES) return;
+  let t = templateCount;
+  if (t < MAX_TEMPLATES) templateCount++;
+  else t = replaceTemplate = replaceTemplate + 1 < MAX_TEMPLATES ? replaceTemplate + 1 : 0;
+  memory.copy(templates + <usize>(t * TEMPLATE_BYTES), m, length);
+  store<i32>(templateInfo + <usize>(t * 12), length);
+  store<i32>(templateInfo + <usize>(t * 12), handler ? 1 : 0, 4);
+  store<i32>(templateInfo + <usize>(t * 12), component, 8);
+  nextTemplate = t + 1 < templateCount ? t + 1 : 0;
+}
+let replaceTemplate: i32 = MAX_TEMPLATES - 1;
 
 @inline function isDigit(c: u8): bool {
   return c >= 0x30 && c <= 0x39;
