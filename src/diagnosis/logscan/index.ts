@@ -8,6 +8,7 @@
  *   scanner.end()                 // flushes a last line without newline
  *   scanner.summary(): ActivitySummary   // see src/diagnosis/types.ts; callable after end()
  *   scanner.counts / exportCounts() / mergeCounts(): raw, mergeable counts (worker threads)
+ *   LogScanner.readBuffer() / pushRead(n): read a file straight into the scanner (no copy)
  *
  * From src/io (I/O side):
  *   scanFiles(paths, options, onProgress?) -> ActivitySummary   // gzip by magic bytes, '-' = stdin,

@@ -31,6 +31,11 @@ import { KernelSlots } from './kernel-slots.js';
  * (where its time field was, its component, its path and what it parsed to) is tried first, by
  * comparing words, and only a line that differs is walked byte by byte. Each shortcut is taken
  * only where it gives what the walk would give, so the counts never depend on it.
+ *
+ * The commonest line of all, an RKE1 Docker line holding a satisfied-by line, is read first by
+ * the WebAssembly kernel (kernel/kernel.ts, through line-kernel.ts and kernel-slots.ts), which
+ * hands back every line it is not sure of; this class is then the reference the kernel is tested
+ * against (test/logscan/kernel.test.ts), and reads the lines handed back.
  */
 
 export interface LogScanOptions {

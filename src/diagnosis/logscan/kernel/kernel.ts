@@ -9,9 +9,14 @@
  * only ever accepts what the TypeScript scanner would read the same way, and the tests compare
  * the two on every kind of line.
  *
- * Memory (one instance per thread, never grown after init): the input the caller fills, the
- * events this writes, and the paths seen (bytes and a hash table) so that a path costs the
- * caller one parse however often it is logged.
+ * It also adds the requests up, per slot (a path and a component: verb counts, first and last
+ * time, writes per minute), so that the caller works per path and per minute, not per line; the
+ * events it sends are for what the caller must see in the order of the lines (the lines it hands
+ * back, a component's first line, a slot's first request).
+ *
+ * Memory (one instance per scanner, laid out by init() and never grown): the input the caller
+ * fills, the events, the paths seen (bytes and a hash table, cleared when full), the slots, and
+ * the templates of message headers read before.
  */
 
 // Events: four i32 each (head, pathId, a, b) and an f64 time each.
@@ -32,7 +37,7 @@ const ARENA_BYTES: i32 = 4 << 20;
 export const MAX_COMPONENTS: i32 = 16;
 /**
  * Requests are added up here, per slot: a path and one of the first SLOTS_PER_PATH components.
- * A slot holds its verb counts, first and last time, and the writes of its current minute.
+ * A slot holds its verb counts, first and last time, and the writes of MINUTES_PER_SLOT minutes.
  */
 export const SLOTS_PER_PATH: i32 = 4;
 export const SLOT_BYTES: i32 = 128;
@@ -290,7 +295,7 @@ export function clearPaths(): void {
 
 /**
  * Scans input[from, to): whole lines, `to` just past a newline. Returns the number of events; a
- * scan that fills the events stops at a line start, given by stopped().
+ * scan that fills the events stops at a line start, given by the status (STATUS_STOPPED).
  */
 export function scan(from: i32, to: i32): i32 {
   events = 0;
