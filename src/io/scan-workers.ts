@@ -33,7 +33,10 @@ export function prestartScanWorkers(count = availableParallelism() - 1): void {
     const worker = spawn(null);
     worker.unref();
     // An idle worker that fails is dropped; a scan then starts its own.
-    worker.once('error', () => ready.splice(ready.indexOf(worker) >>> 0, 1));
+    worker.once('error', () => {
+      const at = ready.indexOf(worker);
+      if (at >= 0) ready.splice(at, 1);
+    });
     ready.push(worker);
   }
 }
@@ -45,6 +48,11 @@ export function startScanWorker(job: RangeJob): Worker {
   worker.ref();
   worker.postMessage({ type: 'job', job });
   return worker;
+}
+
+/** How many booted workers wait for a scan. */
+export function idleScanWorkers(): number {
+  return ready.length;
 }
 
 /** Ends the booted workers no scan took (the input was small, or gzip, or stdin). */

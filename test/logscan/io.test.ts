@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { InputError, scanFiles, type ScanProgress } from '../../src/io/index.js';
+import { idleScanWorkers, prestartScanWorkers } from '../../src/io/scan-workers.js';
 import {
   DESIGN_LINE,
   HOT_NODE,
@@ -214,6 +215,20 @@ describe('a large plain file split across worker threads', () => {
     expect(three.hot.map((h) => h.key).sort()).toEqual(
       [HOT_NODE, `${HOT_NODE}/status`, '/api/v1/namespaces/x/pods/p'].sort(),
     );
+  });
+
+  test('workers booted ahead (as scan-logs boots them) are taken by the scan, and idle ones ended', async () => {
+    const one = await scanFiles([path], { ...opts, threads: 1 });
+    prestartScanWorkers(1);
+    expect(idleScanWorkers()).toBe(1);
+    const two = await scanFiles([path], { ...opts, threads: 2, splitFromBytes: 1024 });
+    expect(two).toEqual(one);
+    expect(idleScanWorkers()).toBe(0);
+    // A scan that splits nothing ends the booted worker it did not need.
+    prestartScanWorkers(1);
+    const small = await scanFiles([path], { ...opts, threads: 2 });
+    expect(small).toEqual(one);
+    expect(idleScanWorkers()).toBe(0);
   });
 
   test('a gzipped file is never split', async () => {
