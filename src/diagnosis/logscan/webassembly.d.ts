@@ -14,4 +14,5 @@ declare namespace WebAssembly {
   class Global {
     readonly value: unknown;
   }
+  class CompileError extends Error {}
 }
