@@ -21,6 +21,7 @@ import {
   type ScanCountsData,
 } from '../../src/diagnosis/logscan/index.js';
 import { kernelAvailable } from '../../src/diagnosis/logscan/line-kernel.js';
+import { DEFAULT_GEN_OPTIONS, generateApiserverLog } from '../../scripts/gen-apiserver-log.js';
 import type { ActivitySummary } from '../../src/diagnosis/types.js';
 import {
   COMPONENTS,
@@ -1106,6 +1107,121 @@ describe('seeded fuzz: random valid lines, random damage', () => {
     compare(bytes, {}, [{ kind: 'push', sizes: [1, 2, 3, 4, 5, 6, 7], prefix: 20_000 }]);
     compare(bytes, {}, [{ kind: 'read', seed, maxRead: 70_000, peek: seed % 2 === 0 }]);
     compare(bytes, { sinceMs: T0 + 1500 * 400 }, [{ kind: 'push' }]);
+  });
+});
+
+describe('CRI lines (RKE2, kubeadm), read by the kernel too', () => {
+  const at = Date.parse('2022-05-07T08:24:37.495Z');
+  const cri = (stampText: string, stream: string, tag: string, message: string): string =>
+    `${stampText} ${stream} ${tag} ${message}`;
+  const handlerLine = (ms: number, component: string, verb: string, path: string): string =>
+    head(ms) + `${component}: ${verb} "${path}" satisfied by nonGoRestful`;
+
+  test('a generated RKE2 log (the seeded generator, CRI format)', async () => {
+    const chunks: Buffer[] = [];
+    await generateApiserverLog(
+      { ...DEFAULT_GEN_OPTIONS, format: 'cri', sizeBytes: 600_000, seed: 7 },
+      async (chunk) => {
+        chunks.push(Buffer.from(chunk));
+      },
+    );
+    const { kernel } = compareAllWays(Buffer.concat(chunks));
+    expect(kernel.summary.formats).toHaveProperty('cri');
+    // Read by the kernel, not handed back: all but the few lines that are no request line.
+    expect(kernel.tap.accepted).toBeGreaterThan(0.9 * kernel.summary.linesRead);
+  });
+
+  test('stamps, streams, tags and messages of every shape', () => {
+    const message = handlerLine(at, 'kube-aggregator', 'PUT', POD);
+    const stamps = [
+      '2022-05-07T08:24:37.495902397Z',
+      '2022-05-07T08:24:37Z',
+      '2022-05-07T08:24:37.Z',
+      '2022-05-07T08:24:37.4Z',
+      '2022-05-07T08:24:37.495902397123Z',
+      '2022-05-07T08:24:37.495z',
+      '2022-05-07T08:24:37.495+02:00',
+      '2022-05-07T08:24:37.495Zjunk',
+      '2022-13-07T08:24:37.495Z',
+      '2022-05-07T24:24:37.495Z',
+      '2022-05-07 08:24:37.495Z',
+      '2022-05-07T08:24:60.495Z',
+      `2022-05-07T08:24:37.${'9'.repeat(30)}Z`,
+      'x022-05-07T08:24:37.495Z',
+    ];
+    const lines: string[] = [];
+    for (const stampText of stamps) lines.push(cri(stampText, 'stderr', 'F', message));
+    for (const stream of ['stdout', 'stderr', 'stdxxx', 'stderrr', 'std', 'STDERR']) {
+      lines.push(cri(stamps[0]!, stream, 'F', message));
+    }
+    for (const tag of ['F', 'f', 'X', 'FF', '']) lines.push(cri(stamps[0]!, 'stderr', tag, message));
+    lines.push(`${stamps[0]}  stderr F ${message}`, `${stamps[0]} stderr  F ${message}`);
+    for (const first of ['I', 'W', 'E', 'F', 'i', 'X', ' ', '0']) {
+      lines.push(cri(stamps[0]!, 'stderr', 'F', first + message.slice(1)));
+    }
+    lines.push(cri(stamps[0]!, 'stderr', 'F', `${message}\r`));
+    lines.push(cri(stamps[0]!, 'stderr', 'F', 'I0507 08:24:37.000001       1 controller.go:611] quota'));
+    compareAllWays(log(lines));
+  });
+
+  test('paths: quotes, backslashes, & and \\u0026 queries, the same path from Docker and CRI lines', () => {
+    const lines: string[] = [];
+    const paths = [
+      POD,
+      `${POD}?timeout=10s&watch=true`,
+      `${POD}?timeout=10s\\u0026watch=true`,
+      `${POD}\\"x`,
+      `${POD}/sta"tus`,
+      `${POD}?a=\\`,
+      PODS,
+      '/healthz',
+    ];
+    for (const path of paths) {
+      lines.push(dockerHandler(at, 'kube-aggregator', 'GET', path));
+      lines.push(cri(stamp(at), 'stderr', 'F', handlerLine(at, 'kube-aggregator', 'GET', path)));
+      lines.push(
+        cri(
+          stamp(at),
+          'stdout',
+          'F',
+          head(at, 'pathrecorder.go:247') + `kube-aggregator: "${path}" satisfied by prefix /api/`,
+        ),
+      );
+      lines.push(dockerHandler(at, 'kube-aggregator', 'GET', path));
+    }
+    compareAllWays(log(lines));
+  });
+
+  test('partial lines: P lines of both streams, their F lines, kernel lines between, a range ending inside', () => {
+    const text = handlerLine(at, 'kube-apiserver', 'PUT', POD);
+    const lines: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const ms = at + i * 1000;
+      const stream = i % 2 ? 'stdout' : 'stderr';
+      lines.push(cri(stamp(ms), stream, 'P', text.slice(0, 30)));
+      // Lines the kernel reads, of the other stream and of the same one, before the F line.
+      lines.push(
+        cri(
+          stamp(ms),
+          stream === 'stdout' ? 'stderr' : 'stdout',
+          'F',
+          handlerLine(ms, 'kube-aggregator', 'PUT', POD),
+        ),
+      );
+      lines.push(dockerHandler(ms, 'kube-aggregator', 'PUT', POD));
+      lines.push(cri(stamp(ms), stream, 'F', text.slice(30)));
+      lines.push(cri(stamp(ms), stream, 'F', handlerLine(ms, 'kube-aggregator', 'GET', POD)));
+    }
+    // A P line the TypeScript scanner takes (a zone with trailing bytes) and the kernel does not:
+    // its F line must still be joined to it.
+    lines.push(cri('2022-05-07T08:25:00.1Zjunk', 'stderr', 'P', text.slice(0, 40)));
+    lines.push(cri(stamp(at), 'stderr', 'F', text.slice(40)));
+    lines.push(cri(stamp(at), 'stderr', 'P', text.slice(0, 50)));
+    const bytes = log(lines);
+    const { kernel } = compareAllWays(bytes);
+    expect(kernel.tap.accepted).toBeGreaterThan(40);
+    const cut = bytes.length - 20;
+    compare([bytes.subarray(0, cut), bytes.subarray(cut)]);
   });
 });
 

@@ -25,10 +25,15 @@ export const MINUTES_PER_SLOT = 8;
 
 /** Words of LineKernel.status. */
 export const STATUS_STOPPED = 0;
-export const STATUS_KNOWN_LINES = 1;
-export const STATUS_SKIPPED_LINES = 2;
+export const STATUS_KNOWN_DOCKER = 1;
+export const STATUS_SKIPPED_DOCKER = 2;
 export const STATUS_PATHS_FULL = 3;
 export const STATUS_DIRTY_SLOTS = 4;
+export const STATUS_KNOWN_CRI = 5;
+export const STATUS_SKIPPED_CRI = 6;
+/** Set by the caller before a scan: a CRI partial line waits for its final line on stdout, stderr. */
+export const STATUS_PARTIAL_STDOUT = 7;
+export const STATUS_PARTIAL_STDERR = 8;
 
 interface KernelExports {
   memory: { buffer: ArrayBuffer };
@@ -141,7 +146,7 @@ export function createLineKernel(maxLineBytes: number, sinceMs: number): LineKer
     runWords: new Uint32Array(buffer, k.runsAt(), maxEvents * MINUTES_PER_SLOT),
     slotTimes: new Float64Array(buffer, k.slotsAt(), (slotCount * SLOT_WORDS) / 2),
     dirtySlots: new Int32Array(buffer, k.dirtySlotsAt(), slotCount),
-    status: new Int32Array(buffer, k.statusAt(), 5),
+    status: new Int32Array(buffer, k.statusAt(), 9),
     scan: k.scan,
     slotsTaken: k.slotsTaken,
     clearPaths: k.clearPaths,

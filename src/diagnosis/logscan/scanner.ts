@@ -12,9 +12,13 @@ import {
   EV_SATISFIED,
   EV_SKIPPED,
   MINUTES_PER_SLOT,
-  STATUS_KNOWN_LINES,
+  STATUS_KNOWN_CRI,
+  STATUS_KNOWN_DOCKER,
+  STATUS_PARTIAL_STDERR,
+  STATUS_PARTIAL_STDOUT,
   STATUS_PATHS_FULL,
-  STATUS_SKIPPED_LINES,
+  STATUS_SKIPPED_CRI,
+  STATUS_SKIPPED_DOCKER,
   STATUS_STOPPED,
   createLineKernel,
   type LineKernel,
@@ -230,6 +234,7 @@ const TALLIED: ['formats' | 'signalsSeen', string][] = [
 ];
 
 const TALLY_DOCKER_JSON = 0;
+const TALLY_CRI = 1;
 const TALLY_SATISFIED_BY = 4;
 
 /** Outcome of looking at one message. */
@@ -459,19 +464,25 @@ export class LogScanner {
   /** Scans the kernel's input[from, to) (whole lines) and plays its events. */
   private kernelScan(kernel: LineKernel, slots: KernelSlots, from: number, to: number): void {
     let p = from;
+    const status = kernel.status;
     while (p < to) {
+      // CRI final lines that complete partial ones are joined here: the kernel hands them back.
+      status[STATUS_PARTIAL_STDOUT] = this.partials.has('stdout') ? 1 : 0;
+      status[STATUS_PARTIAL_STDERR] = this.partials.has('stderr') ? 1 : 0;
       const events = kernel.scan(p, to);
       // The input's bytes changed since respWithin looked.
       this.respBuf = null;
       this.kernelEvents(kernel, slots, events);
       // The lines after the first of their kind, counted by the kernel alone (see kernel.ts).
-      const status = kernel.status;
-      const known = status[STATUS_KNOWN_LINES]!;
-      const skipped = status[STATUS_SKIPPED_LINES]!;
-      this.scanned.linesRead += known + skipped;
-      this.scanned.linesSkipped += skipped;
-      this.pending[TALLY_DOCKER_JSON]! += known + skipped;
-      this.pending[TALLY_SATISFIED_BY]! += known;
+      const knownDocker = status[STATUS_KNOWN_DOCKER]!;
+      const skippedDocker = status[STATUS_SKIPPED_DOCKER]!;
+      const knownCri = status[STATUS_KNOWN_CRI]!;
+      const skippedCri = status[STATUS_SKIPPED_CRI]!;
+      this.scanned.linesRead += knownDocker + skippedDocker + knownCri + skippedCri;
+      this.scanned.linesSkipped += skippedDocker + skippedCri;
+      this.pending[TALLY_DOCKER_JSON]! += knownDocker + skippedDocker;
+      this.pending[TALLY_CRI]! += knownCri + skippedCri;
+      this.pending[TALLY_SATISFIED_BY]! += knownDocker + knownCri;
       if (status[STATUS_PATHS_FULL]) {
         slots.take();
         slots.clear();
@@ -489,13 +500,13 @@ export class LogScanner {
       switch (head & 0xff) {
         case EV_SATISFIED:
           counts.linesRead++;
-          this.format('docker-json');
+          this.format(head >>> 24 ? 'cri' : 'docker-json');
           this.signal('satisfied-by');
           break;
         case EV_SKIPPED:
           counts.linesRead++;
           counts.linesSkipped++;
-          this.format('docker-json');
+          this.format(head >>> 24 ? 'cri' : 'docker-json');
           break;
         case EV_FALLBACK:
           this.wholeLines(input, heads[at + 2]!, heads[at + 3]!);
@@ -511,7 +522,7 @@ export class LogScanner {
           break;
         case EV_REQUEST:
           counts.linesRead++;
-          this.format('docker-json');
+          this.format(head >>> 24 ? 'cri' : 'docker-json');
           this.signal('satisfied-by');
           slots.request(heads[at + 1]!, (head >>> 8) & 0xff, (head >>> 16) & 0xff, times[i]!, this.sinceMs);
           break;

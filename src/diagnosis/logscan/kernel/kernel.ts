@@ -1,9 +1,10 @@
 /**
  * The log scanner's hot loop, in AssemblyScript (compiled to WebAssembly by `npm run build:kernel`).
  *
- * It reads the commonest line of an RKE1 apiserver log, a Docker json-file line holding a klog
- * `handler.go` or `pathrecorder.go` "satisfied by" line, and everything the TypeScript scanner
- * would take from it: the time, the component, the verb and the path. Any line it is not sure of,
+ * It reads the commonest lines of apiserver logs, a Docker json-file line (RKE1) or a CRI line
+ * (RKE2, kubeadm) holding a klog `handler.go` or `pathrecorder.go` "satisfied by" line, and
+ * everything the TypeScript scanner would take from it: the time, the component, the verb and
+ * the path. Any line it is not sure of,
  * however slightly, it hands back untouched (a `FALLBACK` event) and the TypeScript scanner reads
  * it the usual way, so the counts are the same whether a line was read here or there: this file
  * only ever accepts what the TypeScript scanner would read the same way, and the tests compare
@@ -22,8 +23,9 @@
 // Events: four i32 each (head, pathId, a, b) and an f64 time each.
 const EV_FALLBACK: i32 = 1; // lines [a, b) for the TypeScript scanner
 const EV_REQUEST: i32 = 2; // head: component << 8 | verb << 16; pathId; time (components past the slots)
-const EV_SATISFIED: i32 = 3; // the scan's first satisfied-by line (handler.go or pathrecorder.go)
-const EV_SKIPPED: i32 = 4; // the scan's first Docker line whose klog message is no request line
+const EV_SATISFIED: i32 = 3; // the scan's first satisfied-by line of its format (handler.go or pathrecorder.go)
+const EV_SKIPPED: i32 = 4; // the scan's first line of its format whose message is no request line
+// EV_REQUEST, EV_SATISFIED and EV_SKIPPED carry the line's format in head >> 24: 0 Docker, 1 CRI.
 const EV_MINUTES: i32 = 5; // slot (as pathId) wrote runs[event][0, 8) times in the minutes from `time`
 const EV_NEW_COMPONENT: i32 = 6; // component (head >> 8) is new: the TypeScript scanner makes its channel here
 const EV_NEW_SLOT: i32 = 7; // slot (as pathId) counts its first request (at `time`): its tally is made here
@@ -77,6 +79,8 @@ const WORD_PUT: u32 = 0x20545550; // "PUT "
 const WORD_POST: u32 = 0x54534f50; // "POST"
 const WORD_PATC: u32 = 0x43544150; // "PATC"
 const WORD_DELE: u32 = 0x454c4544; // "DELE"
+const WORD_STDE: u32 = 0x65647473; // "stde"
+const WORD_STDO: u32 = 0x6f647473; // "stdo"
 
 const NL: u8 = 0x0a;
 const SPACE: u8 = 0x20;
@@ -90,6 +94,8 @@ let arena: usize = 0;
 let table: usize = 0;
 let pathOffset: usize = 0;
 let pathLength: usize = 0;
+/** Per path id: 1 when its bytes hold a backslash (read from a Docker line). */
+let pathEscapes: usize = 0;
 let componentNames: usize = 0;
 let componentLengths: usize = 0;
 let status: usize = 0;
@@ -120,10 +126,23 @@ let stoppedAt: i32 = 0;
  * Docker lines that hold no request line after the first. The first of each kind in a scan is
  * an event, so that the caller meets every format and signal where it first comes.
  */
-let knownLines: i32 = 0;
-let skippedLines: i32 = 0;
+let knownDocker: i32 = 0;
+let skippedDocker: i32 = 0;
+let knownCri: i32 = 0;
+let skippedCri: i32 = 0;
 let satisfiedSeen: bool = false;
 let dockerSeen: bool = false;
+let criSeen: bool = false;
+/** The format of the line being read: 0 Docker json-file, 1 CRI. */
+let lineFormat: i32 = 0;
+/**
+ * A CRI partial (P) line may be waiting for its final (F) line, per stream: such an F line is the
+ * TypeScript scanner's to join. Set by the caller before a scan (status words 7 and 8), and here by
+ * every CRI line handed back before its tag was read (it might be a P line); an F line of the
+ * stream is then handed back too, and clears it.
+ */
+let partialStdout: bool = false;
+let partialStderr: bool = false;
 
 // The last path read, for the lines of one request, which name the same path.
 let lastPathId: i32 = -1;
@@ -160,6 +179,8 @@ export function init(maxLine: i32, since: f64): void {
   p = align(p + <usize>MAX_PATHS * 4);
   pathLength = p;
   p = align(p + <usize>MAX_PATHS * 4);
+  pathEscapes = p;
+  p = align(p + <usize>MAX_PATHS);
   componentNames = p;
   p = align(p + <usize>MAX_COMPONENTS * COMPONENT_BYTES);
   componentLengths = p;
@@ -205,10 +226,12 @@ export function statusAt(): usize {
 }
 function writeStatus(): void {
   store<i32>(status, stoppedAt);
-  store<i32>(status, knownLines, 4);
-  store<i32>(status, skippedLines, 8);
+  store<i32>(status, knownDocker, 4);
+  store<i32>(status, skippedDocker, 8);
   store<i32>(status, pathsFull ? 1 : 0, 12);
   store<i32>(status, dirtyCount, 16);
+  store<i32>(status, knownCri, 20);
+  store<i32>(status, skippedCri, 24);
 }
 export function arenaAt(): usize {
   return arena;
@@ -300,10 +323,15 @@ export function clearPaths(): void {
 export function scan(from: i32, to: i32): i32 {
   events = 0;
   fallbackOpen = false;
-  knownLines = 0;
-  skippedLines = 0;
+  knownDocker = 0;
+  skippedDocker = 0;
+  knownCri = 0;
+  skippedCri = 0;
   satisfiedSeen = false;
   dockerSeen = false;
+  criSeen = false;
+  partialStdout = load<i32>(status, 28) != 0;
+  partialStderr = load<i32>(status, 32) != 0;
   let p = input + <usize>from;
   const end = input + <usize>to;
   while (p < end) {
@@ -322,6 +350,12 @@ export function scan(from: i32, to: i32): i32 {
 /** Reads one line [s, e) (newline excluded); false hands it to the TypeScript scanner. */
 function line(s: usize, e: usize): bool {
   const length = <i32>(e - s);
+  if (isDigit(load<u8>(s))) {
+    lineFormat = 1;
+    if (criLine(s, e, length)) return true;
+    return false;
+  }
+  lineFormat = 0;
   if (length > maxLineBytes || length < 64) return false;
   if (load<u64>(s) != LOG_PREFIX) return false;
   if (load<u8>(e - 1) != 0x7d || load<u8>(e - 2) != QUOTE) return false;
@@ -331,7 +365,61 @@ function line(s: usize, e: usize): bool {
   if (timeAt <= s + 8 || load<u64>(timeAt) != TIME_FIELD) return false;
   const time = parseStamp(q + 1, e - 2);
   if (isNaN(time)) return false;
-  return klogMessage(s + 8, timeAt, time);
+  return klogMessage(s + 8, timeAt, time, true);
+}
+
+/** Set once criLine has read a CRI line's tag: a line handed back before it might be a P line. */
+let tagRead: bool = false;
+
+/** A CRI line `<RFC3339Nano> stdout|stderr F <message>` [s, e); false hands it back. */
+function criLine(s: usize, e: usize, length: i32): bool {
+  tagRead = false;
+  const read = criLineRead(s, e, length);
+  if (!read && !tagRead) {
+    partialStdout = true;
+    partialStderr = true;
+  }
+  return read;
+}
+
+function criLineRead(s: usize, e: usize, length: i32): bool {
+  if (length > maxLineBytes || length < 64 || load<u8>(e - 1) == 0x0d) return false;
+  // The stamp runs to the first space, within 40 bytes.
+  const spaces = i8x16.splat(SPACE);
+  const mask =
+    i8x16.bitmask(i8x16.eq(v128.load(s), spaces)) |
+    (i8x16.bitmask(i8x16.eq(v128.load(s, 16), spaces)) << 16) |
+    (<i64>i8x16.bitmask(i8x16.eq(v128.load(s, 32), spaces)) << 32);
+  if (mask == 0) return false;
+  const space = s + <usize>ctz(mask);
+  if (space > s + 40 || space + 10 > e) return false;
+  const time = parseStamp(s, space);
+  if (isNaN(time)) return false;
+  const stream = space + 1;
+  if (load<u8>(stream, 6) != SPACE || load<u8>(stream, 8) != SPACE) return false;
+  const word = load<u32>(stream);
+  const tail = load<u16>(stream, 4);
+  let stderr: bool;
+  if (word == WORD_STDE && tail == 0x7272 /* "rr" */) stderr = true;
+  else if (word == WORD_STDO && tail == 0x7475 /* "ut" */) stderr = false;
+  else return false;
+  const tag = load<u8>(stream, 7);
+  tagRead = true;
+  if (tag == 0x50 /* P */) {
+    if (stderr) partialStderr = true;
+    else partialStdout = true;
+    return false;
+  }
+  if (tag != 0x46 /* F */) return false;
+  if (stderr ? partialStderr : partialStdout) {
+    if (stderr) partialStderr = false;
+    else partialStdout = false;
+    return false;
+  }
+  const m = stream + 9;
+  const c = load<u8>(m);
+  if (c != 0x49 && c != 0x57 && c != 0x45 && c != 0x46) return skipped(time);
+  return klogMessage(m, e, time, false);
 }
 
 /** The last quote in the 48 bytes before `at` (the line is longer), or `at - 48`. */
@@ -426,7 +514,7 @@ function daysFromCivil(year: i32, month: i32, day: i32): i32 {
  * The klog line inside the Docker string, [m, end) (its quotes escaped). Returns false for
  * anything the TypeScript scanner might read otherwise.
  */
-function klogMessage(m: usize, end: usize, time: f64): bool {
+function klogMessage(m: usize, end: usize, time: f64, escaped: bool): bool {
   if (end - m < 64) return false;
   let colon: usize;
   let handler: bool;
@@ -473,7 +561,7 @@ function klogMessage(m: usize, end: usize, time: f64): bool {
     colon = colonFrom(message, min(end, message + 64));
     if (colon == 0 || colon == message || colon + 1 >= end || load<u8>(colon, 1) != SPACE) return false;
     if (!handler) {
-      if (readPath(colon + 2, end, false) < 0) return false;
+      if (readPath(colon + 2, end, false, escaped) < 0) return false;
       // A component first seen on a pathrecorder line is not interned: no template for it yet.
       if (foundComponent >= 0) addTemplate(m, <i32>(colon + 2 - m), false, foundComponent);
       satisfied(time);
@@ -481,7 +569,7 @@ function klogMessage(m: usize, end: usize, time: f64): bool {
     }
   }
   if (!handler) {
-    if (readPath(colon + 2, end, false) < 0) return false;
+    if (readPath(colon + 2, end, false, escaped) < 0) return false;
     satisfied(time);
     return true;
   }
@@ -508,15 +596,16 @@ function klogMessage(m: usize, end: usize, time: f64): bool {
   } else {
     return false;
   }
-  const pathId = readPath(verbEnd + 1, end, true);
+  const pathId = readPath(verbEnd + 1, end, true, escaped);
   if (pathId < 0) return false;
   const component = componentOf(message, colon);
   if (component < 0) return false;
   if (message != 0) addTemplate(m, <i32>(colon + 2 - m), true, component);
   if (component >= SLOTS_PER_PATH) {
-    emit(EV_REQUEST | (component << 8) | (verb << 16), pathId, 0, 0, time);
+    emit(EV_REQUEST | (component << 8) | (verb << 16) | (lineFormat << 24), pathId, 0, 0, time);
     satisfiedSeen = true;
-    dockerSeen = true;
+    if (lineFormat == 0) dockerSeen = true;
+    else criSeen = true;
     return true;
   }
   satisfied(time);
@@ -527,13 +616,15 @@ function klogMessage(m: usize, end: usize, time: f64): bool {
 
 /** A satisfied-by line read: an event when it is the scan's first, else a count. */
 @inline function satisfied(time: f64): void {
-  if (satisfiedSeen) {
-    knownLines++;
+  if (satisfiedSeen && (lineFormat == 0 ? dockerSeen : criSeen)) {
+    if (lineFormat == 0) knownDocker++;
+    else knownCri++;
     fallbackOpen = false;
   } else {
-    emit(EV_SATISFIED, 0, 0, 0, time);
+    emit(EV_SATISFIED | (lineFormat << 24), 0, 0, 0, time);
     satisfiedSeen = true;
-    dockerSeen = true;
+    if (lineFormat == 0) dockerSeen = true;
+    else criSeen = true;
   }
 }
 
@@ -691,12 +782,14 @@ let replaceTemplate: i32 = MAX_TEMPLATES - 1;
 }
 
 @inline function skipped(time: f64): bool {
-  if (dockerSeen) {
-    skippedLines++;
+  if (lineFormat == 0 ? dockerSeen : criSeen) {
+    if (lineFormat == 0) skippedDocker++;
+    else skippedCri++;
     fallbackOpen = false;
   } else {
-    emit(EV_SKIPPED, 0, 0, 0, time);
-    dockerSeen = true;
+    emit(EV_SKIPPED | (lineFormat << 24), 0, 0, 0, time);
+    if (lineFormat == 0) dockerSeen = true;
+    else criSeen = true;
   }
   return true;
 }
@@ -706,24 +799,27 @@ let replaceTemplate: i32 = MAX_TEMPLATES - 1;
  * path id (interned when `intern`, else 0), or -1 when the line is to be read by the TypeScript
  * scanner (no such path, a backslash other than `\u` in the query, an unescaped quote...).
  */
-function readPath(at: usize, end: usize, intern: bool): i32 {
-  if (load<u16>(at) != ESCAPED_QUOTE) return -1;
-  const start = at + 2;
+function readPath(at: usize, end: usize, intern: bool, escaped: bool): i32 {
+  const quoteBytes: usize = escaped ? 2 : 1;
+  if (escaped ? load<u16>(at) != ESCAPED_QUOTE : load<u8>(at) != QUOTE) return -1;
+  const start = at + quoteBytes;
   // The lines of one request name the same path: the same bytes and the closing quote after
-  // them are delimited the same way (the walk looks at nothing past that quote).
-  if (lastPathId >= 0) {
+  // them are delimited the same way (the walk looks at nothing past that quote). A path with a
+  // backslash (a `\u` escape, from a Docker line) is delimited so in a Docker line only.
+  if (lastPathId >= 0 && (escaped || load<u8>(pathEscapes + <usize>lastPathId) == 0)) {
     const close = start + <usize>lastPathLength;
     if (
-      close + 15 <= end &&
-      load<u16>(close) == ESCAPED_QUOTE &&
+      close + quoteBytes + 13 <= end &&
+      (escaped ? load<u16>(close) == ESCAPED_QUOTE : load<u8>(close) == QUOTE) &&
       sameBytes(start, arena + <usize>load<i32>(pathOffset + (<usize>lastPathId << 2)), lastPathLength)
     ) {
-      return satisfiedBy(close + 2, end) ? (intern ? lastPathId : 0) : -1;
+      return satisfiedBy(close + quoteBytes, end) ? (intern ? lastPathId : 0) : -1;
     }
   }
   const limit = min(end, start + <usize>PATH_REACH);
   let p = start;
   let inQuery = false;
+  let hasBackslash = false;
   const quote = i8x16.splat(QUOTE);
   const backslash = i8x16.splat(BACKSLASH);
   const question = i8x16.splat(0x3f);
@@ -744,24 +840,31 @@ function readPath(at: usize, end: usize, intern: bool): i32 {
       p++;
       continue;
     }
-    if (c == QUOTE) return -1;
-    // A backslash.
+    if (c == QUOTE) {
+      // Unescaped, the first quote closes the path; in a Docker line it needs a JSON decode.
+      if (escaped) return -1;
+      close = p;
+      break;
+    }
+    // A backslash: outside a JSON string, no path of the TypeScript scanner's holds one.
+    if (!escaped) return -1;
     const after = load<u8>(p, 1);
     if (after == QUOTE) {
       close = p;
       break;
     }
     if (inQuery && after == 0x75 /* u */) {
+      hasBackslash = true;
       p += 6;
       continue;
     }
     return -1;
   }
   if (close == 0) return -1;
-  if (!satisfiedBy(close + 2, end)) return -1;
+  if (!satisfiedBy(close + quoteBytes, end)) return -1;
   const length = <i32>(close - start);
   if (!intern) return 0;
-  return internPath(start, length);
+  return internPath(start, length, hasBackslash);
 }
 
 @inline function satisfiedBy(at: usize, end: usize): bool {
@@ -791,7 +894,7 @@ function hashBytes(at: usize, length: i32): u32 {
 }
 
 /** The id of the path [at, at + length), made (and announced) when it is new. */
-function internPath(at: usize, length: i32): i32 {
+function internPath(at: usize, length: i32, hasBackslash: bool): i32 {
   let slot = hashBytes(at, length) & <u32>(TABLE_SLOTS - 1);
   for (;;) {
     const held = load<i32>(table + (<usize>slot << 2));
@@ -816,6 +919,7 @@ function internPath(at: usize, length: i32): i32 {
   memory.copy(arena + <usize>arenaUsed, at, length);
   store<i32>(pathOffset + (<usize>id << 2), arenaUsed);
   store<i32>(pathLength + (<usize>id << 2), length);
+  store<u8>(pathEscapes + <usize>id, hasBackslash ? 1 : 0);
   arenaUsed += length;
   store<i32>(table + (<usize>slot << 2), id + 1);
   lastPathId = id;
