@@ -18,7 +18,7 @@ export function apiserverLogScannerFactory(sinceSeconds: number): ScannerFactory
   };
   return {
     create: () => createLogScanner(options()),
-    // Counts of several pods add up (mergeCounts); the hot objects are then ranked on the sums.
+    // Counts of several pods add up (summarizeCounts); the hot objects are then ranked on the sums.
     combine: (scanners) =>
       summarizeCounts(
         scanners.map((s) => s.counts),

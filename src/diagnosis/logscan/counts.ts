@@ -82,28 +82,12 @@ function addRecord<K extends string>(
   for (const [key, value] of Object.entries(from) as [K, number][]) into[key] = (into[key] ?? 0) + value;
 }
 
-/** Adds `from` into `into` (which it changes). */
-export function mergeCounts(into: ScanCounts, from: ScanCounts): ScanCounts {
-  into.bytesRead += from.bytesRead;
-  into.linesRead += from.linesRead;
-  into.linesSkipped += from.linesSkipped;
-  addRecord(into.formats, from.formats);
-  addRecord(into.signalsSeen, from.signalsSeen);
-  into.audit.merge(from.audit);
-  into.httplog.merge(from.httplog);
-  for (const [name, channel] of from.handlers) {
-    const ours = into.handlers.get(name);
-    if (ours) ours.merge(channel);
-    else into.handlers.set(name, channel);
-  }
-  return into;
-}
-
 /**
- * The counts of several parts added up for summarize(), which reads the objects of one channel
- * only (chooseChannel's, decided on the channels' request totals): that channel's objects are
- * merged, every other channel only has its total. Merging every channel of a 1 GiB scan's two
- * threads cost more than the summary itself. The parts' tallies may be changed.
+ * The counts of several parts (pods, files, byte ranges scanned apart) added up for summarize(),
+ * which reads the objects of one channel only: chooseChannel's, decided on the channels' request
+ * totals. That channel's objects are merged; every other channel keeps only its total (merging
+ * them all cost more than the summary itself on a 1 GiB scan's two threads). The parts' tallies
+ * may be changed.
  */
 export function mergeForSummary(parts: ScanCounts[], maxMinutes: number): ScanCounts {
   const [first, ...rest] = parts;
@@ -114,17 +98,13 @@ export function mergeForSummary(parts: ScanCounts[], maxMinutes: number): ScanCo
     return channel;
   };
   const names = new Set(parts.flatMap((part) => [...part.handlers.keys()]));
-  const shell: ScanCounts = {
+  const merged: ScanCounts = {
     ...first,
+    formats: { ...first.formats },
+    signalsSeen: { ...first.signalsSeen },
     audit: totals((c) => c.audit),
     httplog: totals((c) => c.httplog),
     handlers: new Map([...names].map((name) => [name, totals((c) => c.handlers.get(name))])),
-  };
-  const { channel: chosen } = chooseChannel(shell);
-  const merged: ScanCounts = {
-    ...shell,
-    formats: { ...first.formats },
-    signalsSeen: { ...first.signalsSeen },
   };
   for (const part of rest) {
     merged.bytesRead += part.bytesRead;
@@ -141,16 +121,15 @@ export function mergeForSummary(parts: ScanCounts[], maxMinutes: number): ScanCo
     }
     return into;
   };
-  if (chosen === shell.audit) merged.audit = mergeChannel((c) => c.audit);
-  else if (chosen === shell.httplog) merged.httplog = mergeChannel((c) => c.httplog);
-  else {
-    for (const [name, channel] of shell.handlers) {
-      if (channel === chosen)
-        merged.handlers.set(
-          name,
-          mergeChannel((c) => c.handlers.get(name)),
-        );
-    }
+  const { channel: chosen } = chooseChannel(merged);
+  if (chosen === merged.audit) merged.audit = mergeChannel((c) => c.audit);
+  else if (chosen === merged.httplog) merged.httplog = mergeChannel((c) => c.httplog);
+  for (const [name, channel] of merged.handlers) {
+    if (channel === chosen)
+      merged.handlers.set(
+        name,
+        mergeChannel((c) => c.handlers.get(name)),
+      );
   }
   return merged;
 }

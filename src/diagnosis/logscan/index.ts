@@ -7,7 +7,7 @@
  *   scanner.push(chunk: Buffer)   // any chunking; lines may span chunks
  *   scanner.end()                 // flushes a last line without newline
  *   scanner.summary(): ActivitySummary   // see src/diagnosis/types.ts; callable after end()
- *   scanner.counts / exportCounts() / mergeCounts(): raw, mergeable counts (worker threads)
+ *   scanner.counts / exportCounts() / summarizeCounts(): raw counts, and the summary of several (worker threads)
  *   LogScanner.readBuffer() / pushRead(n): read a file straight into the scanner (no copy)
  *
  * From src/io (I/O side):
@@ -23,7 +23,7 @@
 import type { ActivitySummary } from '../types.js';
 import { LogScanner, type LogScanOptions, type ScanCounts } from './scanner.js';
 import { summarize, type HotOptions } from './summary.js';
-import { countsFromData, countsToData, mergeCounts, mergeForSummary, type ScanCountsData } from './counts.js';
+import { countsFromData, countsToData, mergeForSummary, type ScanCountsData } from './counts.js';
 import { DEFAULT_MAX_MINUTES } from './tally.js';
 
 export type ScanOptions = LogScanOptions & HotOptions;
@@ -63,7 +63,7 @@ export function importCounts(data: ScanCountsData, options: ScanOptions = {}): S
   return countsFromData(data, options.maxMinutes ?? DEFAULT_MAX_MINUTES);
 }
 
-export { LogScanner, mergeCounts, summarize };
+export { LogScanner, summarize };
 export type { LogScanOptions, ScanCounts, ScanCountsData, HotOptions };
 export { DEFAULT_THRESHOLD, DEFAULT_FAR_ABOVE_FACTOR } from './summary.js';
 export { parseRequestPath, canonicalKey } from './request-path.js';

@@ -233,9 +233,14 @@ const TALLIED: ['formats' | 'signalsSeen', string][] = [
   ['signalsSeen', 'audit'],
 ];
 
-const TALLY_DOCKER_JSON = 0;
-const TALLY_CRI = 1;
-const TALLY_SATISFIED_BY = 4;
+const talliedAt = (name: string): number => TALLIED.findIndex(([, n]) => n === name);
+const TALLY_DOCKER_JSON = talliedAt('docker-json');
+const TALLY_CRI = talliedAt('cri');
+const TALLY_KLOG = talliedAt('klog');
+const TALLY_AUDIT_FORMAT = TALLIED.findIndex(([r, n]) => r === 'formats' && n === 'audit');
+const TALLY_SATISFIED_BY = talliedAt('satisfied-by');
+const TALLY_HTTPLOG = talliedAt('httplog');
+const TALLY_AUDIT_SIGNAL = TALLIED.findIndex(([r, n]) => r === 'signalsSeen' && n === 'audit');
 
 /** Outcome of looking at one message. */
 const enum Seen {
@@ -427,7 +432,7 @@ export class LogScanner {
     while (start < to) {
       const nl = buf.indexOf(NL, start);
       if (nl < 0 || nl >= to) {
-        this.hold(buf.subarray(0, to), start);
+        this.hold(buf, start, to);
         return;
       }
       if (nl - start > this.maxLineBytes) this.skipLine();
@@ -532,10 +537,19 @@ export class LogScanner {
     }
   }
 
-  /** A path's bytes `buf[start, end)` (query included) parsed as parseEntry parses it. */
+  /** A path the kernel names: its bytes `buf[start, end)`, query included (from its first `?`). */
   private pathInfo(buf: Buffer, start: number, end: number): { parsed: ParsedPath | null; getVerb: number } {
     const question = indexWithin(buf, QUERY_MARK, start, end);
-    const queryAt = question < 0 ? end : question;
+    return this.readPathAt(buf, start, question < 0 ? end : question, end);
+  }
+
+  /** The path `buf[start, end)` with its query from `queryAt`: its parse, and what a GET to it counts as. */
+  private readPathAt(
+    buf: Buffer,
+    start: number,
+    queryAt: number,
+    end: number,
+  ): { parsed: ParsedPath | null; getVerb: number } {
     const parsed = this.parsePathBytes(buf, start, queryAt);
     if (parsed === null) return { parsed, getVerb: VERB.GET };
     const watchQuery = queryAt < end && this.watchQuery(buf, queryAt, end);
@@ -596,11 +610,21 @@ export class LogScanner {
   private readonly pending = new Int32Array(TALLIED.length);
 
   private format(name: LogFormat): void {
-    this.tallied(name === 'docker-json' ? 0 : name === 'cri' ? 1 : name === 'klog' ? 2 : 3);
+    this.tallied(
+      name === 'docker-json'
+        ? TALLY_DOCKER_JSON
+        : name === 'cri'
+          ? TALLY_CRI
+          : name === 'klog'
+            ? TALLY_KLOG
+            : TALLY_AUDIT_FORMAT,
+    );
   }
 
   private signal(name: Signal): void {
-    this.tallied(name === 'satisfied-by' ? 4 : name === 'httplog' ? 5 : 6);
+    this.tallied(
+      name === 'satisfied-by' ? TALLY_SATISFIED_BY : name === 'httplog' ? TALLY_HTTPLOG : TALLY_AUDIT_SIGNAL,
+    );
   }
 
   private tallied(index: number): void {
@@ -1155,12 +1179,11 @@ export class LogScanner {
 
   private parseEntry(entry: PathEntry, buf: Buffer, pathStart: number, pathEnd: number): void {
     const queryAt = this.queryAt >= pathStart && this.queryAt < pathEnd ? this.queryAt : pathEnd;
-    const parsed = this.parsePathBytes(buf, pathStart, queryAt);
+    const { parsed, getVerb } = this.readPathAt(buf, pathStart, queryAt, pathEnd);
     entry.parsed = parsed;
     entry.parsedKnown = true;
     if (parsed === null) return;
-    const watchQuery = queryAt < pathEnd && this.watchQuery(buf, queryAt, pathEnd);
-    entry.getVerb = refineRead(VERB.GET, parsed, watchQuery);
+    entry.getVerb = getVerb;
     entry.otherVerb = parsed.watchPath ? VERB.WATCH : VERB.OTHER;
   }
 

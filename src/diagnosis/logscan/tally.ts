@@ -137,7 +137,7 @@ export class ChannelTally {
     if (isWriteVerb(verb)) addMinutes(tally, Math.floor(timeMs / MS_PER_MINUTE), 1, this.maxMinutes);
   }
 
-  /** `count` requests with one verb, made between `firstMs` and `lastMs`, without their minutes (addWrites). */
+  /** `count` requests with one verb, made between `firstMs` and `lastMs`, without their minutes (addWriteRun). */
   addRequests(tally: ObjectTally, verb: number, count: number, firstMs: number, lastMs: number): void {
     this.requests += count;
     const id = this.idOf(tally);

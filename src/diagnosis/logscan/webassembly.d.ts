@@ -8,11 +8,5 @@ declare namespace WebAssembly {
     constructor(module: Module, imports: object);
     readonly exports: Record<string, unknown>;
   }
-  class Memory {
-    readonly buffer: ArrayBuffer;
-  }
-  class Global {
-    readonly value: unknown;
-  }
   class CompileError extends Error {}
 }
