@@ -16,6 +16,8 @@ import {
   scan,
   verbTable,
   wrap,
+  HOT_NODE_REF,
+  HOT_NODE_AUDIT_REF,
 } from './helpers.js';
 
 const T0 = Date.parse('2022-05-07T08:24:37.493Z');
@@ -38,14 +40,7 @@ describe('Docker json-file (RKE1)', () => {
     });
     expect(objectOf(counts, HOT_NODE)).toEqual({
       key: HOT_NODE,
-      ref: {
-        group: 'management.cattle.io',
-        version: 'v3',
-        resource: 'nodes',
-        namespace: 'c-dql6k',
-        name: 'machine-h46dc',
-        subresource: null,
-      },
+      ref: HOT_NODE_REF,
       verbs: { PUT: 1 },
       writes: 1,
       reads: 0,
@@ -176,13 +171,7 @@ describe('plain klog', () => {
 });
 
 describe('audit.k8s.io/v1 Event lines', () => {
-  const node = {
-    resource: 'nodes',
-    namespace: 'c-dql6k',
-    name: 'machine-h46dc',
-    apiGroup: 'management.cattle.io',
-    apiVersion: 'v3',
-  };
+  const node = HOT_NODE_AUDIT_REF;
 
   test('only ResponseComplete counts: one request per auditID', () => {
     const { summary, counts } = scan(
@@ -314,13 +303,7 @@ describe('all formats mixed in one file, no configuration', () => {
   });
 
   test('audit lines and klog lines in one file: audit and satisfied-by are both seen', () => {
-    const ref = {
-      resource: 'nodes',
-      namespace: 'c-dql6k',
-      name: 'machine-h46dc',
-      apiGroup: 'management.cattle.io',
-      apiVersion: 'v3',
-    };
+    const ref = HOT_NODE_AUDIT_REF;
     const input = lines(
       DESIGN_LINE,
       auditLine('ResponseComplete', 'update', ref, T0),

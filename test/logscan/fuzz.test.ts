@@ -15,6 +15,7 @@ import {
   verbTable,
   wrap,
   type Format,
+  HOT_NODE_AUDIT_REF,
 } from './helpers.js';
 
 const T0 = Date.parse('2022-05-07T08:00:00Z');
@@ -108,13 +109,7 @@ function fuzzedLog(seed: number, requests: number): Fuzzed {
       }
       case 6: {
         // Truncated JSON: audit events of every stage, Docker lines, httplog in Docker.
-        const ref = {
-          resource: 'nodes',
-          namespace: 'c-dql6k',
-          name: 'machine-h46dc',
-          apiGroup: 'management.cattle.io',
-          apiVersion: 'v3',
-        };
+        const ref = HOT_NODE_AUDIT_REF;
         const stage = pick(['RequestReceived', 'ResponseStarted', 'ResponseComplete', 'Panic'] as const);
         const json = pick([
           auditLine(stage, 'update', ref, ms, `fuzz-${step}`),

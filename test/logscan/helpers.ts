@@ -12,6 +12,23 @@ export const DESIGN_LINE =
 
 export const HOT_NODE = '/apis/management.cattle.io/v3/namespaces/c-dql6k/nodes/machine-h46dc';
 
+/** HOT_NODE as the scanner names it (ObjectRef), and as an audit event's objectRef names it. */
+export const HOT_NODE_REF = {
+  group: 'management.cattle.io',
+  version: 'v3',
+  resource: 'nodes',
+  namespace: 'c-dql6k',
+  name: 'machine-h46dc',
+  subresource: null,
+};
+export const HOT_NODE_AUDIT_REF = {
+  resource: 'nodes',
+  namespace: 'c-dql6k',
+  name: 'machine-h46dc',
+  apiGroup: 'management.cattle.io',
+  apiVersion: 'v3',
+};
+
 /** A reference instant after every time used in the tests (klog headers get their year from it). */
 export const REF_2022 = Date.parse('2022-06-01T00:00:00Z');
 

@@ -3,7 +3,7 @@
  * seen, per-minute write counts; hot objects over the threshold, ranked, with the Rancher node key.
  */
 import { describe, expect, test } from '@jest/globals';
-import { HOT_NODE, handlerText, lines, objectOf, objectsOf, scan, wrap } from './helpers.js';
+import { HOT_NODE, handlerText, lines, objectOf, objectsOf, scan, wrap, HOT_NODE_REF } from './helpers.js';
 import type { ScanOptions } from '../../src/diagnosis/logscan/index.js';
 
 const M0 = Date.parse('2022-05-07T08:20:00Z');
@@ -55,14 +55,7 @@ describe('per-object counts', () => {
     });
     expect(objectOf(counts, HOT_NODE)).toEqual({
       key: HOT_NODE,
-      ref: {
-        group: 'management.cattle.io',
-        version: 'v3',
-        resource: 'nodes',
-        namespace: 'c-dql6k',
-        name: 'machine-h46dc',
-        subresource: null,
-      },
+      ref: HOT_NODE_REF,
       verbs: { PUT: 6, PATCH: 1, DELETE: 1, GET: 2 },
       writes: 8,
       reads: 2,
@@ -180,14 +173,7 @@ describe('hot objects', () => {
     ]);
     expect(summary.hot[1]).toEqual({
       key: HOT_NODE,
-      ref: {
-        group: 'management.cattle.io',
-        version: 'v3',
-        resource: 'nodes',
-        namespace: 'c-dql6k',
-        name: 'machine-h46dc',
-        subresource: null,
-      },
+      ref: HOT_NODE_REF,
       verbs: { PUT: 600, GET: 5 },
       writes: 600,
       reads: 5,

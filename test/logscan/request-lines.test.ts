@@ -25,6 +25,7 @@ import {
   sixLines,
   verbTable,
   wrap,
+  HOT_NODE_AUDIT_REF,
 } from './helpers.js';
 
 const T0 = Date.parse('2022-05-07T08:24:37.493Z');
@@ -219,13 +220,7 @@ describe('several kinds of line for the same requests: each request counted once
   });
 
   test('audit log beside the klog lines: audit counted, once per request', () => {
-    const ref = {
-      resource: 'nodes',
-      namespace: 'c-dql6k',
-      name: 'machine-h46dc',
-      apiGroup: 'management.cattle.io',
-      apiVersion: 'v3',
-    };
+    const ref = HOT_NODE_AUDIT_REF;
     const out: string[] = [];
     for (let i = 0; i < 10; i++) {
       const ms = T0 + i * 1000;
