@@ -25,7 +25,8 @@ function run(port: MessagePort, job: RangeJob): void {
   }).then(
     (counts) => {
       if (pending) port.postMessage({ type: 'progress', bytes: pending } satisfies WorkerMessage);
-      port.postMessage({ type: 'done', counts: exportCounts(counts) } satisfies WorkerMessage);
+      const { packed, transfer } = exportCounts(counts);
+      port.postMessage({ type: 'done', counts: packed } satisfies WorkerMessage, transfer);
     },
     (error: unknown) => {
       const code = (error as { code?: unknown }).code;

@@ -1,4 +1,4 @@
-import type { ScanCountsData, ScanOptions } from '../diagnosis/logscan/index.js';
+import type { PackedCounts, ScanOptions } from '../diagnosis/logscan/index.js';
 import type { SharedRanges } from './scan-range.js';
 
 /** Messages between scanFiles and its worker threads. */
@@ -9,5 +9,5 @@ export interface RangeJob {
 
 export type WorkerMessage =
   | { type: 'progress'; bytes: number }
-  | { type: 'done'; counts: ScanCountsData }
+  | { type: 'done'; counts: PackedCounts }
   | { type: 'error'; message: string; code: string | null };

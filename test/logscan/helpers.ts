@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogScanner, type ScanCounts, type ScanOptions } from '../../src/diagnosis/logscan/index.js';
 import { chooseChannel, toActivity } from '../../src/diagnosis/logscan/summary.js';
+import type { ChannelTally } from '../../src/diagnosis/logscan/tally.js';
 import type { ActivitySummary, ObjectActivity } from '../../src/diagnosis/types.js';
 
 /** The line quoted in DESIGN.md section 1, byte for byte. */
@@ -206,5 +207,65 @@ export function tempDir(): { dir: string; file: (name: string) => string; remove
     dir,
     file: (name) => join(dir, name),
     remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+export interface Normalized {
+  bytesRead: number;
+  linesRead: number;
+  linesSkipped: number;
+  formats: ScanCounts['formats'];
+  formatOrder: string[];
+  signalsSeen: ScanCounts['signalsSeen'];
+  signalOrder: string[];
+  audit: NormalizedChannel;
+  httplog: NormalizedChannel;
+  handlers: [string, NormalizedChannel][];
+}
+
+export interface NormalizedChannel {
+  requests: number;
+  objects: unknown[];
+}
+
+const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+function normalizeChannel(channel: ChannelTally): NormalizedChannel {
+  return {
+    requests: channel.requests,
+    objects: [...channel.objects.values()]
+      .sort((a, b) => byString(a.key, b.key))
+      .map((o) => ({
+        key: o.key,
+        ref: { ...o.ref },
+        verbs: Array.from(o.verbs),
+        firstMs: o.firstMs,
+        lastMs: o.lastMs,
+        minuteStart: o.minuteStart,
+        firstWriteMinute: o.firstWriteMinute,
+        perMinute: o.perMinute === null ? null : Array.from(o.perMinute.subarray(0, o.minutes)),
+        minutes: o.minutes,
+      })),
+  };
+}
+
+/**
+ * Counts compared order-insensitively: handlers sorted by component, objects by key, typed arrays
+ * as plain arrays; the key order of `formats` and `signalsSeen` kept apart.
+ */
+export function normalizeCounts(data: ScanCounts): Normalized {
+  return {
+    bytesRead: data.bytesRead,
+    linesRead: data.linesRead,
+    linesSkipped: data.linesSkipped,
+    formats: { ...data.formats },
+    formatOrder: Object.keys(data.formats),
+    signalsSeen: { ...data.signalsSeen },
+    signalOrder: Object.keys(data.signalsSeen),
+    audit: normalizeChannel(data.audit),
+    httplog: normalizeChannel(data.httplog),
+    handlers: [...data.handlers]
+      .map(([name, channel]): [string, NormalizedChannel] => [name, normalizeChannel(channel)])
+      .sort((a, b) => byString(a[0], b[0])),
   };
 }

@@ -1,8 +1,7 @@
 /**
  * The WebAssembly kernel against the TypeScript scanner: the same bytes, fed the same way, must
  * give the same counts with `useKernel` on (the default) and off. Compared order-insensitively:
- * exportCounts() with handlers sorted by component and objects by key (typed arrays as plain
- * arrays), the order of the keys of `formats` and `signalsSeen`, and summarize().
+ * normalizeCounts() (helpers.ts) and summarize().
  *
  * Every case also counts the lines the kernel read itself and the lines it handed back (see
  * tapScanner), so that a case which never reaches the kernel cannot pass for a comparison.
@@ -14,11 +13,9 @@ import { describe, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import {
   LogScanner,
-  exportCounts,
   summarize,
   type LogScanOptions,
   type ScanCounts,
-  type ScanCountsData,
 } from '../../src/diagnosis/logscan/index.js';
 import { kernelAvailable } from '../../src/diagnosis/logscan/line-kernel.js';
 import { DEFAULT_GEN_OPTIONS, generateApiserverLog } from '../../scripts/gen-apiserver-log.js';
@@ -30,6 +27,8 @@ import {
   auditLine,
   criPartials,
   handlerText,
+  normalizeCounts,
+  type Normalized,
   httplogText,
   pathrecorderText,
   prng,
@@ -63,24 +62,6 @@ interface KernelTap {
   handedBack: number;
 }
 
-interface Normalized {
-  bytesRead: number;
-  linesRead: number;
-  linesSkipped: number;
-  formats: ScanCountsData['formats'];
-  formatOrder: string[];
-  signalsSeen: ScanCountsData['signalsSeen'];
-  signalOrder: string[];
-  audit: NormalizedChannel;
-  httplog: NormalizedChannel;
-  handlers: [string, NormalizedChannel][];
-}
-
-interface NormalizedChannel {
-  requests: number;
-  objects: unknown[];
-}
-
 interface Run {
   data: Normalized;
   summary: ActivitySummary;
@@ -92,44 +73,6 @@ interface Run {
   tap: KernelTap;
   /** The sizes pushed (or read) per range, so that the reference is fed the very same way. */
   sizes: number[][];
-}
-
-const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
-function normalizeChannel(channel: ScanCountsData['audit']): NormalizedChannel {
-  return {
-    requests: channel.requests,
-    objects: [...channel.objects]
-      .sort((a, b) => byString(a.key, b.key))
-      .map((o) => ({
-        key: o.key,
-        ref: { ...o.ref },
-        verbs: Array.from(o.verbs),
-        firstMs: o.firstMs,
-        lastMs: o.lastMs,
-        minuteStart: o.minuteStart,
-        perMinute: o.perMinute === null ? null : Array.from(o.perMinute),
-        minutes: o.minutes,
-      })),
-  };
-}
-
-function normalize(counts: ScanCounts): Normalized {
-  const data = exportCounts(counts);
-  return {
-    bytesRead: data.bytesRead,
-    linesRead: data.linesRead,
-    linesSkipped: data.linesSkipped,
-    formats: { ...data.formats },
-    formatOrder: Object.keys(data.formats),
-    signalsSeen: { ...data.signalsSeen },
-    signalOrder: Object.keys(data.signalsSeen),
-    audit: normalizeChannel(data.audit),
-    httplog: normalizeChannel(data.httplog),
-    handlers: data.handlers
-      .map(([name, channel]): [string, NormalizedChannel] => [name, normalizeChannel(channel)])
-      .sort((a, b) => byString(a[0], b[0])),
-  };
 }
 
 const tallyCount = (data: Normalized): number =>
@@ -227,7 +170,7 @@ function runScanner(
     if (i < ranges.length - 1) scanner.endRange();
   });
   scanner.end();
-  const data = normalize(scanner.counts);
+  const data = normalizeCounts(scanner.counts);
   return {
     data,
     summary: summarize(scanner.counts, {}),
@@ -1327,7 +1270,7 @@ describe('kernel limits and scanner state', () => {
     }
     for (const scanner of scanners) scanner.end();
     const [kernel, reference] = scanners.map((s) => ({
-      data: normalize(s.counts),
+      data: normalizeCounts(s.counts),
       summary: summarize(s.counts, {}),
     }));
     expect(kernel!.data).toEqual(reference!.data);
@@ -1510,7 +1453,7 @@ describe('divergences found', () => {
     reference.push(bytes);
     reference.push(Buffer.alloc(0));
     reference.end();
-    expect(normalize(kernel.counts)).toEqual(normalize(reference.counts));
+    expect(normalizeCounts(kernel.counts)).toEqual(normalizeCounts(reference.counts));
   });
 
   test('E2: zero-byte reads among random reads of the sample log', () => {

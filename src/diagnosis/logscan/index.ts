@@ -23,7 +23,7 @@
 import type { ActivitySummary } from '../types.js';
 import { LogScanner, type LogScanOptions, type ScanCounts } from './scanner.js';
 import { summarize, type HotOptions } from './summary.js';
-import { countsFromData, countsToData, mergeForSummary, type ScanCountsData } from './counts.js';
+import { mergeForSummary, packCounts, unpackCounts, type PackedCounts } from './counts.js';
 import { DEFAULT_MAX_MINUTES } from './tally.js';
 
 export type ScanOptions = LogScanOptions & HotOptions;
@@ -55,15 +55,16 @@ export function summarizeCounts(parts: ScanCounts[], options: ScanOptions = {}):
   return summarize(mergeForSummary(parts, options.maxMinutes ?? DEFAULT_MAX_MINUTES), options);
 }
 
-export function exportCounts(counts: ScanCounts): ScanCountsData {
-  return countsToData(counts);
+/** Counts for postMessage: post `packed` with `transfer` as the transfer list. */
+export function exportCounts(counts: ScanCounts): { packed: PackedCounts; transfer: ArrayBuffer[] } {
+  return packCounts(counts);
 }
 
-export function importCounts(data: ScanCountsData, options: ScanOptions = {}): ScanCounts {
-  return countsFromData(data, options.maxMinutes ?? DEFAULT_MAX_MINUTES);
+export function importCounts(packed: PackedCounts, options: ScanOptions = {}): ScanCounts {
+  return unpackCounts(packed, options.maxMinutes ?? DEFAULT_MAX_MINUTES);
 }
 
 export { LogScanner, summarize };
-export type { LogScanOptions, ScanCounts, ScanCountsData, HotOptions };
+export type { LogScanOptions, ScanCounts, PackedCounts, HotOptions };
 export { DEFAULT_THRESHOLD, DEFAULT_FAR_ABOVE_FACTOR } from './summary.js';
 export { parseRequestPath, canonicalKey } from './request-path.js';
