@@ -11,12 +11,7 @@
  */
 import { describe, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
-import {
-  LogScanner,
-  summarize,
-  type LogScanOptions,
-  type ScanCounts,
-} from '../../src/diagnosis/logscan/index.js';
+import { LogScanner, summarize, type LogScanOptions } from '../../src/diagnosis/logscan/index.js';
 import { kernelAvailable } from '../../src/diagnosis/logscan/line-kernel.js';
 import { DEFAULT_GEN_OPTIONS, generateApiserverLog } from '../../scripts/gen-apiserver-log.js';
 import type { ActivitySummary } from '../../src/diagnosis/types.js';
