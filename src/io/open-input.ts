@@ -3,8 +3,7 @@ import { open, stat } from 'node:fs/promises';
 import { PassThrough, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { inputError } from './input-error.js';
-
-export const GZIP_MAGIC = [0x1f, 0x8b] as const;
+import { isGzipHead } from './split.js';
 
 export interface InputInfo {
   path: string;
@@ -26,7 +25,7 @@ export async function inspectInput(path: string): Promise<InputInfo> {
       return {
         path,
         size: info.size,
-        gzip: bytesRead === 2 && head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1],
+        gzip: isGzipHead(head, bytesRead),
       };
     } finally {
       await handle.close();
@@ -45,7 +44,7 @@ export function gunzipIfCompressed(source: Readable): Readable {
     decided = true;
     source.off('data', onData);
     source.off('end', onEnd);
-    const gzip = head.length >= 2 && head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
+    const gzip = isGzipHead(head);
     const target = gzip ? createGunzip() : out;
     if (gzip) {
       target.on('error', (error) => out.destroy(error));

@@ -14,6 +14,9 @@ import { scanSharedRanges, type SharedRanges } from './scan-range.js';
 import { scanReadable } from './scan-readable.js';
 import type { RangeJob, WorkerMessage } from './worker-protocol.js';
 import { startScanWorker, stopIdleScanWorkers } from './scan-workers.js';
+import { DEFAULT_SPLIT_FROM_BYTES } from './split.js';
+
+export { DEFAULT_SPLIT_FROM_BYTES };
 
 export interface ScanFilesOptions extends ScanOptions {
   /** Threads used for one plain file (the calling thread counts as one). Default: the cores. */
@@ -31,7 +34,6 @@ export interface ScanProgress {
   bytesTotal: number | null;
 }
 
-export const DEFAULT_SPLIT_FROM_BYTES = 64 << 20;
 /**
  * Ranges a split file is cut into, handed out to the threads as they ask: small enough that the
  * threads finish together (one may start late, or run on a core busy with other work), large

@@ -9,6 +9,7 @@ import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { InputError, scanFiles, type ScanProgress } from '../../src/io/index.js';
 import { idleScanWorkers, prestartScanWorkers } from '../../src/io/scan-workers.js';
+import { wouldSplit } from '../../src/io/split.js';
 import {
   DESIGN_LINE,
   HOT_NODE,
@@ -229,6 +230,23 @@ describe('a large plain file split across worker threads', () => {
     const small = await scanFiles([path], { ...opts, threads: 2 });
     expect(small).toEqual(one);
     expect(idleScanWorkers()).toBe(0);
+  });
+
+  test('workers are booted ahead only for a file a scan would split (wouldSplit)', () => {
+    const plain = tmp.file('split-candidate.log');
+    const gzip = tmp.file('split-candidate.log.gz');
+    writeFileSync(plain, text);
+    writeFileSync(gzip, gzipSync(text));
+    expect(text.length).toBeGreaterThan(1024);
+    expect(wouldSplit(plain, 1024)).toBe(true);
+    expect(wouldSplit(plain, text.length + 1)).toBe(false);
+    expect(wouldSplit(plain)).toBe(false); // below DEFAULT_SPLIT_FROM_BYTES
+    expect(wouldSplit(gzip, 16)).toBe(false);
+    expect(wouldSplit('-', 0)).toBe(false);
+    expect(wouldSplit('--json', 0)).toBe(false);
+    expect(wouldSplit(tmp.file('missing.log'), 0)).toBe(false);
+    mkdirSync(tmp.file('a-folder'));
+    expect(wouldSplit(tmp.file('a-folder'), 0)).toBe(false);
   });
 
   test('a gzipped file is never split', async () => {
