@@ -751,21 +751,26 @@ function matchTemplate(m: usize, end: usize): i32 {
   return -1;
 }
 
-/** sameBytes, but for the bytes templateMask leaves out. */
+/**
+ * sameBytes, but for the bytes templateMask leaves out (n >= 16). The last 16 bytes first: the
+ * file, line and component, where the templates of a log differ, so that a template that does not
+ * match (most tried) fails on one comparison.
+ */
 function sameMasked(a: usize, b: usize, n: i32): bool {
-  let i: i32 = 0;
-  for (; i + 16 <= n; i += 16) {
+  const tail = <usize>(n - 16);
+  const differ = v128.and(v128.xor(v128.load(a + tail), v128.load(b + tail)), v128.load(templateMask + tail));
+  if (v128.any_true(differ)) return false;
+  // The bytes left after the last whole block are in the tail, compared above.
+  for (let i: i32 = 0; i + 16 <= n; i += 16) {
     const differ = v128.and(v128.xor(v128.load(a + <usize>i), v128.load(b + <usize>i)), v128.load(templateMask + <usize>i));
     if (v128.any_true(differ)) return false;
   }
-  if (i == n) return true;
-  const differ = v128.and(v128.xor(v128.load(a + <usize>i), v128.load(b + <usize>i)), v128.load(templateMask + <usize>i));
-  return (i8x16.bitmask(v128.not(i8x16.eq(differ, i8x16.splat(0)))) & ((1 << (n - i)) - 1)) == 0;
+  return true;
 }
 
 /** Keeps [m, m + length) as a template (replacing the oldest once there are MAX_TEMPLATES). */
 function addTemplate(m: usize, length: i32, handler: bool, component: i32): void {
-  if (length > TEMPLATE_BYTES) return;
+  if (length > TEMPLATE_BYTES || length < 16) return;
   let t = templateCount;
   if (t < MAX_TEMPLATES) templateCount++;
   else t = replaceTemplate = replaceTemplate + 1 < MAX_TEMPLATES ? replaceTemplate + 1 : 0;
