@@ -4,7 +4,15 @@ import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
   {
-    ignores: ['dist/', 'node_modules/', 'coverage/', 'samples/', '.bench/', 'src/diagnosis/logscan/kernel/'],
+    ignores: [
+      'dist/',
+      'node_modules/',
+      'coverage/',
+      'samples/',
+      '.bench/',
+      'src/diagnosis/logscan/kernel/',
+      'src/diagnosis/logscan/kernel-wasm.ts',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

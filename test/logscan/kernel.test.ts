@@ -332,7 +332,7 @@ const log = (lines: readonly string[], eol = '\n'): Buffer =>
 // ---------------------------------------------------------------- tests
 
 describe('the kernel is there', () => {
-  test('kernelAvailable() (npm test builds kernel.wasm first, in its pretest script)', () => {
+  test('kernelAvailable() (npm test builds the kernel into kernel-wasm.ts first, in its pretest script)', () => {
     expect(kernelAvailable()).toBe(true);
     expect(new LogScanner({ referenceMs: REF_2022 }).readBuffer()).not.toBeNull();
     expect(new LogScanner({ referenceMs: REF_2022, useKernel: false }).readBuffer()).toBeNull();

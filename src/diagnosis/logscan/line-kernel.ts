@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { KERNEL_WASM_BASE64 } from './kernel-wasm.js';
 
 /**
  * The WebAssembly hot loop (kernel/kernel.ts, built by `npm run build:kernel`) as the scanner
@@ -95,19 +95,17 @@ export interface LineKernel {
 let compiled: WebAssembly.Module | null | undefined;
 
 /**
- * The compiled kernel, or null when kernel.wasm is not there (a checkout not built) or does not
- * compile: the scanner then reads every line itself, with the same counts, slower. The tests
- * assert that it is there (kernelAvailable). Compiled once per thread.
+ * The compiled kernel, or null when it does not compile on this machine (a CPU without SIMD): the
+ * scanner then reads every line itself, with the same counts, slower. Its bytes are built into
+ * kernel-wasm.ts by `npm run build:kernel` (build, prepare and pretest run it). Compiled once per
+ * thread.
  */
 function kernelModule(): WebAssembly.Module | null {
   if (compiled === undefined) {
     try {
-      // Beside this module: src/ under the tests, dist/src/ once built.
-      compiled = new WebAssembly.Module(readFileSync(new URL('./kernel/kernel.wasm', import.meta.url)));
+      compiled = new WebAssembly.Module(Buffer.from(KERNEL_WASM_BASE64, 'base64'));
     } catch (error) {
-      // Not built, or not compilable here (a CPU without SIMD): read in TypeScript, same counts.
-      const notBuilt = (error as NodeJS.ErrnoException).code === 'ENOENT';
-      if (!notBuilt && !(error instanceof WebAssembly.CompileError)) throw error;
+      if (!(error instanceof WebAssembly.CompileError)) throw error;
       compiled = null;
     }
   }
@@ -118,7 +116,7 @@ export function kernelAvailable(): boolean {
   return kernelModule() !== null;
 }
 
-/** A kernel of its own for one scanner; null when it is not built. */
+/** A kernel of its own for one scanner; null when it does not compile here. */
 export function createLineKernel(maxLineBytes: number, sinceMs: number): LineKernel | null {
   const module = kernelModule();
   if (module === null) return null;
