@@ -15,7 +15,8 @@
  * The bot's own histogram (handler start to ack, inside the bot) is printed too, to tell the bot's
  * time from the machine's. `--profile` writes the bot's CPU profile into .bench/ack-profile/.
  */
-import { execFileSync, fork, spawn } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
+import { buildCli } from './process.js';
 import http from 'node:http';
 import { availableParallelism, loadavg } from 'node:os';
 import { Redis } from 'ioredis';
@@ -111,9 +112,8 @@ export async function run(args: string[]): Promise<void> {
     ? ['--cpu-prof', '--cpu-prof-interval', '200', '--cpu-prof-dir=.bench/ack-profile']
     : [];
   // The bot as it is deployed: the built CLI, not the TypeScript sources through tsx.
-  console.log('building the CLI (tsc -p tsconfig.build.json)...');
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
-  const bot = spawn(process.execPath, [...profile, 'dist/src/cli/main.js', 'bot'], {
+  const cli = buildCli();
+  const bot = spawn(process.execPath, [...profile, cli, 'bot'], {
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,

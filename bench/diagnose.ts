@@ -4,11 +4,10 @@
  * status.rkeNode in RKE1 clusters), over a stand-in holding 20,000 node objects in 1,000 cluster
  * namespaces. Target: ours <= 0.5 x kubectl + jq.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { runProcess } from './process.js';
+import { buildCli, runProcess } from './process.js';
 import { generateLargeScenario, startStandin } from '../test/standin/index.js';
 
 const CLUSTERS = 1000;
@@ -32,9 +31,7 @@ export async function run(_args: string[]): Promise<void> {
     console.log('jq is missing: apt-get install jq');
     return;
   }
-  const cli = path.resolve('dist/src/cli/main.js');
-  console.log('building the CLI (tsc -p tsconfig.build.json)...');
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  const cli = buildCli();
 
   const scenario = generateLargeScenario({
     clusters: CLUSTERS,

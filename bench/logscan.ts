@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import { open } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { runProcess } from './process.js';
+import { buildCli, runProcess } from './process.js';
 import { generateApiserverLog, type GenOptions, type GenStats } from '../scripts/gen-apiserver-log.js';
 
 const TARGET_RATIO = 1.0;
@@ -290,9 +290,7 @@ export async function run(args: string[]): Promise<void> {
     console.log(`${TIME} is missing (Debian package "time"): it reports the peak RSS`);
     return;
   }
-  const cli = path.resolve('dist/src/cli/main.js');
-  console.log('building the CLI (tsc -p tsconfig.build.json)...');
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  const cli = buildCli();
   console.log(`reference: ${PIPELINE_STAGES.join(' | ')}`);
   const load = loadavg()
     .map((l) => l.toFixed(2))

@@ -1,4 +1,17 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * Builds the CLI as it is shipped (`npm run build`: the kernel, tsc, the bundle) and returns the
+ * path of what `npx rancher-doctor` runs (package.json bin).
+ */
+export function buildCli(): string {
+  console.log('building the CLI (npm run build)...');
+  execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
+  const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { bin: Record<string, string> };
+  return path.resolve(pkg.bin['rancher-doctor']!);
+}
 
 export interface Timed {
   ms: number;

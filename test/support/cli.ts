@@ -1,5 +1,10 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { main } from '../../src/cli/program.js';
+
+/** The built CLI, as `npx rancher-doctor` runs it (package.json bin; npm test builds it first). */
+export const BUILT_CLI = (JSON.parse(readFileSync('package.json', 'utf8')) as { bin: Record<string, string> })
+  .bin['rancher-doctor']!;
 
 export interface CliResult {
   code: number;
@@ -27,18 +32,19 @@ export async function runCliInProcess(args: string[]): Promise<CliResult> {
 }
 
 /**
- * The CLI from its TypeScript sources in a child process, as a person runs it: the logger as a
- * person gets it (no test environment), standard input from `stdin`.
+ * The CLI in a child process, as a person runs it: from its TypeScript sources, or as built
+ * (`built`); the logger as a person gets it (no test environment), standard input from `stdin`.
  */
 export function runCliProcess(
   args: string[],
-  options: { env?: Record<string, string>; stdin?: Buffer } = {},
+  options: { env?: Record<string, string>; stdin?: Buffer; built?: boolean } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const env: Record<string, string | undefined> = { ...process.env, NODE_OPTIONS: '', ...options.env };
     delete env.NODE_ENV;
     if (!options.env?.LOG_LEVEL) delete env.LOG_LEVEL;
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    const entry = options.built ? [BUILT_CLI] : ['--import', 'tsx', 'src/cli/main.ts'];
+    const child = spawn(process.execPath, [...entry, ...args], {
       env,
       stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     });

@@ -1,0 +1,65 @@
+/**
+ * The CLI as built (`npm run build`: tsc, then bundled by scripts/bundle.ts into dist/bundle/),
+ * which is what `npx rancher-doctor` and the container run: its chunks load, the log scanner's
+ * kernel is in it, and a log large enough to be split finds its scan worker beside the bundle.
+ */
+import { afterAll, describe, expect, test } from '@jest/globals';
+import { createWriteStream } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { once } from 'node:events';
+import { scanFiles } from '../src/io/index.js';
+import { DEFAULT_SPLIT_FROM_BYTES } from '../src/io/split.js';
+import type { ScanLogsJson } from '../src/cli/scan-logs.js';
+import { DEFAULT_GEN_OPTIONS, generateApiserverLog } from '../scripts/gen-apiserver-log.js';
+import { runCliProcess } from './support/cli.js';
+import { tempDir } from './logscan/helpers.js';
+
+const tmp = tempDir();
+afterAll(() => tmp.remove());
+
+async function writeLog(path: string, sizeBytes: number): Promise<void> {
+  const out = createWriteStream(path);
+  await generateApiserverLog({ ...DEFAULT_GEN_OPTIONS, sizeBytes, seed: 11 }, async (chunk) => {
+    if (!out.write(chunk)) await once(out, 'drain');
+  });
+  out.end();
+  await once(out, 'finish');
+}
+
+describe('the built CLI', () => {
+  test('--help names its commands', async () => {
+    const { code, stdout } = await runCliProcess(['--help'], { built: true });
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/scan-logs/);
+    expect(stdout).toMatch(/diagnose/);
+  });
+
+  test('scan-logs on the shipped sample: the looping node, exit 1', async () => {
+    const { code, stdout, stderr } = await runCliProcess(['scan-logs', 'samples/kube-apiserver-rke1.log'], {
+      built: true,
+    });
+    expect(stderr).toBe('');
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/machine-h46dc/);
+  });
+
+  // Split where there are two cores (these machines have two); the counts are the same either way.
+  const split = availableParallelism() >= 2 ? 'split across threads' : 'on one core';
+  test(`a log of DEFAULT_SPLIT_FROM_BYTES and more, ${split}: the counts of one thread in-process`, async () => {
+    const path = tmp.file('large-rke1.log');
+    await writeLog(path, DEFAULT_SPLIT_FROM_BYTES + (6 << 20));
+    const { code, stdout, stderr } = await runCliProcess(['scan-logs', '--json', path], { built: true });
+    expect(stderr).toBe('');
+    expect(code).toBe(1);
+    const built = JSON.parse(stdout) as ScanLogsJson;
+    const reference = await scanFiles([path], { threads: 1 });
+    expect(built.bytesRead).toBe(reference.bytesRead);
+    expect(built.linesRead).toBe(reference.linesRead);
+    expect(built.requestsCounted).toBe(reference.requestsCounted);
+    expect(built.distinctObjects).toBe(reference.distinctObjects);
+    expect(built.hot.map((h) => [h.key, h.writes, h.perMinute])).toEqual(
+      reference.hot.slice(0, built.hot.length).map((h) => [h.key, h.writes, h.perMinute]),
+    );
+    expect(built.hot[0]!.rancherNode).toEqual({ clusterId: 'c-dql6k', nodeId: 'machine-h46dc' });
+  }, 60_000);
+});
