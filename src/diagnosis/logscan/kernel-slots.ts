@@ -1,5 +1,5 @@
 import type { ParsedPath } from './request-path.js';
-import { VERB } from './request-path.js';
+import { VERB, VERBS } from './request-path.js';
 import type { ChannelTally, ObjectTally } from './tally.js';
 import {
   SLOT_FIRST_TIME,
@@ -34,6 +34,8 @@ export class KernelSlots {
   private readonly channels: ChannelTally[] = [];
   /** The tally of each slot, once looked up (undefined: not yet; null: the path names no object). */
   private readonly tallies: (ObjectTally | null | undefined)[];
+  /** A slot's requests by verb (VERBS), as take() hands them to its channel. */
+  private readonly verbScratch = new Uint32Array(VERBS.length);
 
   constructor(
     private readonly kernel: LineKernel,
@@ -92,11 +94,11 @@ export class KernelSlots {
       const times = slot * (SLOT_WORDS / 2);
       const first = slotTimes[times + SLOT_FIRST_TIME]!;
       const last = slotTimes[times + SLOT_LAST_TIME]!;
+      const counts = this.verbScratch.fill(0);
       for (const logged of KERNEL_VERBS) {
-        const n = slotWords[words + logged]!;
-        if (n === 0) continue;
-        channel.addRequests(tally, logged === VERB.GET ? this.getVerb[pathId]! : logged, n, first, last);
+        counts[logged === VERB.GET ? this.getVerb[pathId]! : logged]! += slotWords[words + logged]!;
       }
+      channel.addVerbCounts(tally, counts, first, last);
       const firstMinute = slotTimes[times + SLOT_MINUTE_BASE_TIME]!;
       if (!Number.isNaN(firstMinute)) {
         channel.addWriteRun(tally, firstMinute, slotWords, words + SLOT_MINUTES_WORD, MINUTES_PER_SLOT);

@@ -137,18 +137,28 @@ export class ChannelTally {
     if (isWriteVerb(verb)) addMinutes(tally, Math.floor(timeMs / MS_PER_MINUTE), 1, this.maxMinutes);
   }
 
-  /** `count` requests with one verb, made between `firstMs` and `lastMs`, without their minutes (addWriteRun). */
-  addRequests(tally: ObjectTally, verb: number, count: number, firstMs: number, lastMs: number): void {
-    this.requests += count;
+  /**
+   * Requests added up elsewhere (the kernel's slots): `counts[v]` of verb v, for every verb,
+   * made between `firstMs` and `lastMs`, without their minutes (addWriteRun). One call per object:
+   * this runs once per object at the end of a scan, in code not yet compiled.
+   */
+  addVerbCounts(tally: ObjectTally, counts: Uint32Array, firstMs: number, lastMs: number): void {
     const id = this.idOf(tally);
+    const verbs = id >= 0 ? this.verbCounts : tally.verbs;
+    const base = id >= 0 ? id * VERB_COUNT : 0;
+    let total = 0;
+    for (let verb = 0; verb < VERB_COUNT; verb++) {
+      const n = counts[verb]!;
+      verbs[base + verb]! += n;
+      total += n;
+    }
+    this.requests += total;
     if (id >= 0) {
-      this.verbCounts[id * VERB_COUNT + verb]! += count;
       const at = id * 2;
       if (firstMs < this.times[at]!) this.times[at] = firstMs;
       if (lastMs > this.times[at + 1]!) this.times[at + 1] = lastMs;
       return;
     }
-    tally.verbs[verb]! += count;
     if (firstMs < tally.firstMs) tally.firstMs = firstMs;
     if (lastMs > tally.lastMs) tally.lastMs = lastMs;
   }
