@@ -3,17 +3,16 @@ import { setFlagsFromString } from 'node:v8';
 import { prestartScanWorkers } from '../io/scan-workers.js';
 import { wouldSplit } from '../io/split.js';
 
-if (process.argv[2] === 'scan-logs') {
-  // A scan is half a second of work on every core. With V8's default tier-up budget (67,584) its
-  // optimizing compiler spent about 150 ms of CPU compiling the scanner's code twice (once per
-  // thread) on the very cores the scan runs on; with 300,000, code is optimized later and less
-  // of it, about 50 ms. Measured, median of 7-9 runs: a 1 GiB RKE1 log 476 -> 439 ms, a 512 MiB
-  // RKE2 log 351 -> 306 ms, a 256 MiB klog log (read by the TypeScript scanner alone) 574 -> 578
-  // ms (600,000 made that one 5% slower). Set before the scanner's code loads and before its
-  // worker thread starts; V8's flags are the process's, so the worker has it too.
-  setFlagsFromString('--interrupt-budget=300000');
-  // A large file is split across threads: their boot overlaps the loading of the CLI.
-  if (process.argv.slice(3).some((arg) => wouldSplit(arg))) prestartScanWorkers();
+// scan-logs splits a large file across threads: their boot overlaps the loading of the CLI.
+if (process.argv[2] === 'scan-logs' && process.argv.slice(3).some((arg) => wouldSplit(arg))) {
+  // The scan is then half a second of work on every core. With V8's default tier-up budget
+  // (67,584) its optimizing compiler spent about 150 ms of CPU compiling the scanner's code twice
+  // (once per thread) on the very cores the scan runs on; with 300,000, code is optimized later
+  // and less of it, about 50 ms. Set once the worker has booted: a thread that boots with other
+  // flags than V8's defaults cannot use Node's start-up snapshot, and took twice as long (46
+  // against 22 ms). Measured, median of 7-9 runs: a 1 GiB RKE1 log 476 -> 439 ms, a 512 MiB RKE2
+  // log 351 -> 306 ms, a 256 MiB klog log (read by the TypeScript scanner alone) 574 -> 578 ms.
+  void prestartScanWorkers().then(() => setFlagsFromString('--interrupt-budget=300000'));
 }
 const { describeError, main } = await import('./program.js');
 

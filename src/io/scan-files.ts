@@ -129,6 +129,7 @@ function scanInWorker(job: RangeJob, path: string, onBytes: (n: number) => void)
     const worker = startScanWorker(job);
     let settled = false;
     worker.on('message', (message: WorkerMessage) => {
+      if (message.type === 'ready') return;
       if (message.type === 'progress') onBytes(message.bytes);
       else if (message.type === 'done') {
         settled = true;

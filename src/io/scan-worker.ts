@@ -11,7 +11,10 @@ const port = parentPort;
 if (port) {
   const job = workerData as RangeJob | null;
   if (job !== null) run(port, job);
-  else port.once('message', (message: { type: 'job'; job: RangeJob }) => run(port, message.job));
+  else {
+    port.once('message', (message: { type: 'job'; job: RangeJob }) => run(port, message.job));
+    port.postMessage({ type: 'ready' } satisfies WorkerMessage);
+  }
 }
 
 function run(port: MessagePort, job: RangeJob): void {

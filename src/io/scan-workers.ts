@@ -27,18 +27,30 @@ function spawn(job: RangeJob | null): Worker {
   return new Worker(boot, { eval: true, workerData: job, execArgv: [] });
 }
 
-/** Boots the workers a split scan would use (one fewer than the cores), idle and not keeping the process up. */
-export function prestartScanWorkers(count = availableParallelism() - 1): void {
+/**
+ * Boots the workers a split scan would use (one fewer than the cores), idle and not keeping the
+ * process up. Resolves once each has loaded its code (or failed: a scan then starts its own).
+ */
+export function prestartScanWorkers(count = availableParallelism() - 1): Promise<void> {
+  const booted: Promise<void>[] = [];
   while (ready.length < count) {
     const worker = spawn(null);
     worker.unref();
-    // An idle worker that fails is dropped; a scan then starts its own.
-    worker.once('error', () => {
-      const at = ready.indexOf(worker);
-      if (at >= 0) ready.splice(at, 1);
-    });
+    booted.push(
+      new Promise<void>((resolve) => {
+        worker.once('message', () => resolve());
+        // An idle worker that fails is dropped; a scan then starts its own.
+        worker.once('error', () => {
+          const at = ready.indexOf(worker);
+          if (at >= 0) ready.splice(at, 1);
+          resolve();
+        });
+        worker.once('exit', () => resolve());
+      }),
+    );
     ready.push(worker);
   }
+  return Promise.all(booted).then(() => undefined);
 }
 
 /** A worker running `job`: a booted one when there is one. */

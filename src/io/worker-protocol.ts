@@ -8,6 +8,8 @@ export interface RangeJob {
 }
 
 export type WorkerMessage =
+  /** A worker booted ahead, without a job, has loaded its code and waits for one. */
+  | { type: 'ready' }
   | { type: 'progress'; bytes: number }
   | { type: 'done'; counts: PackedCounts }
   | { type: 'error'; message: string; code: string | null };

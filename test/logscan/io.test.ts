@@ -220,13 +220,18 @@ describe('a large plain file split across worker threads', () => {
 
   test('workers booted ahead (as scan-logs boots them) are taken by the scan, and idle ones ended', async () => {
     const one = await scanFiles([path], { ...opts, threads: 1 });
-    prestartScanWorkers(1);
+    // Resolves once the worker has loaded its code (main.ts then changes V8's flags).
+    await prestartScanWorkers(1);
     expect(idleScanWorkers()).toBe(1);
     const two = await scanFiles([path], { ...opts, threads: 2, splitFromBytes: 1024 });
     expect(two).toEqual(one);
     expect(idleScanWorkers()).toBe(0);
+    // A worker still booting is taken as well: its job waits for it.
+    void prestartScanWorkers(1);
+    expect(await scanFiles([path], { ...opts, threads: 2, splitFromBytes: 1024 })).toEqual(one);
+    expect(idleScanWorkers()).toBe(0);
     // A scan that splits nothing ends the booted worker it did not need.
-    prestartScanWorkers(1);
+    void prestartScanWorkers(1);
     const small = await scanFiles([path], { ...opts, threads: 2 });
     expect(small).toEqual(one);
     expect(idleScanWorkers()).toBe(0);
