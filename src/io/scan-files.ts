@@ -10,7 +10,7 @@ import {
 } from '../diagnosis/logscan/index.js';
 import { inputError, InputError } from './input-error.js';
 import { inspectInput, openInputStream, type InputInfo } from './open-input.js';
-import { scanSharedRanges, type SharedRanges } from './scan-range.js';
+import { rangeBounds, scanSharedRanges, type SharedRanges } from './scan-range.js';
 import { scanReadable } from './scan-readable.js';
 import type { RangeJob, WorkerMessage } from './worker-protocol.js';
 import { startScanWorker, stopIdleScanWorkers } from './scan-workers.js';
@@ -33,13 +33,6 @@ export interface ScanProgress {
   /** Sum of the inputs' sizes on disk; null when unknown (stdin). */
   bytesTotal: number | null;
 }
-
-/**
- * Ranges a split file is cut into, handed out to the threads as they ask: small enough that the
- * threads finish together (one may start late, or run on a core busy with other work), large
- * enough that working out their edges costs nothing.
- */
-const RANGE_BYTES = 32 << 20;
 
 /**
  * Scans log files (and `-` for stdin) into one summary. Inputs are checked first, so that a bad
@@ -101,7 +94,7 @@ async function scanSplit(
   const ranges: SharedRanges = {
     path,
     size,
-    parts: Math.max(threads, Math.ceil(size / RANGE_BYTES)),
+    bounds: rangeBounds(size, threads),
     next: new Int32Array(new SharedArrayBuffer(4)),
   };
   const scanOptions = scanOptionsOnly(options);

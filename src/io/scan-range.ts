@@ -37,14 +37,43 @@ export async function scanFileRange(
 
 /**
  * The ranges of a file shared by the threads that scan it: range i runs from the cut after
- * `i * size / parts` to the cut after `(i + 1) * size / parts`, and `next[0]` is the next range
+ * `bounds[i]` to the cut after `bounds[i + 1]` (see rangeBounds), and `next[0]` is the next range
  * to take (Atomics), so that a thread that is done early (or started early) takes more.
  */
 export interface SharedRanges {
   path: string;
   size: number;
-  parts: number;
+  /** Byte offsets, 0 first and `size` last, rising. */
+  bounds: number[];
   next: Int32Array;
+}
+
+/** The largest range, and the smallest the last ones shrink to. */
+export const RANGE_BYTES = 32 << 20;
+const LAST_RANGE_BYTES = 2 << 20;
+
+/**
+ * Bounds of the ranges a file of `size` bytes is cut into for `threads` threads. Ranges are
+ * handed out as the threads ask, so they should be small enough that the threads finish together
+ * (one may start late, or run on a core busy with other work), and large enough that working out
+ * their edges costs nothing. So: RANGE_BYTES each, then smaller and smaller, each a quarter of
+ * what is left per thread, down to LAST_RANGE_BYTES (or a quarter of a thread's share of a small
+ * file). With equal ranges of 32 MiB the threads of
+ * a 1 GiB scan ended up to a range (15 ms) apart.
+ */
+export function rangeBounds(size: number, threads: number): number[] {
+  const perThread = 4 * Math.max(1, threads);
+  // A small file still gets a few ranges per thread.
+  const smallest = Math.max(1, Math.min(LAST_RANGE_BYTES, Math.floor(size / perThread)));
+  const bounds = [0];
+  let at = 0;
+  while (at < size) {
+    const share = Math.ceil((size - at) / perThread);
+    const length = Math.min(RANGE_BYTES, Math.max(smallest, share));
+    at = Math.min(size, at + length);
+    bounds.push(at);
+  }
+  return bounds;
 }
 
 /**
@@ -63,12 +92,13 @@ export async function scanSharedRanges(
   const fd = openSync(shared.path, 'r');
   try {
     const buf = Buffer.allocUnsafe(READ_CHUNK_BYTES);
-    const { size, parts } = shared;
+    const { size, bounds } = shared;
+    const parts = bounds.length - 1;
     for (;;) {
       const i = Atomics.add(shared.next, 0, 1);
       if (i >= parts) break;
-      const start = cutAfter(fd, Math.floor((size * i) / parts), size, buf);
-      const end = i + 1 === parts ? size : cutAfter(fd, Math.floor((size * (i + 1)) / parts), size, buf);
+      const start = cutAfter(fd, bounds[i]!, size, buf);
+      const end = i + 1 === parts ? size : cutAfter(fd, bounds[i + 1]!, size, buf);
       if (end > start) {
         pushRange(fd, start, end, scanner, buf, onBytes);
         scanner.endRange();

@@ -10,6 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { InputError, scanFiles, type ScanProgress } from '../../src/io/index.js';
 import { idleScanWorkers, prestartScanWorkers } from '../../src/io/scan-workers.js';
 import { wouldSplit } from '../../src/io/split.js';
+import { RANGE_BYTES, rangeBounds } from '../../src/io/scan-range.js';
 import {
   DESIGN_LINE,
   HOT_NODE,
@@ -235,6 +236,28 @@ describe('a large plain file split across worker threads', () => {
     const small = await scanFiles([path], { ...opts, threads: 2 });
     expect(small).toEqual(one);
     expect(idleScanWorkers()).toBe(0);
+  });
+
+  test('range bounds: cover the file, rising, 32 MiB at most, the last ones small, a few per thread', () => {
+    const MiB = 2 ** 20;
+    for (const [size, threads] of [
+      [2 ** 30, 2],
+      [4 * 2 ** 30, 2],
+      [64 * MiB, 2],
+      [100_000, 3],
+      [5, 2],
+    ] as const) {
+      const bounds = rangeBounds(size, threads);
+      const sizes = bounds.slice(1).map((bound, i) => bound - bounds[i]!);
+      expect(bounds[0]).toBe(0);
+      expect(bounds[bounds.length - 1]).toBe(size);
+      expect(sizes.every((n) => n > 0 && n <= RANGE_BYTES)).toBe(true);
+      expect(sizes.length).toBeGreaterThanOrEqual(Math.min(size, 4 * threads));
+      // The last ranges are small, so that the threads end together.
+      expect(sizes[sizes.length - 2]!).toBeLessThanOrEqual(Math.max(2 * MiB, size / (4 * threads)));
+    }
+    const gib = rangeBounds(2 ** 30, 2);
+    expect(gib[1]).toBe(RANGE_BYTES);
   });
 
   test('workers are booted ahead only for a file a scan would split (wouldSplit)', () => {
