@@ -5,7 +5,11 @@
  * longer than the start of a scan of 1 GiB otherwise waits (about 40 ms of module loading on
  * each thread, measured, against about 10 bundled). npm packages stay in node_modules.
  */
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
+
+// Chunk names carry a hash of their content: the chunks of an earlier build would pile up.
+rmSync('dist/bundle', { recursive: true, force: true });
 
 await build({
   entryPoints: { main: 'dist/src/cli/main.js', 'scan-worker': 'dist/src/io/scan-worker.js' },
