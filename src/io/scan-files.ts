@@ -7,6 +7,7 @@ import {
   summarizeCounts,
   type ScanCounts,
   type ScanOptions,
+  type SlotRecord,
 } from '../diagnosis/logscan/index.js';
 import { inputError, InputError } from './input-error.js';
 import { inspectInput, openInputStream, type InputInfo } from './open-input.js';
@@ -98,11 +99,17 @@ async function scanSplit(
     next: new Int32Array(new SharedArrayBuffer(4)),
   };
   const scanOptions = scanOptionsOnly(options);
-  const workers: Promise<ScanCounts>[] = [];
+  const workers: Promise<WorkerCounts>[] = [];
   for (let i = 1; i < threads; i++)
     workers.push(scanInWorker({ ranges, options: scanOptions }, path, onBytes));
-  const mine = scanSharedRanges(ranges, scanOptions, onBytes, true);
-  return Promise.all([mine, ...workers]);
+  const [mine, theirs] = await Promise.all([
+    scanSharedRanges(ranges, scanOptions, onBytes, true),
+    Promise.all(workers),
+  ]);
+  // The workers' slot events are carried into this thread's scanner, whose tallies hold the same
+  // objects: they add to them, as a merge would, with no tallies of their own to make and merge.
+  for (const worker of theirs) mine.replaySlots(worker.slots);
+  return [mine.counts, ...theirs.map((worker) => worker.counts)];
 }
 
 /** Plain data only crosses to a worker (no stdin stream, no functions). */
@@ -117,7 +124,13 @@ function scanOptionsOnly(options: ScanFilesOptions): ScanOptions {
   };
 }
 
-function scanInWorker(job: RangeJob, path: string, onBytes: (n: number) => void): Promise<ScanCounts> {
+/** What a worker hands back: its counts, and its kernel's slot events as records (SlotRecorder). */
+interface WorkerCounts {
+  counts: ScanCounts;
+  slots: SlotRecord[];
+}
+
+function scanInWorker(job: RangeJob, path: string, onBytes: (n: number) => void): Promise<WorkerCounts> {
   return new Promise((resolve, reject) => {
     const worker = startScanWorker(job);
     let settled = false;
@@ -126,7 +139,7 @@ function scanInWorker(job: RangeJob, path: string, onBytes: (n: number) => void)
       if (message.type === 'progress') onBytes(message.bytes);
       else if (message.type === 'done') {
         settled = true;
-        resolve(importCounts(message.counts, job.options));
+        resolve({ counts: importCounts(message.counts, job.options), slots: message.slots });
         void worker.terminate();
       } else {
         settled = true;

@@ -78,7 +78,7 @@ export function rangeBounds(size: number, threads: number): number[] {
 
 /**
  * Takes ranges from `shared` until none is left, scanning each as a scanner of its own would
- * (LogScanner.endRange), into one set of counts. Reads are synchronous: on a worker nothing else
+ * (LogScanner.endRange), with one scanner, which it returns ended. Reads are synchronous: on a worker nothing else
  * waits, and on the calling thread the loop gives way between ranges (for the workers' progress
  * messages) when `yieldBetween` is set.
  */
@@ -87,7 +87,7 @@ export async function scanSharedRanges(
   options: ScanOptions,
   onBytes?: (bytes: number) => void,
   yieldBetween = false,
-): Promise<ScanCounts> {
+): Promise<LogScanner> {
   const scanner = new LogScanner(options);
   const fd = openSync(shared.path, 'r');
   try {
@@ -109,7 +109,7 @@ export async function scanSharedRanges(
   } finally {
     closeSync(fd);
   }
-  return scanner.counts;
+  return scanner;
 }
 
 function pushRange(

@@ -19,17 +19,22 @@ if (port) {
 
 function run(port: MessagePort, job: RangeJob): void {
   let pending = 0;
-  scanSharedRanges(job.ranges, job.options, (bytes) => {
+  // The kernel's slot events go back as records: the thread that started this one carries them in.
+  scanSharedRanges(job.ranges, { ...job.options, recordSlots: true }, (bytes) => {
     pending += bytes;
     if (pending >= 16 << 20) {
       port.postMessage({ type: 'progress', bytes: pending } satisfies WorkerMessage);
       pending = 0;
     }
   }).then(
-    (counts) => {
+    (scanner) => {
       if (pending) port.postMessage({ type: 'progress', bytes: pending } satisfies WorkerMessage);
-      const { packed, transfer } = exportCounts(counts);
-      port.postMessage({ type: 'done', counts: packed } satisfies WorkerMessage, transfer);
+      const { packed, transfer } = exportCounts(scanner.counts);
+      const slots = scanner.recordedSlots();
+      port.postMessage({ type: 'done', counts: packed, slots: slots.records } satisfies WorkerMessage, [
+        ...transfer,
+        ...slots.transfer,
+      ]);
     },
     (error: unknown) => {
       const code = (error as { code?: unknown }).code;

@@ -1,4 +1,4 @@
-import type { PackedCounts, ScanOptions } from '../diagnosis/logscan/index.js';
+import type { PackedCounts, ScanOptions, SlotRecord } from '../diagnosis/logscan/index.js';
 import type { SharedRanges } from './scan-range.js';
 
 /** Messages between scanFiles and its worker threads. */
@@ -11,5 +11,6 @@ export type WorkerMessage =
   /** A worker booted ahead, without a job, has loaded its code and waits for one. */
   | { type: 'ready' }
   | { type: 'progress'; bytes: number }
-  | { type: 'done'; counts: PackedCounts }
+  /** The worker's counts, and its kernel's slot events as records (SlotRecorder) to carry in here. */
+  | { type: 'done'; counts: PackedCounts; slots: SlotRecord[] }
   | { type: 'error'; message: string; code: string | null };

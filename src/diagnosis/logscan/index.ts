@@ -22,6 +22,7 @@
  */
 import type { ActivitySummary } from '../types.js';
 import { LogScanner, type LogScanOptions, type ScanCounts } from './scanner.js';
+import type { SlotRecord } from './slot-record.js';
 import { summarize, type HotOptions } from './summary.js';
 import { mergeForSummary, packCounts, unpackCounts, type PackedCounts } from './counts.js';
 import { DEFAULT_MAX_MINUTES } from './tally.js';
@@ -65,6 +66,6 @@ export function importCounts(packed: PackedCounts, options: ScanOptions = {}): S
 }
 
 export { LogScanner, summarize };
-export type { LogScanOptions, ScanCounts, PackedCounts, HotOptions };
+export type { LogScanOptions, ScanCounts, PackedCounts, HotOptions, SlotRecord };
 export { DEFAULT_THRESHOLD, DEFAULT_FAR_ABOVE_FACTOR } from './summary.js';
 export { parseRequestPath, canonicalKey } from './request-path.js';

@@ -11,6 +11,7 @@ import {
   STATUS_DIRTY_SLOTS,
   type LineKernel,
 } from './line-kernel.js';
+import type { SlotSink } from './slot-record.js';
 
 /** What the scanner makes of a path's bytes and a component's name. */
 export interface SlotHost {
@@ -27,7 +28,7 @@ const KERNEL_VERBS = [VERB.GET, VERB.PUT, VERB.PATCH, VERB.POST, VERB.DELETE];
  * scanner's tallies: at the end of a scan, and before the kernel forgets its paths. What a path id
  * and a component stand for is read from the kernel's memory the first time it is needed.
  */
-export class KernelSlots {
+export class KernelSlots implements SlotSink {
   // Filled up front: arrays written at scattered indexes would turn into dictionaries.
   private readonly parsed: (ParsedPath | null | undefined)[];
   private readonly getVerb: Uint8Array;

@@ -23,7 +23,17 @@ import {
   createLineKernel,
   type LineKernel,
 } from './line-kernel.js';
-import { KernelSlots } from './kernel-slots.js';
+import { KernelSlots, type SlotHost } from './kernel-slots.js';
+import {
+  RECORD_COMPONENT,
+  RECORD_MINUTES,
+  RECORD_REQUEST,
+  RECORD_SLOT_SEEN,
+  SlotRecorder,
+  kernelOfRecord,
+  type SlotRecord,
+  type SlotSink,
+} from './slot-record.js';
 
 /**
  * The byte-level scanner. Lines are found with Buffer.indexOf and recognised by a few byte
@@ -56,6 +66,12 @@ export interface LogScanOptions {
    * counts are the same either way; false is for the tests that compare the two.
    */
   useKernel?: boolean;
+  /**
+   * Keep the kernel's slot events as data (recordedSlots) instead of carrying them into this
+   * scanner's tallies: for a worker thread, whose records the thread that started it plays into
+   * its own scanner (replaySlots). See slot-record.ts.
+   */
+  recordSlots?: boolean;
 }
 
 export const DEFAULT_MAX_LINE_BYTES = 64 * 1024;
@@ -291,7 +307,12 @@ export class LogScanner {
   private ended = false;
   /** The WebAssembly kernel, and the requests it added up. */
   private readonly kernel: LineKernel | null;
-  private readonly kernelSlots: KernelSlots | null;
+  private readonly kernelSlots: SlotSink | null;
+  /** Where KernelSlots, of this scanner's kernel or of a record played here, finds what paths and components are. */
+  private readonly slotHost: SlotHost = {
+    pathInfo: (buf, start, end) => this.pathInfo(buf, start, end),
+    channelOf: (buf, start, end) => this.handlerChannel(buf, start, end),
+  };
 
   constructor(options: LogScanOptions = {}) {
     this.sinceMs = options.sinceMs ?? -Infinity;
@@ -302,10 +323,9 @@ export class LogScanner {
     this.kernelSlots =
       this.kernel === null
         ? null
-        : new KernelSlots(this.kernel, {
-            pathInfo: (buf, start, end) => this.pathInfo(buf, start, end),
-            channelOf: (buf, start, end) => this.handlerChannel(buf, start, end),
-          });
+        : options.recordSlots
+          ? new SlotRecorder(this.kernel)
+          : new KernelSlots(this.kernel, this.slotHost);
     this.scanned = {
       bytesRead: 0,
       linesRead: 0,
@@ -318,10 +338,60 @@ export class LogScanner {
     };
   }
 
-  /** Everything counted so far (the kernel's sums carried in first). */
+  /** Everything counted so far (the kernel's sums carried in first; with recordSlots, recorded). */
   get counts(): ScanCounts {
     this.kernelSlots?.take();
     return this.scanned;
+  }
+
+  /** With recordSlots: the kernel's slot events recorded up to the last `counts`, handed over once. */
+  recordedSlots(): { records: SlotRecord[]; transfer: ArrayBuffer[] } {
+    if (!(this.kernelSlots instanceof SlotRecorder)) return { records: [], transfer: [] };
+    return this.kernelSlots.taken();
+  }
+
+  /**
+   * Carries another scanner's recorded slot events (recordSlots) into this scanner's tallies, in
+   * their order, as if its own kernel had sent them; the lines they come from stay counted by the
+   * scanner that read them. After this scanner's own lines, its tallies come first, as in a merge.
+   */
+  replaySlots(records: SlotRecord[]): void {
+    const counts = new Uint32Array(MINUTES_PER_SLOT);
+    for (const record of records) {
+      const slots = new KernelSlots(kernelOfRecord(record), this.slotHost);
+      const events = record.events;
+      // Ids as integers: read from a Float64Array they would be doubles, and index arrays slowly.
+      for (let at = 0; at < events.length;) {
+        switch (events[at]! | 0) {
+          case RECORD_COMPONENT:
+            slots.component(events[at + 1]! | 0);
+            at += 2;
+            break;
+          case RECORD_SLOT_SEEN:
+            slots.slotSeen(events[at + 1]! | 0, events[at + 2]!);
+            at += 3;
+            break;
+          case RECORD_MINUTES:
+            for (let i = 0; i < MINUTES_PER_SLOT; i++) counts[i] = events[at + 3 + i]!;
+            slots.minutes(events[at + 1]! | 0, events[at + 2]!, counts, 0);
+            at += 3 + MINUTES_PER_SLOT;
+            break;
+          case RECORD_REQUEST:
+            slots.request(
+              events[at + 1]! | 0,
+              events[at + 2]! | 0,
+              events[at + 3]! | 0,
+              events[at + 4]!,
+              this.sinceMs,
+            );
+            at += 5;
+            break;
+          default:
+            throw new Error(`log scanner: unknown slot record ${events[at]}`);
+        }
+      }
+      slots.take();
+    }
   }
 
   push(chunk: Buffer): void {
@@ -446,7 +516,7 @@ export class LogScanner {
    * its input a window at a time (windows end at a newline; a line longer than the input is read
    * here), and its events played in line order.
    */
-  private kernelLines(kernel: LineKernel, slots: KernelSlots, buf: Buffer, from: number, to: number): void {
+  private kernelLines(kernel: LineKernel, slots: SlotSink, buf: Buffer, from: number, to: number): void {
     const room = kernel.input.length;
     let p = from;
     while (p < to) {
@@ -467,7 +537,7 @@ export class LogScanner {
   }
 
   /** Scans the kernel's input[from, to) (whole lines) and plays its events. */
-  private kernelScan(kernel: LineKernel, slots: KernelSlots, from: number, to: number): void {
+  private kernelScan(kernel: LineKernel, slots: SlotSink, from: number, to: number): void {
     let p = from;
     const status = kernel.status;
     while (p < to) {
@@ -496,7 +566,7 @@ export class LogScanner {
     }
   }
 
-  private kernelEvents(kernel: LineKernel, slots: KernelSlots, events: number): void {
+  private kernelEvents(kernel: LineKernel, slots: SlotSink, events: number): void {
     const { heads, times, input, runWords } = kernel;
     const counts = this.scanned;
     for (let i = 0; i < events; i++) {

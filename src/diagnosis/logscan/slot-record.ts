@@ -1,0 +1,205 @@
+import {
+  MINUTES_PER_SLOT,
+  SLOT_WORDS,
+  STATUS_DIRTY_SLOTS,
+  recordedKernel,
+  type LineKernel,
+} from './line-kernel.js';
+
+/**
+ * The kernel's slot events kept as data instead of carried into tallies (KernelSlots), for a
+ * worker thread that hands its counts to the thread that started it. That thread's scanner holds
+ * tallies for the same objects, and the code that carries slots in is compiled there already:
+ * carried in on the worker, the same events cost a 1 GiB scan about 60 ms (the code compiled a
+ * second time, every object's tally made a second time, then packed, sent and merged).
+ *
+ * A record holds a run of the kernel's events in order, and what they refer to as the kernel held
+ * it when its slots were taken: its paths' bytes, its components' names and its dirty slots.
+ * `LogScanner.replaySlots` plays records as if the events came from its own kernel.
+ */
+
+/** What the scanner does with the kernel's slot events: KernelSlots carries them in, SlotRecorder keeps them. */
+export interface SlotSink {
+  component(component: number): void;
+  slotSeen(slot: number, timeMs: number): void;
+  minutes(slot: number, firstMinute: number, words: Uint32Array, at: number): void;
+  request(pathId: number, component: number, logged: number, timeMs: number, sinceMs: number): void;
+  take(): void;
+  clear(): void;
+}
+
+export const RECORD_COMPONENT = 1;
+export const RECORD_SLOT_SEEN = 2;
+export const RECORD_MINUTES = 3;
+export const RECORD_REQUEST = 4;
+
+/** Plain data: typed arrays, whose buffers are handed over with postMessage. */
+export interface SlotRecord {
+  /**
+   * The events, in order: [RECORD_COMPONENT, component], [RECORD_SLOT_SEEN, slot, timeMs],
+   * [RECORD_MINUTES, slot, firstMinute, ...MINUTES_PER_SLOT counts],
+   * [RECORD_REQUEST, pathId, component, logged verb, timeMs].
+   */
+  events: Float64Array;
+  /** Paths 0..n-1: their bytes arena[pathOffsets[i], pathOffsets[i] + pathLengths[i]). */
+  arena: Uint8Array;
+  pathOffsets: Int32Array;
+  pathLengths: Int32Array;
+  componentNames: Uint8Array;
+  componentLengths: Int32Array;
+  slotsPerPath: number;
+  /** How many slots the kernel has (slot ids are below it). */
+  slotCount: number;
+  /** The dirty slots when taken, and their SLOT_WORDS words each. */
+  dirtySlots: Int32Array;
+  dirtyWords: Uint32Array;
+}
+
+/** Keeps a kernel's slot events: one SlotRecord per take() (usually one, at the end of the scan). */
+export class SlotRecorder implements SlotSink {
+  private events = new Float64Array(1 << 14);
+  private length = 0;
+  /** One more than the highest path id the events since the last take refer to. */
+  private paths = 0;
+  private readonly records: SlotRecord[] = [];
+
+  constructor(private readonly kernel: LineKernel) {}
+
+  component(component: number): void {
+    this.room(2);
+    this.events[this.length++] = RECORD_COMPONENT;
+    this.events[this.length++] = component;
+  }
+
+  slotSeen(slot: number, timeMs: number): void {
+    this.pathUsed(Math.floor(slot / this.kernel.slotsPerPath));
+    this.room(3);
+    this.events[this.length++] = RECORD_SLOT_SEEN;
+    this.events[this.length++] = slot;
+    this.events[this.length++] = timeMs;
+  }
+
+  minutes(slot: number, firstMinute: number, words: Uint32Array, at: number): void {
+    this.pathUsed(Math.floor(slot / this.kernel.slotsPerPath));
+    this.room(3 + MINUTES_PER_SLOT);
+    const events = this.events;
+    let n = this.length;
+    events[n++] = RECORD_MINUTES;
+    events[n++] = slot;
+    events[n++] = firstMinute;
+    for (let i = 0; i < MINUTES_PER_SLOT; i++) events[n++] = words[at + i]!;
+    this.length = n;
+  }
+
+  request(pathId: number, component: number, logged: number, timeMs: number): void {
+    this.pathUsed(pathId);
+    this.room(5);
+    const events = this.events;
+    const n = this.length;
+    events[n] = RECORD_REQUEST;
+    events[n + 1] = pathId;
+    events[n + 2] = component;
+    events[n + 3] = logged;
+    events[n + 4] = timeMs;
+    this.length = n + 5;
+  }
+
+  /** Copies the events since the last take, and what they and the dirty slots refer to, into a record. */
+  take(): void {
+    const kernel = this.kernel;
+    const dirty = kernel.status[STATUS_DIRTY_SLOTS]!;
+    if (dirty === 0 && this.length === 0) return;
+    const dirtySlots = kernel.dirtySlots.slice(0, dirty);
+    const dirtyWords = new Uint32Array(dirty * SLOT_WORDS);
+    for (let i = 0; i < dirty; i++) {
+      const slot = dirtySlots[i]!;
+      this.pathUsed(Math.floor(slot / kernel.slotsPerPath));
+      dirtyWords.set(kernel.slotWords.subarray(slot * SLOT_WORDS, (slot + 1) * SLOT_WORDS), i * SLOT_WORDS);
+    }
+    const paths = this.paths;
+    let arenaEnd = 0;
+    for (let i = 0; i < paths; i++)
+      arenaEnd = Math.max(arenaEnd, kernel.pathOffsets[i]! + kernel.pathLengths[i]!);
+    this.records.push({
+      events: this.events.slice(0, this.length),
+      arena: Uint8Array.prototype.slice.call(kernel.arena, 0, arenaEnd),
+      pathOffsets: kernel.pathOffsets.slice(0, paths),
+      pathLengths: kernel.pathLengths.slice(0, paths),
+      componentNames: Uint8Array.prototype.slice.call(kernel.componentNames),
+      componentLengths: kernel.componentLengths.slice(),
+      slotsPerPath: kernel.slotsPerPath,
+      slotCount: kernel.dirtySlots.length,
+      dirtySlots,
+      dirtyWords,
+    });
+    this.length = 0;
+    kernel.slotsTaken();
+  }
+
+  /** After take(): the kernel forgets its paths, and gives their ids out again from 0. */
+  clear(): void {
+    this.kernel.clearPaths();
+    this.paths = 0;
+  }
+
+  /** The records taken so far (handed over once), and their buffers for postMessage's transfer list. */
+  taken(): { records: SlotRecord[]; transfer: ArrayBuffer[] } {
+    const records = this.records.splice(0);
+    const transfer = records.flatMap((r) =>
+      [
+        r.events,
+        r.arena,
+        r.pathOffsets,
+        r.pathLengths,
+        r.componentNames,
+        r.componentLengths,
+        r.dirtySlots,
+        r.dirtyWords,
+      ].map((array) => array.buffer as ArrayBuffer),
+    );
+    return { records, transfer };
+  }
+
+  private pathUsed(pathId: number): void {
+    if (pathId >= this.paths) this.paths = pathId + 1;
+  }
+
+  private room(n: number): void {
+    if (this.length + n <= this.events.length) return;
+    const grown = new Float64Array(Math.max(this.events.length * 2, this.length + n));
+    grown.set(this.events.subarray(0, this.length));
+    this.events = grown;
+  }
+}
+
+/**
+ * The kernel a record was taken from, as KernelSlots reads one: the dirty slots' words back at
+ * their slots, in a zero-filled array the size of the kernel's slots (pages never written are
+ * never touched).
+ */
+export function kernelOfRecord(record: SlotRecord): LineKernel {
+  const slotWords = new Uint32Array(record.slotCount * SLOT_WORDS);
+  const dirty = record.dirtySlots.length;
+  for (let i = 0; i < dirty; i++) {
+    slotWords.set(
+      record.dirtyWords.subarray(i * SLOT_WORDS, (i + 1) * SLOT_WORDS),
+      record.dirtySlots[i]! * SLOT_WORDS,
+    );
+  }
+  const dirtySlots = new Int32Array(record.slotCount);
+  dirtySlots.set(record.dirtySlots);
+  const status = new Int32Array(STATUS_DIRTY_SLOTS + 1);
+  status[STATUS_DIRTY_SLOTS] = dirty;
+  const bytes = (array: Uint8Array): Buffer => Buffer.from(array.buffer, array.byteOffset, array.byteLength);
+  return recordedKernel({
+    arena: bytes(record.arena),
+    pathOffsets: record.pathOffsets,
+    pathLengths: record.pathLengths,
+    componentNames: bytes(record.componentNames),
+    componentLengths: record.componentLengths,
+    slotsPerPath: record.slotsPerPath,
+    slotWords,
+    dirtySlots,
+    status,
+  });
+}

@@ -1,0 +1,150 @@
+/**
+ * A scan worker's kernel slot events, recorded (LogScanner recordSlots) and played into another
+ * scanner (replaySlots), count exactly what the worker's scanner would have counted itself: every
+ * object, verb, time and minute, across the kernel's path-table clears, for components past the
+ * kernel's slots, and through postMessage.
+ */
+import { describe, expect, test } from '@jest/globals';
+import {
+  LogScanner,
+  summarize,
+  summarizeCounts,
+  type LogScanOptions,
+  type SlotRecord,
+} from '../../src/diagnosis/logscan/index.js';
+import { RECORD_MINUTES, RECORD_REQUEST } from '../../src/diagnosis/logscan/slot-record.js';
+import { DEFAULT_GEN_OPTIONS, generateApiserverLog } from '../../scripts/gen-apiserver-log.js';
+import { REF_2022, handlerText, normalizeCounts, wrap } from './helpers.js';
+
+const T0 = Date.parse('2022-05-07T08:00:00Z');
+
+/** A generated log; slow traffic makes it span more minutes, so that slots hand over minute runs. */
+async function generatedLog(
+  format: 'docker-json' | 'cri',
+  sizeBytes: number,
+  seed: number,
+  slow = false,
+): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  const rates = slow ? { rate: 3, hot: [{ clusterId: 'c-dql6k', nodeId: 'machine-h46dc', rate: 2 }] } : {};
+  await generateApiserverLog(
+    { ...DEFAULT_GEN_OPTIONS, ...rates, format, sizeBytes, seed, startMs: T0 },
+    (chunk) => {
+      parts.push(Buffer.from(chunk));
+    },
+  );
+  return Buffer.concat(parts);
+}
+
+/** How many events of a type a record holds (walking it record by record, as replaySlots does). */
+function countRecords(record: SlotRecord, type: number): number {
+  const sizes: Record<number, number> = { 1: 2, 2: 3, 3: 11, 4: 5 };
+  let n = 0;
+  for (let at = 0; at < record.events.length; at += sizes[record.events[at]!]!)
+    if (record.events[at] === type) n++;
+  return n;
+}
+
+const log = (lines: string[]): Buffer => Buffer.from(`${lines.join('\n')}\n`);
+
+/** Scans `bytes` in reads of 64 KiB (as files are read), ended. */
+function scan(bytes: Buffer, options: LogScanOptions = {}): LogScanner {
+  const scanner = new LogScanner({ referenceMs: REF_2022, ...options });
+  for (let at = 0; at < bytes.length;) {
+    const target = scanner.readBuffer()!;
+    const n = Math.min(64 << 10, target.length, bytes.length - at);
+    bytes.copy(target, 0, at, at + n);
+    scanner.pushRead(n);
+    at += n;
+  }
+  scanner.end();
+  return scanner;
+}
+
+/** Records a scan's slot events and plays them back into the same scanner. */
+function recordAndReplay(
+  bytes: Buffer,
+  options: LogScanOptions = {},
+): { scanner: LogScanner; records: SlotRecord[] } {
+  const scanner = scan(bytes, { ...options, recordSlots: true });
+  void scanner.counts;
+  const { records } = scanner.recordedSlots();
+  scanner.replaySlots(records);
+  return { scanner, records };
+}
+
+describe('kernel slot events recorded and played back', () => {
+  test('a generated RKE1 log of half an hour: the same counts as carried in at once', async () => {
+    const bytes = await generatedLog('docker-json', 12 << 20, 3, true);
+    const { scanner, records } = recordAndReplay(bytes);
+    expect(records).toHaveLength(1);
+    expect(records[0]!.dirtySlots.length).toBeGreaterThan(100);
+    // Writes spanning more minutes than a slot holds: runs of minutes were recorded.
+    expect(countRecords(records[0]!, RECORD_MINUTES)).toBeGreaterThan(100);
+    const expected = normalizeCounts(scan(bytes).counts);
+    expect(expected.handlers.every(([, channel]) => channel.objects.length > 100)).toBe(true);
+    expect(normalizeCounts(scanner.counts)).toEqual(expected);
+  });
+
+  test('a generated RKE2 log with --since: the same counts', async () => {
+    const bytes = await generatedLog('cri', 2 << 20, 4);
+    const options = { sinceMs: T0 + 60_000 };
+    expect(normalizeCounts(recordAndReplay(bytes, options).scanner.counts)).toEqual(
+      normalizeCounts(scan(bytes, options).counts),
+    );
+  });
+
+  test('more paths than the kernel keeps: a record per path-table clear, the same counts', () => {
+    const lines: string[] = [];
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 40_000; i++) {
+        const ms = T0 + round * 3_600_000 + i * 80;
+        const verb = round === 0 ? 'PUT' : 'GET';
+        lines.push(
+          wrap(
+            handlerText(ms, 'kube-apiserver', verb, `/api/v1/namespaces/n${i % 7}/pods/p-${i}`),
+            'docker-json',
+            ms,
+          ),
+        );
+      }
+    }
+    const bytes = log(lines);
+    const { scanner, records } = recordAndReplay(bytes);
+    expect(records.length).toBeGreaterThanOrEqual(3);
+    expect(normalizeCounts(scanner.counts)).toEqual(normalizeCounts(scan(bytes).counts));
+  });
+
+  test('components past the kernel slots (requests recorded one by one): the same counts', () => {
+    const components = ['kube-aggregator', 'kube-apiserver', 'apiextensions-apiserver', 'c4', 'c5', 'c6'];
+    const lines: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const ms = T0 + i * 250;
+      const path = `/apis/management.cattle.io/v3/namespaces/c-dql6k/nodes/m-${i % 40}`;
+      for (const component of components)
+        lines.push(wrap(handlerText(ms, component, 'PUT', path), 'docker-json', ms));
+    }
+    const bytes = log(lines);
+    const { scanner, records } = recordAndReplay(bytes);
+    expect(records.reduce((n, record) => n + countRecords(record, RECORD_REQUEST), 0)).toBeGreaterThan(1000);
+    const expected = normalizeCounts(scan(bytes).counts);
+    expect(expected.handlers).toHaveLength(6);
+    expect(normalizeCounts(scanner.counts)).toEqual(expected);
+  });
+
+  test('halves: one counted here, the other recorded, sent through postMessage and played here', async () => {
+    const bytes = await generatedLog('docker-json', 12 << 20, 5, true);
+    const cut = bytes.indexOf(0x0a, bytes.length >> 1) + 1;
+    const here = scan(bytes.subarray(0, cut));
+    const worker = scan(bytes.subarray(cut), { recordSlots: true });
+    const workerCounts = worker.counts;
+    const { records, transfer } = worker.recordedSlots();
+    const received = structuredClone(records, { transfer });
+    for (const buffer of transfer) expect(buffer.byteLength).toBe(0);
+    here.replaySlots(received);
+    const options = { threshold: 1, farAboveFactor: 0 };
+    const whole = summarize(scan(bytes).counts, options);
+    expect(whole.hot.length).toBeGreaterThan(10);
+    expect(summarizeCounts([here.counts, workerCounts], options)).toEqual(whole);
+  });
+});
