@@ -38,7 +38,7 @@ async function generatedLog(
 
 /** How many events of a type a record holds (walking it record by record, as replaySlots does). */
 function countRecords(record: SlotRecord, type: number): number {
-  const sizes: Record<number, number> = { 1: 2, 2: 3, 3: 11, 4: 5 };
+  const sizes: Record<number, number> = { 1: 2, 2: 3, 3: 3, 4: 5 };
   let n = 0;
   for (let at = 0; at < record.events.length; at += sizes[record.events[at]!]!)
     if (record.events[at] === type) n++;

@@ -356,11 +356,12 @@ export class LogScanner {
    * scanner that read them. After this scanner's own lines, its tallies come first, as in a merge.
    */
   replaySlots(records: SlotRecord[]): void {
-    const counts = new Uint32Array(MINUTES_PER_SLOT);
     for (const record of records) {
       const slots = new KernelSlots(kernelOfRecord(record), this.slotHost);
-      const events = record.events;
+      const { events, minuteCounts } = record;
+      let minutesAt = 0;
       // Ids as integers: read from a Float64Array they would be doubles, and index arrays slowly.
+      // Few operations an event: this loop runs once, mostly before it is compiled.
       for (let at = 0; at < events.length;) {
         switch (events[at]! | 0) {
           case RECORD_COMPONENT:
@@ -372,9 +373,9 @@ export class LogScanner {
             at += 3;
             break;
           case RECORD_MINUTES:
-            for (let i = 0; i < MINUTES_PER_SLOT; i++) counts[i] = events[at + 3 + i]!;
-            slots.minutes(events[at + 1]! | 0, events[at + 2]!, counts, 0);
-            at += 3 + MINUTES_PER_SLOT;
+            slots.minutes(events[at + 1]! | 0, events[at + 2]!, minuteCounts, minutesAt);
+            minutesAt += MINUTES_PER_SLOT;
+            at += 3;
             break;
           case RECORD_REQUEST:
             slots.request(

@@ -37,10 +37,11 @@ export const RECORD_REQUEST = 4;
 export interface SlotRecord {
   /**
    * The events, in order: [RECORD_COMPONENT, component], [RECORD_SLOT_SEEN, slot, timeMs],
-   * [RECORD_MINUTES, slot, firstMinute, ...MINUTES_PER_SLOT counts],
-   * [RECORD_REQUEST, pathId, component, logged verb, timeMs].
+   * [RECORD_MINUTES, slot, firstMinute], [RECORD_REQUEST, pathId, component, logged verb, timeMs].
    */
   events: Float64Array;
+  /** The counts of the RECORD_MINUTES events, MINUTES_PER_SLOT each, in their order. */
+  minuteCounts: Uint32Array;
   /** Paths 0..n-1: their bytes arena[pathOffsets[i], pathOffsets[i] + pathLengths[i]). */
   arena: Uint8Array;
   pathOffsets: Int32Array;
@@ -48,7 +49,7 @@ export interface SlotRecord {
   componentNames: Uint8Array;
   componentLengths: Int32Array;
   slotsPerPath: number;
-  /** How many slots the kernel has (slot ids are below it). */
+  /** The slots of the record's paths: every slot id in it is below this. */
   slotCount: number;
   /** The dirty slots when taken, and their SLOT_WORDS words each. */
   dirtySlots: Int32Array;
@@ -59,6 +60,8 @@ export interface SlotRecord {
 export class SlotRecorder implements SlotSink {
   private events = new Float64Array(1 << 14);
   private length = 0;
+  private minuteCounts = new Uint32Array(1 << 14);
+  private minuteLength = 0;
   /** One more than the highest path id the events since the last take refer to. */
   private paths = 0;
   private readonly records: SlotRecord[] = [];
@@ -81,14 +84,20 @@ export class SlotRecorder implements SlotSink {
 
   minutes(slot: number, firstMinute: number, words: Uint32Array, at: number): void {
     this.pathUsed(Math.floor(slot / this.kernel.slotsPerPath));
-    this.room(3 + MINUTES_PER_SLOT);
+    this.room(3);
     const events = this.events;
-    let n = this.length;
-    events[n++] = RECORD_MINUTES;
-    events[n++] = slot;
-    events[n++] = firstMinute;
-    for (let i = 0; i < MINUTES_PER_SLOT; i++) events[n++] = words[at + i]!;
-    this.length = n;
+    const n = this.length;
+    events[n] = RECORD_MINUTES;
+    events[n + 1] = slot;
+    events[n + 2] = firstMinute;
+    this.length = n + 3;
+    if (this.minuteLength + MINUTES_PER_SLOT > this.minuteCounts.length) {
+      const grown = new Uint32Array(this.minuteCounts.length * 2);
+      grown.set(this.minuteCounts.subarray(0, this.minuteLength));
+      this.minuteCounts = grown;
+    }
+    this.minuteCounts.set(words.subarray(at, at + MINUTES_PER_SLOT), this.minuteLength);
+    this.minuteLength += MINUTES_PER_SLOT;
   }
 
   request(pathId: number, component: number, logged: number, timeMs: number): void {
@@ -122,17 +131,19 @@ export class SlotRecorder implements SlotSink {
       arenaEnd = Math.max(arenaEnd, kernel.pathOffsets[i]! + kernel.pathLengths[i]!);
     this.records.push({
       events: this.events.slice(0, this.length),
+      minuteCounts: this.minuteCounts.slice(0, this.minuteLength),
       arena: Uint8Array.prototype.slice.call(kernel.arena, 0, arenaEnd),
       pathOffsets: kernel.pathOffsets.slice(0, paths),
       pathLengths: kernel.pathLengths.slice(0, paths),
       componentNames: Uint8Array.prototype.slice.call(kernel.componentNames),
       componentLengths: kernel.componentLengths.slice(),
       slotsPerPath: kernel.slotsPerPath,
-      slotCount: kernel.dirtySlots.length,
+      slotCount: paths * kernel.slotsPerPath,
       dirtySlots,
       dirtyWords,
     });
     this.length = 0;
+    this.minuteLength = 0;
     kernel.slotsTaken();
   }
 
@@ -148,6 +159,7 @@ export class SlotRecorder implements SlotSink {
     const transfer = records.flatMap((r) =>
       [
         r.events,
+        r.minuteCounts,
         r.arena,
         r.pathOffsets,
         r.pathLengths,
@@ -173,9 +185,8 @@ export class SlotRecorder implements SlotSink {
 }
 
 /**
- * The kernel a record was taken from, as KernelSlots reads one: the dirty slots' words back at
- * their slots, in a zero-filled array the size of the kernel's slots (pages never written are
- * never touched).
+ * The kernel a record was taken from, as KernelSlots reads one: its paths, and its dirty slots'
+ * words back at their slots (the slots of the record's paths only, not the kernel's 16 MB).
  */
 export function kernelOfRecord(record: SlotRecord): LineKernel {
   const slotWords = new Uint32Array(record.slotCount * SLOT_WORDS);
