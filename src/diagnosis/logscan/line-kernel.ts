@@ -21,7 +21,7 @@ export const SLOT_LAST_TIME = 5;
 /** The first minute of the slot's minute counts (NaN: none), and the counts. */
 export const SLOT_MINUTE_BASE_TIME = 6;
 export const SLOT_MINUTES_WORD = 16;
-export const MINUTES_PER_SLOT = 8;
+export const MINUTES_PER_SLOT = 16;
 
 /** Words of LineKernel.status. */
 export const STATUS_STOPPED = 0;

@@ -51,7 +51,7 @@ const SLOT_DIRTY: i32 = 56;
 /** The path table's generation the slot was last announced in (EV_NEW_SLOT). */
 const SLOT_GENERATION: i32 = 60;
 const SLOT_MINUTES: i32 = 64;
-export const MINUTES_PER_SLOT: i32 = 8;
+export const MINUTES_PER_SLOT: i32 = 16;
 const COMPONENT_BYTES: i32 = 64;
 /** findPathEnd's reach in the TypeScript scanner. */
 const PATH_REACH: i32 = 8192;
@@ -661,14 +661,18 @@ function count(slot: i32, verb: i32, time: f64): void {
       store<u32>(counter, load<u32>(counter) + 1);
     } else {
       if (base == base) {
-        const run = runs + (<usize>events << 5);
+        const run = runs + (<usize>events << 6);
         v128.store(run, v128.load(at, SLOT_MINUTES));
         v128.store(run, v128.load(at, SLOT_MINUTES + 16), 16);
+        v128.store(run, v128.load(at, SLOT_MINUTES + 32), 32);
+        v128.store(run, v128.load(at, SLOT_MINUTES + 48), 48);
         emit(EV_MINUTES, slot, 0, 0, base);
       }
       store<f64>(at, minute, SLOT_MINUTE_BASE);
       v128.store(at, i64x2.splat(0), SLOT_MINUTES);
       v128.store(at, i64x2.splat(0), SLOT_MINUTES + 16);
+      v128.store(at, i64x2.splat(0), SLOT_MINUTES + 32);
+      v128.store(at, i64x2.splat(0), SLOT_MINUTES + 48);
       store<u32>(at, 1, SLOT_MINUTES);
     }
   }
