@@ -24,6 +24,8 @@ export interface ScanFilesOptions extends ScanOptions {
   threads?: number;
   /** Plain files from this size on are split across threads. */
   splitFromBytes?: number;
+  /** Slot records a worker holds before it hands them over (tests; default HANDOVER_BYTES). */
+  handoverBytes?: number;
   stdin?: Readable;
 }
 
@@ -99,16 +101,20 @@ async function scanSplit(
     next: new Int32Array(new SharedArrayBuffer(4)),
   };
   const scanOptions = scanOptionsOnly(options);
-  const workers: Promise<WorkerCounts>[] = [];
-  for (let i = 1; i < threads; i++)
-    workers.push(scanInWorker({ ranges, options: scanOptions }, path, onBytes));
-  const [mine, theirs] = await Promise.all([
-    scanSharedRanges(ranges, scanOptions, onBytes, true),
-    Promise.all(workers),
-  ]);
+  const mine = new LogScanner(scanOptions);
   // The workers' slot events are carried into this thread's scanner, whose tallies hold the same
   // objects: they add to them, as a merge would, with no tallies of their own to make and merge.
-  for (const worker of theirs) mine.replaySlots(worker.slots);
+  const replay = (records: SlotRecord[]): void => mine.replaySlots(records);
+  const workers: Promise<WorkerCounts>[] = [];
+  for (let i = 1; i < threads; i++) {
+    const job = { ranges, options: scanOptions, handoverBytes: options.handoverBytes };
+    workers.push(scanInWorker(job, path, onBytes, replay));
+  }
+  const [, theirs] = await Promise.all([
+    scanSharedRanges(ranges, mine, { onBytes, yieldBetween: true }),
+    Promise.all(workers),
+  ]);
+  for (const worker of theirs) replay(worker.slots);
   return [mine.counts, ...theirs.map((worker) => worker.counts)];
 }
 
@@ -130,13 +136,19 @@ interface WorkerCounts {
   slots: SlotRecord[];
 }
 
-function scanInWorker(job: RangeJob, path: string, onBytes: (n: number) => void): Promise<WorkerCounts> {
+function scanInWorker(
+  job: RangeJob,
+  path: string,
+  onBytes: (n: number) => void,
+  onSlots: (records: SlotRecord[]) => void,
+): Promise<WorkerCounts> {
   return new Promise((resolve, reject) => {
     const worker = startScanWorker(job);
     let settled = false;
     worker.on('message', (message: WorkerMessage) => {
       if (message.type === 'ready') return;
       if (message.type === 'progress') onBytes(message.bytes);
+      else if (message.type === 'slots') onSlots(message.slots);
       else if (message.type === 'done') {
         settled = true;
         resolve({ counts: importCounts(message.counts, job.options), slots: message.slots });

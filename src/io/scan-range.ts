@@ -76,19 +76,26 @@ export function rangeBounds(size: number, threads: number): number[] {
   return bounds;
 }
 
+/** How a thread takes part in a shared scan. */
+export interface RangeScanOptions {
+  onBytes?: (bytes: number) => void;
+  /** Give way to the event loop between ranges (the calling thread: workers' messages come in). */
+  yieldBetween?: boolean;
+  /** After each range (a worker hands over what it has recorded). */
+  afterRange?: (scanner: LogScanner) => void;
+}
+
 /**
  * Takes ranges from `shared` until none is left, scanning each as a scanner of its own would
- * (LogScanner.endRange), with one scanner, which it returns ended. Reads are synchronous: on a worker nothing else
- * waits, and on the calling thread the loop gives way between ranges (for the workers' progress
- * messages) when `yieldBetween` is set.
+ * (LogScanner.endRange), with `scanner`, which it returns ended. Reads are synchronous: on a
+ * worker nothing else waits, and on the calling thread the loop gives way between ranges when
+ * `yieldBetween` is set.
  */
 export async function scanSharedRanges(
   shared: SharedRanges,
-  options: ScanOptions,
-  onBytes?: (bytes: number) => void,
-  yieldBetween = false,
+  scanner: LogScanner,
+  { onBytes, yieldBetween = false, afterRange }: RangeScanOptions = {},
 ): Promise<LogScanner> {
-  const scanner = new LogScanner(options);
   const fd = openSync(shared.path, 'r');
   try {
     const buf = Buffer.allocUnsafe(READ_CHUNK_BYTES);
@@ -103,6 +110,7 @@ export async function scanSharedRanges(
         pushRange(fd, start, end, scanner, buf, onBytes);
         scanner.endRange();
       }
+      afterRange?.(scanner);
       if (yieldBetween) await new Promise<void>((resolve) => setImmediate(resolve));
     }
     scanner.end();

@@ -1,7 +1,7 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { exportCounts } from '../diagnosis/logscan/index.js';
+import { LogScanner, exportCounts } from '../diagnosis/logscan/index.js';
 import { scanSharedRanges } from './scan-range.js';
-import type { RangeJob, WorkerMessage } from './worker-protocol.js';
+import { HANDOVER_BYTES, type RangeJob, type WorkerMessage } from './worker-protocol.js';
 
 /**
  * Worker thread entry: scans ranges of a file until none is left and posts its counts. The job
@@ -19,15 +19,25 @@ if (port) {
 
 function run(port: MessagePort, job: RangeJob): void {
   let pending = 0;
+  const handoverBytes = job.handoverBytes ?? HANDOVER_BYTES;
   // The kernel's slot events go back as records: the thread that started this one carries them in.
-  scanSharedRanges(job.ranges, { ...job.options, recordSlots: true }, (bytes) => {
-    pending += bytes;
-    if (pending >= 16 << 20) {
-      port.postMessage({ type: 'progress', bytes: pending } satisfies WorkerMessage);
-      pending = 0;
-    }
+  const scanner = new LogScanner({ ...job.options, recordSlots: true });
+  scanSharedRanges(job.ranges, scanner, {
+    onBytes: (bytes) => {
+      pending += bytes;
+      if (pending >= 16 << 20) {
+        port.postMessage({ type: 'progress', bytes: pending } satisfies WorkerMessage);
+        pending = 0;
+      }
+    },
+    afterRange: () => {
+      if (scanner.recordedBytes() < handoverBytes) return;
+      void scanner.counts; // takes the kernel's slots into a record
+      const { records, transfer } = scanner.recordedSlots();
+      port.postMessage({ type: 'slots', slots: records } satisfies WorkerMessage, transfer);
+    },
   }).then(
-    (scanner) => {
+    () => {
       if (pending) port.postMessage({ type: 'progress', bytes: pending } satisfies WorkerMessage);
       const { packed, transfer } = exportCounts(scanner.counts);
       const slots = scanner.recordedSlots();

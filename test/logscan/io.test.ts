@@ -10,6 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { InputError, scanFiles, type ScanProgress } from '../../src/io/index.js';
 import { idleScanWorkers, prestartScanWorkers } from '../../src/io/scan-workers.js';
 import { wouldSplit } from '../../src/io/split.js';
+import { DEFAULT_GEN_OPTIONS, generateApiserverLog } from '../../scripts/gen-apiserver-log.js';
 import { RANGE_BYTES, rangeBounds } from '../../src/io/scan-range.js';
 import {
   DESIGN_LINE,
@@ -217,6 +218,32 @@ describe('a large plain file split across worker threads', () => {
     expect(three.hot.map((h) => h.key).sort()).toEqual(
       [HOT_NODE, `${HOT_NODE}/status`, '/api/v1/namespaces/x/pods/p'].sort(),
     );
+  });
+
+  test('a worker that hands its slot records over after every range: the counts of one thread', async () => {
+    // A generated RKE1 log of half an hour, long enough that the worker (booted first) takes ranges.
+    const generated = tmp.file('handover.log');
+    const parts: Buffer[] = [];
+    await generateApiserverLog(
+      { ...DEFAULT_GEN_OPTIONS, sizeBytes: 24 << 20, rate: 2, seed: 9, startMs: T0 },
+      (chunk) => {
+        parts.push(Buffer.from(chunk));
+      },
+    );
+    writeFileSync(generated, Buffer.concat(parts));
+    // Every writer listed: the comparison covers their writes and minutes.
+    const all = { threshold: 0.001, farAboveFactor: 0 };
+    const one = await scanFiles([generated], { ...opts, ...all, threads: 1 });
+    await prestartScanWorkers(1);
+    const handedOver = await scanFiles([generated], {
+      ...opts,
+      ...all,
+      threads: 2,
+      splitFromBytes: 1024,
+      handoverBytes: 1,
+    });
+    expect(one.hot.length).toBeGreaterThan(100);
+    expect(handedOver).toEqual(one);
   });
 
   test('workers booted ahead (as scan-logs boots them) are taken by the scan, and idle ones ended', async () => {

@@ -132,6 +132,21 @@ describe('kernel slot events recorded and played back', () => {
     expect(normalizeCounts(scanner.counts)).toEqual(expected);
   });
 
+  test('what a recorder holds grows with the events, and is handed over whole', async () => {
+    const bytes = await generatedLog('docker-json', 6 << 20, 6, true);
+    const scanner = scan(bytes, { recordSlots: true });
+    const before = scanner.recordedBytes();
+    expect(before).toBeGreaterThan(0);
+    void scanner.counts;
+    expect(scanner.recordedBytes()).toBeGreaterThan(before);
+    const { records, transfer } = scanner.recordedSlots();
+    expect(records).toHaveLength(1);
+    expect(transfer.length).toBeGreaterThan(0);
+    expect(scanner.recordedBytes()).toBe(0);
+    expect(scanner.recordedSlots().records).toEqual([]);
+    expect(scan(bytes).recordedBytes()).toBe(0);
+  });
+
   test('halves: one counted here, the other recorded, sent through postMessage and played here', async () => {
     const bytes = await generatedLog('docker-json', 12 << 20, 5, true);
     const cut = bytes.indexOf(0x0a, bytes.length >> 1) + 1;

@@ -344,6 +344,11 @@ export class LogScanner {
     return this.scanned;
   }
 
+  /** With recordSlots: the bytes of slot events recorded and not yet handed over (recordedSlots). */
+  recordedBytes(): number {
+    return this.kernelSlots instanceof SlotRecorder ? this.kernelSlots.recordedBytes() : 0;
+  }
+
   /** With recordSlots: the kernel's slot events recorded up to the last `counts`, handed over once. */
   recordedSlots(): { records: SlotRecord[]; transfer: ArrayBuffer[] } {
     if (!(this.kernelSlots instanceof SlotRecorder)) return { records: [], transfer: [] };

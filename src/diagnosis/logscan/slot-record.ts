@@ -153,6 +153,17 @@ export class SlotRecorder implements SlotSink {
     this.paths = 0;
   }
 
+  /**
+   * Bytes held: the events not yet taken and the records taken. They grow with the log (runs of
+   * minutes), so a worker hands them over whenever they pass a bound (scan-worker.ts).
+   */
+  recordedBytes(): number {
+    let bytes = this.length * 8 + this.minuteLength * 4;
+    for (const r of this.records)
+      bytes += r.events.byteLength + r.minuteCounts.byteLength + r.dirtyWords.byteLength + r.arena.byteLength;
+    return bytes;
+  }
+
   /** The records taken so far (handed over once), and their buffers for postMessage's transfer list. */
   taken(): { records: SlotRecord[]; transfer: ArrayBuffer[] } {
     const records = this.records.splice(0);
