@@ -9,9 +9,10 @@ import {
 /**
  * The kernel's slot events kept as data instead of carried into tallies (KernelSlots), for a
  * worker thread that hands its counts to the thread that started it. That thread's scanner holds
- * tallies for the same objects, and the code that carries slots in is compiled there already:
- * carried in on the worker, the same events cost a 1 GiB scan about 60 ms (the code compiled a
- * second time, every object's tally made a second time, then packed, sent and merged).
+ * tallies for the same objects, and the code that carries slots in is compiled there already.
+ * Carried in on the worker, the events cost it the code compiled a second time and every object's
+ * tally made a second time, then packed, sent and merged: left out altogether, a 1 GiB scan took
+ * 60 ms less. Recorded here and played there, it takes about 20 ms less (450 -> 429 ms).
  *
  * A record holds a run of the kernel's events in order, and what they refer to as the kernel held
  * it when its slots were taken: its paths' bytes, its components' names and its dirty slots.
