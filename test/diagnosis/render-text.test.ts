@@ -11,20 +11,12 @@ import type {
 import { buildDrainPlan } from '../../src/remediation/drain-plan.js';
 import { buildPatchPlan } from '../../src/remediation/patch-plan.js';
 import { nodeObject, rkeCluster } from './fixtures.js';
-
-const NODE = '/apis/management.cattle.io/v3/namespaces/c-dql6k/nodes/machine-h46dc';
+import { HOT_NODE, HOT_NODE_REF } from '../support/hot-node.js';
 
 function hot(writes: number, writesPerMinute: number): HotObject {
   return {
-    key: NODE,
-    ref: {
-      group: 'management.cattle.io',
-      version: 'v3',
-      resource: 'nodes',
-      namespace: 'c-dql6k',
-      name: 'machine-h46dc',
-      subresource: null,
-    },
+    key: HOT_NODE,
+    ref: { ...HOT_NODE_REF },
     verbs: { PUT: writes },
     writes,
     reads: 0,
@@ -87,7 +79,7 @@ function finding(withSibling: boolean, kubectl: string | null = null): Finding {
   ]);
   return nodeFinding({
     analysis,
-    heat: heat.get(NODE)!,
+    heat: heat.get(HOT_NODE)!,
     agent: null,
     patchPlan: buildPatchPlan(broken, withSibling ? sibling : null),
     drainPlan: buildDrainPlan({

@@ -11,17 +11,9 @@ import type { ActivitySummary, ObjectActivity } from '../../src/diagnosis/types.
 export const DESIGN_LINE =
   '{"log":"I0507 08:24:37.493121 1 handler.go:153] kube-apiserver: PUT \\"/apis/management.cattle.io/v3/namespaces/c-dql6k/nodes/machine-h46dc\\" satisfied by nonGoRestful\\n","stream":"stderr","time":"2022-05-07T08:24:37.495902397Z"}';
 
-export const HOT_NODE = '/apis/management.cattle.io/v3/namespaces/c-dql6k/nodes/machine-h46dc';
+export { HOT_NODE, HOT_NODE_REF } from '../support/hot-node.js';
 
-/** HOT_NODE as the scanner names it (ObjectRef), and as an audit event's objectRef names it. */
-export const HOT_NODE_REF = {
-  group: 'management.cattle.io',
-  version: 'v3',
-  resource: 'nodes',
-  namespace: 'c-dql6k',
-  name: 'machine-h46dc',
-  subresource: null,
-};
+/** HOT_NODE as an audit event's objectRef names it. */
 export const HOT_NODE_AUDIT_REF = {
   resource: 'nodes',
   namespace: 'c-dql6k',

@@ -1,5 +1,6 @@
 import type { DiagnosisReport, Finding, HotObject } from '../../src/diagnosis/types.js';
 import type { JobRef } from '../../src/slack/render/job-messages.js';
+import { HOT_NODE, HOT_NODE_REF } from '../support/hot-node.js';
 
 export const job: JobRef = {
   jobId: 'dmabc123f00d',
@@ -16,15 +17,8 @@ export const job: JobRef = {
 };
 
 const hot: HotObject = {
-  key: '/apis/management.cattle.io/v3/namespaces/c-dql6k/nodes/machine-h46dc',
-  ref: {
-    group: 'management.cattle.io',
-    version: 'v3',
-    resource: 'nodes',
-    namespace: 'c-dql6k',
-    name: 'machine-h46dc',
-    subresource: null,
-  },
+  key: HOT_NODE,
+  ref: { ...HOT_NODE_REF },
   verbs: { PUT: 5400, GET: 12 },
   writes: 5400,
   reads: 12,
