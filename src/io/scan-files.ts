@@ -15,7 +15,7 @@ import { rangeBounds, scanSharedRanges, type SharedRanges } from './scan-range.j
 import { scanReadable } from './scan-readable.js';
 import type { RangeJob, WorkerMessage } from './worker-protocol.js';
 import { startScanWorker, stopIdleScanWorkers } from './scan-workers.js';
-import { DEFAULT_SPLIT_FROM_BYTES } from './split.js';
+import { DEFAULT_SPLIT_FROM_BYTES, splits } from './split.js';
 
 export { DEFAULT_SPLIT_FROM_BYTES };
 
@@ -75,8 +75,8 @@ async function scanInput(
   const threads = Math.max(1, options.threads ?? availableParallelism());
   const splitFrom = options.splitFromBytes ?? DEFAULT_SPLIT_FROM_BYTES;
   try {
-    if (!input.gzip && input.size !== null && threads > 1 && input.size >= splitFrom) {
-      return await scanSplit(input.path, input.size, threads, options, onBytes);
+    if (threads > 1 && splits(input, splitFrom)) {
+      return await scanSplit(input.path, input.size!, threads, options, onBytes);
     }
     const scanner = new LogScanner(options);
     await scanReadable(openInputStream(input, options.stdin), scanner, onBytes);

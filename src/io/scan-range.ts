@@ -58,8 +58,7 @@ const LAST_RANGE_BYTES = 2 << 20;
  * (one may start late, or run on a core busy with other work), and large enough that working out
  * their edges costs nothing. So: RANGE_BYTES each, then smaller and smaller, each a quarter of
  * what is left per thread, down to LAST_RANGE_BYTES (or a quarter of a thread's share of a small
- * file). With equal ranges of 32 MiB the threads of
- * a 1 GiB scan ended up to a range (15 ms) apart.
+ * file). With equal ranges of 32 MiB the threads of a 1 GiB scan ended up to a range (15 ms) apart.
  */
 export function rangeBounds(size: number, threads: number): number[] {
   const perThread = 4 * Math.max(1, threads);
@@ -87,7 +86,7 @@ export interface RangeScanOptions {
 
 /**
  * Takes ranges from `shared` until none is left, scanning each as a scanner of its own would
- * (LogScanner.endRange), with `scanner`, which it returns ended. Reads are synchronous: on a
+ * (LogScanner.endRange), with `scanner`, and ends it. Reads are synchronous: on a
  * worker nothing else waits, and on the calling thread the loop gives way between ranges when
  * `yieldBetween` is set.
  */
@@ -95,7 +94,7 @@ export async function scanSharedRanges(
   shared: SharedRanges,
   scanner: LogScanner,
   { onBytes, yieldBetween = false, afterRange }: RangeScanOptions = {},
-): Promise<LogScanner> {
+): Promise<void> {
   const fd = openSync(shared.path, 'r');
   try {
     const buf = Buffer.allocUnsafe(READ_CHUNK_BYTES);
@@ -117,7 +116,6 @@ export async function scanSharedRanges(
   } finally {
     closeSync(fd);
   }
-  return scanner;
 }
 
 function pushRange(
