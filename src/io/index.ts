@@ -8,5 +8,3 @@ export {
 export { scanReadable, type ChunkSink } from './scan-readable.js';
 export { inspectInput, openInputStream, gunzipIfCompressed, type InputInfo } from './open-input.js';
 export { InputError, inputError } from './input-error.js';
-export { scanFileRange } from './scan-range.js';
-export { splitIntoRanges, type ByteRange } from './byte-ranges.js';

@@ -1,6 +1,5 @@
 import { closeSync, openSync, readSync } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { LogScanner, type ScanCounts, type ScanOptions } from '../diagnosis/logscan/index.js';
+import type { LogScanner } from '../diagnosis/logscan/index.js';
 import { cutAfter } from './byte-ranges.js';
 
 /**
@@ -11,29 +10,6 @@ import { cutAfter } from './byte-ranges.js';
 export const READ_CHUNK_BYTES = 128 << 10;
 /** Bytes between progress reports. */
 const PROGRESS_BYTES = 4 << 20;
-
-/**
- * Scans `[start, end)` of a plain file, reading into one reused buffer: the scanner copies what
- * it keeps (a line cut by the chunk edge), so the buffer can be overwritten on the next read.
- */
-export async function scanFileRange(
-  path: string,
-  start: number,
-  end: number,
-  options: ScanOptions,
-  onBytes?: (bytes: number) => void,
-): Promise<ScanCounts> {
-  const scanner = new LogScanner(options);
-  const handle = await open(path, 'r');
-  try {
-    const buf = Buffer.allocUnsafe(Math.min(READ_CHUNK_BYTES, Math.max(1, end - start)));
-    pushRange(handle.fd, start, end, scanner, buf, onBytes);
-    scanner.end();
-  } finally {
-    await handle.close();
-  }
-  return scanner.counts;
-}
 
 /**
  * The ranges of a file shared by the threads that scan it: range i runs from the cut after
