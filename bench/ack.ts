@@ -112,8 +112,12 @@ export async function run(args: string[]): Promise<void> {
     ? ['--cpu-prof', '--cpu-prof-interval', '200', '--cpu-prof-dir=.bench/ack-profile']
     : [];
   // The bot as it is deployed: the built CLI, not the TypeScript sources through tsx.
+  // Profiling flags are Node's own (not allowed in NODE_OPTIONS): then the bundle, under node.
   const cli = buildCli();
-  const bot = spawn(process.execPath, [...profile, cli, 'bot'], {
+  const [command, argv] = profile.length
+    ? [process.execPath, [...profile, cli.bundle, 'bot']]
+    : [cli.bin, ['bot']];
+  const bot = spawn(command, argv, {
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,

@@ -31,7 +31,7 @@ export async function run(_args: string[]): Promise<void> {
     console.log('jq is missing: apt-get install jq');
     return;
   }
-  const cli = buildCli();
+  const cli = buildCli().bin;
 
   const scenario = generateLargeScenario({
     clusters: CLUSTERS,
@@ -68,7 +68,7 @@ export async function run(_args: string[]): Promise<void> {
     let ourSuspects: string[] = [];
     let theirSuspects: string[] = [];
     for (let i = 0; i < RUNS; i++) {
-      const a = await runProcess(process.execPath, [cli, 'diagnose', '--json', '--watch', '0'], env);
+      const a = await runProcess(cli, ['diagnose', '--json', '--watch', '0'], env);
       ours.push(a.ms);
       const report = JSON.parse(a.stdout) as { findings: { kind: string; id: string }[] };
       ourSuspects = report.findings

@@ -120,17 +120,7 @@ interface ScanJson {
 }
 
 async function runOurs(cli: string, file: string, timeFile: string, expectCode = 1): Promise<OurResult> {
-  const r = await runProcess(TIME, [
-    '-f',
-    TIME_FORMAT,
-    '-o',
-    timeFile,
-    process.execPath,
-    cli,
-    'scan-logs',
-    '--json',
-    file,
-  ]);
+  const r = await runProcess(TIME, ['-f', TIME_FORMAT, '-o', timeFile, cli, 'scan-logs', '--json', file]);
   if (r.code !== expectCode) throw new Error(`scan-logs exited ${r.code}, expected ${expectCode}`);
   const summary = JSON.parse(r.stdout) as ScanJson;
   const hotNodes = new Map<string, number>();
@@ -290,7 +280,7 @@ export async function run(args: string[]): Promise<void> {
     console.log(`${TIME} is missing (Debian package "time"): it reports the peak RSS`);
     return;
   }
-  const cli = buildCli();
+  const cli = buildCli().bin;
   console.log(`reference: ${PIPELINE_STAGES.join(' | ')}`);
   const load = loadavg()
     .map((l) => l.toFixed(2))

@@ -2,15 +2,20 @@ import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
-/**
- * Builds the CLI as it is shipped (`npm run build`: the kernel, tsc, the bundle) and returns the
- * path of what `npx rancher-doctor` runs (package.json bin).
- */
-export function buildCli(): string {
+/** The CLI as built: what `npx rancher-doctor` runs (package.json bin), and the bundle it starts. */
+export interface BuiltCli {
+  /** The bin script: run it as a command. */
+  bin: string;
+  /** Its bundle, for `node <flags> bundle` where Node itself needs flags (profiling). */
+  bundle: string;
+}
+
+/** Builds the CLI as it is shipped (`npm run build`: the kernel, tsc, the bundle). */
+export function buildCli(): BuiltCli {
   console.log('building the CLI (npm run build)...');
   execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
   const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { bin: Record<string, string> };
-  return path.resolve(pkg.bin['rancher-doctor']!);
+  return { bin: path.resolve(pkg.bin['rancher-doctor']!), bundle: path.resolve('dist/bundle/main.js') };
 }
 
 export interface Timed {

@@ -43,6 +43,18 @@ describe('the built CLI', () => {
     expect(stdout).toMatch(/machine-h46dc/);
   });
 
+  // Node 20 loads NODE_EXTRA_CA_CERTS at start-up (tens of ms) and warns when it cannot: the bin
+  // script starts scan-logs, which opens no connection, without it, and keeps it for the rest.
+  test('NODE_EXTRA_CA_CERTS: left out for scan-logs, kept for the commands that connect', async () => {
+    const env = { NODE_EXTRA_CA_CERTS: tmp.file('no-such-bundle.pem') };
+    const scan = await runCliProcess(['scan-logs', 'samples/kube-apiserver-rke1.log'], { built: true, env });
+    expect(scan.code).toBe(1);
+    expect(scan.stderr).toBe('');
+    const help = await runCliProcess(['--help'], { built: true, env });
+    expect(help.code).toBe(0);
+    expect(help.stderr).toContain(`Ignoring extra certs from \`${env.NODE_EXTRA_CA_CERTS}\``);
+  });
+
   // Split where there are two cores (these machines have two); the counts are the same either way.
   const split = availableParallelism() >= 2 ? 'split across threads' : 'on one core';
   test(`a log of DEFAULT_SPLIT_FROM_BYTES and more, ${split}: the counts of one thread in-process`, async () => {

@@ -43,8 +43,11 @@ export function runCliProcess(
     const env: Record<string, string | undefined> = { ...process.env, NODE_OPTIONS: '', ...options.env };
     delete env.NODE_ENV;
     if (!options.env?.LOG_LEVEL) delete env.LOG_LEVEL;
-    const entry = options.built ? [BUILT_CLI] : ['--import', 'tsx', 'src/cli/main.ts'];
-    const child = spawn(process.execPath, [...entry, ...args], {
+    // The built CLI is run as npx runs it: the bin script, which starts Node itself.
+    const [command, entry] = options.built
+      ? [BUILT_CLI, []]
+      : [process.execPath, ['--import', 'tsx', 'src/cli/main.ts']];
+    const child = spawn(command, [...entry, ...args], {
       env,
       stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     });
