@@ -7,12 +7,13 @@ import { wouldSplit } from '../io/split.js';
 if (process.argv[2] === 'scan-logs' && process.argv.slice(3).some((arg) => wouldSplit(arg))) {
   // The scan is then half a second of work on every core. With V8's default tier-up budget
   // (67,584) its optimizing compiler spent about 150 ms of CPU compiling the scanner's code twice
-  // (once per thread) on the very cores the scan runs on; with 300,000, code is optimized later
-  // and less of it, about 50 ms. Set once the worker has booted: a thread that boots with other
-  // flags than V8's defaults cannot use Node's start-up snapshot, and took twice as long (46
-  // against 22 ms). Measured, median of 7-9 runs: a 1 GiB RKE1 log 476 -> 439 ms, a 512 MiB RKE2
-  // log 351 -> 306 ms, a 256 MiB klog log (read by the TypeScript scanner alone) 574 -> 578 ms.
-  void prestartScanWorkers().then(() => setFlagsFromString('--interrupt-budget=300000'));
+  // (once per thread) on the very cores the scan runs on; with a larger budget, code is optimized
+  // later and less of it. Set once the worker has booted: a thread that boots with other flags
+  // than V8's defaults cannot use Node's start-up snapshot, and took twice as long (46 against
+  // 22 ms). Measured, 1,000,000 against 300,000 (interleaved runs, medians of 11-15): a 1 GiB
+  // RKE1 log 519 -> 477 ms wall and 902 -> 860 ms CPU, and 524 -> 509 ms in another round; a
+  // 256 MiB klog log (read by the TypeScript scanner alone) the same; 4,000,000 was slower there.
+  void prestartScanWorkers().then(() => setFlagsFromString('--interrupt-budget=1000000'));
 }
 const { describeError, main } = await import('./program.js');
 
