@@ -96,7 +96,10 @@ export class KernelSlots implements SlotSink {
       const first = slotTimes[times + SLOT_FIRST_TIME]!;
       const last = slotTimes[times + SLOT_LAST_TIME]!;
       const counts = this.verbScratch.fill(0);
-      for (const logged of KERNEL_VERBS) {
+      // Indexed, not for-of: this runs once per slot at the end of a scan, mostly before it is
+      // compiled, where an iterator is a call per step.
+      for (let v = 0; v < KERNEL_VERBS.length; v++) {
+        const logged = KERNEL_VERBS[v]!;
         counts[logged === VERB.GET ? this.getVerb[pathId]! : logged]! += slotWords[words + logged]!;
       }
       channel.addVerbCounts(tally, counts, first, last);

@@ -148,6 +148,9 @@ export function summarize(counts: ScanCounts, options: HotOptions = {}): Activit
 
 function sumRequests(channel: ChannelTally): number {
   let total = 0;
-  for (const tally of channel.objects.values()) for (const c of tally.verbs) total += c;
+  for (const tally of channel.objects.values()) {
+    const verbs = tally.verbs;
+    for (let i = 0; i < verbs.length; i++) total += verbs[i]!;
+  }
   return total;
 }

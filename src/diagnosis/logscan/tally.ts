@@ -234,11 +234,13 @@ function addMinuteRun(
   while (last >= first && counts[at + last] === 0) last--;
   if (first > last) return;
   placeWindow(tally, Math.min(runStart + first, firstWriteMinute), runStart + last, maxMinutes);
+  // The run's minutes the window holds, found once rather than tested minute by minute: at the
+  // end of a scan this runs thousands of times, mostly before it is compiled.
   const perMinute = tally.perMinute!;
-  for (let i = first; i <= last; i++) {
-    const index = runStart + i - tally.minuteStart;
-    if (index >= 0 && index < tally.minutes) perMinute[index]! += counts[at + i]!;
-  }
+  const offset = runStart - tally.minuteStart;
+  const from = Math.max(first, -offset);
+  const to = Math.min(last, tally.minutes - 1 - offset);
+  for (let i = from; i <= to; i++) perMinute[offset + i]! += counts[at + i]!;
 }
 
 /**
