@@ -20,9 +20,18 @@ const { describeError, main } = await import('./program.js');
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
+    // scan-logs holds nothing that needs closing once its output is out: it exits then, rather
+    // than wait for Node to free its heaps one by one (about 5 ms of a 1 GiB scan's end, measured:
+    // 13.8 -> 8.3 ms from the output to the process's end). The servers run on until stopped.
+    if (process.argv[2] === 'scan-logs') exitOnceWritten(code);
   },
   (err: unknown) => {
     process.stderr.write(`rancher-doctor: ${describeError(err)}\n`);
     process.exitCode = 2;
   },
 );
+
+/** Exits with `code` once what was written to stdout and stderr is out. */
+function exitOnceWritten(code: number): void {
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}

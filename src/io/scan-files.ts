@@ -101,15 +101,17 @@ async function scanSplit(
     next: new Int32Array(new SharedArrayBuffer(4)),
   };
   const scanOptions = scanOptionsOnly(options);
-  const mine = new LogScanner(scanOptions);
   // The workers' slot events are carried into this thread's scanner, whose tallies hold the same
   // objects: they add to them, as a merge would, with no tallies of their own to make and merge.
+  // (Records come in messages, so never before the scanner below is made.)
   const replay = (records: SlotRecord[]): void => mine.replaySlots(records);
+  // The workers get their jobs first, and start on ranges while this thread makes its scanner.
   const workers: Promise<WorkerCounts>[] = [];
   for (let i = 1; i < threads; i++) {
     const job = { ranges, options: scanOptions, handoverBytes: options.handoverBytes };
     workers.push(scanInWorker(job, path, onBytes, replay));
   }
+  const mine = new LogScanner(scanOptions);
   // This thread's own slots go into its tallies while the workers end their last ranges and send
   // their counts (a few ms it would otherwise wait).
   const ownRanges = scanSharedRanges(ranges, mine, { onBytes, yieldBetween: true }).then(() => {

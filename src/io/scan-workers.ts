@@ -11,7 +11,8 @@ import type { RangeJob } from './worker-protocol.js';
 const ready: Worker[] = [];
 
 /**
- * Under the compiled build the worker is scan-worker.js beside this file; run from the
+ * Under the built CLI the worker is scan-worker.cjs beside this file's chunk (scripts/bundle.ts
+ * bundles it apart, as CommonJS, which boots sooner); run from the
  * TypeScript sources (tsx, jest) it is scan-worker.ts, loaded after tsx's register() in the
  * worker itself: on Node 20 `execArgv: ['--import', 'tsx']` does not reach a worker's module
  * loader (the worker fails with "Unknown file extension .ts"). Without a job the worker waits
@@ -19,7 +20,7 @@ const ready: Worker[] = [];
  */
 function spawn(job: RangeJob | null): Worker {
   if (!import.meta.url.endsWith('.ts')) {
-    return new Worker(new URL('./scan-worker.js', import.meta.url), { workerData: job, execArgv: [] });
+    return new Worker(new URL('./scan-worker.cjs', import.meta.url), { workerData: job, execArgv: [] });
   }
   const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
   const entry = JSON.stringify(new URL('./scan-worker.ts', import.meta.url).href);
