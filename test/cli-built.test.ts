@@ -4,14 +4,16 @@
  * kernel is in it, and a log large enough to be split finds its scan worker beside the bundle.
  */
 import { afterAll, describe, expect, test } from '@jest/globals';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, symlinkSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { once } from 'node:events';
 import { scanFiles } from '../src/io/index.js';
 import { DEFAULT_SPLIT_FROM_BYTES } from '../src/io/split.js';
 import type { ScanLogsJson } from '../src/cli/scan-logs.js';
 import { DEFAULT_GEN_OPTIONS, generateApiserverLog } from '../scripts/gen-apiserver-log.js';
-import { runCliProcess } from './support/cli.js';
+import { BUILT_CLI, runCliProcess } from './support/cli.js';
+import { spawnSync } from 'node:child_process';
 import { tempDir } from './logscan/helpers.js';
 
 const tmp = tempDir();
@@ -41,6 +43,20 @@ describe('the built CLI', () => {
     expect(stderr).toBe('');
     expect(code).toBe(1);
     expect(stdout).toMatch(/machine-h46dc/);
+  });
+
+  test('through links, as npm installs it in node_modules/.bin', () => {
+    const modules = tmp.file('node_modules');
+    mkdirSync(`${modules}/.bin`, { recursive: true });
+    mkdirSync(`${modules}/rancher-doctor/bin`, { recursive: true });
+    // The package's bin file stands for this checkout's (its dist/ is found from there).
+    symlinkSync(resolve(BUILT_CLI), `${modules}/rancher-doctor/bin/rancher-doctor`);
+    symlinkSync('../rancher-doctor/bin/rancher-doctor', `${modules}/.bin/rancher-doctor`);
+    const run = spawnSync(`${modules}/.bin/rancher-doctor`, ['--help'], { encoding: 'utf8' });
+    expect(run.error).toBeUndefined();
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/scan-logs/);
   });
 
   // Node 20 loads NODE_EXTRA_CA_CERTS at start-up (tens of ms) and warns when it cannot: the bin
