@@ -12,7 +12,7 @@ import {
   type LogScanOptions,
   type SlotRecord,
 } from '../../src/diagnosis/logscan/index.js';
-import { RECORD_MINUTES, RECORD_REQUEST } from '../../src/diagnosis/logscan/slot-record.js';
+import { playRecord, type SlotSink } from '../../src/diagnosis/logscan/slot-record.js';
 import { DEFAULT_GEN_OPTIONS, generateApiserverLog } from '../../scripts/gen-apiserver-log.js';
 import { REF_2022, handlerText, normalizeCounts, wrap } from './helpers.js';
 
@@ -36,12 +36,21 @@ async function generatedLog(
   return Buffer.concat(parts);
 }
 
-/** How many events of a type a record holds (walking it record by record, as replaySlots does). */
-function countRecords(record: SlotRecord, type: number): number {
-  const sizes: Record<number, number> = { 1: 2, 2: 3, 3: 3, 4: 5 };
-  let n = 0;
-  for (let at = 0; at < record.events.length; at += sizes[record.events[at]!]!)
-    if (record.events[at] === type) n++;
+/** How many events of each kind a record holds, read by playRecord as replaySlots reads it. */
+function countEvents(record: SlotRecord): Record<keyof SlotSink, number> {
+  const n = { component: 0, slotSeen: 0, minutes: 0, request: 0, take: 0, clear: 0 };
+  playRecord(
+    record,
+    {
+      component: () => void n.component++,
+      slotSeen: () => void n.slotSeen++,
+      minutes: () => void n.minutes++,
+      request: () => void n.request++,
+      take: () => void n.take++,
+      clear: () => void n.clear++,
+    },
+    -Infinity,
+  );
   return n;
 }
 
@@ -80,7 +89,7 @@ describe('kernel slot events recorded and played back', () => {
     expect(records).toHaveLength(1);
     expect(records[0]!.dirtySlots.length).toBeGreaterThan(100);
     // Writes spanning more minutes than a slot holds: runs of minutes were recorded.
-    expect(countRecords(records[0]!, RECORD_MINUTES)).toBeGreaterThan(100);
+    expect(countEvents(records[0]!).minutes).toBeGreaterThan(100);
     const expected = normalizeCounts(scan(bytes).counts);
     expect(expected.handlers.every(([, channel]) => channel.objects.length > 100)).toBe(true);
     expect(normalizeCounts(scanner.counts)).toEqual(expected);
@@ -126,7 +135,7 @@ describe('kernel slot events recorded and played back', () => {
     }
     const bytes = log(lines);
     const { scanner, records } = recordAndReplay(bytes);
-    expect(records.reduce((n, record) => n + countRecords(record, RECORD_REQUEST), 0)).toBeGreaterThan(1000);
+    expect(records.reduce((n, record) => n + countEvents(record).request, 0)).toBeGreaterThan(1000);
     const expected = normalizeCounts(scan(bytes).counts);
     expect(expected.handlers).toHaveLength(6);
     expect(normalizeCounts(scanner.counts)).toEqual(expected);

@@ -24,16 +24,7 @@ import {
   type LineKernel,
 } from './line-kernel.js';
 import { KernelSlots, type SlotHost } from './kernel-slots.js';
-import {
-  RECORD_COMPONENT,
-  RECORD_MINUTES,
-  RECORD_REQUEST,
-  RECORD_SLOT_SEEN,
-  SlotRecorder,
-  kernelOfRecord,
-  type SlotRecord,
-  type SlotSink,
-} from './slot-record.js';
+import { SlotRecorder, kernelOfRecord, playRecord, type SlotRecord, type SlotSink } from './slot-record.js';
 
 /**
  * The byte-level scanner. Lines are found with Buffer.indexOf and recognised by a few byte
@@ -363,39 +354,7 @@ export class LogScanner {
   replaySlots(records: SlotRecord[]): void {
     for (const record of records) {
       const slots = new KernelSlots(kernelOfRecord(record), this.slotHost);
-      const { events, minuteCounts } = record;
-      let minutesAt = 0;
-      // Ids as integers: read from a Float64Array they would be doubles, and index arrays slowly.
-      // Few operations an event: this loop runs once, mostly before it is compiled.
-      for (let at = 0; at < events.length;) {
-        switch (events[at]! | 0) {
-          case RECORD_COMPONENT:
-            slots.component(events[at + 1]! | 0);
-            at += 2;
-            break;
-          case RECORD_SLOT_SEEN:
-            slots.slotSeen(events[at + 1]! | 0, events[at + 2]!);
-            at += 3;
-            break;
-          case RECORD_MINUTES:
-            slots.minutes(events[at + 1]! | 0, events[at + 2]!, minuteCounts, minutesAt);
-            minutesAt += MINUTES_PER_SLOT;
-            at += 3;
-            break;
-          case RECORD_REQUEST:
-            slots.request(
-              events[at + 1]! | 0,
-              events[at + 2]! | 0,
-              events[at + 3]! | 0,
-              events[at + 4]!,
-              this.sinceMs,
-            );
-            at += 5;
-            break;
-          default:
-            throw new Error(`log scanner: unknown slot record ${events[at]}`);
-        }
-      }
+      playRecord(record, slots, this.sinceMs);
       slots.take();
     }
   }

@@ -29,10 +29,10 @@ export interface SlotSink {
   clear(): void;
 }
 
-export const RECORD_COMPONENT = 1;
-export const RECORD_SLOT_SEEN = 2;
-export const RECORD_MINUTES = 3;
-export const RECORD_REQUEST = 4;
+const RECORD_COMPONENT = 1;
+const RECORD_SLOT_SEEN = 2;
+const RECORD_MINUTES = 3;
+const RECORD_REQUEST = 4;
 
 /** Plain data: typed arrays, whose buffers are handed over with postMessage. */
 export interface SlotRecord {
@@ -225,4 +225,38 @@ export function kernelOfRecord(record: SlotRecord): LineKernel {
     dirtySlots,
     status,
   });
+}
+
+/**
+ * Plays a record's events, in their order, into `sink` (as the scanner plays its kernel's); the
+ * caller then takes the record's dirty slots (sink.take()).
+ */
+export function playRecord(record: SlotRecord, sink: SlotSink, sinceMs: number): void {
+  const { events, minuteCounts } = record;
+  let minutesAt = 0;
+  // Ids as integers: read from a Float64Array they would be doubles, and index arrays slowly.
+  // Few operations an event: this loop runs once, mostly before it is compiled.
+  for (let at = 0; at < events.length;) {
+    switch (events[at]! | 0) {
+      case RECORD_COMPONENT:
+        sink.component(events[at + 1]! | 0);
+        at += 2;
+        break;
+      case RECORD_SLOT_SEEN:
+        sink.slotSeen(events[at + 1]! | 0, events[at + 2]!);
+        at += 3;
+        break;
+      case RECORD_MINUTES:
+        sink.minutes(events[at + 1]! | 0, events[at + 2]!, minuteCounts, minutesAt);
+        minutesAt += MINUTES_PER_SLOT;
+        at += 3;
+        break;
+      case RECORD_REQUEST:
+        sink.request(events[at + 1]! | 0, events[at + 2]! | 0, events[at + 3]! | 0, events[at + 4]!, sinceMs);
+        at += 5;
+        break;
+      default:
+        throw new Error(`log scanner: unknown slot record ${events[at]}`);
+    }
+  }
 }
