@@ -23,37 +23,35 @@ const external = Object.keys(dependencies)
   .filter((name) => !BUNDLED_PACKAGES.has(name))
   .flatMap((name) => [name, `${name}/*`]);
 
+/** What both bundles share. Everything lands in one folder: a chunk finds ./scan-worker.cjs beside it. */
+const common = {
+  outdir: 'dist/bundle',
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  external,
+  sourcemap: true,
+  logLevel: 'warning',
+} as const;
+
 // Chunk names carry a hash of their content: the chunks of an earlier build would pile up.
 rmSync('dist/bundle', { recursive: true, force: true });
 
 await build({
+  ...common,
   entryPoints: { main: 'dist/src/cli/main.js' },
-  outdir: 'dist/bundle',
-  // Chunks beside the entries: scan-workers.js finds the worker as ./scan-worker.js from its chunk.
   chunkNames: '[name]-[hash]',
-  bundle: true,
   splitting: true,
   format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  external,
   // commander is CommonJS and requires Node's own modules: an ES module has no `require` to do so.
   banner: {
     js: "import { createRequire as createRequireForBundle } from 'node:module';\nconst require = createRequireForBundle(import.meta.url);",
   },
-  sourcemap: true,
-  logLevel: 'warning',
 });
 
 await build({
+  ...common,
   entryPoints: { 'scan-worker': 'dist/src/io/scan-worker.js' },
-  outdir: 'dist/bundle',
   outExtension: { '.js': '.cjs' },
-  bundle: true,
   format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  packages: 'external',
-  sourcemap: true,
-  logLevel: 'warning',
 });

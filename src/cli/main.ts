@@ -3,8 +3,10 @@ import { setFlagsFromString } from 'node:v8';
 import { prestartScanWorkers } from '../io/scan-workers.js';
 import { wouldSplit } from '../io/split.js';
 
+const scanLogs = process.argv[2] === 'scan-logs';
+
 // scan-logs splits a large file across threads: their boot overlaps the loading of the CLI.
-if (process.argv[2] === 'scan-logs' && process.argv.slice(3).some((arg) => wouldSplit(arg))) {
+if (scanLogs && process.argv.slice(3).some((arg) => wouldSplit(arg))) {
   // The scan is then half a second of work on every core. With V8's default tier-up budget
   // (67,584) its optimizing compiler spent about 150 ms of CPU compiling the scanner's code twice
   // (once per thread) on the very cores the scan runs on; with a larger budget, code is optimized
@@ -23,7 +25,7 @@ main(process.argv.slice(2)).then(
     // scan-logs holds nothing that needs closing once its output is out: it exits then, rather
     // than wait for Node to free its heaps one by one (about 5 ms of a 1 GiB scan's end, measured:
     // 13.8 -> 8.3 ms from the output to the process's end). The servers run on until stopped.
-    if (process.argv[2] === 'scan-logs') exitOnceWritten(code);
+    if (scanLogs) exitOnceWritten(code);
   },
   (err: unknown) => {
     process.stderr.write(`rancher-doctor: ${describeError(err)}\n`);
