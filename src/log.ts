@@ -43,6 +43,14 @@ export function childLogger(component: string): Logger {
   return logger.child({ component });
 }
 
+/**
+ * The logger of a running role. The role is its own key: parts of a role log under `component`,
+ * and a key given twice in one JSON line is rejected by some log pipelines.
+ */
+export function roleLogger(role: string): Logger {
+  return logger.child({ role });
+}
+
 /** Keys of a pino record that the human line shows otherwise, or not at all. */
 const RECORD_KEYS = new Set(['level', 'time', 'pid', 'hostname', 'msg', 'component', 'err']);
 

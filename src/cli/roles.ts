@@ -1,5 +1,5 @@
 import { loadBotConfig, type BotConfig, type BotRole } from '../config/bot.js';
-import { childLogger } from '../log.js';
+import { roleLogger } from '../log.js';
 import { startClusterRefresh } from '../queue/cluster-refresh.js';
 import { loadDiagnosisEngine, type DiagnosisEngine } from '../queue/engine.js';
 import { JobMessageStore } from '../queue/message-store.js';
@@ -16,6 +16,8 @@ const REDIS_WAIT_AT_START_MS = 5000;
 
 export interface RunningRoles {
   port: number;
+  /** Where /metrics and the health endpoints answer: `port` unless METRICS_PORT splits them. */
+  metricsPort: number;
   /** Stops taking work, lets running jobs finish within the grace period, closes connections. */
   shutdown(): Promise<void>;
 }
@@ -30,7 +32,7 @@ export async function startRoles(
   engine?: DiagnosisEngine,
 ): Promise<RunningRoles> {
   const config: BotConfig = loadBotConfig(env, role);
-  const log = childLogger(role);
+  const log = roleLogger(role);
   const metrics = createMetrics();
   const closers: (() => Promise<unknown>)[] = [];
   const runsBot = role !== 'worker';
@@ -126,16 +128,22 @@ export async function startRoles(
 
   const server = await startHttpServer({
     port: config.port,
+    opsPort: config.metricsPort,
+    log,
     registry: metrics.registry,
     healthy: () => health(),
     slack: slackListener,
   });
   closers.unshift(() => server.close());
-  log.info({ role, port: server.port, socketMode: config.socketMode }, 'rancher-doctor started');
+  log.info(
+    { role, port: server.port, metricsPort: server.opsPort, socketMode: config.socketMode },
+    'rancher-doctor started',
+  );
 
   let stopping: Promise<void> | null = null;
   return {
     port: server.port,
+    metricsPort: server.opsPort,
     shutdown: () =>
       (stopping ??= (async () => {
         for (const close of closers)

@@ -16,6 +16,8 @@ export interface BotConfig {
   /** Web API retries for workers (429 waits count as retries); the bot itself does not retry. */
   slackRetries: number;
   port: number;
+  /** Port of /metrics and the health endpoints, when they must not share Slack's; null: `port`. */
+  metricsPort: number | null;
   redisUrl: string;
   /** BullMQ key prefix and prefix of the bot's own keys: several installs can share one Redis. */
   queuePrefix: string;
@@ -116,6 +118,18 @@ const envSchema = z.object({
     .transform((v) => (v.endsWith('/') ? v : `${v}/`)),
   SLACK_RETRIES: int(3),
   PORT: int(3000).refine((p) => p <= 65535, { message: 'must be a port number' }),
+  METRICS_PORT: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return null;
+      const port = Number(v.trim());
+      if (!/^\d+$/.test(v.trim()) || port > 65535) {
+        ctx.addIssue({ code: 'custom', message: `must be a port number, got "${v}"` });
+        return z.NEVER;
+      }
+      return port;
+    }),
   REDIS_URL: z
     .string()
     .trim()
@@ -180,6 +194,7 @@ export function loadBotConfig(env: Env, role: BotRole): BotConfig {
     slackApiUrl: e.SLACK_API_URL,
     slackRetries: e.SLACK_RETRIES,
     port: e.PORT,
+    metricsPort: e.METRICS_PORT,
     redisUrl: e.REDIS_URL,
     queuePrefix: e.QUEUE_PREFIX,
     alertChannel: e.ALERT_CHANNEL,

@@ -1,13 +1,24 @@
 import http, { type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+
+/** Slack's requests are answered within 3 s; a sender slower than this is cut off. */
+const REQUEST_TIMEOUT_MS = 10_000;
+const HEADERS_TIMEOUT_MS = 5_000;
 
 export interface HttpServerOptions {
   port: number;
+  /**
+   * Port of /metrics and the health endpoints; null or equal to `port`: served on `port`. 0, like
+   * `port` 0, is a free port of its own.
+   */
+  opsPort?: number | null;
   host?: string;
   registry: Registry;
   /** Answers /healthz: true when the process can do its work (Redis reachable). */
   healthy: () => boolean;
+  log: Logger;
   /** Slack's requests, when this process runs the HTTP receiver. */
   slack?: {
     path: string;
@@ -18,56 +29,134 @@ export interface HttpServerOptions {
   };
 }
 
+export interface RunningHttpServer {
+  port: number;
+  /** Where /metrics and the health endpoints are served (the same as `port` unless split). */
+  opsPort: number;
+  close(): Promise<void>;
+}
+
+type Route = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
+
 /**
- * One HTTP server per process: /healthz, /metrics and, for the bot, Slack's request URL. Requests
- * stamped further in the future than allowed are refused here (Bolt refuses old ones itself), so a
- * captured request cannot be replayed later either way.
+ * The process's HTTP servers: Slack's request URL for the bot, /healthz and /metrics; on one port,
+ * or the operations endpoints on a port of their own so that they need not face the internet.
+ * Requests stamped further in the future than allowed are refused here (Bolt refuses old ones
+ * itself), so a captured request cannot be replayed later.
  */
-export async function startHttpServer(
-  options: HttpServerOptions,
-): Promise<{ server: http.Server; port: number; close(): Promise<void> }> {
-  const server = http.createServer((req, res) => {
-    void route(options, req, res);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host ?? '0.0.0.0', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
+  const split = options.opsPort != null && (options.opsPort === 0 || options.opsPort !== options.port);
+  const ops = opsRoutes(options);
+  const slack = options.slack ? slackRoute(options.slack) : null;
+  const publicRoutes = new Map<string, Route>(split ? [] : ops);
+  if (slack && options.slack) publicRoutes.set(options.slack.path, slack);
+  const servers = [await listen(options, options.port, publicRoutes)];
+  if (split) servers.push(await listen(options, options.opsPort!, ops));
+  const ports = servers.map((s) => (s.address() as AddressInfo).port);
   return {
-    server,
-    port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      }),
+    port: ports[0]!,
+    opsPort: ports[1] ?? ports[0]!,
+    close: async () => {
+      await Promise.all(
+        servers.map(
+          (server) =>
+            new Promise<void>((resolve) => {
+              server.close(() => resolve());
+              server.closeIdleConnections();
+            }),
+        ),
+      );
+    },
   };
 }
 
-async function route(options: HttpServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const path = (req.url ?? '/').split('?')[0];
-  if (req.method === 'GET' && path === '/healthz') {
-    const ok = options.healthy();
-    res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ok\n' : 'redis unreachable\n');
+async function listen(
+  options: HttpServerOptions,
+  port: number,
+  routes: Map<string, Route>,
+): Promise<http.Server> {
+  const server = http.createServer(
+    { requestTimeout: REQUEST_TIMEOUT_MS, headersTimeout: HEADERS_TIMEOUT_MS },
+    (req, res) => {
+      // Whatever a handler does, a request never takes the process down: it is logged and answered 500.
+      void dispatch(routes, req, res).catch((err: unknown) => {
+        options.log.error(
+          { err: err instanceof Error ? err.message : String(err), method: req.method, path: pathOf(req) },
+          'HTTP request failed',
+        );
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' }).end('internal error\n');
+        else res.destroy();
+      });
+    },
+  );
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, options.host ?? '0.0.0.0', () => resolve());
+  });
+  return server;
+}
+
+function pathOf(req: IncomingMessage): string {
+  return (req.url ?? '/').split('?')[0]!;
+}
+
+async function dispatch(
+  routes: Map<string, Route>,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const route = routes.get(pathOf(req));
+  if (!route) {
+    req.resume();
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
     return;
   }
-  if (req.method === 'GET' && path === '/metrics') {
-    const body = await options.registry.metrics();
-    res.writeHead(200, { 'content-type': options.registry.contentType }).end(body);
-    return;
-  }
-  if (options.slack && path === options.slack.path) {
+  await route(req, res);
+}
+
+/** Answers 405 to any method but `allowed`, draining what was sent. */
+function only(allowed: string[], route: Route): Route {
+  return (req, res) => {
+    if (allowed.includes(req.method ?? '')) return route(req, res);
+    req.resume();
+    res
+      .writeHead(405, { allow: allowed.join(', '), 'content-type': 'text/plain' })
+      .end('method not allowed\n');
+  };
+}
+
+function opsRoutes(options: HttpServerOptions): Map<string, Route> {
+  return new Map<string, Route>([
+    [
+      '/healthz',
+      only(['GET', 'HEAD'], (_req, res) => {
+        const ok = options.healthy();
+        res
+          .writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' })
+          .end(ok ? 'ok\n' : 'redis unreachable\n');
+      }),
+    ],
+    [
+      '/metrics',
+      only(['GET', 'HEAD'], async (_req, res) => {
+        const body = await options.registry.metrics();
+        res.writeHead(200, { 'content-type': options.registry.contentType }).end(body);
+      }),
+    ],
+  ]);
+}
+
+function slackRoute(slack: NonNullable<HttpServerOptions['slack']>): Route {
+  // Bolt's receiver throws, out of the server, on anything but a POST to its path.
+  return only(['POST'], (req, res) => {
     const stamp = Number(req.headers['x-slack-request-timestamp']);
-    if (Number.isFinite(stamp) && stamp - Date.now() / 1000 > options.slack.maxFutureSkewSeconds) {
+    if (Number.isFinite(stamp) && stamp - Date.now() / 1000 > slack.maxFutureSkewSeconds) {
       req.resume();
       res.writeHead(401, { 'content-type': 'text/plain' }).end('request timestamp is in the future\n');
       return;
     }
-    const answered = options.slack.requestStarted?.();
+    const answered = slack.requestStarted?.();
     if (answered) res.once('close', answered);
-    options.slack.listener(req, res);
-    return;
-  }
-  res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+    slack.listener(req, res);
+  });
 }

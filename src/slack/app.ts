@@ -14,6 +14,7 @@ import { closeActions, type Block } from './render/blocks.js';
 import { ApproverDirectory } from './approvers.js';
 import { AfterAckWork } from './after-ack.js';
 import { ClusterCacheReader } from '../queue/cluster-cache.js';
+import { redactSecrets } from './redact.js';
 
 export interface BotDeps {
   config: BotConfig;
@@ -35,12 +36,15 @@ export interface SlackBot {
   stop(): Promise<void>;
 }
 
-/** Bolt's logger interface on top of pino; messages below the level are not even joined. */
-function boltLogger(log: Logger): BoltLogger {
+/**
+ * Bolt's logger interface on top of pino; messages below the level are not even joined. Bolt
+ * joins objects into its messages, so secrets are cut from the joined text.
+ */
+export function boltLogger(log: Logger): BoltLogger {
   let level = LogLevel.INFO;
   const at = (pinoLevel: 'debug' | 'info' | 'warn' | 'error') => {
     return (...m: unknown[]) => {
-      if (log.isLevelEnabled(pinoLevel)) log[pinoLevel](m.map(String).join(' '));
+      if (log.isLevelEnabled(pinoLevel)) log[pinoLevel](redactSecrets(m.map(describe).join(' ')));
     };
   };
   return {
@@ -54,6 +58,22 @@ function boltLogger(log: Logger): BoltLogger {
     getLevel: () => level,
     setName: () => undefined,
   };
+}
+
+/** An Error says little through String() once Bolt has wrapped it: keep its cause. */
+function describe(value: unknown): string {
+  if (value instanceof Error) {
+    const cause = value.cause instanceof Error ? `: ${value.cause.message}` : '';
+    return `${value.message}${cause}`;
+  }
+  if (value !== null && typeof value === 'object') {
+    try {
+      return JSON.stringify(value);
+    } catch {
+      return String(value);
+    }
+  }
+  return String(value);
 }
 
 /**
@@ -94,6 +114,16 @@ export async function createSlackBot(deps: BotDeps): Promise<SlackBot> {
       // from its handler before any Slack call, so processing after the response is safe.
       processBeforeResponse: false,
       unhandledRequestTimeoutMillis: 2800,
+      // Only a correctly signed request gets this far; Bolt's own handler would log no cause.
+      processEventErrorHandler: async ({ error, response }) => {
+        log.error(
+          { err: error.message, code: (error as { code?: string }).code },
+          'Slack request could not be handled',
+        );
+        if (response.headersSent) return false;
+        response.writeHead(500).end();
+        return true;
+      },
     });
     app = new App({
       token: config.slackBotToken,

@@ -9,6 +9,7 @@ describe('loadBotConfig', () => {
     expect(c).toMatchObject({
       slackApiUrl: 'https://slack.com/api/',
       port: 3000,
+      metricsPort: null,
       redisUrl: 'redis://127.0.0.1:6379',
       socketMode: false,
       approvers: [],
@@ -25,6 +26,8 @@ describe('loadBotConfig', () => {
     [{ ...base, SLACK_SOCKET_MODE: 'maybe' }, 'SLACK_SOCKET_MODE'],
     [{ ...base, PORT: 'eighty' }, 'PORT'],
     [{ ...base, PORT: '70000' }, 'PORT'],
+    [{ ...base, METRICS_PORT: '9090x' }, 'METRICS_PORT'],
+    [{ ...base, METRICS_PORT: '65536' }, 'METRICS_PORT'],
     [{ ...base, REDIS_URL: 'localhost:6379' }, 'REDIS_URL'],
     [{ ...base, SLACK_API_URL: 'slack' }, 'SLACK_API_URL'],
     [{ ...base, APPROVERS: 'alice' }, 'APPROVERS'],

@@ -1,0 +1,19 @@
+/**
+ * What Bolt and the Socket Mode client write at `debug` holds things that grant access: the
+ * WebSocket URL with its one-time ticket, `response_url`s (anyone holding one can post into the
+ * conversation for 30 minutes), and tokens in echoed request bodies. They are cut out of every
+ * line before it is logged.
+ */
+const SECRETS: [RegExp, string][] = [
+  [/([?&]ticket=)[^&\s"'\\]+/g, '$1[redacted]'],
+  [/(response_url["'\\]*\s*[:=]\s*["'\\]*)[^\s"'&,}\\]+/g, '$1[redacted]'],
+  [/https:\/\/hooks\.slack\.com\/[^\s"'\\]+/g, 'https://hooks.slack.com/[redacted]'],
+  [/\bxox[a-z]-[A-Za-z0-9-]+/g, 'xox?-[redacted]'],
+  [/\bxapp-[A-Za-z0-9-]+/g, 'xapp-[redacted]'],
+];
+
+export function redactSecrets(text: string): string {
+  let out = text;
+  for (const [pattern, replacement] of SECRETS) out = out.replace(pattern, replacement);
+  return out;
+}
