@@ -6,8 +6,12 @@ export interface HttpServerOptions {
   port: number;
   host?: string;
   registry: Registry;
-  /** Answers /healthz: true when the process can do its work (Redis reachable). */
-  healthy: () => boolean;
+  /**
+   * Answers /readyz (and /healthz, its older name): null when the process can do its work now
+   * (Redis answering; Slack connected, in Socket Mode), else what is missing. /livez only says the
+   * process answers, so that a Slack or Redis outage does not get it restarted.
+   */
+  ready: () => string | null;
   /** Slack's requests, when this process runs the HTTP receiver. */
   slack?: {
     path: string;
@@ -19,7 +23,7 @@ export interface HttpServerOptions {
 }
 
 /**
- * One HTTP server per process: /healthz, /metrics and, for the bot, Slack's request URL. Requests
+ * One HTTP server per process: /livez, /readyz (/healthz), /metrics and, for the bot, Slack's request URL. Requests
  * stamped further in the future than allowed are refused here (Bolt refuses old ones itself), so a
  * captured request cannot be replayed later either way.
  */
@@ -47,9 +51,15 @@ export async function startHttpServer(
 
 async function route(options: HttpServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const path = (req.url ?? '/').split('?')[0];
-  if (req.method === 'GET' && path === '/healthz') {
-    const ok = options.healthy();
-    res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ok\n' : 'redis unreachable\n');
+  if (req.method === 'GET' && path === '/livez') {
+    res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+    return;
+  }
+  if (req.method === 'GET' && (path === '/readyz' || path === '/healthz')) {
+    const missing = options.ready();
+    res
+      .writeHead(missing ? 503 : 200, { 'content-type': 'text/plain' })
+      .end(missing ? `${missing}\n` : 'ok\n');
     return;
   }
   if (req.method === 'GET' && path === '/metrics') {

@@ -1,4 +1,4 @@
-import { App, HTTPReceiver, LogLevel, SocketModeReceiver, type Logger as BoltLogger } from '@slack/bolt';
+import { App, HTTPReceiver, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { BotConfig } from '../config/bot.js';
 import type { DiagnosisProducer } from '../queue/producer.js';
@@ -14,6 +14,8 @@ import { closeActions, type Block } from './render/blocks.js';
 import { ApproverDirectory } from './approvers.js';
 import { AfterAckWork } from './after-ack.js';
 import { ClusterCacheReader } from '../queue/cluster-cache.js';
+import { SlackTokenRefusedError, refusedTokenError } from './slack-auth.js';
+import { SocketModeReceiver } from './socket-receiver.js';
 
 export interface BotDeps {
   config: BotConfig;
@@ -23,6 +25,8 @@ export interface BotDeps {
   plans: PlanStore;
   log: Logger;
   metrics: Metrics;
+  /** Slack refused a token while running (reconnecting cannot help): the process should stop. */
+  onTokenRefused?: (err: SlackTokenRefusedError) => void;
 }
 
 export interface SlackBot {
@@ -31,6 +35,8 @@ export interface SlackBot {
   receiver: HTTPReceiver | null;
   /** Call when a Slack request arrives; call what it returns once it is answered. */
   requestStarted(): () => void;
+  /** Null when Slack can reach the bot (always, for the HTTP receiver), else why not. */
+  notReady(): string | null;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -68,14 +74,18 @@ export async function createSlackBot(deps: BotDeps): Promise<SlackBot> {
   // Commands and clicks only: no events from the bot itself to ignore, no conversation state.
   const lean = { ignoreSelf: false, convoStore: false as const };
   let receiver: HTTPReceiver | null = null;
+  let socketReceiver: SocketModeReceiver | null = null;
   let app: App;
   if (config.socketMode) {
-    // Built here rather than by App: App gives the Socket Mode client (apps.connections.open) no
-    // clientOptions, so it would ask slack.com whatever SLACK_API_URL says.
-    const socketReceiver = new SocketModeReceiver({
+    socketReceiver = new SocketModeReceiver({
       appToken: config.slackAppToken!,
-      logger,
-      installerOptions: { clientOptions: { slackApiUrl: config.slackApiUrl } },
+      slackApiUrl: config.slackApiUrl,
+      connections: config.slackSocketConnections,
+      drainMs: config.slackSocketDrainMs,
+      reconnectBaseMs: config.slackReconnectBaseMs,
+      log: log.child({ component: 'socket-mode' }),
+      metrics: deps.metrics,
+      onTokenRefused: (err) => deps.onTokenRefused?.(err),
     });
     app = new App({
       token: config.slackBotToken,
@@ -104,7 +114,10 @@ export async function createSlackBot(deps: BotDeps): Promise<SlackBot> {
       deferInitialization: true,
     });
   }
-  await app.init();
+  await app.init().catch((err: unknown) => {
+    const code = refusedTokenError(err);
+    throw code ? new SlackTokenRefusedError('SLACK_BOT_TOKEN', code, 'auth.test') : err;
+  });
 
   const poster = new SlackPoster(app.client, log.child({ component: 'slack' }));
   // Work after an ack (posting the queued message) waits for the acks in flight; finished at shutdown.
@@ -184,6 +197,8 @@ export async function createSlackBot(deps: BotDeps): Promise<SlackBot> {
     app,
     receiver,
     requestStarted: () => afterAck.requestStarted(),
+    notReady: () =>
+      socketReceiver && socketReceiver.deliverable() === 0 ? 'no Slack Socket Mode connection open' : null,
     start: async () => {
       // The HTTP receiver is served by the process's own server (see server/http.ts).
       if (config.socketMode) await app.start();
