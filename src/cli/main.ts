@@ -4,6 +4,7 @@ import { prestartScanWorkers } from '../io/scan-workers.js';
 import { wouldSplit } from '../io/split.js';
 
 const scanLogs = process.argv[2] === 'scan-logs';
+const role = ['bot', 'worker', 'serve'].includes(process.argv[2] ?? '');
 
 // scan-logs splits a large file across threads: their boot overlaps the loading of the CLI.
 if (scanLogs && process.argv.slice(3).some((arg) => wouldSplit(arg))) {
@@ -26,6 +27,9 @@ main(process.argv.slice(2)).then(
     // than wait for Node to free its heaps one by one (about 5 ms of a 1 GiB scan's end, measured:
     // 13.8 -> 8.3 ms from the output to the process's end). The servers run on until stopped.
     if (scanLogs) exitOnceWritten(code);
+    // A role returns once it has stopped, or failed to start (a token Slack refuses): a handle
+    // left open (a Redis reconnect, a socket's close handshake) must not keep it half alive.
+    if (role) exitOnceWritten(code);
   },
   (err: unknown) => {
     process.stderr.write(`rancher-doctor: ${describeError(err)}\n`);

@@ -11,6 +11,8 @@ import { startHttpServer } from '../server/http.js';
 import { createMetrics } from '../server/metrics.js';
 import { createSlackBot } from '../slack/app.js';
 import { SlackPoster, createWebClient } from '../slack/poster.js';
+import type { SlackTokenRefusedError } from '../slack/slack-auth.js';
+import { EXIT } from './exit-codes.js';
 
 const REDIS_WAIT_AT_START_MS = 5000;
 
@@ -18,6 +20,8 @@ export interface RunningRoles {
   port: number;
   /** Where /metrics and the health endpoints answer: `port` unless METRICS_PORT splits them. */
   metricsPort: number;
+  /** Resolves if Slack refuses a token while running: the process cannot work until it is changed. */
+  failed: Promise<SlackTokenRefusedError>;
   /** Stops taking work, lets running jobs finish within the grace period, closes connections. */
   shutdown(): Promise<void>;
 }
@@ -37,9 +41,22 @@ export async function startRoles(
   const closers: (() => Promise<unknown>)[] = [];
   const runsBot = role !== 'worker';
   const runsWorker = role !== 'bot';
+  const closeAll = async () => {
+    for (const close of closers)
+      await close().catch((err) => log.error({ err: String(err) }, 'shutdown step failed'));
+  };
+  // What had started (Redis connections, the worker) would keep a process that cannot work alive.
+  const failStart = async (err: unknown): Promise<never> => {
+    await closeAll();
+    throw err;
+  };
 
   let slackListener: Parameters<typeof startHttpServer>[0]['slack'];
-  let health = () => true;
+  const notReady: (() => string | null)[] = [];
+  let refused: SlackTokenRefusedError | null = null;
+  let reportFailure: (err: SlackTokenRefusedError) => void = () => undefined;
+  const failed = new Promise<SlackTokenRefusedError>((resolve) => (reportFailure = resolve));
+  notReady.push(() => (refused ? `stopping: ${refused.message}` : null));
   if (runsWorker) {
     const realEngine = engine ?? loadDiagnosisEngine(env);
     const connection = createWorkerConnection(config.redisUrl);
@@ -79,7 +96,7 @@ export async function startRoles(
       if (handedBack.length) log.warn({ handedBack }, 'jobs handed back to the queue at shutdown');
       connection.disconnect();
     });
-    health = () => isReady(connection);
+    notReady.push(() => (isReady(connection) ? null : 'Redis does not answer (worker)'));
   }
   if (runsBot) {
     const redis = createProducerConnection(config.redisUrl);
@@ -89,6 +106,10 @@ export async function startRoles(
       attempts: config.jobAttempts,
       retentionSeconds: config.resultRetentionSeconds,
     });
+    closers.unshift(async () => {
+      await producer.close().catch(() => undefined);
+      redis.disconnect();
+    });
     const bot = await createSlackBot({
       config,
       redis,
@@ -97,8 +118,16 @@ export async function startRoles(
       plans: new PlanStore(redis, config.queuePrefix, config.planTtlSeconds),
       log,
       metrics,
-    });
-    await bot.start();
+      onTokenRefused: (err) => {
+        if (refused) return;
+        refused = err;
+        log.error({ setting: err.setting, slackError: err.slackError }, err.message);
+        reportFailure(err);
+      },
+    }).catch(failStart);
+    // The bot stops first (closers run in order), so no job is enqueued mid-shutdown.
+    closers.unshift(() => bot.stop());
+    await bot.start().catch(failStart);
     if (bot.receiver) {
       slackListener = {
         path: '/slack/events',
@@ -107,17 +136,13 @@ export async function startRoles(
         requestStarted: bot.requestStarted,
       };
     }
-    // The bot stops first (in closers order reversed below), so no job is enqueued mid-shutdown.
-    closers.unshift(async () => {
-      await bot.stop();
-      await producer.close().catch(() => undefined);
-      redis.disconnect();
-    });
-    const workerHealth = health;
-    health = () => isReady(redis) && workerHealth();
+    notReady.push(
+      () => (isReady(redis) ? null : 'Redis does not answer'),
+      () => bot.notReady(),
+    );
     // Slack is let in once Redis answers, so the first commands after a start are not told the
     // queue is unreachable while it is only connecting. Redis really down: start anyway; commands
-    // are then answered that it is down, and /healthz says so.
+    // are then answered that it is down, and /readyz says so.
     await waitReady(redis, REDIS_WAIT_AT_START_MS).catch(() =>
       log.warn(
         { redisUrl: config.redisUrl },
@@ -131,9 +156,9 @@ export async function startRoles(
     opsPort: config.metricsPort,
     log,
     registry: metrics.registry,
-    healthy: () => health(),
+    ready: () => notReady.map((check) => check()).find((missing) => missing !== null) ?? null,
     slack: slackListener,
-  });
+  }).catch(failStart);
   closers.unshift(() => server.close());
   log.info(
     { role, port: server.port, metricsPort: server.opsPort, socketMode: config.socketMode },
@@ -144,10 +169,10 @@ export async function startRoles(
   return {
     port: server.port,
     metricsPort: server.opsPort,
+    failed,
     shutdown: () =>
       (stopping ??= (async () => {
-        for (const close of closers)
-          await close().catch((err) => log.error({ err: String(err) }, 'shutdown step failed'));
+        await closeAll();
         log.info({ role }, 'rancher-doctor stopped');
       })()),
   };
@@ -163,17 +188,20 @@ export async function runUntilSignal(
   engine?: DiagnosisEngine,
 ): Promise<void> {
   const running = await startRoles(role, env, engine);
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGTERM', stop);
-      process.off('SIGINT', stop);
-      void running.shutdown().then(resolve);
+  const code = await new Promise<number>((resolve) => {
+    const stop = (code: number) => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      void running.shutdown().then(() => resolve(code));
     };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
+    const onSignal = () => stop(EXIT.clean);
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    void running.failed.then(() => stop(EXIT.usage));
   });
+  if (code !== EXIT.clean) process.exitCode = code;
   // Stray handles (keep-alive sockets) must not keep a stopped process alive.
-  setTimeout(() => process.exit(0), 1000).unref();
+  setTimeout(() => process.exit(code), 1000).unref();
 }
 
 export async function runRoles(role: BotRole): Promise<void> {

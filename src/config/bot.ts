@@ -12,6 +12,12 @@ export interface BotConfig {
   slackSigningSecret: string | null;
   slackAppToken: string | null;
   socketMode: boolean;
+  /** Socket Mode connections kept open at once, so that one being replaced leaves another. */
+  slackSocketConnections: number;
+  /** After Slack's `disconnect`, how long the old socket may wait for the acks it owes. */
+  slackSocketDrainMs: number;
+  /** First wait after a failed Socket Mode connect, doubled each time up to 30 times this. */
+  slackReconnectBaseMs: number;
   slackApiUrl: string;
   /** Web API retries for workers (429 waits count as retries); the bot itself does not retry. */
   slackRetries: number;
@@ -51,6 +57,12 @@ const text = z
   .trim()
   .optional()
   .transform((v) => (v === undefined || v === '' ? null : v));
+
+/** A Slack token of one kind: a token of another kind is refused by Slack at start, less clearly. */
+const tokenOf = (prefix: string, what: string) =>
+  text.refine((v) => v === null || v.startsWith(prefix), {
+    message: `must be ${what}; the value given does not start with ${prefix}`,
+  });
 
 const list = z
   .string()
@@ -105,10 +117,13 @@ const duration = (fallbackSeconds: number) =>
     });
 
 const envSchema = z.object({
-  SLACK_BOT_TOKEN: text,
+  SLACK_BOT_TOKEN: tokenOf('xoxb-', 'a bot token (Bot User OAuth Token, xoxb-...)'),
   SLACK_SIGNING_SECRET: text,
-  SLACK_APP_TOKEN: text,
+  SLACK_APP_TOKEN: tokenOf('xapp-', 'an app-level token (xapp-...)'),
   SLACK_SOCKET_MODE: bool,
+  SLACK_SOCKET_CONNECTIONS: int(2, 1).refine((n) => n <= 10, { message: 'Slack allows at most 10' }),
+  SLACK_SOCKET_DRAIN_MS: int(5000),
+  SLACK_RECONNECT_BASE_MS: int(1000),
   SLACK_API_URL: z
     .string()
     .trim()
@@ -191,6 +206,9 @@ export function loadBotConfig(env: Env, role: BotRole): BotConfig {
     slackSigningSecret: e.SLACK_SIGNING_SECRET,
     slackAppToken: e.SLACK_APP_TOKEN,
     socketMode,
+    slackSocketConnections: e.SLACK_SOCKET_CONNECTIONS,
+    slackSocketDrainMs: e.SLACK_SOCKET_DRAIN_MS,
+    slackReconnectBaseMs: e.SLACK_RECONNECT_BASE_MS,
     slackApiUrl: e.SLACK_API_URL,
     slackRetries: e.SLACK_RETRIES,
     port: e.PORT,

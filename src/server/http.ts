@@ -16,8 +16,12 @@ export interface HttpServerOptions {
   opsPort?: number | null;
   host?: string;
   registry: Registry;
-  /** Answers /healthz: true when the process can do its work (Redis reachable). */
-  healthy: () => boolean;
+  /**
+   * Answers /readyz (and /healthz, its older name): null when the process can do its work now
+   * (Redis answering; Slack connected, in Socket Mode), else what is missing. /livez only says the
+   * process answers, so that a Slack or Redis outage does not get it restarted.
+   */
+  ready: () => string | null;
   log: Logger;
   /** Slack's requests, when this process runs the HTTP receiver. */
   slack?: {
@@ -39,10 +43,10 @@ export interface RunningHttpServer {
 type Route = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
 
 /**
- * The process's HTTP servers: Slack's request URL for the bot, /healthz and /metrics; on one port,
- * or the operations endpoints on a port of their own so that they need not face the internet.
- * Requests stamped further in the future than allowed are refused here (Bolt refuses old ones
- * itself), so a captured request cannot be replayed later.
+ * The process's HTTP servers: Slack's request URL for the bot, /livez, /readyz (/healthz) and
+ * /metrics; on one port, or the operations endpoints on a port of their own so that they need not
+ * face the internet. Requests stamped further in the future than allowed are refused here (Bolt
+ * refuses old ones itself), so a captured request cannot be replayed later.
  */
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
   const split = options.opsPort != null && (options.opsPort === 0 || options.opsPort !== options.port);
@@ -125,17 +129,17 @@ function only(allowed: string[], route: Route): Route {
   };
 }
 
+const TEXT = { 'content-type': 'text/plain' };
+
 function opsRoutes(options: HttpServerOptions): Map<string, Route> {
+  const readiness = only(['GET', 'HEAD'], (_req, res) => {
+    const missing = options.ready();
+    res.writeHead(missing ? 503 : 200, TEXT).end(missing ? `${missing}\n` : 'ok\n');
+  });
   return new Map<string, Route>([
-    [
-      '/healthz',
-      only(['GET', 'HEAD'], (_req, res) => {
-        const ok = options.healthy();
-        res
-          .writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' })
-          .end(ok ? 'ok\n' : 'redis unreachable\n');
-      }),
-    ],
+    ['/livez', only(['GET', 'HEAD'], (_req, res) => void res.writeHead(200, TEXT).end('ok\n'))],
+    ['/readyz', readiness],
+    ['/healthz', readiness],
     [
       '/metrics',
       only(['GET', 'HEAD'], async (_req, res) => {

@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Prometheus metrics of one process (bot, worker or both), served at /metrics. */
 export function createMetrics() {
@@ -28,6 +28,17 @@ export function createMetrics() {
       name: 'rancher_doctor_diagnosis_jobs_total',
       help: 'Diagnosis jobs finished by this worker, by outcome',
       labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    slackSocketConnections: new Gauge({
+      name: 'rancher_doctor_slack_socket_connections',
+      help: 'Socket Mode connections Slack may deliver to now (0: slash commands fail)',
+      registers: [registry],
+    }),
+    slackSocketReconnects: new Counter({
+      name: 'rancher_doctor_slack_socket_reconnects_total',
+      help: 'Socket Mode connections replaced, by reason (refresh_requested, warning, closed, ...)',
+      labelNames: ['reason'] as const,
       registers: [registry],
     }),
   };

@@ -1,4 +1,4 @@
-import { App, HTTPReceiver, LogLevel, SocketModeReceiver, type Logger as BoltLogger } from '@slack/bolt';
+import { App, HTTPReceiver, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { BotConfig } from '../config/bot.js';
 import type { DiagnosisProducer } from '../queue/producer.js';
@@ -15,6 +15,8 @@ import { ApproverDirectory } from './approvers.js';
 import { AfterAckWork } from './after-ack.js';
 import { ClusterCacheReader } from '../queue/cluster-cache.js';
 import { redactSecrets } from './redact.js';
+import { SlackTokenRefusedError, refusedTokenError } from './slack-auth.js';
+import { SocketModeReceiver } from './socket-receiver.js';
 
 export interface BotDeps {
   config: BotConfig;
@@ -24,6 +26,8 @@ export interface BotDeps {
   plans: PlanStore;
   log: Logger;
   metrics: Metrics;
+  /** Slack refused a token while running (reconnecting cannot help): the process should stop. */
+  onTokenRefused?: (err: SlackTokenRefusedError) => void;
 }
 
 export interface SlackBot {
@@ -32,6 +36,8 @@ export interface SlackBot {
   receiver: HTTPReceiver | null;
   /** Call when a Slack request arrives; call what it returns once it is answered. */
   requestStarted(): () => void;
+  /** Null when Slack can reach the bot (always, for the HTTP receiver), else why not. */
+  notReady(): string | null;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -88,14 +94,18 @@ export async function createSlackBot(deps: BotDeps): Promise<SlackBot> {
   // Commands and clicks only: no events from the bot itself to ignore, no conversation state.
   const lean = { ignoreSelf: false, convoStore: false as const };
   let receiver: HTTPReceiver | null = null;
+  let socketReceiver: SocketModeReceiver | null = null;
   let app: App;
   if (config.socketMode) {
-    // Built here rather than by App: App gives the Socket Mode client (apps.connections.open) no
-    // clientOptions, so it would ask slack.com whatever SLACK_API_URL says.
-    const socketReceiver = new SocketModeReceiver({
+    socketReceiver = new SocketModeReceiver({
       appToken: config.slackAppToken!,
-      logger,
-      installerOptions: { clientOptions: { slackApiUrl: config.slackApiUrl } },
+      slackApiUrl: config.slackApiUrl,
+      connections: config.slackSocketConnections,
+      drainMs: config.slackSocketDrainMs,
+      reconnectBaseMs: config.slackReconnectBaseMs,
+      log: log.child({ component: 'socket-mode' }),
+      metrics: deps.metrics,
+      onTokenRefused: (err) => deps.onTokenRefused?.(err),
     });
     app = new App({
       token: config.slackBotToken,
@@ -134,7 +144,10 @@ export async function createSlackBot(deps: BotDeps): Promise<SlackBot> {
       deferInitialization: true,
     });
   }
-  await app.init();
+  await app.init().catch((err: unknown) => {
+    const code = refusedTokenError(err);
+    throw code ? new SlackTokenRefusedError('SLACK_BOT_TOKEN', code, 'auth.test') : err;
+  });
 
   const poster = new SlackPoster(app.client, log.child({ component: 'slack' }));
   // Work after an ack (posting the queued message) waits for the acks in flight; finished at shutdown.
@@ -214,6 +227,8 @@ export async function createSlackBot(deps: BotDeps): Promise<SlackBot> {
     app,
     receiver,
     requestStarted: () => afterAck.requestStarted(),
+    notReady: () =>
+      socketReceiver && socketReceiver.deliverable() === 0 ? 'no Slack Socket Mode connection open' : null,
     start: async () => {
       // The HTTP receiver is served by the process's own server (see server/http.ts).
       if (config.socketMode) await app.start();

@@ -35,7 +35,7 @@ describe('the HTTP server', () => {
       port: 0,
       host: '127.0.0.1',
       registry,
-      healthy: () => true,
+      ready: () => null,
       log,
       slack: {
         path: '/slack/events',
@@ -58,7 +58,7 @@ describe('the HTTP server', () => {
       port: 0,
       host: '127.0.0.1',
       registry: new Registry(),
-      healthy: () => true,
+      ready: () => null,
       log,
       slack: { path: '/slack/events', maxFutureSkewSeconds: 300, listener: (_q, s) => s.end('slack') },
     });
@@ -78,7 +78,7 @@ describe('the HTTP server', () => {
       opsPort: 0,
       host: '127.0.0.1',
       registry: new Registry(),
-      healthy: () => true,
+      ready: () => null,
       log,
       slack: { path: '/slack/events', maxFutureSkewSeconds: 300, listener: (_q, s) => s.end('slack') },
     });
@@ -88,7 +88,8 @@ describe('the HTTP server', () => {
     expect((await fetch(`${pub}/metrics`)).status).toBe(404);
     expect((await fetch(`${pub}/healthz`)).status).toBe(404);
     expect((await fetch(`${ops}/metrics`)).status).toBe(200);
-    expect((await fetch(`${ops}/healthz`)).status).toBe(200);
+    for (const probe of ['/healthz', '/readyz', '/livez'])
+      expect((await fetch(`${ops}${probe}`)).status).toBe(200);
     expect((await fetch(`${ops}/slack/events`, { method: 'POST', body: 'x' })).status).toBe(404);
   });
 });

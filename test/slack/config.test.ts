@@ -34,6 +34,10 @@ describe('loadBotConfig', () => {
     [{ ...base, DIAGNOSE_ALLOWED_CHANNELS: '#ops' }, 'DIAGNOSE_ALLOWED_CHANNELS'],
     [{ ...base, RESULT_RETENTION: 'a week' }, 'RESULT_RETENTION'],
     [{ ...base, JOB_ATTEMPTS: '0' }, 'JOB_ATTEMPTS'],
+    // A token of the wrong kind, e.g. the bot token pasted as the app token: named at start.
+    [{ ...base, SLACK_BOT_TOKEN: 'xapp-1-abc' }, 'SLACK_BOT_TOKEN'],
+    [{ ...base, SLACK_SOCKET_MODE: 'true', SLACK_APP_TOKEN: 'xoxb-1' }, 'SLACK_APP_TOKEN'],
+    [{ ...base, SLACK_SOCKET_CONNECTIONS: '11' }, 'SLACK_SOCKET_CONNECTIONS'],
   ])('a missing or bad setting stops the program naming it (%o)', (env, name) => {
     expect(() => loadBotConfig(env, 'serve')).toThrow(name);
   });

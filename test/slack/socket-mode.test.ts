@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { WebSocket } from 'ws';
 import { startRoles, type RunningRoles } from '../../src/cli/roles.js';
 import { DIAGNOSE_QUEUE } from '../../src/queue/job-data.js';
-import { SlackApiStandin, blocksText } from '../support/slack-api.js';
+import { SlackApiStandin, blocksText, slashEnvelope } from '../support/slack-api.js';
 
 const PREFIX = `t-socket-${process.pid}`;
 const noEngine = {
@@ -14,40 +13,14 @@ const noEngine = {
 
 let slack: SlackApiStandin;
 let bot: RunningRoles;
-let socket: WebSocket;
 let redis: Redis;
 let queue: Queue;
-
-/** A slash command as Slack delivers it over Socket Mode. */
-function slashEnvelope(envelopeId: string, text: string) {
-  return {
-    envelope_id: envelopeId,
-    type: 'slash_commands',
-    accepts_response_payload: true,
-    payload: {
-      token: 'deprecated-verification-token',
-      team_id: 'T0001',
-      team_domain: 'example',
-      channel_id: 'C0OPS',
-      channel_name: 'ops',
-      user_id: 'U0ALICE',
-      user_name: 'alice',
-      command: '/rancher',
-      text,
-      api_app_id: 'A0001',
-      is_enterprise_install: 'false',
-      response_url: 'http://127.0.0.1:9/unused',
-      trigger_id: '1.2.3',
-    },
-  };
-}
 
 beforeAll(async () => {
   slack = await new SlackApiStandin().start();
   redis = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
   queue = new Queue(DIAGNOSE_QUEUE, { connection: redis, prefix: PREFIX });
-  // The bot connects when it starts and is started once Slack has said hello.
-  const starting = startRoles(
+  bot = await startRoles(
     'bot',
     {
       SLACK_BOT_TOKEN: 'xoxb-test',
@@ -60,16 +33,6 @@ beforeAll(async () => {
     },
     noEngine,
   );
-  socket = await slack.nextSocket();
-  socket.send(
-    JSON.stringify({
-      type: 'hello',
-      num_connections: 1,
-      debug_info: { host: 'standin', approximate_connection_time: 18060 },
-      connection_info: { app_id: 'A0001' },
-    }),
-  );
-  bot = await starting;
 }, 30000);
 
 afterAll(async () => {
@@ -85,12 +48,12 @@ afterAll(async () => {
 describe('Socket Mode', () => {
   it('connects with the app token through SLACK_API_URL, acks a slash command envelope and queues the job', async () => {
     const open = slack.callsOf('apps.connections.open');
-    expect(open).toHaveLength(1);
-    expect(open[0]!.authorization).toBe('Bearer xapp-1-test');
+    expect(open.length).toBeGreaterThan(0);
+    expect(open.every((c) => c.authorization === 'Bearer xapp-1-test')).toBe(true);
 
-    socket.send(JSON.stringify(slashEnvelope('env-1', 'diagnose c-dql6k --since 30m')));
-    const ack = await slack.waitForSocketMessage((m) => m.envelope_id === 'env-1');
-    const payload = ack.payload as { response_type: string; text: string; blocks: unknown };
+    const delivery = await slack.deliver(slashEnvelope('env-1', 'diagnose c-dql6k --since 30m')).outcome;
+    if (delivery.outcome !== 'acked') throw new Error(`envelope lost: ${delivery.reason}`);
+    const payload = delivery.payload as { response_type: string; text: string; blocks: unknown };
     expect(payload.response_type).toBe('ephemeral');
     expect(payload.text).toMatch(/queued as d[a-z0-9]+/);
     expect(blocksText(payload.blocks)).toContain('<#C0OPS>');
@@ -111,9 +74,9 @@ describe('Socket Mode', () => {
   });
 
   it('a second envelope for the same scope is acked pointing at the running job; nothing more is queued', async () => {
-    socket.send(JSON.stringify(slashEnvelope('env-2', 'diagnose c-dql6k')));
-    const ack = await slack.waitForSocketMessage((m) => m.envelope_id === 'env-2');
-    expect((ack.payload as { text: string }).text).toMatch(/already/);
+    const delivery = await slack.deliver(slashEnvelope('env-2', 'diagnose c-dql6k')).outcome;
+    if (delivery.outcome !== 'acked') throw new Error(`envelope lost: ${delivery.reason}`);
+    expect((delivery.payload as { text: string }).text).toMatch(/already/);
     const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
     expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBe(1);
   });

@@ -13,14 +13,38 @@ export interface RecordedCall {
 
 type Scripted = { status: 429; retryAfter: number } | { status: 'error'; error: string } | { status: 500 };
 
+/** What became of one envelope: acked on the connection that carried it, or lost as Slack loses it. */
+export type Delivery =
+  | { outcome: 'acked'; connection: number; payload: Record<string, unknown> }
+  | { outcome: 'dispatch_failed'; reason: 'no connection' | 'no ack'; connection: number | null };
+
+export interface SlackApiStandinOptions {
+  /** Slack counts an envelope with no ack after this long as failed (`dispatch_failed`). */
+  ackTimeoutMs?: number;
+  /** After sending `disconnect` to a connection, Slack closes it this much later. */
+  closeAfterDisconnectMs?: number;
+}
+
+interface SocketConnection {
+  id: number;
+  ws: WebSocket;
+  /** Slack delivers to it: open and not sent `disconnect`. */
+  deliverable: boolean;
+  awaiting: Map<string, (payload: Record<string, unknown>) => void>;
+}
+
 /**
  * A stand-in Slack Web API on 127.0.0.1, reached through SLACK_API_URL. It records every call,
  * answers like Slack for the methods the bot uses, and can be told to answer the next calls of a
  * method with 429 + Retry-After, an `ok: false` error, or a 500.
  *
- * Socket Mode: `apps.connections.open` answers a ws://127.0.0.1 URL on the same port; the test
- * takes each connection with `nextSocket()`, sends Slack's frames itself (hello, envelopes) and
- * reads what the app sent back in `socketMessages`.
+ * Socket Mode, as Slack behaves: `apps.connections.open` answers a ws://127.0.0.1 URL with a
+ * ticket on the same port; each connection gets `hello`; `deliver()` sends an envelope over one
+ * open connection (in turn) and waits for its ack on that same connection, counting it lost
+ * (`dispatch_failed`) after `ackTimeoutMs`. `requestRefresh()` sends `disconnect`
+ * (`refresh_requested`): nothing more is delivered there, acks are still taken, and the stand-in
+ * closes it `closeAfterDisconnectMs` later. `dropConnection()` cuts one without a close frame;
+ * `setDown()` is an outage; `revokeAppToken()` closes every connection and refuses the token after.
  */
 export class SlackApiStandin {
   readonly calls: RecordedCall[] = [];
@@ -28,18 +52,30 @@ export class SlackApiStandin {
   readonly socketMessages: Record<string, unknown>[] = [];
   private server: http.Server | null = null;
   private wss: WebSocketServer | null = null;
-  private sockets: WebSocket[] = [];
-  private socketWaiters: ((ws: WebSocket) => void)[] = [];
+  private connections: SocketConnection[] = [];
+  private connectionCounter = 0;
+  private nextTarget = 0;
+  private lastDelivered: SocketConnection | null = null;
+  private timers = new Set<NodeJS.Timeout>();
   private scripted = new Map<string, Scripted[]>();
   private tsCounter = 0;
+  private down = false;
+  private appTokenRevoked = false;
+  private readonly ackTimeoutMs: number;
+  private readonly closeAfterDisconnectMs: number;
   url = '';
+
+  constructor(options: SlackApiStandinOptions = {}) {
+    this.ackTimeoutMs = options.ackTimeoutMs ?? 3000;
+    this.closeAfterDisconnectMs = options.closeAfterDisconnectMs ?? 10000;
+  }
 
   async start(): Promise<this> {
     this.server = http.createServer((req, res) => void this.handle(req, res));
     this.wss = new WebSocketServer({ noServer: true });
     this.server.on('upgrade', (req, socket, head) => {
-      if (!(req.url ?? '').startsWith('/link/')) {
-        socket.destroy();
+      if (!(req.url ?? '').startsWith('/link/') || this.down || this.appTokenRevoked) {
+        socket.end('HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\n\r\n');
         return;
       }
       this.wss!.handleUpgrade(req, socket, head, (ws) => this.accept(ws));
@@ -49,49 +85,139 @@ export class SlackApiStandin {
     return this;
   }
 
-  /** The next Socket Mode connection (one already made and not yet taken, or the coming one). */
-  nextSocket(timeoutMs = 10000): Promise<WebSocket> {
-    const ready = this.sockets.shift();
-    if (ready) return Promise.resolve(ready);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no Socket Mode connection came')), timeoutMs);
-      this.socketWaiters.push((ws) => {
-        clearTimeout(timer);
-        resolve(ws);
-      });
-    });
+  /** Connections Slack would deliver to now. */
+  deliverableConnections(): number {
+    return this.connections.filter((c) => c.deliverable).length;
   }
 
-  /** Resolves with the first frame from the app that `predicate` accepts. */
-  async waitForSocketMessage(
-    predicate: (m: Record<string, unknown>) => boolean,
-    timeoutMs = 10000,
-  ): Promise<Record<string, unknown>> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.socketMessages.find(predicate);
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error('timed out waiting for a Socket Mode frame from the app');
-      await new Promise((r) => setTimeout(r, 10));
+  /**
+   * Sends an envelope over one open connection; `connection` says which (null: none was open).
+   * `outcome` settles once the app acked it there, or it is lost.
+   */
+  deliver(envelope: { envelope_id: string } & Record<string, unknown>): {
+    connection: number | null;
+    outcome: Promise<Delivery>;
+  } {
+    const open = this.connections.filter((c) => c.deliverable);
+    if (open.length === 0) {
+      return {
+        connection: null,
+        outcome: Promise.resolve({ outcome: 'dispatch_failed', reason: 'no connection', connection: null }),
+      };
+    }
+    const target = open[this.nextTarget++ % open.length]!;
+    this.lastDelivered = target;
+    const outcome = new Promise<Delivery>((resolve) => {
+      const timer = this.after(this.ackTimeoutMs, () => {
+        target.awaiting.delete(envelope.envelope_id);
+        resolve({ outcome: 'dispatch_failed', reason: 'no ack', connection: target.id });
+      });
+      target.awaiting.set(envelope.envelope_id, (payload) => {
+        clearTimeout(timer);
+        this.timers.delete(timer);
+        resolve({ outcome: 'acked', connection: target.id, payload });
+      });
+    });
+    target.ws.send(JSON.stringify(envelope));
+    return { connection: target.id, outcome };
+  }
+
+  /** Slack's `disconnect` (`refresh_requested`) to one connection (default: the last one delivered to). */
+  requestRefresh(connectionId?: number): void {
+    const target =
+      connectionId === undefined
+        ? (this.lastDelivered ?? this.connections.find((c) => c.deliverable))
+        : this.connections.find((c) => c.id === connectionId);
+    if (!target) throw new Error('no connection to refresh');
+    target.deliverable = false;
+    target.ws.send(
+      JSON.stringify({
+        type: 'disconnect',
+        reason: 'refresh_requested',
+        debug_info: { host: 'standin' },
+      }),
+    );
+    this.after(this.closeAfterDisconnectMs, () => target.ws.close(1000));
+  }
+
+  /** Cuts a connection (default: the last one delivered to) with no close frame, as a network would. */
+  dropConnection(connectionId?: number): number {
+    const target =
+      connectionId === undefined
+        ? (this.lastDelivered ?? this.connections[0])
+        : this.connections.find((c) => c.id === connectionId);
+    if (!target) throw new Error('no connection to drop');
+    target.deliverable = false;
+    target.ws.terminate();
+    return target.id;
+  }
+
+  /** An outage: connections cut, apps.connections.open answers 503, until `setDown(false)`. */
+  setDown(down: boolean): void {
+    this.down = down;
+    if (down) for (const c of this.connections) this.dropConnection(c.id);
+  }
+
+  /** The app-level token is revoked: its connections are closed, and it is refused from now on. */
+  revokeAppToken(): void {
+    this.appTokenRevoked = true;
+    for (const c of this.connections) {
+      c.deliverable = false;
+      c.ws.close(1000);
     }
   }
 
+  private after(ms: number, run: () => void): NodeJS.Timeout {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      run();
+    }, ms);
+    this.timers.add(timer);
+    return timer;
+  }
+
   private accept(ws: WebSocket): void {
+    const connection: SocketConnection = {
+      id: ++this.connectionCounter,
+      ws,
+      deliverable: true,
+      awaiting: new Map(),
+    };
+    this.connections.push(connection);
     ws.on('message', (data, isBinary) => {
       if (isBinary) return;
+      let frame: Record<string, unknown>;
       try {
-        this.socketMessages.push(JSON.parse(String(data)) as Record<string, unknown>);
+        frame = JSON.parse(String(data)) as Record<string, unknown>;
       } catch {
-        this.socketMessages.push({ unparsable: String(data) });
+        frame = { unparsable: String(data) };
+      }
+      this.socketMessages.push({ ...frame, connection: connection.id });
+      // An ack counts only on the connection that carried the envelope.
+      const id = frame.envelope_id;
+      if (typeof id === 'string') {
+        const settle = connection.awaiting.get(id);
+        connection.awaiting.delete(id);
+        settle?.((frame.payload ?? {}) as Record<string, unknown>);
       }
     });
-    const waiter = this.socketWaiters.shift();
-    if (waiter) waiter(ws);
-    else this.sockets.push(ws);
+    ws.on('close', () => {
+      connection.deliverable = false;
+      this.connections = this.connections.filter((c) => c !== connection);
+    });
+    ws.send(
+      JSON.stringify({
+        type: 'hello',
+        num_connections: this.deliverableConnections(),
+        debug_info: { host: 'standin', approximate_connection_time: 18060 },
+        connection_info: { app_id: 'A0001' },
+      }),
+    );
   }
 
   async close(): Promise<void> {
     if (!this.server) return;
+    for (const timer of this.timers) clearTimeout(timer);
     for (const ws of this.wss?.clients ?? []) ws.terminate();
     this.wss?.close();
     this.server.closeAllConnections();
@@ -103,6 +229,11 @@ export class SlackApiStandin {
     const list = this.scripted.get(method) ?? [];
     for (let i = 0; i < times; i++) list.push(answer);
     this.scripted.set(method, list);
+  }
+
+  /** Forgets the scripted answers of `method` not yet given. */
+  unscript(method: string): void {
+    this.scripted.delete(method);
   }
 
   callsOf(method: string): RecordedCall[] {
@@ -136,6 +267,12 @@ export class SlackApiStandin {
     const authorization = req.headers.authorization;
     this.calls.push({ method, args, at: Date.now(), ...(authorization ? { authorization } : {}) });
 
+    if (method === 'apps.connections.open' && this.down) {
+      res.writeHead(503, { 'content-type': 'text/plain' }).end('service unavailable');
+      return;
+    }
+    if (method === 'apps.connections.open' && this.appTokenRevoked)
+      return this.json(res, { ok: false, error: 'invalid_auth' });
     const next = this.scripted.get(method)?.shift();
     if (next?.status === 429) {
       res.writeHead(429, { 'retry-after': String(next.retryAfter), 'content-type': 'application/json' });
@@ -223,4 +360,28 @@ export function blocksText(blocks: unknown): string {
   };
   walk(blocks);
   return out.join('\n');
+}
+
+/** A slash command as Slack delivers it over Socket Mode. */
+export function slashEnvelope(envelopeId: string, text: string) {
+  return {
+    envelope_id: envelopeId,
+    type: 'slash_commands',
+    accepts_response_payload: true,
+    payload: {
+      token: 'deprecated-verification-token',
+      team_id: 'T0001',
+      team_domain: 'example',
+      channel_id: 'C0OPS',
+      channel_name: 'ops',
+      user_id: 'U0ALICE',
+      user_name: 'alice',
+      command: '/rancher',
+      text,
+      api_app_id: 'A0001',
+      is_enterprise_install: 'false',
+      response_url: 'http://127.0.0.1:9/unused',
+      trigger_id: '1.2.3',
+    },
+  };
 }

@@ -1,0 +1,157 @@
+import type { App, Receiver } from '@slack/bolt';
+import type { Logger } from 'pino';
+import type { Metrics } from '../server/metrics.js';
+import { SlackTokenRefusedError, refusedTokenError } from './slack-auth.js';
+import { SocketModeConnection, describeSocketError } from './socket-connection.js';
+
+export interface SocketModeReceiverOptions {
+  appToken: string;
+  slackApiUrl: string;
+  /** Connections kept open at once (Slack allows 10 per app and gives each envelope to one). */
+  connections: number;
+  /** After Slack's `disconnect`, how long the old socket may wait for the acks it still owes. */
+  drainMs: number;
+  /** First wait after a failed attempt to connect; doubled each time, up to 30 times this. */
+  reconnectBaseMs: number;
+  log: Logger;
+  metrics: Pick<Metrics, 'slackSocketConnections' | 'slackSocketReconnects'>;
+  /** Slack refused the app token while running: reconnecting cannot help. Called once. */
+  onTokenRefused: (err: SlackTokenRefusedError) => void;
+}
+
+/**
+ * Bolt's receiver for Socket Mode, keeping several connections open so that one being replaced
+ * never leaves Slack with nowhere to deliver: a connection Slack asks to refresh is replaced at
+ * once, and keeps its socket until the acks it owes are sent; a dropped one is reopened at once.
+ */
+export class SocketModeReceiver implements Receiver {
+  private app: App | null = null;
+  private readonly live = new Set<SocketModeConnection>();
+  private readonly sleepers = new Set<() => void>();
+  private stopped = true;
+  private refused: SlackTokenRefusedError | null = null;
+
+  constructor(private readonly options: SocketModeReceiverOptions) {}
+
+  init(app: App): void {
+    this.app = app;
+  }
+
+  /** Connections Slack may deliver to now. */
+  deliverable(): number {
+    let n = 0;
+    for (const c of this.live) if (c.deliverable) n++;
+    return n;
+  }
+
+  /**
+   * Opens the connections; resolves once each has been tried (those that failed for another reason
+   * keep trying in the background), rejects when Slack refuses the app token.
+   */
+  async start(): Promise<void> {
+    this.stopped = false;
+    this.refused = null;
+    const firstAttempts = Array.from({ length: this.options.connections }, (_, slot) => this.keepOpen(slot));
+    await Promise.all(firstAttempts);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const wake of this.sleepers) wake();
+    await Promise.all([...this.live].map((c) => c.close()));
+  }
+
+  /** Keeps one connection open until stopped; resolves (or rejects, refused) after its first attempt. */
+  private keepOpen(slot: number): Promise<void> {
+    const { log, metrics } = this.options;
+    return new Promise<void>((resolveFirst, rejectFirst) => {
+      let first = true;
+      const firstDone = (err?: SlackTokenRefusedError): boolean => {
+        if (!first) return false;
+        first = false;
+        if (err) rejectFirst(err);
+        else resolveFirst();
+        return true;
+      };
+      void (async () => {
+        let failures = 0;
+        while (!this.stopped && !this.refused) {
+          const connection = this.connection();
+          try {
+            await connection.connect();
+          } catch (err) {
+            this.forget(connection);
+            const code = refusedTokenError(err);
+            if (code) {
+              const refused = new SlackTokenRefusedError('SLACK_APP_TOKEN', code, 'apps.connections.open');
+              this.refused ??= refused;
+              if (!firstDone(refused)) this.options.onTokenRefused(refused);
+              return;
+            }
+            failures++;
+            const retryInMs = Math.min(
+              this.options.reconnectBaseMs * 2 ** (failures - 1),
+              this.options.reconnectBaseMs * 30,
+            );
+            log.warn(
+              { slot, err: describeSocketError(err), retryInMs, connections: this.deliverable() },
+              'could not open a Slack Socket Mode connection',
+            );
+            firstDone();
+            await this.sleep(retryInMs);
+            continue;
+          }
+          failures = 0;
+          firstDone();
+          if (this.stopped) {
+            await connection.close();
+            return;
+          }
+          log.info({ slot, connections: this.deliverable() }, 'Slack Socket Mode connection open');
+          const end = await connection.ended;
+          if (this.stopped) return;
+          const reason = end.kind === 'refresh' ? end.reason : 'closed';
+          metrics.slackSocketReconnects.inc({ reason });
+          log.info(
+            { slot, reason, connections: this.deliverable() },
+            end.kind === 'refresh'
+              ? 'Slack asked for a new Socket Mode connection: opening it, the old one closes once its acks are sent'
+              : 'Slack Socket Mode connection closed: opening a new one',
+          );
+        }
+        firstDone();
+      })();
+    });
+  }
+
+  private connection(): SocketModeConnection {
+    const connection: SocketModeConnection = new SocketModeConnection({
+      appToken: this.options.appToken,
+      slackApiUrl: this.options.slackApiUrl,
+      drainMs: this.options.drainMs,
+      log: this.options.log,
+      onEnvelope: (event) => this.app!.processEvent(event),
+      onChange: () => this.options.metrics.slackSocketConnections.set(this.deliverable()),
+    });
+    this.live.add(connection);
+    void connection.closed.then(() => this.forget(connection));
+    return connection;
+  }
+
+  private forget(connection: SocketModeConnection): void {
+    this.live.delete(connection);
+    this.options.metrics.slackSocketConnections.set(this.deliverable());
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.sleepers.add(wake);
+    });
+  }
+}
