@@ -41,10 +41,18 @@ export interface JobRef {
   data: DiagnoseJobData;
 }
 
-function jobContext(job: JobRef, extra: string[] = []): Block {
+function jobContext(job: JobRef, extra: string[] = [], scope?: DiagnosisReport['scope']): Block {
+  // A report says the churn window it really watched when that was shorter than asked.
+  const cutShort =
+    scope &&
+    scope.watchedSeconds !== null &&
+    scope.watchSeconds !== null &&
+    scope.watchedSeconds < scope.watchSeconds
+      ? `watched ${scope.watchedSeconds ? formatSeconds(scope.watchedSeconds) : '0s'} of the ${formatSeconds(scope.watchSeconds)} asked`
+      : null;
   const params = [
     job.data.sinceSeconds ? `since ${formatSeconds(job.data.sinceSeconds)}` : null,
-    job.data.watchSeconds ? `watch ${formatSeconds(job.data.watchSeconds)}` : null,
+    cutShort ?? (job.data.watchSeconds ? `watch ${formatSeconds(job.data.watchSeconds)}` : null),
   ].filter(Boolean);
   return context(
     [`job \`${job.jobId}\``, `asked by <@${job.data.requestedBy}>`, ...params, ...extra].join(' · '),
@@ -166,7 +174,7 @@ export function renderReport(
     0,
     Math.round((Date.parse(report.finishedAt) - Date.parse(report.startedAt)) / 1000),
   );
-  blocks.push(jobContext(job, [`finished in ${seconds}s`]));
+  blocks.push(jobContext(job, [`finished in ${seconds}s`], report.scope));
 
   const first = findings[0];
   const text = first
