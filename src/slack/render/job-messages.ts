@@ -437,6 +437,17 @@ export interface FailureView {
   retry: { attempt: number; of: number } | null;
 }
 
+/** A job given back to the queue by a worker shutting down: the next attempt starts it over. */
+export function renderHandedBack(job: JobRef): SlackMessage {
+  const scope = scopeLabel(job.data);
+  return message(`Diagnosis of ${scope}: handed back, starting again on another worker`, [
+    section(
+      `:arrows_counterclockwise: *Diagnosis of ${esc(scope)}*: the worker running it is shutting down; it was handed back to the queue and starts again on another worker. No report from this run.`,
+    ),
+    jobContext(job),
+  ]);
+}
+
 export function renderFailure(job: JobRef, failure: FailureView): SlackMessage {
   const scope = scopeLabel(job.data);
   if (failure.retry) {
