@@ -5,7 +5,13 @@ import { loadDiagnosisEngine, type DiagnosisEngine } from '../queue/engine.js';
 import { JobMessageStore } from '../queue/message-store.js';
 import { PlanStore } from '../queue/plan-store.js';
 import { DiagnosisProducer } from '../queue/producer.js';
-import { createProducerConnection, createWorkerConnection, isReady, waitReady } from '../queue/redis.js';
+import {
+  createProducerConnection,
+  createWorkerConnection,
+  isReady,
+  waitReady,
+  watchRedisOutage,
+} from '../queue/redis.js';
 import { startDiagnosisWorker } from '../queue/worker.js';
 import { startHttpServer } from '../server/http.js';
 import { createMetrics } from '../server/metrics.js';
@@ -14,10 +20,22 @@ import { SlackPoster, createWebClient } from '../slack/poster.js';
 
 const REDIS_WAIT_AT_START_MS = 5000;
 
+/**
+ * Past the grace period, how long a shutdown may take to hand jobs back and close connections
+ * before the process stops anyway. Those steps wait on Redis, and with Redis unreachable they
+ * would wait until it comes back; a job not handed back is picked up once its lock expires.
+ */
+export function shutdownMarginMs(graceMs: number): number {
+  return Math.min(5000, Math.max(1000, Math.round(graceMs / 5)));
+}
+
 export interface RunningRoles {
   port: number;
-  /** Stops taking work, lets running jobs finish within the grace period, closes connections. */
-  shutdown(): Promise<void>;
+  /**
+   * Stops taking work, lets running jobs finish within the grace period, closes connections; by
+   * the grace period plus shutdownMarginMs at most. False when that deadline cut it short.
+   */
+  shutdown(): Promise<boolean>;
 }
 
 /**
@@ -32,7 +50,8 @@ export async function startRoles(
   const config: BotConfig = loadBotConfig(env, role);
   const log = childLogger(role);
   const metrics = createMetrics();
-  const closers: (() => Promise<unknown>)[] = [];
+  const closers: { what: string; close: () => Promise<unknown> }[] = [];
+  let runningJobs = (): string[] => [];
   const runsBot = role !== 'worker';
   const runsWorker = role !== 'bot';
 
@@ -41,7 +60,6 @@ export async function startRoles(
   if (runsWorker) {
     const realEngine = engine ?? loadDiagnosisEngine(env);
     const connection = createWorkerConnection(config.redisUrl);
-    connection.on('error', () => undefined);
     const poster = new SlackPoster(
       createWebClient({
         token: config.slackBotToken,
@@ -71,17 +89,21 @@ export async function startRoles(
       intervalSeconds: config.clusterRefreshSeconds,
       log,
     });
-    closers.push(async () => {
-      refresh.stop();
-      const { handedBack } = await worker.close(config.shutdownGraceMs);
-      if (handedBack.length) log.warn({ handedBack }, 'jobs handed back to the queue at shutdown');
-      connection.disconnect();
+    closers.push({
+      what: 'worker',
+      close: async () => {
+        refresh.stop();
+        const { handedBack } = await worker.close(config.shutdownGraceMs);
+        if (handedBack.length) log.warn({ handedBack }, 'jobs handed back to the queue at shutdown');
+        connection.disconnect();
+      },
     });
+    runningJobs = worker.runningJobs;
     health = () => isReady(connection);
   }
   if (runsBot) {
     const redis = createProducerConnection(config.redisUrl);
-    redis.on('error', () => undefined);
+    watchRedisOutage(redis, log);
     const producer = new DiagnosisProducer(redis, {
       prefix: config.queuePrefix,
       attempts: config.jobAttempts,
@@ -106,10 +128,13 @@ export async function startRoles(
       };
     }
     // The bot stops first (in closers order reversed below), so no job is enqueued mid-shutdown.
-    closers.unshift(async () => {
-      await bot.stop();
-      await producer.close().catch(() => undefined);
-      redis.disconnect();
+    closers.unshift({
+      what: 'bot',
+      close: async () => {
+        await bot.stop();
+        await producer.close().catch(() => undefined);
+        redis.disconnect();
+      },
     });
     const workerHealth = health;
     health = () => isReady(redis) && workerHealth();
@@ -130,19 +155,35 @@ export async function startRoles(
     healthy: () => health(),
     slack: slackListener,
   });
-  closers.unshift(() => server.close());
+  closers.unshift({ what: 'http server', close: () => server.close() });
   log.info({ role, port: server.port, socketMode: config.socketMode }, 'rancher-doctor started');
 
-  let stopping: Promise<void> | null = null;
-  return {
-    port: server.port,
-    shutdown: () =>
-      (stopping ??= (async () => {
-        for (const close of closers)
-          await close().catch((err) => log.error({ err: String(err) }, 'shutdown step failed'));
-        log.info({ role }, 'rancher-doctor stopped');
-      })()),
+  let stopping: Promise<boolean> | null = null;
+  const shutdown = async (): Promise<boolean> => {
+    const unfinished = new Set(closers.map((c) => c.what));
+    const steps = (async () => {
+      for (const { what, close } of closers) {
+        await close().catch((err) => log.error({ err: String(err), what }, 'shutdown step failed'));
+        unfinished.delete(what);
+      }
+    })();
+    const deadlineMs = config.shutdownGraceMs + shutdownMarginMs(config.shutdownGraceMs);
+    let timer: NodeJS.Timeout | undefined;
+    const clean = await Promise.race([
+      steps.then(() => true),
+      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), deadlineMs))),
+    ]);
+    clearTimeout(timer);
+    if (!clean) {
+      log.error(
+        { unfinished: [...unfinished], notHandedBack: runningJobs(), deadlineMs },
+        'shutdown deadline passed',
+      );
+    }
+    log.info({ role, clean }, 'rancher-doctor stopped');
+    return clean;
   };
+  return { port: server.port, shutdown: () => (stopping ??= shutdown()) };
 }
 
 /**
@@ -155,7 +196,7 @@ export async function runUntilSignal(
   engine?: DiagnosisEngine,
 ): Promise<void> {
   const running = await startRoles(role, env, engine);
-  await new Promise<void>((resolve) => {
+  const clean = await new Promise<boolean>((resolve) => {
     const stop = () => {
       process.off('SIGTERM', stop);
       process.off('SIGINT', stop);
@@ -164,8 +205,10 @@ export async function runUntilSignal(
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
   });
-  // Stray handles (keep-alive sockets) must not keep a stopped process alive.
-  setTimeout(() => process.exit(0), 1000).unref();
+  // Stray handles (keep-alive sockets, a connection still retrying after the deadline) must not
+  // keep a stopped process alive. A shutdown the deadline cut short exits 1.
+  process.exitCode = clean ? 0 : 1;
+  setTimeout(() => process.exit(), 1000).unref();
 }
 
 export async function runRoles(role: BotRole): Promise<void> {

@@ -21,6 +21,7 @@ import { DIAGNOSE_QUEUE, diagnoseJobDataSchema, type DiagnoseJobResult } from '.
 import type { Metrics } from '../server/metrics.js';
 import { JobMessageStore, type JobMessageRef } from './message-store.js';
 import { PlanStore } from './plan-store.js';
+import { watchRedisOutage } from './redis.js';
 
 export interface DiagnoseParams {
   clusterId: string | null;
@@ -200,7 +201,10 @@ export function startDiagnosisWorker(options: DiagnosisWorkerOptions): Diagnosis
     maxStalledCount: 2,
     autorun: true,
   });
-  worker.on('error', (err) => log.error({ err: err.message }, 'worker error'));
+  const outage = watchRedisOutage(connection, log);
+  worker.on('error', (err) => {
+    if (!outage.absorb(err)) log.error({ err: err.message }, 'worker error');
+  });
   worker.on('failed', (job, err) => {
     options.metrics?.jobs.inc({ outcome: 'failed-attempt' });
     log.info({ jobId: job?.id, err: err.message }, 'job attempt failed');
