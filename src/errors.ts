@@ -46,3 +46,10 @@ export class TransientError extends DoctorError {
     super(message, false);
   }
 }
+
+/** The caller aborted the diagnosis (its signal fired): there is no report to give. */
+export class DiagnosisAbortedError extends DoctorError {
+  constructor() {
+    super('the diagnosis was stopped before it finished', false);
+  }
+}

@@ -5,7 +5,13 @@ import { loadDiagnosisEngine, type DiagnosisEngine } from '../queue/engine.js';
 import { JobMessageStore } from '../queue/message-store.js';
 import { PlanStore } from '../queue/plan-store.js';
 import { DiagnosisProducer } from '../queue/producer.js';
-import { createProducerConnection, createWorkerConnection, isReady, waitReady } from '../queue/redis.js';
+import {
+  createProducerConnection,
+  createWorkerConnection,
+  isReady,
+  waitReady,
+  watchRedisOutage,
+} from '../queue/redis.js';
 import { startDiagnosisWorker } from '../queue/worker.js';
 import { startHttpServer } from '../server/http.js';
 import { createMetrics } from '../server/metrics.js';
@@ -16,14 +22,26 @@ import { EXIT } from './exit-codes.js';
 
 const REDIS_WAIT_AT_START_MS = 5000;
 
+/**
+ * Past the grace period, how long a shutdown may take to hand jobs back and close connections
+ * before the process stops anyway. Those steps wait on Redis, and with Redis unreachable they
+ * would wait until it comes back; a job not handed back is picked up once its lock expires.
+ */
+export function shutdownMarginMs(graceMs: number): number {
+  return Math.min(5000, Math.max(1000, Math.round(graceMs / 5)));
+}
+
 export interface RunningRoles {
   port: number;
   /** Where /metrics and the health endpoints answer: `port` unless METRICS_PORT splits them. */
   metricsPort: number;
   /** Resolves if Slack refuses a token while running: the process cannot work until it is changed. */
   failed: Promise<SlackTokenRefusedError>;
-  /** Stops taking work, lets running jobs finish within the grace period, closes connections. */
-  shutdown(): Promise<void>;
+  /**
+   * Stops taking work, lets running jobs finish within the grace period, closes connections; by
+   * the grace period plus shutdownMarginMs at most. False when that deadline cut it short.
+   */
+  shutdown(): Promise<boolean>;
 }
 
 /**
@@ -38,12 +56,18 @@ export async function startRoles(
   const config: BotConfig = loadBotConfig(env, role);
   const log = roleLogger(role);
   const metrics = createMetrics();
-  const closers: (() => Promise<unknown>)[] = [];
+  // Run in order: the HTTP server, then the bot (so no job is enqueued mid-shutdown), then the worker.
+  const closers: { what: string; close: () => Promise<unknown> }[] = [];
+  let runningJobs = (): string[] => [];
   const runsBot = role !== 'worker';
   const runsWorker = role !== 'bot';
+  const unfinished = new Set<string>();
   const closeAll = async () => {
-    for (const close of closers)
-      await close().catch((err) => log.error({ err: String(err) }, 'shutdown step failed'));
+    for (const { what } of closers) unfinished.add(what);
+    for (const { what, close } of closers) {
+      await close().catch((err) => log.error({ err: String(err), what }, 'shutdown step failed'));
+      unfinished.delete(what);
+    }
   };
   // What had started (Redis connections, the worker) would keep a process that cannot work alive.
   const failStart = async (err: unknown): Promise<never> => {
@@ -60,7 +84,6 @@ export async function startRoles(
   if (runsWorker) {
     const realEngine = engine ?? loadDiagnosisEngine(env);
     const connection = createWorkerConnection(config.redisUrl);
-    connection.on('error', () => undefined);
     const poster = new SlackPoster(
       createWebClient({
         token: config.slackBotToken,
@@ -90,25 +113,32 @@ export async function startRoles(
       intervalSeconds: config.clusterRefreshSeconds,
       log,
     });
-    closers.push(async () => {
-      refresh.stop();
-      const { handedBack } = await worker.close(config.shutdownGraceMs);
-      if (handedBack.length) log.warn({ handedBack }, 'jobs handed back to the queue at shutdown');
-      connection.disconnect();
+    closers.push({
+      what: 'worker',
+      close: async () => {
+        refresh.stop();
+        const { handedBack } = await worker.close(config.shutdownGraceMs);
+        if (handedBack.length) log.warn({ handedBack }, 'jobs handed back to the queue at shutdown');
+        connection.disconnect();
+      },
     });
+    runningJobs = worker.runningJobs;
     notReady.push(() => (isReady(connection) ? null : 'Redis does not answer (worker)'));
   }
   if (runsBot) {
     const redis = createProducerConnection(config.redisUrl);
-    redis.on('error', () => undefined);
+    watchRedisOutage(redis, log);
     const producer = new DiagnosisProducer(redis, {
       prefix: config.queuePrefix,
       attempts: config.jobAttempts,
       retentionSeconds: config.resultRetentionSeconds,
     });
-    closers.unshift(async () => {
-      await producer.close().catch(() => undefined);
-      redis.disconnect();
+    closers.unshift({
+      what: 'bot redis',
+      close: async () => {
+        await producer.close().catch(() => undefined);
+        redis.disconnect();
+      },
     });
     const bot = await createSlackBot({
       config,
@@ -126,7 +156,7 @@ export async function startRoles(
       },
     }).catch(failStart);
     // The bot stops first (closers run in order), so no job is enqueued mid-shutdown.
-    closers.unshift(() => bot.stop());
+    closers.unshift({ what: 'bot', close: () => bot.stop() });
     await bot.start().catch(failStart);
     if (bot.receiver) {
       slackListener = {
@@ -159,22 +189,35 @@ export async function startRoles(
     ready: () => notReady.map((check) => check()).find((missing) => missing !== null) ?? null,
     slack: slackListener,
   }).catch(failStart);
-  closers.unshift(() => server.close());
+  closers.unshift({ what: 'http server', close: () => server.close() });
   log.info(
     { role, port: server.port, metricsPort: server.opsPort, socketMode: config.socketMode },
     'rancher-doctor started',
   );
 
-  let stopping: Promise<void> | null = null;
+  const shutdown = async (): Promise<boolean> => {
+    const deadlineMs = config.shutdownGraceMs + shutdownMarginMs(config.shutdownGraceMs);
+    let timer: NodeJS.Timeout | undefined;
+    const clean = await Promise.race([
+      closeAll().then(() => true),
+      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), deadlineMs))),
+    ]);
+    clearTimeout(timer);
+    if (!clean) {
+      log.error(
+        { unfinished: [...unfinished], notHandedBack: runningJobs(), deadlineMs },
+        'shutdown deadline passed',
+      );
+    }
+    log.info({ role, clean }, 'rancher-doctor stopped');
+    return clean;
+  };
+  let stopping: Promise<boolean> | null = null;
   return {
     port: server.port,
     metricsPort: server.opsPort,
     failed,
-    shutdown: () =>
-      (stopping ??= (async () => {
-        await closeAll();
-        log.info({ role }, 'rancher-doctor stopped');
-      })()),
+    shutdown: () => (stopping ??= shutdown()),
   };
 }
 
@@ -192,7 +235,8 @@ export async function runUntilSignal(
     const stop = (code: number) => {
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
-      void running.shutdown().then(() => resolve(code));
+      // A shutdown the deadline cut short exits 1, whatever started it.
+      void running.shutdown().then((clean) => resolve(clean ? code : 1));
     };
     const onSignal = () => stop(EXIT.clean);
     process.on('SIGTERM', onSignal);
@@ -200,7 +244,8 @@ export async function runUntilSignal(
     void running.failed.then(() => stop(EXIT.usage));
   });
   if (code !== EXIT.clean) process.exitCode = code;
-  // Stray handles (keep-alive sockets) must not keep a stopped process alive.
+  // Stray handles (keep-alive sockets, a connection still retrying after the deadline) must not
+  // keep a stopped process alive.
   setTimeout(() => process.exit(code), 1000).unref();
 }
 

@@ -51,13 +51,27 @@ export async function watchChurn(
   }
   const end = new Date();
   const summary = counter.summary(start, end);
+  const watched = watchedSeconds(start, end, seconds);
   progress({
     stage: 'watching-churn',
-    detail: `${summary.requestsCounted} updates of ${summary.distinctObjects} objects in ${seconds}s`,
+    detail: `${summary.requestsCounted} updates of ${summary.distinctObjects} objects in ${watched}s`,
   });
   return {
     source: 'churn',
-    description: `watch on nodes.management.cattle.io${namespace ? ` in ${namespace}` : ''} for ${seconds}s`,
+    description: `watch on nodes.management.cattle.io${namespace ? ` in ${namespace}` : ''} for ${windowWords(watched, seconds)}`,
     summary,
   };
+}
+
+/**
+ * Whole seconds the watch really ran. Never more than asked: the watch stops counting at the end
+ * of its window, and what comes after (returning, a busy event loop) is not watching.
+ */
+export function watchedSeconds(start: Date, end: Date, asked: number): number {
+  return Math.min(asked, Math.round((end.getTime() - start.getTime()) / 1000));
+}
+
+/** The window as a report states it: what was watched, and what was asked when that was less. */
+export function windowWords(watched: number, asked: number): string {
+  return watched < asked ? `${watched}s (cut short: ${asked}s asked)` : `${asked}s`;
 }

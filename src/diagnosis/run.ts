@@ -1,10 +1,10 @@
-import { UnknownClusterError } from '../errors.js';
+import { DiagnosisAbortedError, UnknownClusterError } from '../errors.js';
 import { DEFAULT_WATCH_SECONDS } from './defaults.js';
 import type { ClusterAccess } from '../rancher/access.js';
 import type { ManagementNode } from '../rancher/schemas.js';
 import { buildDrainPlan } from '../remediation/drain-plan.js';
 import { buildPatchPlan } from '../remediation/patch-plan.js';
-import { watchChurn } from './churn-evidence.js';
+import { watchChurn, watchedSeconds } from './churn-evidence.js';
 import {
   findAgentPod,
   readAgentEvidence,
@@ -141,12 +141,21 @@ export async function runDiagnosis(
     throw error;
   }
 
+  let watched: number | null = null;
   try {
     const churnEvidence = await churn;
-    if (churnEvidence) activity.push(churnEvidence);
+    if (churnEvidence) {
+      activity.push(churnEvidence);
+      const { windowStart, windowEnd } = churnEvidence.summary;
+      if (windowStart && windowEnd)
+        watched = watchedSeconds(new Date(windowStart), new Date(windowEnd), watchSeconds);
+    }
   } catch (error) {
     problems.push(problemFrom('watch on nodes.management.cattle.io', error));
   }
+  // An aborted watch returns what it saw so far: a caller that gave up on the diagnosis (a worker
+  // handing its job back) must not get a report built on a window it did not ask for.
+  if (signal?.aborted) throw new DiagnosisAbortedError();
 
   const nodesByCluster = new Map<string, ManagementNode[]>();
   for (const n of nodes) {
@@ -271,6 +280,7 @@ export async function runDiagnosis(
       clusterId: scope?.id ?? null,
       sinceSeconds: options.sinceSeconds ?? null,
       watchSeconds,
+      watchedSeconds: watched,
     },
     clusters: clusters
       .filter((c) => inScope(c.id))

@@ -242,7 +242,14 @@ export interface ClusterSummary {
 export interface DiagnosisReport {
   startedAt: string;
   finishedAt: string;
-  scope: { clusterId: string | null; sinceSeconds: number | null; watchSeconds: number | null };
+  scope: {
+    clusterId: string | null;
+    sinceSeconds: number | null;
+    /** The churn window asked for. */
+    watchSeconds: number | null;
+    /** Seconds the churn watch really ran; null when none ran or it failed. */
+    watchedSeconds: number | null;
+  };
   clusters: ClusterSummary[];
   activity: WriteActivityEvidence[];
   findings: Finding[];

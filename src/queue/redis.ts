@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 
 /**
  * The bot's connection: commands fail at once while Redis is unreachable (no offline queue, one
@@ -21,6 +22,44 @@ export function createWorkerConnection(url: string): Redis {
     maxRetriesPerRequest: null,
     retryStrategy: (times) => Math.min(times * 200, 2000),
   });
+}
+
+export interface RedisOutage {
+  /**
+   * Counts an error that came with Redis unreachable (saying so the first time) and returns true;
+   * returns false, counting nothing, when Redis is up: the error is then the caller's to log.
+   */
+  absorb(err: unknown): boolean;
+}
+
+/**
+ * Logs that Redis is unreachable once, and once that it is back with how many errors came in
+ * between. Each failed reconnect is an error event on every connection (several a second at
+ * first), which would otherwise bury every other line for as long as the outage lasts.
+ */
+export function watchRedisOutage(redis: Redis, log: Logger, now: () => number = Date.now): RedisOutage {
+  let down: { since: number; errors: number } | null = null;
+  const markDown = (err: unknown) => {
+    if (down) {
+      down.errors++;
+      return;
+    }
+    down = { since: now(), errors: 0 };
+    log.error({ err: err instanceof Error ? err.message : String(err) }, 'Redis unreachable');
+  };
+  redis.on('error', markDown);
+  redis.on('ready', () => {
+    if (!down) return;
+    log.info({ errorsSuppressed: down.errors, downForMs: now() - down.since }, 'Redis reachable again');
+    down = null;
+  });
+  return {
+    absorb(err) {
+      if (!down && isReady(redis)) return false;
+      markDown(err);
+      return true;
+    },
+  };
 }
 
 export function isReady(redis: Redis): boolean {

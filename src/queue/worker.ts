@@ -1,4 +1,4 @@
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { DiagnosisReport, DiagnosisStage, ProgressEvent, ProgressReporter } from '../diagnosis/types.js';
@@ -8,6 +8,7 @@ import { UpdateThrottle } from '../slack/poster.js';
 import type { SlackMessage } from '../slack/render/blocks.js';
 import {
   renderFailure,
+  renderHandedBack,
   renderProgress,
   renderQueued,
   renderReport,
@@ -20,6 +21,7 @@ import { DIAGNOSE_QUEUE, diagnoseJobDataSchema, type DiagnoseJobResult } from '.
 import type { Metrics } from '../server/metrics.js';
 import { JobMessageStore, type JobMessageRef } from './message-store.js';
 import { PlanStore } from './plan-store.js';
+import { watchRedisOutage } from './redis.js';
 
 export interface DiagnoseParams {
   clusterId: string | null;
@@ -51,30 +53,47 @@ export interface DiagnosisWorkerOptions {
 
 export interface DiagnosisWorker {
   worker: Worker;
-  /** Stops taking jobs, waits up to graceMs for running ones, then hands them back to the queue. */
+  /**
+   * Stops taking jobs, waits up to graceMs for running ones, then hands them back to the queue.
+   * Past the grace period it waits on Redis (to hand the jobs back, to close): with Redis
+   * unreachable that is unbounded, and the caller's deadline has to end it.
+   */
   close(graceMs: number): Promise<{ handedBack: string[] }>;
+  /** Ids of the jobs running now: at a shutdown deadline, the ones left to stall over. */
+  runningJobs(): string[];
 }
 
 export function startDiagnosisWorker(options: DiagnosisWorkerOptions): DiagnosisWorker {
   const { connection, prefix, poster, log } = options;
   const messages = new JobMessageStore(connection, prefix, options.retentionSeconds);
   const plans = new PlanStore(connection, prefix, options.planTtlSeconds);
-  const running = new Map<string, { job: Job; token: string | undefined }>();
+  const running = new Set<string>();
+  const handedBack: string[] = [];
 
   const processor = async (job: Job, token?: string, signal?: AbortSignal): Promise<DiagnoseJobResult> => {
     const parsed = diagnoseJobDataSchema.safeParse(job.data);
     if (!parsed.success)
       throw new UnrecoverableError(`malformed job data: ${parsed.error.issues[0]?.message}`);
     const ref: JobRef = { jobId: job.id!, data: parsed.data };
-    running.set(job.id!, { job, token });
+    running.add(job.id!);
     try {
-      return await runJob(ref, job, signal ?? new AbortController().signal);
+      return await runJob(ref, job, token, signal ?? new AbortController().signal);
     } finally {
       running.delete(job.id!);
     }
   };
 
-  async function runJob(ref: JobRef, job: Job, signal: AbortSignal): Promise<DiagnoseJobResult> {
+  /**
+   * `signal` fires when the worker shuts down past its grace period. From then on the job belongs
+   * to the next attempt: this one publishes nothing (no report, no plans), whatever the diagnosis
+   * still returns, and hands the job back itself.
+   */
+  async function runJob(
+    ref: JobRef,
+    job: Job,
+    token: string | undefined,
+    signal: AbortSignal,
+  ): Promise<DiagnoseJobResult> {
     const data = ref.data;
     const message = await messages.ensure(ref.jobId, () => poster.post(data.channelId, renderQueued(ref)));
     const show = (m: SlackMessage) =>
@@ -96,18 +115,27 @@ export function startDiagnosisWorker(options: DiagnosisWorkerOptions): Diagnosis
     };
     onProgress({ stage: 'reading-apiserver-logs', detail: 'starting' });
 
-    let report: DiagnosisReport;
+    const diagnosis = options.diagnose(
+      { clusterId: data.clusterId, sinceSeconds: data.sinceSeconds, watchSeconds: data.watchSeconds },
+      onProgress,
+      signal,
+    );
+    // Settles later, if at all, once the job is handed back: nobody waits on it then.
+    diagnosis.catch(() => undefined);
+    const abandoned = new Promise<null>((resolve) => {
+      if (signal.aborted) resolve(null);
+      signal.addEventListener('abort', () => resolve(null), { once: true });
+    });
+    let report: DiagnosisReport | null;
     try {
-      report = await options.diagnose(
-        { clusterId: data.clusterId, sinceSeconds: data.sinceSeconds, watchSeconds: data.watchSeconds },
-        onProgress,
-        signal,
-      );
+      report = await Promise.race([diagnosis, abandoned]);
     } catch (err) {
       await throttle.cancel();
+      if (signal.aborted) throw await handBack(ref, job, token, show);
       throw await reportFailure(ref, job, err, show);
     }
     await throttle.cancel();
+    if (report === null || signal.aborted) throw await handBack(ref, job, token, show);
 
     const planIds = await savePlans(ref, report, plans);
     const final = renderReport(ref, report, planIds);
@@ -122,6 +150,28 @@ export function startDiagnosisWorker(options: DiagnosisWorkerOptions): Diagnosis
       .updateProgress({ stage: 'done', detail: `${report.findings.length} finding(s)` })
       .catch(() => undefined);
     return summarize(report, message);
+  }
+
+  /**
+   * Says so in the job's message, then puts the job back in the queue (this attempt holds its
+   * lock), in that order: the next attempt's "starting" must come after, never be overwritten.
+   * The WaitingError tells BullMQ the job has been moved, so that it neither fails nor completes it.
+   */
+  async function handBack(
+    ref: JobRef,
+    job: Job,
+    token: string | undefined,
+    show: (m: SlackMessage) => Promise<unknown>,
+  ): Promise<Error> {
+    await show(renderHandedBack(ref));
+    try {
+      await job.moveToWait(token);
+      handedBack.push(ref.jobId);
+    } catch (err) {
+      // The lock expires anyway and stall detection hands the job to another worker.
+      log.warn({ jobId: ref.jobId, err: String(err) }, 'could not hand the job back; it will stall over');
+    }
+    return new WaitingError();
   }
 
   /** Shows the failure in the job's message and returns what the processor should throw. */
@@ -151,7 +201,10 @@ export function startDiagnosisWorker(options: DiagnosisWorkerOptions): Diagnosis
     maxStalledCount: 2,
     autorun: true,
   });
-  worker.on('error', (err) => log.error({ err: err.message }, 'worker error'));
+  const outage = watchRedisOutage(connection, log);
+  worker.on('error', (err) => {
+    if (!outage.absorb(err)) log.error({ err: err.message }, 'worker error');
+  });
   worker.on('failed', (job, err) => {
     options.metrics?.jobs.inc({ outcome: 'failed-attempt' });
     log.info({ jobId: job?.id, err: err.message }, 'job attempt failed');
@@ -167,23 +220,15 @@ export function startDiagnosisWorker(options: DiagnosisWorkerOptions): Diagnosis
       closing.then(() => true),
       new Promise<false>((r) => setTimeout(() => r(false), graceMs).unref()),
     ]);
-    if (finished) return { handedBack: [] };
-    const handedBack: string[] = [];
-    for (const { job, token } of running.values()) {
-      try {
-        await job.moveToWait(token);
-        handedBack.push(job.id!);
-      } catch (err) {
-        // The lock expires anyway and stall detection hands the job to another worker.
-        log.warn({ jobId: job.id, err: String(err) }, 'could not hand the job back; it will stall over');
-      }
+    if (!finished) {
+      // Each running job's processor hands it back (runJob); closing ends once they all have.
+      worker.cancelAllJobs('worker shutting down');
+      await closing;
     }
-    worker.cancelAllJobs('worker shutting down');
-    await worker.close(true);
-    return { handedBack };
+    return { handedBack: [...handedBack] };
   }
 
-  return { worker, close };
+  return { worker, close, runningJobs: () => [...running] };
 }
 
 function hintFor(error: Error): string | null {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { createChurnCounter } from '../../src/diagnosis/churn.js';
+import { watchChurn } from '../../src/diagnosis/churn-evidence.js';
+import type { ClusterAccess } from '../../src/rancher/access.js';
 
 describe('churn counter', () => {
   it('ranks objects by updates and marks only fast writers hot', () => {
@@ -25,5 +27,41 @@ describe('churn counter', () => {
     const s = createChurnCounter().summary(new Date(0), new Date(60_000));
     expect(s.signal).toBeNull();
     expect(s.hot).toEqual([]);
+  });
+});
+
+describe('churn watch window', () => {
+  /** A cluster whose watch sees nothing and ends when the window does or when the signal aborts. */
+  const quietAccess = {
+    watchNodeObjects: (options: { seconds: number }, _onEvent: unknown, signal?: AbortSignal) =>
+      new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, options.seconds * 1000);
+        signal?.addEventListener('abort', () => {
+          clearTimeout(t);
+          resolve();
+        });
+      }),
+  } as unknown as ClusterAccess;
+
+  it('a watch cut short states the window it really watched, not the one asked', async () => {
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(), 1200);
+    const details: string[] = [];
+    const evidence = await watchChurn(
+      quietAccess,
+      'c-dql6k',
+      45,
+      (e) => details.push(e.detail),
+      abort.signal,
+    );
+    expect(evidence.description).toBe(
+      'watch on nodes.management.cattle.io in c-dql6k for 1s (cut short: 45s asked)',
+    );
+    expect(details.at(-1)).toBe('0 updates of 0 objects in 1s');
+  });
+
+  it('a whole window is stated as asked', async () => {
+    const evidence = await watchChurn(quietAccess, null, 1, () => undefined);
+    expect(evidence.description).toBe('watch on nodes.management.cattle.io for 1s');
   });
 });

@@ -62,7 +62,7 @@ function report(findings: Finding[], extra: Partial<DiagnosisReport> = {}): Diag
   return {
     startedAt: '2022-05-07T08:30:00.000Z',
     finishedAt: '2022-05-07T08:30:05.000Z',
-    scope: { clusterId: null, sinceSeconds: 1800, watchSeconds: 5 },
+    scope: { clusterId: null, sinceSeconds: 1800, watchSeconds: 5, watchedSeconds: 5 },
     clusters: [{ id: 'c-dql6k', name: 'prod-east', driver: 'rancherKubernetesEngine' }],
     activity: [],
     findings,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { createClusterAccess } from '../../src/rancher/access.js';
 import { runDiagnosis, listClusters } from '../../src/diagnosis/run.js';
-import { AccessError, TransientError, UnknownClusterError } from '../../src/errors.js';
+import { AccessError, DiagnosisAbortedError, TransientError, UnknownClusterError } from '../../src/errors.js';
 import { loadScenario, seedScenarioPath, type K8sObject } from '../standin/index.js';
 import { CLUSTER_PATH, NODE_PATH, startGround, type Ground } from './support.js';
 
@@ -234,6 +234,24 @@ describe('diagnosis against the stand-in (real client-node over HTTP)', () => {
     const churn = report.activity.find((a) => a.source === 'churn');
     expect(churn?.summary.signal).toBe('churn');
     expect(churn?.summary.hot[0]?.rancherNode).toEqual({ clusterId: CLUSTER, nodeId: BROKEN });
+    expect(report.scope).toMatchObject({ watchSeconds: 1, watchedSeconds: 1 });
+  });
+
+  it('an aborted diagnosis gives no report, even though its churn watch returned what it saw', async () => {
+    const g = (ground = await startGround({ loopIntervalMs: 20 }));
+    const abort = new AbortController();
+    const stages: string[] = [];
+    const outcome = runDiagnosis(
+      g.access,
+      { watchSeconds: 30, cluster: CLUSTER, signal: abort.signal },
+      (e) => {
+        stages.push(e.stage);
+        // Abort once the logs and node objects are read: only the watch is left.
+        if (e.detail.endsWith('node objects read')) setTimeout(() => abort.abort(), 300);
+      },
+    );
+    await expect(outcome).rejects.toBeInstanceOf(DiagnosisAbortedError);
+    expect(stages).not.toContain('done');
   });
 
   it('lists clusters and rejects an unknown one with the known ones', async () => {

@@ -46,6 +46,7 @@ export function fakeEngine(
           clusterId: params.clusterId,
           sinceSeconds: params.sinceSeconds,
           watchSeconds: params.watchSeconds,
+          watchedSeconds: params.watchSeconds,
         },
       };
     },

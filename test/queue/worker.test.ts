@@ -153,6 +153,46 @@ describe('diagnosis worker', () => {
     });
   });
 
+  it('a job handed back at shutdown publishes nothing; the next attempt publishes the one report', async () => {
+    const { reportWithFinding } = await import('../slack/fixtures.js');
+    let started = 0;
+    // As the real churn watch does, this engine answers an abort with what it has, not an error.
+    const first = start(async (_params, onProgress, signal) => {
+      started++;
+      onProgress({ stage: 'watching-churn', detail: 'watching nodes.management.cattle.io for 45s' });
+      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
+      return reportWithFinding;
+    });
+    const queued = await producer.enqueue(jobData('c-handback'));
+    while (started === 0) await new Promise((r) => setTimeout(r, 20));
+    expect(await first.close(100)).toEqual({ handedBack: [queued.jobId] });
+    workerRedis?.disconnect();
+    worker = null;
+
+    expect(await producer.queue.getJobState(queued.jobId)).toBe('waiting');
+    const published = () =>
+      slack.callsOf('chat.update').filter((c) => blocksText(c.args.blocks).includes('Approve patch'));
+    expect(published()).toHaveLength(0);
+    const plans = await Promise.all(
+      (await redis.keys(`${PREFIX}:doctor:plan:*`)).map(async (k) => JSON.parse((await redis.get(k))!)),
+    );
+    expect(plans.filter((p: { jobId: string }) => p.jobId === queued.jobId)).toEqual([]);
+    const { ts } = (await new JobMessageStore(redis, PREFIX, 60).get(queued.jobId))!;
+    const history = () =>
+      slack.callsOf('chat.update').flatMap((c) => (c.args.ts === ts ? [blocksText(c.args.blocks)] : []));
+    expect(history().at(-1)).toContain('handed back');
+
+    start(fakeEngine(redis, COUNTERS, 1).diagnose);
+    await (await producer.queue.getJob(queued.jobId))!.waitUntilFinished(events, 20000);
+    expect(published()).toHaveLength(1);
+    const updates = history();
+    const handedBackAt = updates.findIndex((t) => t.includes('handed back'));
+    const startingAt = updates.findIndex((t, i) => i > handedBackAt && t.includes('starting'));
+    expect(handedBackAt).toBeGreaterThan(0);
+    expect(startingAt).toBeGreaterThan(handedBackAt);
+    expect(updates.at(-1)).toContain('Approve patch');
+  });
+
   it('throttles updates but always sends the last state', async () => {
     start(fakeEngine(redis, COUNTERS, 5).diagnose, 60_000);
     const queued = await producer.enqueue(jobData('c-throttle'));

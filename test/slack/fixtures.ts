@@ -130,7 +130,7 @@ export const finding: Finding = {
 export const reportWithFinding: DiagnosisReport = {
   startedAt: '2026-11-25T06:00:01.000Z',
   finishedAt: '2026-11-25T06:00:09.000Z',
-  scope: { clusterId: 'c-dql6k', sinceSeconds: 1800, watchSeconds: null },
+  scope: { clusterId: 'c-dql6k', sinceSeconds: 1800, watchSeconds: null, watchedSeconds: null },
   clusters: [
     { id: 'c-dql6k', name: 'prod-east', driver: 'rancherKubernetesEngine' },
     { id: 'local', name: 'local', driver: 'imported' },

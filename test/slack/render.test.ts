@@ -141,6 +141,20 @@ describe('job messages', () => {
     expectGolden('report-finding', msg);
   });
 
+  it('a report whose churn watch was cut short states the window it watched, not the one asked', () => {
+    const asked45 = { ...job, data: { ...job.data, watchSeconds: 45 } };
+    const cutShort = {
+      ...reportWithFinding,
+      scope: { ...reportWithFinding.scope, watchSeconds: 45, watchedSeconds: 35 },
+    };
+    const text = blocksText(renderReport(asked45, cutShort, plans).blocks);
+    expect(text).toContain('watched 35s of the 45s asked');
+    expect(text).not.toContain('watch 45s');
+    // A whole window reads as before.
+    const whole = { ...cutShort, scope: { ...cutShort.scope, watchedSeconds: 45 } };
+    expect(blocksText(renderReport(asked45, whole, plans).blocks)).toContain('watch 45s');
+  });
+
   it('an object seen by the apiserver logs and the churn watch is listed once, with both rates', () => {
     const msg = renderReport(job, reportTwoSources, plans);
     const text = blocksText(msg.blocks);

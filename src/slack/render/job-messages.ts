@@ -41,10 +41,18 @@ export interface JobRef {
   data: DiagnoseJobData;
 }
 
-function jobContext(job: JobRef, extra: string[] = []): Block {
+function jobContext(job: JobRef, extra: string[] = [], scope?: DiagnosisReport['scope']): Block {
+  // A report says the churn window it really watched when that was shorter than asked.
+  const cutShort =
+    scope &&
+    scope.watchedSeconds !== null &&
+    scope.watchSeconds !== null &&
+    scope.watchedSeconds < scope.watchSeconds
+      ? `watched ${scope.watchedSeconds ? formatSeconds(scope.watchedSeconds) : '0s'} of the ${formatSeconds(scope.watchSeconds)} asked`
+      : null;
   const params = [
     job.data.sinceSeconds ? `since ${formatSeconds(job.data.sinceSeconds)}` : null,
-    job.data.watchSeconds ? `watch ${formatSeconds(job.data.watchSeconds)}` : null,
+    cutShort ?? (job.data.watchSeconds ? `watch ${formatSeconds(job.data.watchSeconds)}` : null),
   ].filter(Boolean);
   return context(
     [`job \`${job.jobId}\``, `asked by <@${job.data.requestedBy}>`, ...params, ...extra].join(' · '),
@@ -166,7 +174,7 @@ export function renderReport(
     0,
     Math.round((Date.parse(report.finishedAt) - Date.parse(report.startedAt)) / 1000),
   );
-  blocks.push(jobContext(job, [`finished in ${seconds}s`]));
+  blocks.push(jobContext(job, [`finished in ${seconds}s`], report.scope));
 
   const first = findings[0];
   const text = first
@@ -427,6 +435,17 @@ export interface FailureView {
   permanent: boolean;
   /** For transient failures that will be tried again. */
   retry: { attempt: number; of: number } | null;
+}
+
+/** A job given back to the queue by a worker shutting down: the next attempt starts it over. */
+export function renderHandedBack(job: JobRef): SlackMessage {
+  const scope = scopeLabel(job.data);
+  return message(`Diagnosis of ${scope}: handed back, starting again on another worker`, [
+    section(
+      `:arrows_counterclockwise: *Diagnosis of ${esc(scope)}*: the worker running it is shutting down; it was handed back to the queue and starts again on another worker. No report from this run.`,
+    ),
+    jobContext(job),
+  ]);
 }
 
 export function renderFailure(job: JobRef, failure: FailureView): SlackMessage {
