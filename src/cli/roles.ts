@@ -1,7 +1,7 @@
 import { loadBotConfig, type BotConfig, type BotRole } from '../config/bot.js';
 import { childLogger } from '../log.js';
 import { startClusterRefresh } from '../queue/cluster-refresh.js';
-import { loadDiagnosisEngine, type DiagnosisEngine } from '../queue/engine.js';
+import { lazyRegistrationReader, loadDiagnosisEngine, type DiagnosisEngine } from '../queue/engine.js';
 import { JobMessageStore } from '../queue/message-store.js';
 import { PlanStore } from '../queue/plan-store.js';
 import { DiagnosisProducer } from '../queue/producer.js';
@@ -38,8 +38,10 @@ export async function startRoles(
 
   let slackListener: Parameters<typeof startHttpServer>[0]['slack'];
   let health = () => true;
+  let workerEngine: DiagnosisEngine | null = null;
   if (runsWorker) {
     const realEngine = engine ?? loadDiagnosisEngine(env);
+    workerEngine = realEngine;
     const connection = createWorkerConnection(config.redisUrl);
     connection.on('error', () => undefined);
     const poster = new SlackPoster(
@@ -95,6 +97,9 @@ export async function startRoles(
       plans: new PlanStore(redis, config.queuePrefix, config.planTtlSeconds),
       log,
       metrics,
+      // Read from the local cluster when an approver asks: the worker's access when in this process.
+      readRegistration:
+        (engine ?? workerEngine)?.readRegistration ?? (engine ? undefined : lazyRegistrationReader(env)),
     });
     await bot.start();
     if (bot.receiver) {
