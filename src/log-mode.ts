@@ -17,9 +17,11 @@ interface Output {
   human: boolean;
   /** Lines below this pino level value are dropped (human form only). */
   minLevel: number;
+  /** When set, the JSON lines go here instead of stderr: tests read what was logged. */
+  sink: ((line: string) => void) | null;
 }
 
-export const output: Output = { human: false, minLevel: 0 };
+export const output: Output = { human: false, minLevel: 0, sink: null };
 /**
  * Switches the process to the form a person reads on the command line: human lines, `warn` and
  * above, unless LOG_LEVEL is set (then that level, still in human form).

@@ -25,6 +25,10 @@ const json = pino.destination(2);
 /** Writes JSON as pino made it, or the same record as one human line. */
 const destination: DestinationStream = {
   write(line: string) {
+    if (output.sink) {
+      output.sink(line);
+      return;
+    }
     if (!output.human) {
       json.write(line);
       return;

@@ -1,7 +1,7 @@
 import { loadBotConfig, type BotConfig, type BotRole } from '../config/bot.js';
 import { roleLogger } from '../log.js';
 import { startClusterRefresh } from '../queue/cluster-refresh.js';
-import { loadDiagnosisEngine, type DiagnosisEngine } from '../queue/engine.js';
+import { lazyRegistrationReader, loadDiagnosisEngine, type DiagnosisEngine } from '../queue/engine.js';
 import { JobMessageStore } from '../queue/message-store.js';
 import { PlanStore } from '../queue/plan-store.js';
 import { DiagnosisProducer } from '../queue/producer.js';
@@ -81,8 +81,10 @@ export async function startRoles(
   let reportFailure: (err: SlackTokenRefusedError) => void = () => undefined;
   const failed = new Promise<SlackTokenRefusedError>((resolve) => (reportFailure = resolve));
   notReady.push(() => (refused ? `stopping: ${refused.message}` : null));
+  let workerEngine: DiagnosisEngine | null = null;
   if (runsWorker) {
     const realEngine = engine ?? loadDiagnosisEngine(env);
+    workerEngine = realEngine;
     const connection = createWorkerConnection(config.redisUrl);
     const poster = new SlackPoster(
       createWebClient({
@@ -154,6 +156,9 @@ export async function startRoles(
         log.error({ setting: err.setting, slackError: err.slackError }, err.message);
         reportFailure(err);
       },
+      // Read from the local cluster when an approver asks: the worker's access when in this process.
+      readRegistration:
+        (engine ?? workerEngine)?.readRegistration ?? (engine ? undefined : lazyRegistrationReader(env)),
     }).catch(failStart);
     // The bot stops first (closers run in order), so no job is enqueued mid-shutdown.
     closers.unshift({ what: 'bot', close: () => bot.stop() });

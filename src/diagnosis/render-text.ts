@@ -5,6 +5,7 @@ import type {
   DiagnosisReport,
   Finding,
   ProgressEvent,
+  RegistrationRef,
   WriteRate,
   WriteSighting,
 } from './types.js';
@@ -106,6 +107,7 @@ function renderFinding(f: Finding, index: number): string {
     );
     if (d.downstreamNode) out.push(`    ${reachDownstream(d.clusterId, d.downstreamKubectl)}`);
     d.steps.forEach((s, i) => out.push(`    ${i + 1}. ${s}`));
+    if (d.registration) out.push(`    ${fullCommandHint(d.clusterId, d.registration)}`);
     if (d.evict.length)
       out.push(`    pods evicted: ${d.evict.map((p) => `${p.namespace}/${p.name}`).join(', ')}`);
     for (const l of d.leave) out.push(`    left: ${l.namespace}/${l.name} (${l.reason})`);
@@ -173,4 +175,14 @@ function problemHint(p: AccessProblem): string | null {
 export function renderProgress(event: ProgressEvent): string {
   const size = event.bytes !== undefined ? ` [${(event.bytes / 1048576).toFixed(1)} MiB]` : '';
   return `[${event.stage}] ${event.detail}${size}\n`;
+}
+
+/**
+ * The report never holds the registration token (it lets whoever has it join nodes to the
+ * cluster, and reports get pasted into tickets and chats): whoever runs the command line reads it
+ * with their own credentials.
+ */
+function fullCommandHint(clusterId: string, r: RegistrationRef): string {
+  const flags = r.roles.map((role) => ` --${role}`).join('');
+  return `the token is left out of this report; the full command is kubectl get clusterregistrationtokens.management.cattle.io -n ${clusterId} ${r.tokenName} -o jsonpath='{.status.nodeCommand}'${flags ? `, followed by${flags}` : ''}`;
 }

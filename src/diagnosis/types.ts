@@ -133,6 +133,14 @@ export interface PodRef {
   owner: string | null;
 }
 
+export interface RegistrationRef {
+  /** The clusterregistrationtokens.management.cattle.io object (in the cluster's namespace) whose status.nodeCommand registers the host. */
+  tokenName: string;
+  roles: ('etcd' | 'controlplane' | 'worker')[];
+  /** status.nodeCommand with the role flags and the token replaced by REGISTRATION_TOKEN_MASK; null when the command's form did not let the token be found. */
+  maskedCommand: string | null;
+}
+
 export interface DrainPlan {
   clusterId: string;
   nodeId: string;
@@ -143,8 +151,12 @@ export interface DrainPlan {
   leave: (PodRef & { reason: string })[];
   blockingPodDisruptionBudgets: { namespace: string; name: string; reason: string }[];
   steps: string[];
-  /** status.nodeCommand of the cluster's registration token, with role flags; null when unreadable. */
-  registrationCommand: string | null;
+  /**
+   * How the host registers again, without the cluster's registration token: the token lets whoever
+   * holds it join nodes to the cluster, and plans are posted in channels and kept in Redis. null
+   * when no token with a command could be read.
+   */
+  registration: RegistrationRef | null;
   notes: string[];
   /**
    * How to point kubectl at the downstream cluster for the steps that run there, e.g.

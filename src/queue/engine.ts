@@ -1,11 +1,34 @@
 import { delimiter } from 'node:path';
 import { createClusterAccess, listClusters, loadRancherConfig, runDiagnosis } from '../diagnosis/run.js';
 import type { ClusterSummary } from '../diagnosis/types.js';
+import type { ClusterAccess } from '../rancher/access.js';
+import { registrationCommand } from '../remediation/drain-plan.js';
+import type { RegistrationReader } from '../slack/actions.js';
 import type { DiagnoseFn } from './worker.js';
 
 export interface DiagnosisEngine {
   diagnose: DiagnoseFn;
   listClusters: () => Promise<ClusterSummary[]>;
+  /** The full registration command, read when an approver asks for it; absent in stand-in engines. */
+  readRegistration?: RegistrationReader;
+}
+
+function registrationReader(access: ClusterAccess): RegistrationReader {
+  return async (clusterId, ref) =>
+    registrationCommand(await access.listRegistrationTokens(clusterId), ref.roles, ref.tokenName);
+}
+
+/**
+ * For a bot without a worker: reaches the local cluster on the first click that needs it, so a
+ * bot that never shows a registration command needs no cluster settings. A bad setting is the
+ * click's answer (pointing to Rancher's page), not a failed start.
+ */
+export function lazyRegistrationReader(env: Record<string, string | undefined>): RegistrationReader {
+  let read: RegistrationReader | null = null;
+  return (clusterId, ref) => {
+    read ??= loadDiagnosisEngine(env).readRegistration!;
+    return read(clusterId, ref);
+  };
 }
 
 /**
@@ -31,5 +54,6 @@ export function loadDiagnosisEngine(env: Record<string, string | undefined>): Di
         onProgress,
       ),
     listClusters: () => listClusters(access),
+    readRegistration: registrationReader(access),
   };
 }

@@ -90,7 +90,7 @@ export type ManagementCluster = z.infer<typeof managementClusterSchema>;
 
 export const registrationTokenSchema = z.looseObject({
   metadata,
-  status: z.looseObject({ nodeCommand: z.string().optional() }).default({}),
+  status: z.looseObject({ nodeCommand: z.string().optional(), token: z.string().optional() }).default({}),
 });
 export type RegistrationToken = z.infer<typeof registrationTokenSchema>;
 

@@ -1,4 +1,4 @@
-import type { DrainPlan, PodRef } from '../diagnosis/types.js';
+import type { DrainPlan, PodRef, RegistrationRef } from '../diagnosis/types.js';
 import type { Role } from '../diagnosis/nodes.js';
 import type { Pod, PodDisruptionBudget, RegistrationToken } from '../rancher/schemas.js';
 
@@ -76,13 +76,56 @@ export function selectorMatches(
   return true;
 }
 
-export function registrationCommand(tokens: RegistrationToken[], roles: Role[]): string | null {
-  const preferred =
-    tokens.find((t) => t.metadata.name === 'default-token' && t.status.nodeCommand) ??
-    tokens.find((t) => t.status.nodeCommand);
-  const command = preferred?.status.nodeCommand?.trim();
+/** What a public copy of the registration command shows where the token was. */
+export const REGISTRATION_TOKEN_MASK = '<registration token>';
+
+/** The token whose command registers a node: the cluster's default one when it has a command. */
+export function registrationToken(tokens: RegistrationToken[], name?: string): RegistrationToken | null {
+  const withCommand = tokens.filter((t) => t.status.nodeCommand?.trim());
+  if (name !== undefined) return withCommand.find((t) => t.metadata.name === name) ?? null;
+  return withCommand.find((t) => t.metadata.name === 'default-token') ?? withCommand[0] ?? null;
+}
+
+/**
+ * The full registration command, token included: only for the approver who asked for it, and
+ * never stored. `name` picks the token the diagnosis named.
+ */
+export function registrationCommand(
+  tokens: RegistrationToken[],
+  roles: Role[],
+  name?: string,
+): string | null {
+  const command = registrationToken(tokens, name)?.status.nodeCommand?.trim();
   if (!command) return null;
   return [command, ...roles.map((r) => `--${r}`)].join(' ');
+}
+
+/**
+ * The command with its token masked: the value of every `--token` flag, and the token's own value
+ * (status.token) wherever else it appears (in a URL, say). null when no token was found in it:
+ * a command of a form not known here could hold the token where this cannot see it, so it is not
+ * shown at all rather than shown whole.
+ */
+export function maskRegistrationToken(command: string, knownTokens: string[] = []): string | null {
+  let masked = command.replace(
+    /(--token(?:=|\s+))("[^"]*"|'[^']*'|\S+)/g,
+    (_m, flag: string) => `${flag}${REGISTRATION_TOKEN_MASK}`,
+  );
+  // Short values would match unrelated text; Rancher's tokens are 54 characters.
+  for (const t of knownTokens) if (t.length >= 16) masked = masked.split(t).join(REGISTRATION_TOKEN_MASK);
+  return masked === command ? null : masked;
+}
+
+function registrationRef(tokens: RegistrationToken[], roles: Role[]): RegistrationRef | null {
+  const token = registrationToken(tokens);
+  const command = token ? registrationCommand([token], roles) : null;
+  if (!token || !command) return null;
+  const secrets = [token.status.token].filter((t): t is string => typeof t === 'string');
+  return {
+    tokenName: token.metadata.name,
+    roles: [...roles],
+    maskedCommand: maskRegistrationToken(command, secrets),
+  };
 }
 
 export function buildDrainPlan(input: DrainInput): DrainPlan {
@@ -137,14 +180,18 @@ export function buildDrainPlan(input: DrainInput): DrainPlan {
     notes.push('PodDisruptionBudgets could not be listed: some evictions may be refused');
 
   const node = input.downstreamNodeName;
-  const command = input.registrationTokens
-    ? registrationCommand(input.registrationTokens, input.roles)
+  const registration = input.registrationTokens
+    ? registrationRef(input.registrationTokens, input.roles)
     : null;
   if (input.registrationTokens === null) {
     notes.push(
       `the cluster's registration token could not be read: copy the registration command from Rancher (Cluster Management > ${input.clusterId} > Registration)`,
     );
-  } else if (command === null) {
+  } else if (registration !== null && registration.maskedCommand === null) {
+    notes.push(
+      `the registration command is not shown: its token could not be told apart in it. Copy it from Rancher (Cluster Management > ${input.clusterId} > Registration)`,
+    );
+  } else if (registration === null) {
     notes.push(
       `no clusterregistrationtoken of ${input.clusterId} has status.nodeCommand: copy the registration command from Rancher's UI`,
     );
@@ -168,7 +215,7 @@ export function buildDrainPlan(input: DrainInput): DrainPlan {
     steps.push(`kubectl get node ${node}   # must answer NotFound`);
   } else {
     notes.push(
-      'the Kubernetes node for this object was not found downstream (or could not be read): check `kubectl get nodes -o wide` there',
+      'the Kubernetes node for this object was not found downstream (or could not be read): check with kubectl get nodes -o wide there',
     );
   }
   steps.push(
@@ -178,8 +225,8 @@ export function buildDrainPlan(input: DrainInput): DrainPlan {
     'clean the host: remove its containers and Rancher/Kubernetes state (Rancher docs: "Removing Kubernetes Components from Nodes")',
   );
   steps.push(
-    command
-      ? `register the host again: ${command}`
+    registration?.maskedCommand
+      ? `register the host again: ${registration.maskedCommand}`
       : `register the host again with the cluster's registration command${input.roles.length ? ` and ${input.roles.map((r) => `--${r}`).join(' ')}` : ''}`,
   );
   if (needsForce)
@@ -193,7 +240,7 @@ export function buildDrainPlan(input: DrainInput): DrainPlan {
     leave,
     blockingPodDisruptionBudgets: blocking,
     steps,
-    registrationCommand: command,
+    registration,
     notes,
     downstreamKubectl: input.downstreamKubectl ?? null,
   };

@@ -1,4 +1,4 @@
-import { App, HTTPReceiver, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
+import { App, HTTPReceiver, LogLevel, type Logger as BoltLogger, type RespondFn } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { BotConfig } from '../config/bot.js';
 import type { DiagnosisProducer } from '../queue/producer.js';
@@ -6,11 +6,22 @@ import type { JobMessageStore } from '../queue/message-store.js';
 import type { PlanStore } from '../queue/plan-store.js';
 import type { Redis } from 'ioredis';
 import type { Metrics } from '../server/metrics.js';
-import { ACTION_IDS, answerClick, type ActionId } from './actions.js';
+import {
+  ACTION_IDS,
+  SHOW_REGISTRATION,
+  answerClick,
+  answerShowRegistration,
+  type ActionId,
+  type RegistrationReader,
+} from './actions.js';
 import { answerCommand, type CommandReply } from './commands.js';
-import { renderCommandFailed } from './render/replies.js';
+import {
+  renderClickNotRecorded,
+  renderCommandFailed,
+  renderSlackFailedAfterClick,
+} from './render/replies.js';
 import { SlackPoster } from './poster.js';
-import { closeActions, type Block } from './render/blocks.js';
+import { closeActions, type Block, type SlackMessage } from './render/blocks.js';
 import { ApproverDirectory } from './approvers.js';
 import { AfterAckWork } from './after-ack.js';
 import { ClusterCacheReader } from '../queue/cluster-cache.js';
@@ -28,6 +39,8 @@ export interface BotDeps {
   metrics: Metrics;
   /** Slack refused a token while running (reconnecting cannot help): the process should stop. */
   onTokenRefused?: (err: SlackTokenRefusedError) => void;
+  /** Reads the full registration command when an approver asks; absent: the answer points to Rancher. */
+  readRegistration?: RegistrationReader;
 }
 
 export interface SlackBot {
@@ -186,37 +199,102 @@ export async function createSlackBot(deps: BotDeps): Promise<SlackBot> {
     }
   });
 
-  app.action(new RegExp(`^(${ACTION_IDS.join('|')})$`), async ({ ack, body, action, client }) => {
+  /**
+   * Every click is answered: what cannot go out through the Web API (or cannot be recorded at all)
+   * is said to the clicker through the click's response_url, which needs neither Redis nor the
+   * Web API. Only the clicker sees it.
+   */
+  const tellClicker = async (respond: RespondFn, msg: SlackMessage, action: string) => {
+    await respond({
+      response_type: 'ephemeral',
+      replace_original: false,
+      text: msg.text,
+      blocks: msg.blocks,
+    }).catch((err: unknown) =>
+      log.error({ action, err: String(err) }, 'could not answer a click through its response_url'),
+    );
+  };
+
+  app.action(new RegExp(`^(${ACTION_IDS.join('|')})$`), async ({ ack, body, action, client, respond }) => {
     await ack();
     if (body.type !== 'block_actions' || action.type !== 'button' || !('action_id' in action)) return;
     const channel = body.channel?.id ?? body.container?.channel_id;
     const messageTs = body.message?.ts ?? body.container?.message_ts;
-    const reply = await answerClick(
-      { actionId: action.action_id as ActionId, value: action.value ?? '', userId: body.user.id },
-      { plans: deps.plans, isApprover: (u) => approvers.includes(u), log, metrics: deps.metrics },
-    );
+    const actionId = action.action_id as ActionId;
+    let reply;
+    try {
+      reply = await answerClick(
+        { actionId, value: action.value ?? '', userId: body.user.id },
+        { plans: deps.plans, isApprover: (u) => approvers.includes(u), log, metrics: deps.metrics },
+      );
+    } catch (err) {
+      log.error({ action: actionId, err: String(err) }, 'a click could not be recorded');
+      deps.metrics.actions.inc({ action: actionId, outcome: 'error' });
+      await tellClicker(respond, renderClickNotRecorded(), actionId);
+      return;
+    }
     if (!channel) return;
     if (reply.ephemeral) {
-      await client.chat
+      const shown = await client.chat
         .postEphemeral({
           channel,
           user: body.user.id,
           text: reply.ephemeral.text,
           blocks: reply.ephemeral.blocks,
         })
-        .catch((err) =>
-          log.error({ method: 'chat.postEphemeral', channel, err: String(err) }, 'Slack Web API call failed'),
+        .then(
+          () => true,
+          (err: unknown) => {
+            log.error(
+              { method: 'chat.postEphemeral', channel, err: String(err) },
+              'Slack Web API call failed',
+            );
+            return false;
+          },
         );
+      if (!shown) await tellClicker(respond, reply.ephemeral, actionId);
     }
-    if (reply.thread && messageTs) await poster.post(channel, reply.thread, messageTs);
+    if (reply.thread && messageTs && !(await poster.post(channel, reply.thread, messageTs)))
+      await tellClicker(
+        respond,
+        renderSlackFailedAfterClick("post the decision in the report's thread"),
+        actionId,
+      );
     if (reply.closeButtons && messageTs && body.message) {
       const blocks = closeActions(
         (body.message.blocks ?? []) as Block[],
         action.block_id,
         reply.closeButtons,
       );
-      await poster.update(channel, messageTs, { text: String(body.message.text ?? ''), blocks });
+      const updated = await poster.update(channel, messageTs, {
+        text: String(body.message.text ?? ''),
+        blocks,
+      });
+      if (!updated)
+        await tellClicker(respond, renderSlackFailedAfterClick("take the report's buttons away"), actionId);
     }
+  });
+
+  // The answer holds the cluster's registration token: it goes through response_url alone (the
+  // Web API client logs request bodies at debug level), to the clicker alone.
+  app.action(SHOW_REGISTRATION, async ({ ack, body, action, respond }) => {
+    await ack();
+    if (body.type !== 'block_actions' || action.type !== 'button') return;
+    const answer = await answerShowRegistration(
+      { value: action.value ?? '', userId: body.user.id },
+      {
+        plans: deps.plans,
+        isApprover: (u) => approvers.includes(u),
+        ...(deps.readRegistration ? { readRegistration: deps.readRegistration } : {}),
+        log,
+        metrics: deps.metrics,
+      },
+    ).catch((err: unknown) => {
+      log.error({ action: SHOW_REGISTRATION, err: String(err) }, 'a click could not be answered');
+      deps.metrics.actions.inc({ action: SHOW_REGISTRATION, outcome: 'error' });
+      return renderClickNotRecorded();
+    });
+    await tellClicker(respond, answer, SHOW_REGISTRATION);
   });
 
   app.error(async (err) => {

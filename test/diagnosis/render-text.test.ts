@@ -9,6 +9,7 @@ import type {
   WriteActivityEvidence,
 } from '../../src/diagnosis/types.js';
 import { buildDrainPlan } from '../../src/remediation/drain-plan.js';
+import { registrationTokenSchema } from '../../src/rancher/schemas.js';
 import { buildPatchPlan } from '../../src/remediation/patch-plan.js';
 import { nodeObject, rkeCluster } from './fixtures.js';
 import { HOT_NODE, HOT_NODE_REF } from '../support/hot-node.js';
@@ -71,7 +72,13 @@ function report(findings: Finding[], extra: Partial<DiagnosisReport> = {}): Diag
   };
 }
 
-function finding(withSibling: boolean, kubectl: string | null = null): Finding {
+const TOKEN = '9zqxn7fm6dh2t5kgwd8xqp4tbgcmk6w7lzp2hvsrjtbx5nc6d2kqrg';
+
+function finding(
+  withSibling: boolean,
+  kubectl: string | null = null,
+  registrationTokens: unknown[] = [],
+): Finding {
   const analysis = analyzeNode(broken, withSibling ? [broken, sibling] : [broken], cluster, null);
   const heat = collectHeat([
     activity('apiserver-pod-logs', 'log of kube-system/kube-apiserver-cp-1, last 1800s', hot(410, 41)),
@@ -88,7 +95,7 @@ function finding(withSibling: boolean, kubectl: string | null = null): Finding {
       downstreamNodeName: 'worker-3',
       podsOnNode: [],
       pdbs: [],
-      registrationTokens: [],
+      registrationTokens: registrationTokens.map((t) => registrationTokenSchema.parse(t)),
       roles: ['worker'],
       downstreamKubectl: kubectl,
     }),
@@ -152,6 +159,21 @@ describe('renderReport', () => {
     expect(unknown).toContain('kubectl --server "$RANCHER_URL/k8s/clusters/c-dql6k"');
     expect(unknown).toMatch(
       /1\. kubectl cordon worker-3 {3}# steps 1-4 in downstream cluster c-dql6k \(Rancher's kubeconfig/,
+    );
+  });
+
+  it('shows the registration command with its token masked, and how to read it whole', () => {
+    const token = {
+      metadata: { name: 'default-token', namespace: 'c-dql6k' },
+      status: { token: TOKEN, nodeCommand: `sudo docker run rancher/rancher-agent:v2.6.5 --token ${TOKEN}` },
+    };
+    const text = renderReport(report([finding(true, null, [token])]));
+    expect(text).not.toContain(TOKEN);
+    expect(text).toContain(
+      'register the host again: sudo docker run rancher/rancher-agent:v2.6.5 --token <registration token> --worker',
+    );
+    expect(text).toContain(
+      "the token is left out of this report; the full command is kubectl get clusterregistrationtokens.management.cattle.io -n c-dql6k default-token -o jsonpath='{.status.nodeCommand}', followed by --worker",
     );
   });
 

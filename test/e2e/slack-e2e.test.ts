@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { startRoles, type RunningRoles } from '../../src/cli/roles.js';
+import { logger } from '../../src/log.js';
+import { output } from '../../src/log-mode.js';
 import { DIAGNOSE_QUEUE } from '../../src/queue/job-data.js';
 import { startStandin, type Standin } from '../standin/index.js';
 import { SlackApiStandin, blocksText, type RecordedCall } from '../support/slack-api.js';
@@ -20,6 +22,11 @@ let slack: SlackApiStandin;
 let serve: RunningRoles;
 let dir: string;
 let url: string;
+/** Every log line of the run, at debug level (Bolt's and the Web API client's included). */
+const logLines: string[] = [];
+let levelBefore: string;
+/** The report as the worker last wrote it; the second test clicks it. */
+let report: RecordedCall;
 
 function displayName(): string {
   const cluster = standin.get('local', `/apis/management.cattle.io/v3/clusters/${CLUSTER}`) as {
@@ -41,6 +48,9 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'rd-e2e-'));
   const kubeconfig = join(dir, 'kubeconfig.yaml');
   await standin.writeKubeconfig(kubeconfig);
+  levelBefore = logger.level;
+  logger.level = 'debug';
+  output.sink = (line) => logLines.push(line);
   serve = await startRoles('serve', {
     SLACK_BOT_TOKEN: 'xoxb-e2e',
     SLACK_SIGNING_SECRET: SECRET,
@@ -84,6 +94,8 @@ async function jobReport(jobId: string): Promise<string> {
 
 afterAll(async () => {
   await serve.shutdown();
+  output.sink = null;
+  logger.level = levelBefore;
   const redis = new Redis('redis://127.0.0.1:6379');
   const left = await redis.keys(`${PREFIX}:*`);
   if (left.length) await redis.del(...left);
@@ -128,7 +140,7 @@ describe('end to end: Slack -> bot -> queue -> worker -> stand-in apiserver -> S
     expect(history.some((t) => t.includes(':arrow_forward: *Reading node objects*'))).toBe(true);
     expect(history.some((t) => t.includes(':arrow_forward: *Asking the node agents*'))).toBe(true);
 
-    const report = slack.calls.find(isReport)!;
+    report = slack.calls.filter(isReport).at(-1)!;
     const text = blocksText(report.args.blocks);
     expect(text).toContain(NODE);
     expect(text).toContain(displayName());
@@ -139,7 +151,7 @@ describe('end to end: Slack -> bot -> queue -> worker -> stand-in apiserver -> S
         type: string;
         elements?: { action_id: string; value: string; text: { text: string } }[];
       }[]
-    ).find((b) => b.type === 'actions')!.elements!;
+    ).find((b) => b.type === 'actions' && (b as { block_id?: string }).block_id === 'finding-0')!.elements!;
     expect(actions.map((a) => a.text.text)).toEqual(['Approve patch', 'Approve drain and remove', 'Dismiss']);
 
     const click = buttonClickBody({
@@ -159,4 +171,81 @@ describe('end to end: Slack -> bot -> queue -> worker -> stand-in apiserver -> S
     const record = slack.callsOf('chat.postMessage').find((c) => c.args.thread_ts === report.args.ts)!;
     expect(blocksText(record.args.blocks)).toContain('nothing has been applied');
   }, 90000);
+
+  it("the cluster's registration token is never in the channel, a log line or Redis; an approver gets it alone, on request", async () => {
+    const tokenObject = standin.get(
+      'local',
+      `/apis/management.cattle.io/v3/namespaces/${CLUSTER}/clusterregistrationtokens/default-token`,
+    ) as unknown as { status: { token: string; nodeCommand: string } };
+    const token = tokenObject.status.token;
+    expect(token.length).toBeGreaterThan(20);
+    expect(tokenObject.status.nodeCommand).toContain(token);
+
+    const blocks = report.args.blocks as {
+      type: string;
+      block_id?: string;
+      elements?: { action_id: string; value: string }[];
+    }[];
+    expect(blocksText(blocks)).toContain('--token &lt;registration token&gt;');
+    const show = blocks.find((b) => b.block_id === 'registration-0')!.elements![0]!;
+    expect(show.action_id).toBe('show_registration');
+
+    const clickShow = async (userId: string, id: string) => {
+      const body = buttonClickBody({
+        actionId: 'show_registration',
+        value: show.value,
+        userId,
+        channelId: 'C0OPS',
+        messageTs: String(report.args.ts),
+        blockId: 'registration-0',
+        responseUrl: slack.responseUrl(id),
+      });
+      expect((await postToBot(url, body, signedHeaders(SECRET, body))).status).toBe(200);
+      await slack.waitFor(
+        (calls) => calls.some((c) => c.args.path === `/response/${id}`),
+        20000,
+        `the answer ${id}`,
+      );
+      return slack.callsOf('response_url').find((c) => c.args.path === `/response/${id}`)!;
+    };
+    const refused = await clickShow('U0MALLORY', 'show-mallory');
+    expect(refused.args.response_type).toBe('ephemeral');
+    expect(JSON.stringify(refused.args)).not.toContain(token);
+    expect(blocksText(refused.args.blocks)).toContain('Only the configured approvers');
+
+    const shown = await clickShow('U0ALICE', 'show-alice');
+    // Read from the local cluster at the click, to the clicker alone, with the node's role flag.
+    expect(shown.args).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+    expect(blocksText(shown.args.blocks)).toContain(`--token ${token}`);
+    expect(blocksText(shown.args.blocks)).toMatch(/--worker```/);
+    expect(String(shown.args.text)).not.toContain(token);
+
+    // Everything else the run sent, logged or kept: no token anywhere.
+    const sent = slack.calls.filter((c) => c !== shown);
+    expect(sent.length).toBeGreaterThan(5);
+    const leaks = sent.filter((c) => JSON.stringify(c).includes(token)).map((c) => c.method);
+    expect(leaks).toEqual([]);
+    expect(logLines.length).toBeGreaterThan(20);
+    expect(logLines.filter((l) => l.includes(token))).toEqual([]);
+    const redis = new Redis('redis://127.0.0.1:6379');
+    try {
+      const keys = await redis.keys(`${PREFIX}:*`);
+      expect(keys.some((k) => k.includes(':doctor:plan:'))).toBe(true);
+      const stored: string[] = [];
+      for (const key of keys) {
+        const type = await redis.type(key);
+        if (type === 'string') stored.push((await redis.get(key)) ?? '');
+        else if (type === 'hash') stored.push(JSON.stringify(await redis.hgetall(key)));
+        else if (type === 'list') stored.push(JSON.stringify(await redis.lrange(key, 0, -1)));
+        else if (type === 'set') stored.push(JSON.stringify(await redis.smembers(key)));
+        else if (type === 'zset') stored.push(JSON.stringify(await redis.zrange(key, '0', '-1')));
+        else if (type === 'stream') stored.push(JSON.stringify(await redis.xrange(key, '-', '+')));
+        else stored.push(`${key}: unread type ${type}`);
+      }
+      expect(stored.join('\n')).toContain('default-token');
+      expect(stored.filter((v) => v.includes(token) || v.includes('unread type'))).toEqual([]);
+    } finally {
+      redis.disconnect();
+    }
+  }, 60000);
 });

@@ -137,8 +137,12 @@ describe('diagnosis worker', () => {
 
     const final = slack.callsOf('chat.update').at(-1)!;
     const buttons = (
-      final.args.blocks as { type: string; elements?: { value: string; action_id: string }[] }[]
-    ).find((b) => b.type === 'actions')!.elements!;
+      final.args.blocks as {
+        type: string;
+        block_id?: string;
+        elements?: { value: string; action_id: string }[];
+      }[]
+    ).find((b) => b.block_id === 'finding-0')!.elements!;
     const plans = new PlanStore(redis, PREFIX, 60);
     const patch = await plans.get(buttons.find((b) => b.action_id === 'approve_patch')!.value);
     expect(patch).toMatchObject({
@@ -298,8 +302,12 @@ describe('diagnosis worker', () => {
     await (await producer.queue.getJob(queued.jobId))!.waitUntilFinished(events, 20000);
     const final = slack.callsOf('chat.update').at(-1)!;
     const buttons = (
-      final.args.blocks as { type: string; elements?: { value: string; action_id: string }[] }[]
-    ).find((b) => b.type === 'actions')!.elements!;
+      final.args.blocks as {
+        type: string;
+        block_id?: string;
+        elements?: { value: string; action_id: string }[];
+      }[]
+    ).find((b) => b.block_id === 'finding-0')!.elements!;
     expect(buttons.map((b) => b.action_id)).toEqual(['approve_drain', 'dismiss']);
     expect(blocksText(final.args.blocks)).toContain('No *Approve patch*');
     const stored = await redis.keys(`${PREFIX}:doctor:plan:*`);

@@ -1,5 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { buildDrainPlan, registrationCommand, selectorMatches } from '../../src/remediation/drain-plan.js';
+import {
+  buildDrainPlan,
+  maskRegistrationToken,
+  registrationCommand,
+  selectorMatches,
+} from '../../src/remediation/drain-plan.js';
 import { pdbSchema, podSchema, registrationTokenSchema } from '../../src/rancher/schemas.js';
 
 const pod = (name: string, ns: string, extra: Record<string, unknown> = {}) =>
@@ -31,10 +36,14 @@ const pdbs = [
     status: { disruptionsAllowed: 0 },
   }),
 ];
+const TOKEN = '9zqxn7fm6dh2t5kgwd8xqp4tbgcmk6w7lzp2hvsrjtbx5nc6d2kqrg';
 const tokens = [
   registrationTokenSchema.parse({
     metadata: { name: 'default-token', namespace: 'c-dql6k' },
-    status: { nodeCommand: 'sudo docker run -d rancher/rancher-agent:v2.6.3 --server https://r --token t' },
+    status: {
+      token: TOKEN,
+      nodeCommand: `sudo docker run -d rancher/rancher-agent:v2.6.3 --server https://r --token ${TOKEN} --ca-checksum 5a7b`,
+    },
   }),
 ];
 
@@ -60,10 +69,34 @@ describe('buildDrainPlan', () => {
     expect(plan.steps[0]).toMatch(/^kubectl cordon node3/);
     expect(plan.steps[1]).toBe('kubectl drain node3 --ignore-daemonsets --force --timeout=10m');
     expect(plan.steps).toContain('kubectl delete node node3');
-    expect(plan.registrationCommand).toBe(
-      'sudo docker run -d rancher/rancher-agent:v2.6.3 --server https://r --token t --worker',
-    );
-    expect(plan.steps.at(-1)).toContain(plan.registrationCommand!);
+    // The plan names the token and shows the command with the token masked, never the token.
+    expect(plan.registration).toEqual({
+      tokenName: 'default-token',
+      roles: ['worker'],
+      maskedCommand:
+        'sudo docker run -d rancher/rancher-agent:v2.6.3 --server https://r --token <registration token> --ca-checksum 5a7b --worker',
+    });
+    expect(plan.steps.at(-1)).toBe(`register the host again: ${plan.registration!.maskedCommand}`);
+    expect(JSON.stringify(plan)).not.toContain(TOKEN);
+  });
+
+  it('a command whose token it cannot find is not shown at all, and the note says where to get it', () => {
+    const odd = registrationTokenSchema.parse({
+      metadata: { name: 'default-token', namespace: 'c-dql6k' },
+      status: { nodeCommand: 'curl -sfL https://r/agent.sh | sh -s - --secret-that-is-not-called-token x' },
+    });
+    const plan = buildDrainPlan({
+      clusterId: 'c-dql6k',
+      nodeId: 'machine-h46dc',
+      downstreamNodeName: 'node3',
+      podsOnNode: [],
+      pdbs: [],
+      registrationTokens: [odd],
+      roles: ['worker'],
+    });
+    expect(plan.registration).toEqual({ tokenName: 'default-token', roles: ['worker'], maskedCommand: null });
+    expect(JSON.stringify(plan)).not.toContain('--secret-that-is-not-called-token x');
+    expect(plan.notes.join('\n')).toMatch(/not shown: its token could not be told apart/);
   });
 
   it('says what it could not read instead of inventing it', () => {
@@ -76,7 +109,7 @@ describe('buildDrainPlan', () => {
       registrationTokens: null,
       roles: ['etcd', 'worker'],
     });
-    expect(plan.registrationCommand).toBeNull();
+    expect(plan.registration).toBeNull();
     expect(plan.downstreamNode).toBeNull();
     expect(plan.notes.join('\n')).toMatch(/registration token could not be read/);
     expect(plan.notes.join('\n')).toMatch(/not found downstream/);
@@ -101,5 +134,17 @@ describe('selectorMatches and registrationCommand', () => {
   it('appends role flags and returns null without a command', () => {
     expect(registrationCommand([], ['worker'])).toBeNull();
     expect(registrationCommand(tokens, ['etcd', 'controlplane'])).toMatch(/--etcd --controlplane$/);
+    expect(registrationCommand(tokens, ['worker'], 'other-token')).toBeNull();
+  });
+  it('masks the token as a flag value (spaced, with =, quoted) and wherever its value appears', () => {
+    expect(maskRegistrationToken(`x --token ${TOKEN} --worker`)).toBe(
+      'x --token <registration token> --worker',
+    );
+    expect(maskRegistrationToken(`x --token=${TOKEN}`)).toBe('x --token=<registration token>');
+    expect(maskRegistrationToken(`x --token "${TOKEN}"`)).toBe('x --token <registration token>');
+    expect(maskRegistrationToken(`curl https://r/v3/import/${TOKEN}_c-1.yaml`, [TOKEN])).toBe(
+      'curl https://r/v3/import/<registration token>_c-1.yaml',
+    );
+    expect(maskRegistrationToken('x --server https://r')).toBeNull();
   });
 });

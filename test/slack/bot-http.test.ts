@@ -253,6 +253,115 @@ describe('report buttons', () => {
   });
 });
 
+describe('Slack failing after the ack', () => {
+  const savePlan = (kind: 'patch' | 'drain' = 'patch', plan: Record<string, unknown> = { complete: true }) =>
+    new PlanStore(redis, PREFIX, 60).save({
+      kind,
+      jobId: 'dtest',
+      findingId: 'c-dql6k/machine-h46dc',
+      clusterId: 'c-dql6k',
+      nodeId: 'machine-h46dc',
+      target: 'machine-h46dc in prod-east',
+      createdAt: new Date().toISOString(),
+      plan,
+    });
+  const click = async (value: string, userId: string, actionId: string, responseUrl: string) => {
+    const body = buttonClickBody({ actionId, value, userId, responseUrl });
+    return postToBot(url, body, signedHeaders(SECRET, body));
+  };
+  const answerAt = async (id: string) => {
+    const path = `/response/${id}`;
+    await slack.waitFor(
+      (calls) => calls.some((c) => c.args.path === path),
+      10000,
+      `a response_url answer ${id}`,
+    );
+    return slack.callsOf('response_url').filter((c) => c.args.path === path);
+  };
+
+  it('the thread post and the buttons update fail: the approver is told through response_url', async () => {
+    const planId = await savePlan();
+    slack.script('chat.postMessage', { status: 'error', error: 'channel_not_found' });
+    slack.script('chat.update', { status: 500 });
+    const res = await click(planId, 'U0CAROL', 'approve_patch', slack.responseUrl('webapi-thread'));
+    expect(res.status).toBe(200);
+    await slack.waitFor(
+      () =>
+        slack.callsOf('response_url').filter((c) => c.args.path === '/response/webapi-thread').length >= 2,
+    );
+    const answers = await answerAt('webapi-thread');
+    expect(answers.map((a) => a.args.text)).toEqual([
+      "Slack refused to post the decision in the report's thread",
+      "Slack refused to take the report's buttons away",
+    ]);
+    for (const a of answers) expect(a.args.response_type).toBe('ephemeral');
+  });
+
+  it('an ephemeral answer that chat.postEphemeral cannot deliver goes through response_url', async () => {
+    slack.script('chat.postEphemeral', { status: 'error', error: 'user_not_in_channel' });
+    await click('planThatExpired', 'U0CAROL', 'approve_patch', slack.responseUrl('webapi-ephemeral'));
+    const [answer] = await answerAt('webapi-ephemeral');
+    expect(answer!.args.text).toBe('This plan has expired');
+  });
+});
+
+describe('Show registration command', () => {
+  const saveDrain = () =>
+    new PlanStore(redis, PREFIX, 60).save({
+      kind: 'drain',
+      jobId: 'dtest',
+      findingId: 'c-dql6k/machine-h46dc',
+      clusterId: 'c-dql6k',
+      nodeId: 'machine-h46dc',
+      target: 'machine-h46dc in prod-east',
+      createdAt: new Date().toISOString(),
+      plan: {
+        registration: {
+          tokenName: 'default-token',
+          roles: ['worker'],
+          maskedCommand: 'x --token <registration token>',
+        },
+      },
+    });
+  const click = async (value: string, userId: string, id: string) => {
+    const body = buttonClickBody({
+      actionId: 'show_registration',
+      value,
+      userId,
+      responseUrl: slack.responseUrl(id),
+    });
+    return postToBot(url, body, signedHeaders(SECRET, body));
+  };
+  const answerAt = async (id: string) => {
+    const path = `/response/${id}`;
+    await slack.waitFor(
+      (calls) => calls.some((c) => c.args.path === path),
+      10000,
+      `a response_url answer ${id}`,
+    );
+    return slack.callsOf('response_url').find((c) => c.args.path === path)!;
+  };
+
+  it('a non-approver is refused, only to them; nothing goes to the channel', async () => {
+    const planId = await saveDrain();
+    const posts = slack.callsOf('chat.postMessage').length;
+    expect((await click(planId, 'U0MALLORY', 'show-refused')).status).toBe(200);
+    const answer = await answerAt('show-refused');
+    expect(answer.args).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+    expect(blocksText(answer.args.blocks)).toContain(
+      'Only the configured approvers can see the registration command',
+    );
+    expect(slack.callsOf('chat.postMessage')).toHaveLength(posts);
+  });
+
+  it('an approver, with no access to the local cluster in this bot, is pointed to Rancher', async () => {
+    const planId = await saveDrain();
+    await click(planId, 'U0CAROL', 'show-noaccess');
+    const answer = await answerAt('show-noaccess');
+    expect(blocksText(answer.args.blocks)).toContain('Cluster Management → c-dql6k → Registration');
+  });
+});
+
 describe('Redis down', () => {
   it('the ack says the queue is unreachable, at once', async () => {
     const down = await startRoles(

@@ -53,6 +53,11 @@ const diff = [
 /** The cluster's registration command: it carries the cluster's registration token. */
 export const REGISTRATION_TOKEN = 'tok9zqxn7fm6dh2t5kgwd8xqp4tbgcmk6w7lzp2hvsrjtbx5nc6d2kqrg';
 export const REGISTRATION_COMMAND = `sudo docker run -d --privileged --restart=unless-stopped --net=host rancher/rancher-agent:v2.6.5 --server https://rancher.example.com --token ${REGISTRATION_TOKEN} --worker`;
+/** The command as a plan holds it: the token masked (the plan is posted and kept in Redis). */
+export const MASKED_REGISTRATION_COMMAND = REGISTRATION_COMMAND.replace(
+  REGISTRATION_TOKEN,
+  '<registration token>',
+);
 
 export const finding: Finding = {
   id: 'c-dql6k/machine-h46dc',
@@ -120,9 +125,13 @@ export const finding: Finding = {
       'kubectl drain worker-3 --ignore-daemonsets --delete-emptydir-data',
       'kubectl delete node worker-3',
       'clean the host: remove its containers and Rancher/Kubernetes state',
-      `register the host again: ${REGISTRATION_COMMAND}`,
+      `register the host again: ${MASKED_REGISTRATION_COMMAND}`,
     ],
-    registrationCommand: REGISTRATION_COMMAND,
+    registration: {
+      tokenName: 'default-token',
+      roles: ['worker'],
+      maskedCommand: MASKED_REGISTRATION_COMMAND,
+    },
     notes: [],
   },
 };

@@ -4,8 +4,8 @@ import { Redis } from 'ioredis';
 import { startRoles, type RunningRoles } from '../../src/cli/roles.js';
 import { DIAGNOSE_QUEUE } from '../../src/queue/job-data.js';
 import { OwnRedis, freePort } from '../queue/own-redis.js';
-import { SlackApiStandin } from '../support/slack-api.js';
-import { postToBot, signedHeaders, slashCommandBody } from '../support/slack-signer.js';
+import { SlackApiStandin, blocksText } from '../support/slack-api.js';
+import { buttonClickBody, postToBot, signedHeaders, slashCommandBody } from '../support/slack-signer.js';
 
 // A Redis of this test's own, on its own port: stopping it never touches the shared one.
 const SECRET = 'outage-signing-secret';
@@ -85,6 +85,28 @@ describe('Redis goes down while the bot runs', () => {
     expect(status.ms).toBeLessThan(1000);
     const health = await fetch(`http://127.0.0.1:${bot.port}/healthz`);
     expect(health.status).toBe(503);
+
+    // A click while Redis is down: acked, and the clicker is told through the click's response_url.
+    for (const actionId of ['approve_drain', 'show_registration']) {
+      const click = buttonClickBody({
+        actionId,
+        value: 'somePlanId',
+        userId: 'U0ALICE',
+        responseUrl: slack.responseUrl(`outage-${actionId}`),
+      });
+      const clicked = await postToBot(url, click, signedHeaders(SECRET, click));
+      expect(clicked.status).toBe(200);
+      const path = `/response/outage-${actionId}`;
+      await slack.waitFor(
+        (calls) => calls.some((c) => c.args.path === path),
+        5000,
+        `the answer to ${actionId}`,
+      );
+      const answer = slack.callsOf('response_url').find((c) => c.args.path === path)!;
+      expect(answer.args).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+      expect(answer.args.text).toBe('Your click could not be recorded; try again');
+      expect(blocksText(answer.args.blocks)).toContain('nothing was decided. Try again');
+    }
 
     await own.start();
     // The bot reconnects by itself (retry every 2 s at most); until then it keeps saying so.

@@ -27,7 +27,9 @@ import {
 } from '../../src/slack/render/replies.js';
 import { slackLimitViolations } from '../support/slack-limits.js';
 import { blocksText } from '../support/slack-api.js';
+import { esc } from '../../src/slack/render/limits.js';
 import {
+  MASKED_REGISTRATION_COMMAND,
   REGISTRATION_TOKEN,
   job,
   reportBlockingPdb,
@@ -127,7 +129,7 @@ describe('job messages', () => {
     ]) {
       expect(text).toContain(expected);
     }
-    const actions = msg.blocks.find((b) => b.type === 'actions') as {
+    const actions = msg.blocks.find((b) => b.type === 'actions' && b.block_id === 'finding-0') as {
       elements: { text: { text: string }; value: string; confirm?: unknown }[];
     };
     expect(actions.elements.map((e) => e.text.text)).toEqual([
@@ -197,13 +199,45 @@ describe('job messages', () => {
     expectGolden('report-drain-pdb', msg);
   });
 
-  it('the registration command (it holds a token) appears once, after the steps', () => {
+  it('the registration command is shown once, after the steps, with its token masked; an approver asks for it whole', () => {
     for (const report of [reportWithFinding, reportBlockingPdb, reportUnreachableDownstream]) {
       const msg = renderReport(job, report, plans);
       const all = JSON.stringify(msg);
-      expect(all.split(REGISTRATION_TOKEN)).toHaveLength(2);
+      expect(all).not.toContain(REGISTRATION_TOKEN);
+      expect(all.split(esc(MASKED_REGISTRATION_COMMAND))).toHaveLength(2);
       expect(blocksText(msg.blocks)).toContain('register the host again: (the command below)');
+      // Its own block, so that it stays when a decision takes the finding's buttons away.
+      const show = msg.blocks.find((b) => b.type === 'actions' && b.block_id === 'registration-0') as {
+        elements: { action_id: string; value: string; confirm?: unknown }[];
+      };
+      expect(show.elements).toEqual([
+        expect.objectContaining({ action_id: 'show_registration', value: 'planDRAIN0001' }),
+      ]);
+      const closed = closeActions(msg.blocks, 'finding-0', 'Dismissed');
+      expect(closed.some((b) => b.type === 'actions' && b.block_id === 'registration-0')).toBe(true);
     }
+    // No plans (no Redis behind the buttons): no button, and the note points to Rancher instead.
+    const bare = renderReport(job, reportWithFinding, {});
+    expect(bare.blocks.some((b) => b.type === 'actions')).toBe(false);
+    expect(blocksText(bare.blocks)).toContain('copy the whole command from Rancher');
+  });
+
+  it('the confirm dialogs say what a click does now: it records a decision and writes nothing', () => {
+    const msg = renderReport(job, reportWithFinding, plans);
+    const buttons = (
+      msg.blocks.find((b) => b.type === 'actions' && b.block_id === 'finding-0') as {
+        elements: { action_id: string; confirm: { text: { text: string }; style?: string } }[];
+      }
+    ).elements;
+    const confirm = (id: string) => buttons.find((b) => b.action_id === id)!.confirm;
+    expect(confirm('approve_patch').text.text).toMatch(
+      /^Records your approval .* Nothing is written to the cluster/,
+    );
+    expect(confirm('approve_drain').text.text).toMatch(
+      /^Records your approval .* Nothing is cordoned, drained or deleted/,
+    );
+    expect(confirm('approve_drain').style).toBe('danger');
+    for (const b of buttons) expect(b.confirm.text.text).not.toMatch(/^(Writes|Cordons)/);
   });
 
   it('an incomplete patch is shown with what could not be derived, and not offered for approval', () => {
@@ -212,7 +246,7 @@ describe('job messages', () => {
     expect(text).toContain('*Incomplete: not offered for approval.*');
     expect(text).toContain('`status.rkeNode.address` (the node object has no InternalIP address)');
     expect(text).toContain('No *Approve patch*: the patch is incomplete');
-    const actions = msg.blocks.find((b) => b.type === 'actions') as {
+    const actions = msg.blocks.find((b) => b.type === 'actions' && b.block_id === 'finding-0') as {
       elements: { action_id: string }[];
     };
     expect(actions.elements.map((e) => e.action_id)).toEqual(['approve_drain', 'dismiss']);
@@ -263,6 +297,102 @@ describe('job messages', () => {
         retry: { attempt: 1, of: 3 },
       }),
     );
+  });
+});
+
+/** Display names, node names, log lines and errors as a hostile cluster could make them. */
+const HOSTILE = '<!channel> *bold* _x_ ~s~ `tick` <https://evil.example|click> @here & co';
+const hostileJob = { ...job, data: { ...job.data, clusterName: HOSTILE } };
+const hostileReport = {
+  ...reportWithFinding,
+  clusters: [{ id: 'c-dql6k', name: HOSTILE, driver: 'rancherKubernetesEngine' }],
+  findings: [
+    {
+      ...reportWithFinding.findings[0]!,
+      clusterName: HOSTILE,
+      hostname: `*host*<!here>`,
+      cause: {
+        ...reportWithFinding.findings[0]!.cause,
+        details: [`No m- object exists for host ${HOSTILE}.`],
+      },
+      evidence: [{ kind: 'downstream-node' as const, text: `Kubernetes node ${HOSTILE} is Ready` }],
+      agent: { ...reportWithFinding.findings[0]!.agent!, sample: [`msg="${HOSTILE}"`, 'a ``` fence'] },
+    },
+  ],
+  problems: [
+    {
+      target: `pods/log in ${HOSTILE}`,
+      status: 403,
+      message: `forbidden: ${HOSTILE}`,
+      hint: `_grant_ ${HOSTILE}`,
+    },
+  ],
+};
+
+/**
+ * Every string Slack would read as mrkdwn or show in a notification: the fallback text, section,
+ * context and confirm texts. Code blocks are taken out: formatting is off inside them.
+ */
+function mrkdwnTexts(msg: SlackMessage): string[] {
+  const out = [msg.text];
+  const walk = (v: unknown) => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      if (o.type === 'mrkdwn' && typeof o.text === 'string') out.push(o.text);
+      Object.values(o).forEach(walk);
+    }
+  };
+  walk(msg.blocks);
+  return out.map((t) => t.replace(/```[\s\S]*?```/g, '[code]'));
+}
+
+function expectInert(msg: SlackMessage): void {
+  const texts = mrkdwnTexts(msg);
+  for (const t of texts) {
+    // No mention, link or command: Slack's control characters only as entities.
+    expect(t).not.toMatch(/<!|<https?:|<@[^U]|<#[^C]/);
+    expect(t).not.toContain('<https://evil');
+    for (const formatted of ['*bold*', '_x_', '~s~', '`tick`', '*host*']) expect(t).not.toContain(formatted);
+  }
+  expect(texts.join('\n')).toContain('&lt;!channel&gt;');
+  // Readable all the same: the words are there, the formatting characters as lookalikes.
+  expect(texts.join('\n')).toContain('\u2217bold\u2217 \uff3fx\uff3f \u223cs\u223c \u02cbtick\u02cb');
+}
+
+describe('hostile names', () => {
+  it('are inert everywhere: fallback text, sections, context, code blocks and confirm dialogs', () => {
+    const report = renderReport(hostileJob, hostileReport, plans);
+    expectInert(report);
+    expect(report.text).toMatch(/^Diagnosis of &lt;!channel&gt; /);
+    const confirms = mrkdwnTexts(report).filter((t) => t.startsWith('Records your approval'));
+    expect(confirms).toHaveLength(2);
+    for (const c of confirms) expect(c).toContain('&lt;!channel&gt;');
+    // Inside a code block the log line keeps its characters, but still forms no mention or link.
+    const agent = blocksText(report.blocks)
+      .split('\n')
+      .find((l) => l.includes('msg='))!;
+    expect(agent).toContain('*bold* _x_ ~s~');
+    expect(agent).not.toContain('<!channel>');
+    expectGolden('report-hostile-names', report);
+
+    expectInert(renderQueued(hostileJob));
+    expectInert(renderProgress(hostileJob, { stage: 'reading-node-objects', detail: `nodes in ${HOSTILE}` }));
+    expectInert(
+      renderFailure(hostileJob, { message: `boom ${HOSTILE}`, hint: HOSTILE, permanent: true, retry: null }),
+    );
+    expectInert(renderQueuedAck('dmabc123f00d', HOSTILE, 'C0OPS'));
+    expectInert(renderAlreadyRunning('dmabc123f00d', HOSTILE, 'active', null));
+    expectInert(renderUnknownCluster(HOSTILE, [{ id: 'c-1', name: HOSTILE, driver: 'imported' }]));
+    expectInert(renderHelp(`unknown subcommand "${HOSTILE}"`));
+    expectInert(renderApprovalRecorded('drain', 'U0BOB', `machine-h46dc in ${HOSTILE}`, 'now'));
+    expectInert(renderDismissed('U0BOB', `machine-h46dc in ${HOSTILE}`));
+  });
+
+  it('names with underscores between letters (RANCHER_URL, snake_case) keep them: Slack formats nothing there', () => {
+    expect(esc('RANCHER_URL a_b_c 2*3')).toBe('RANCHER_URL a_b_c 2*3');
+    expect(esc('_x_ *b* ~s~ `c`')).toBe('\uff3fx\uff3f \u2217b\u2217 \u223cs\u223c \u02cbc\u02cb');
+    expect(esc('<!here> & <@U1|x>')).toBe('&lt;!here&gt; &amp; &lt;@U1|x&gt;');
   });
 });
 
@@ -323,7 +453,7 @@ describe('replies', () => {
   it('closing a finding replaces its buttons with the decision', () => {
     const msg = renderReport(job, reportWithFinding, plans);
     const closed = closeActions(msg.blocks, 'finding-0', 'Dismissed by <@U0BOB>');
-    expect(closed.some((b) => b.type === 'actions')).toBe(false);
+    expect(closed.some((b) => b.type === 'actions' && b.block_id === 'finding-0')).toBe(false);
     expect(blocksText(closed)).toContain('Dismissed by <@U0BOB>');
   });
 });

@@ -236,6 +236,11 @@ export class SlackApiStandin {
     this.scripted.delete(method);
   }
 
+  /** A response_url for a signed click or command: what the bot POSTs there is recorded as `response_url`. */
+  responseUrl(id: string): string {
+    return `${this.url.replace(/\/api\/$/, '')}/response/${id}`;
+  }
+
   callsOf(method: string): RecordedCall[] {
     return this.calls.filter((c) => c.method === method);
   }
@@ -262,9 +267,13 @@ export class SlackApiStandin {
     for await (const c of req) chunks.push(c as Buffer);
     const raw = Buffer.concat(chunks);
     const url = new URL(req.url ?? '/', 'http://x');
-    const method = url.pathname.replace(/^\/api\//, '');
+    // Clicks' response_url POSTs (see responseUrl) are recorded as the method `response_url`.
+    const method = url.pathname.startsWith('/response/')
+      ? 'response_url'
+      : url.pathname.replace(/^\/api\//, '');
     const args = this.decode(req.headers['content-type'] ?? '', raw);
     const authorization = req.headers.authorization;
+    if (method === 'response_url') args.path = url.pathname;
     this.calls.push({ method, args, at: Date.now(), ...(authorization ? { authorization } : {}) });
 
     if (method === 'apps.connections.open' && this.down) {
@@ -308,6 +317,8 @@ export class SlackApiStandin {
         return { ok: true, channel: args.channel, ts: this.nextTs(), message: { text: args.text } };
       case 'chat.update':
         return { ok: true, channel: args.channel, ts: args.ts, text: args.text };
+      case 'response_url':
+        return { ok: true };
       case 'chat.postEphemeral':
         return { ok: true, message_ts: this.nextTs() };
       case 'usergroups.users.list':

@@ -1,5 +1,5 @@
 import type { types } from '@slack/bolt';
-import { LIMITS, cut } from './limits.js';
+import { LIMITS, cut, esc } from './limits.js';
 
 export type Block = types.KnownBlock;
 
@@ -34,7 +34,8 @@ export interface ButtonSpec {
   actionId: string;
   value: string;
   style?: 'primary' | 'danger';
-  confirm: { title: string; text: string; confirm: string; deny: string };
+  /** `text` is plain: it is escaped here. A button that changes nothing needs no confirm. */
+  confirm?: { title: string; text: string; confirm: string; deny: string; style?: 'primary' | 'danger' };
 }
 
 export function actions(blockId: string, buttons: ButtonSpec[]): Block {
@@ -50,12 +51,17 @@ export function actions(blockId: string, buttons: ButtonSpec[]): Block {
         action_id: b.actionId,
         value: b.value,
         ...(b.style ? { style: b.style } : {}),
-        confirm: {
-          title: { type: 'plain_text' as const, text: cut(b.confirm.title, LIMITS.confirmTitle) },
-          text: { type: 'mrkdwn' as const, text: cut(b.confirm.text, LIMITS.confirmText) },
-          confirm: { type: 'plain_text' as const, text: cut(b.confirm.confirm, 30) },
-          deny: { type: 'plain_text' as const, text: cut(b.confirm.deny, 30) },
-        },
+        ...(b.confirm
+          ? {
+              confirm: {
+                title: { type: 'plain_text' as const, text: cut(b.confirm.title, LIMITS.confirmTitle) },
+                text: { type: 'mrkdwn' as const, text: cut(esc(b.confirm.text), LIMITS.confirmText) },
+                confirm: { type: 'plain_text' as const, text: cut(b.confirm.confirm, 30) },
+                deny: { type: 'plain_text' as const, text: cut(b.confirm.deny, 30) },
+                ...(b.confirm.style ? { style: b.confirm.style } : {}),
+              },
+            }
+          : {}),
       };
     }),
   };
@@ -77,9 +83,13 @@ export function fitBlocks(blocks: Block[]): Block[] {
   ];
 }
 
+/**
+ * `text` is the notification fallback, written plain: it is escaped here whole (notifications
+ * parse it, so a `<!channel>` in a name would ping), and so carries no mentions or formatting.
+ */
 export function message(text: string, blocks: Block[], uploads?: SlackMessage['uploads']): SlackMessage {
   return {
-    text: cut(text, LIMITS.fallbackText),
+    text: esc(cut(text, LIMITS.fallbackText)),
     blocks: fitBlocks(blocks),
     ...(uploads && uploads.length ? { uploads } : {}),
   };

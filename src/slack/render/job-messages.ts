@@ -11,6 +11,7 @@ import { scopeLabel, type DiagnoseJobData } from '../../queue/job-data.js';
 import {
   actions,
   context,
+  type ButtonSpec,
   divider,
   header,
   message,
@@ -253,12 +254,14 @@ function findingBlocks(
   }
 
   if (f.patchPlan) blocks.push(patchBlock(f.patchPlan, uploads));
-  if (f.drainPlan) blocks.push(...drainBlocks(f.drainPlan));
+  if (f.drainPlan) blocks.push(...drainBlocks(f.drainPlan, index, plans?.drain ?? null));
 
   if (plans) {
-    const target = `\`${f.nodeId ?? f.objectKey}\` in ${f.clusterName ?? f.clusterId ?? 'the cluster'}`;
-    const buttons = [];
+    // Plain text: actions() escapes confirm texts.
+    const target = `${f.nodeId ?? f.objectKey} in ${f.clusterName ?? f.clusterId ?? 'the cluster'}`;
+    const buttons: ButtonSpec[] = [];
     // An incomplete patch is shown for reading, never offered for approval.
+    // Until fixes are carried out, a click records a decision and nothing else: the dialogs say so.
     if (plans.patch && f.patchPlan?.complete !== false) {
       buttons.push({
         text: 'Approve patch',
@@ -267,7 +270,7 @@ function findingBlocks(
         style: 'primary' as const,
         confirm: {
           title: 'Approve the patch?',
-          text: `Writes the missing fields into ${target} as shown in the diff. The object is re-read first; nothing is written if it changed.`,
+          text: `Records your approval of the patch for ${target}. Nothing is written to the cluster: this version does not apply fixes yet, so the patch is applied by hand, as the report shows.`,
           confirm: 'Approve patch',
           deny: 'Cancel',
         },
@@ -281,9 +284,10 @@ function findingBlocks(
         style: 'danger' as const,
         confirm: {
           title: 'Approve drain and remove?',
-          text: `Cordons and drains the node of ${target}, then deletes it from the downstream cluster. It must be cleaned and registered again afterwards.`,
+          text: `Records your approval of draining and removing the node of ${target}. Nothing is cordoned, drained or deleted: this version does not carry out fixes yet, so the steps are run by hand, as the report shows.`,
           confirm: 'Approve drain',
           deny: 'Cancel',
+          style: 'danger',
         },
       });
     }
@@ -375,9 +379,10 @@ function podList(pods: { namespace: string; name: string }[]): string {
 /**
  * The drain fix as the plan has it: what is evicted and what is left alone (or why the pods are
  * not known), the PodDisruptionBudgets in the way, the plan's notes; then the steps, with the
- * registration command (it holds the cluster's token) shown once, after them.
+ * registration command after them, its token masked. An approver gets the whole command, only for
+ * their eyes, from the Show button (its own block: it stays once the finding is decided).
  */
-function drainBlocks(d: DrainPlan): Block[] {
+function drainBlocks(d: DrainPlan, index: number, drainPlanId: string | null): Block[] {
   const known = d.evict.length > 0 || d.leave.length > 0;
   const pods = known
     ? `${d.evict.length} pod(s) to evict, ${d.leave.length} left alone`
@@ -391,18 +396,33 @@ function drainBlocks(d: DrainPlan): Block[] {
     lines.push(`:warning: PodDisruptionBudget \`${esc(b.namespace)}/${esc(b.name)}\` ${esc(b.reason)}`);
   for (const n of d.notes) lines.push(`:information_source: ${esc(n)}`);
 
-  const command = d.registrationCommand;
+  const command = d.registration?.maskedCommand ?? null;
   const steps = d.steps
     .map((step, i) => {
       const text = command && step.includes(command) ? step.replace(command, '(the command below)') : step;
       return `${i + 1}. ${esc(text)}`;
     })
     .join('\n');
-  const register = command ? `\nRegistration command:\n${codeBlock(command, 1200)}` : '';
-  return [
+  const showable = d.registration !== null && drainPlanId !== null;
+  const where = `Rancher (Cluster Management → ${esc(d.clusterId)} → Registration)`;
+  const tokenNote = !d.registration
+    ? ''
+    : showable
+      ? `\n_The token is left out: an approver gets the whole command with *Show registration command* (only they see it), or copies it from ${where}._`
+      : `\n_The token is left out: copy the whole command from ${where}._`;
+  const register = command ? `\nRegistration command:\n${codeBlock(command, 1200)}${tokenNote}` : tokenNote;
+  const blocks = [
     section(lines.join('\n')),
     section(`*Steps*\n${cut(steps, LIMITS.sectionText - register.length - 12)}${register}`),
   ];
+  if (showable) {
+    blocks.push(
+      actions(`registration-${index}`, [
+        { text: 'Show registration command', actionId: 'show_registration', value: drainPlanId },
+      ]),
+    );
+  }
+  return blocks;
 }
 
 function noFindingBlocks(report: DiagnosisReport): Block[] {

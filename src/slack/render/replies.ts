@@ -1,6 +1,6 @@
 import type { ClusterSummary } from '../../diagnosis/types.js';
 import { context, message, section, type SlackMessage } from './blocks.js';
-import { cut, esc } from './limits.js';
+import { codeBlock, cut, esc } from './limits.js';
 
 const USAGE = [
   '`/rancher diagnose [cluster] [--since 30m] [--watch 60s]` — look for Rancher node objects rewritten in a loop (all clusters when none is named)',
@@ -151,5 +151,53 @@ export function renderApprovalRecorded(
 export function renderDismissed(userId: string, target: string): SlackMessage {
   return message(`Finding for ${target} dismissed`, [
     section(`:no_bell: <@${userId}> dismissed the finding for \`${esc(target)}\`. Nothing was changed.`),
+  ]);
+}
+
+export function renderClickNotRecorded(): SlackMessage {
+  return message('Your click could not be recorded; try again', [
+    section(
+      ":x: Your click could not be recorded: the bot's store (Redis) did not answer, or something else failed, so nothing was decided. Try again in a minute; if it persists, tell the bot's operators.",
+    ),
+  ]);
+}
+
+/** `what` is the bot's own words for the call that failed, e.g. "post it in the report's thread". */
+export function renderSlackFailedAfterClick(what: string): SlackMessage {
+  return message(`Slack refused to ${what}`, [
+    section(
+      `:warning: Your click was taken, but Slack refused to ${what}, so the channel may not show it. Click again in a minute: a decision already recorded is shown to you, not taken twice.`,
+    ),
+  ]);
+}
+
+function registrationPage(clusterId: string | null): string {
+  return clusterId
+    ? `Rancher (Cluster Management → ${esc(clusterId)} → Registration)`
+    : "Rancher (the cluster's Registration page)";
+}
+
+export function renderRegistrationNotApprover(clusterId: string | null): SlackMessage {
+  return message('Only approvers can see the registration command', [
+    section(
+      `:lock: Only the configured approvers can see the registration command: it holds the cluster's registration token, which lets whoever has it join nodes to the cluster. Ask an approver, or copy it from ${registrationPage(clusterId)} if you may.`,
+    ),
+  ]);
+}
+
+export function renderRegistrationUnavailable(clusterId: string | null, why: string): SlackMessage {
+  return message('The registration command could not be read', [
+    section(
+      `:warning: The registration command could not be read (${esc(why)}). Copy it from ${registrationPage(clusterId)}, and add the node's role flags as the report's steps show.`,
+    ),
+  ]);
+}
+
+/** Shown to one approver only, through the click's response_url: it holds the token. */
+export function renderRegistrationCommand(clusterId: string, target: string, command: string): SlackMessage {
+  return message(`Registration command for ${clusterId} (only you see this)`, [
+    section(
+      `:key: The registration command for \`${esc(target)}\`, read from Rancher just now. Only you see this message. It holds the cluster's registration token: run it on the cleaned host, and do not paste it into a channel.\n${codeBlock(command, 2000)}`,
+    ),
   ]);
 }
