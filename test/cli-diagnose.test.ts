@@ -31,8 +31,9 @@ describe('rancher-doctor diagnose', () => {
   it('exits 1 with a report a person can act on, and progress on stderr', async () => {
     const r = await cli(['diagnose', '--kubeconfig', ground.kubeconfig, '--watch', '0', '--since', '30m']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('[reading-node-objects]');
-    expect(r.stderr).toContain('[done]');
+    // The stages in the words of the Slack message, and one finding is "1 finding".
+    expect(r.stderr).toContain('Reading node objects — ');
+    expect(r.stderr).toMatch(/^Done — 1 finding, 0 problems$/m);
     expect(r.stdout).toContain('c-dql6k (prod-east)');
     expect(r.stdout).toContain('machine-h46dc');
     expect(r.stdout).toContain('Fix A, patch (complete)');

@@ -1,5 +1,6 @@
 import type { NodeAnalysis } from './nodes.js';
 import type { AgentEvidence, CauseCode, Confidence } from './types.js';
+import { plural } from '../text/plural.js';
 
 /** Picks the cause and how sure we are, from the node analysis and what else was seen. Pure. */
 
@@ -43,7 +44,9 @@ export function selectCause(input: CauseInput): CauseVerdict {
   ];
   const waiting = (agent?.waitingLines ?? 0) > 0;
   if (waiting)
-    details.push(`the node agent logged "Waiting for node to register" ${agent?.waitingLines} times`);
+    details.push(
+      `the node agent logged "Waiting for node to register" ${plural(agent?.waitingLines ?? 0, 'time')}`,
+    );
 
   let code: CauseCode;
   let summary: string;

@@ -1,6 +1,7 @@
 import type { ClusterAccess } from '../rancher/access.js';
 import { createChurnCounter } from './churn.js';
-import type { ProgressReporter, WriteActivityEvidence } from './types.js';
+import { watchWords } from './progress-words.js';
+import type { ProgressReporter, WatchProgress, WriteActivityEvidence } from './types.js';
 
 /** How often the watch says how far it is: every few seconds, about a dozen times a window at most. */
 export function churnProgressEveryMs(seconds: number): number {
@@ -20,18 +21,16 @@ export async function watchChurn(
   progressEveryMs = churnProgressEveryMs(seconds),
 ): Promise<WriteActivityEvidence> {
   const counter = createChurnCounter();
-  progress({ stage: 'watching-churn', detail: `watching nodes.management.cattle.io for ${seconds}s` });
   const start = new Date();
   const endsAt = start.getTime() + seconds * 1000;
   let updates = 0;
   const objects = new Set<string>();
+  const report = (watch: WatchProgress) =>
+    progress({ stage: 'watching-churn', detail: watchWords(watch), watch });
+  report({ seconds, secondsLeft: seconds, updates: 0, objects: 0 });
   const ticker = setInterval(() => {
-    const left = Math.ceil((endsAt - Date.now()) / 1000);
-    if (left <= 0) return;
-    progress({
-      stage: 'watching-churn',
-      detail: `${left}s left of ${seconds}s; ${updates} update${updates === 1 ? '' : 's'} of ${objects.size} object${objects.size === 1 ? '' : 's'} so far`,
-    });
+    const secondsLeft = Math.ceil((endsAt - Date.now()) / 1000);
+    if (secondsLeft > 0) report({ seconds, secondsLeft, updates, objects: objects.size });
   }, progressEveryMs);
   try {
     await access.watchNodeObjects(
@@ -52,9 +51,11 @@ export async function watchChurn(
   const end = new Date();
   const summary = counter.summary(start, end);
   const watched = watchedSeconds(start, end, seconds);
-  progress({
-    stage: 'watching-churn',
-    detail: `${summary.requestsCounted} updates of ${summary.distinctObjects} objects in ${watched}s`,
+  report({
+    seconds: watched,
+    secondsLeft: 0,
+    updates: summary.requestsCounted,
+    objects: summary.distinctObjects,
   });
   return {
     source: 'churn',

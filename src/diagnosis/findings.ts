@@ -15,6 +15,7 @@ import type {
   WriteRate,
   WriteSighting,
 } from './types.js';
+import { plural } from '../text/plural.js';
 
 /** Assembles findings from the evidence, the node analysis and the plans. Pure. */
 
@@ -168,11 +169,11 @@ function sightingLines(heat: Heat, key: string): EvidenceLine[] {
     s.source === 'churn'
       ? {
           kind: 'churn',
-          text: `${s.writes} updates (${s.writesPerMinute}/min) of ${key} seen by the ${s.description}`,
+          text: `${plural(s.writes, 'update')} (${s.writesPerMinute}/min) of ${key} seen by the ${s.description}`,
         }
       : {
           kind: 'apiserver-log',
-          text: `${s.writes} writes (${s.writesPerMinute}/min${span(s)}) to ${key} in the ${s.description}, counted from ${signalWords(s.signal)}`,
+          text: `${plural(s.writes, 'write')} (${s.writesPerMinute}/min${span(s)}) to ${key} in the ${s.description}, counted from ${signalWords(s.signal)}`,
         },
   );
 }

@@ -3,6 +3,7 @@ import { formatBytes } from '../text/bytes.js';
 import type { DiagnoseOptions } from './run.js';
 import { problemFrom } from './problems.js';
 import type { AccessProblem, ActivitySummary, ProgressReporter, WriteActivityEvidence } from './types.js';
+import { plural } from '../text/plural.js';
 
 /** What the diagnosis needs of the log scanner: fed chunk by chunk, summarised at the end. */
 export interface StreamingScanner {
@@ -90,7 +91,7 @@ export async function gatherLogEvidence<S extends StreamingScanner>(
     const summary = scanner.summary();
     progress({
       stage: 'reading-apiserver-logs',
-      detail: `${pod.metadata.name}: ${summary.linesRead} lines, ${summary.hot.length} hot object(s)${cut ? `, cut at ${formatBytes(bytes)}` : ''}`,
+      detail: `${pod.metadata.name}: ${plural(summary.linesRead, 'line')}, ${plural(summary.hot.length, 'hot object')}${cut ? `, cut at ${formatBytes(bytes)}` : ''}`,
       bytes: summary.bytesRead,
       lines: summary.linesRead,
     });
@@ -101,7 +102,7 @@ export async function gatherLogEvidence<S extends StreamingScanner>(
   if (read.length > 1) {
     progress({
       stage: 'reading-apiserver-logs',
-      detail: `${read.length} kube-apiserver pods summed: ${summary.requestsCounted} requests, ${summary.hot.length} hot object(s)`,
+      detail: `${read.length} kube-apiserver pods summed: ${plural(summary.requestsCounted, 'request')}, ${plural(summary.hot.length, 'hot object')}`,
       bytes: summary.bytesRead,
       lines: summary.linesRead,
     });

@@ -9,6 +9,8 @@ import type {
   WriteRate,
   WriteSighting,
 } from './types.js';
+import { plural } from '../text/plural.js';
+import { STAGE_LABELS } from './progress-words.js';
 
 /** The diagnosis as plain text for a terminal: what a person needs to act. Pure. */
 
@@ -76,7 +78,9 @@ function renderFinding(f: Finding, index: number): string {
         `  Fix A, patch: INCOMPLETE, do not apply as is (resourceVersion ${p.resourceVersion}); no apply command is given.`,
       );
       if (p.underivable.length) {
-        out.push(`    ${p.underivable.length} value(s) could not be derived; fill them in before applying:`);
+        out.push(
+          `    ${plural(p.underivable.length, 'value')} could not be derived; fill ${p.underivable.length === 1 ? 'it' : 'them'} in before applying:`,
+        );
         for (const u of p.underivable) {
           out.push(`      ${u.field}: ${u.reason}`);
           out.push(
@@ -120,11 +124,11 @@ function renderFinding(f: Finding, index: number): string {
 
 export function renderReport(report: DiagnosisReport): string {
   const out: string[] = [];
-  const scope = report.scope.clusterId ?? `all ${report.clusters.length} cluster(s)`;
+  const scope = report.scope.clusterId ?? `all ${plural(report.clusters.length, 'cluster')}`;
   out.push(`rancher-doctor diagnosis of ${scope} (${report.startedAt} .. ${report.finishedAt})`);
   for (const a of report.activity) {
     out.push(
-      `  evidence: ${a.description}: ${a.summary.requestsCounted} requests, ${a.summary.hot.length} hot object(s)`,
+      `  evidence: ${a.description}: ${plural(a.summary.requestsCounted, 'request')}, ${plural(a.summary.hot.length, 'hot object')}`,
     );
   }
   out.push('');
@@ -147,9 +151,9 @@ export function renderReport(report: DiagnosisReport): string {
 function rateText(r: WriteRate | WriteSighting): string {
   const by = `${r.writesPerMinute}/min, measured by ${sourceWords(r.source)}`;
   if (!('description' in r))
-    return `${by} (${r.writes} ${r.source === 'churn' ? 'updates' : 'writes'} counted from ${signalWords(r.signal)})`;
-  if (r.source === 'churn') return `${by}: ${r.writes} updates seen by the ${r.description}`;
-  return `${by}: ${r.writes} writes in the ${r.description}, counted from ${signalWords(r.signal)}`;
+    return `${by} (${plural(r.writes, r.source === 'churn' ? 'update' : 'write')} counted from ${signalWords(r.signal)})`;
+  if (r.source === 'churn') return `${by}: ${plural(r.writes, 'update')} seen by the ${r.description}`;
+  return `${by}: ${plural(r.writes, 'write')} in the ${r.description}, counted from ${signalWords(r.signal)}`;
 }
 
 /** How to point kubectl at the downstream cluster for the steps that run there. */
@@ -172,9 +176,10 @@ function problemHint(p: AccessProblem): string | null {
   return norm(p.message).includes(norm(hint)) ? null : hint;
 }
 
+/** One stderr line per progress event, in the words of the Slack message: "Watching writes — 55 s left, ...". */
 export function renderProgress(event: ProgressEvent): string {
   const size = event.bytes !== undefined ? ` [${(event.bytes / 1048576).toFixed(1)} MiB]` : '';
-  return `[${event.stage}] ${event.detail}${size}\n`;
+  return `${STAGE_LABELS[event.stage]} — ${event.detail}${size}\n`;
 }
 
 /**

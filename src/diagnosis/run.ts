@@ -1,4 +1,5 @@
 import { DiagnosisAbortedError, UnknownClusterError } from '../errors.js';
+import { nameKey } from '../text/name-key.js';
 import { DEFAULT_WATCH_SECONDS } from './defaults.js';
 import type { ClusterAccess } from '../rancher/access.js';
 import type { ManagementNode } from '../rancher/schemas.js';
@@ -25,6 +26,7 @@ import type {
   ProgressReporter,
   WriteActivityEvidence,
 } from './types.js';
+import { plural } from '../text/plural.js';
 
 export type { ClusterAccess } from '../rancher/access.js';
 export { createClusterAccess } from '../rancher/access.js';
@@ -63,7 +65,7 @@ export function resolveCluster(requested: string, clusters: ClusterFacts[]): Clu
   if (byId) return byId;
   const byName = clusters.filter((c) => c.displayName === requested);
   if (byName.length === 1) return byName[0]!;
-  const folded = clusters.filter((c) => c.displayName.toLowerCase() === requested.toLowerCase());
+  const folded = clusters.filter((c) => nameKey(c.displayName) === nameKey(requested));
   if (folded.length === 1) return folded[0]!;
   throw new UnknownClusterError(
     requested,
@@ -135,7 +137,7 @@ export async function runDiagnosis(
       detail: `listing nodes.management.cattle.io${scope ? ` in ${scope.id}` : ''}`,
     });
     nodes = await access.listNodeObjects(scope?.id ?? null, signal);
-    progress({ stage: 'reading-node-objects', detail: `${nodes.length} node objects read` });
+    progress({ stage: 'reading-node-objects', detail: `${plural(nodes.length, 'node object')} read` });
   } catch (error) {
     stopChurn.abort();
     throw error;
@@ -272,7 +274,10 @@ export async function runDiagnosis(
       (b.writeRate?.writesPerMinute ?? 0) - (a.writeRate?.writesPerMinute ?? 0) ||
       a.id.localeCompare(b.id),
   );
-  progress({ stage: 'done', detail: `${findings.length} finding(s), ${problems.length} problem(s)` });
+  progress({
+    stage: 'done',
+    detail: `${plural(findings.length, 'finding')}, ${plural(problems.length, 'problem')}`,
+  });
   return {
     startedAt,
     finishedAt: new Date().toISOString(),

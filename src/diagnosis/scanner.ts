@@ -7,6 +7,7 @@ import {
 } from './logscan/index.js';
 import type { ScannerFactory } from './log-evidence.js';
 import type { ProgressReporter, WriteActivityEvidence } from './types.js';
+import { plural } from '../text/plural.js';
 
 /** Adapter between the diagnosis and the log scanner (src/diagnosis/logscan, src/io). */
 
@@ -46,7 +47,7 @@ export async function scanLogFiles(
   });
   progress({
     stage: 'reading-apiserver-logs',
-    detail: `${summary.linesRead} lines, ${summary.hot.length} hot object(s)`,
+    detail: `${plural(summary.linesRead, 'line')}, ${plural(summary.hot.length, 'hot object')}`,
     bytes: summary.bytesRead,
     lines: summary.linesRead,
   });

@@ -241,6 +241,16 @@ export interface ProgressEvent {
   detail: string;
   bytes?: number;
   lines?: number;
+  /** On `watching-churn` events: where the watch window is. */
+  watch?: WatchProgress;
+}
+
+/** The churn watch so far; `secondsLeft` 0 once the window is over. */
+export interface WatchProgress {
+  seconds: number;
+  secondsLeft: number;
+  updates: number;
+  objects: number;
 }
 
 export type ProgressReporter = (event: ProgressEvent) => void;

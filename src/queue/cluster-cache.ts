@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { ClusterSummary } from '../diagnosis/types.js';
 import { keys } from './redis.js';
+import { nameKey } from '../text/name-key.js';
 
 const cacheSchema = z.object({
   refreshedAt: z.string(),
@@ -86,11 +87,8 @@ export class ClusterCacheReader {
   }
 }
 
-/** Finds a cluster by id or display name (case-insensitive for names). */
+/** Finds a cluster by id or display name (compared as nameKey says). */
 export function resolveCluster(clusters: ClusterSummary[], wanted: string): ClusterSummary | null {
-  return (
-    clusters.find((c) => c.id === wanted) ??
-    clusters.find((c) => c.name.toLowerCase() === wanted.toLowerCase()) ??
-    null
-  );
+  const key = nameKey(wanted);
+  return clusters.find((c) => c.id === wanted) ?? clusters.find((c) => nameKey(c.name) === key) ?? null;
 }

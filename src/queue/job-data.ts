@@ -13,7 +13,8 @@ export const diagnoseJobDataSchema = z.object({
   /** Display name as the bot's cached cluster list had it, for the queued message only. */
   clusterName: z.string().nullable(),
   sinceSeconds: z.number().int().positive().nullable(),
-  watchSeconds: z.number().int().positive().nullable(),
+  /** 0: no churn watch; null: the engine's default. */
+  watchSeconds: z.number().int().nonnegative().nullable(),
   channelId: z.string().min(1),
   requestedBy: z.string().min(1),
   requestedAt: z.string(),

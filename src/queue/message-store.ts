@@ -6,9 +6,11 @@ import { keys } from './redis.js';
 export interface JobMessageRef {
   channel: string;
   ts: string;
+  /** Slack's link to the message, when Slack gave one. */
+  permalink?: string;
 }
 
-const refSchema = z.object({ channel: z.string(), ts: z.string() });
+const refSchema = z.object({ channel: z.string(), ts: z.string(), permalink: z.string().optional() });
 
 export class JobMessageStore {
   private readonly k;
@@ -22,6 +24,13 @@ export class JobMessageStore {
 
   async get(jobId: string): Promise<JobMessageRef | null> {
     return this.parse(await this.redis.get(this.k.message(jobId)));
+  }
+
+  /** Several jobs' messages in one round trip, null where a job has none. */
+  async getMany(jobIds: string[]): Promise<(JobMessageRef | null)[]> {
+    if (!jobIds.length) return [];
+    const raw = await this.redis.mget(jobIds.map((id) => this.k.message(id)));
+    return raw.map((r) => this.parse(r));
   }
 
   /**
@@ -59,7 +68,13 @@ export class JobMessageStore {
 
   private parse(raw: unknown): JobMessageRef | null {
     if (typeof raw !== 'string' || !raw) return null;
-    const parsed = refSchema.safeParse(JSON.parse(raw));
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      return null;
+    }
+    const parsed = refSchema.safeParse(value);
     return parsed.success ? parsed.data : null;
   }
 }

@@ -1,14 +1,35 @@
 import { Queue, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { z } from 'zod';
 import type { ProgressEvent } from '../diagnosis/types.js';
 import {
   DIAGNOSE_QUEUE,
   diagnoseJobDataSchema,
+  diagnoseJobResultSchema,
   newJobId,
   scopeKey,
   type DiagnoseJobData,
+  type DiagnoseJobResult,
 } from './job-data.js';
 import { isReady } from './redis.js';
+
+/** A job's progress as the worker stored it; anything else counts as none. */
+const progressSchema: z.ZodType<ProgressEvent> = z.object({
+  stage: z.enum([
+    'queued',
+    'reading-apiserver-logs',
+    'watching-churn',
+    'reading-node-objects',
+    'asking-node-agents',
+    'done',
+  ]),
+  detail: z.string(),
+  bytes: z.number().optional(),
+  lines: z.number().optional(),
+  watch: z
+    .object({ seconds: z.number(), secondsLeft: z.number(), updates: z.number(), objects: z.number() })
+    .optional(),
+});
 
 export class QueueUnavailableError extends Error {
   /**
@@ -43,6 +64,8 @@ export interface JobStatus {
   progress: ProgressEvent | null;
   attemptsMade: number;
   failedReason: string | null;
+  /** A finished job's summary; null until it finishes (or when what it kept is not one). */
+  result: DiagnoseJobResult | null;
 }
 
 /** The bot's side of the diagnose queue: enqueues with one job per scope, and reads job state. */
@@ -110,8 +133,7 @@ export class DiagnosisProducer {
 
   private async describe(job: Job, timeoutMs: number): Promise<JobStatus> {
     const data = diagnoseJobDataSchema.parse(job.data);
-    const progress =
-      typeof job.progress === 'object' && job.progress !== null ? (job.progress as ProgressEvent) : null;
+    const progress = progressSchema.safeParse(job.progress).data ?? null;
     return {
       jobId: job.id!,
       data,
@@ -119,6 +141,7 @@ export class DiagnosisProducer {
       progress,
       attemptsMade: job.attemptsMade,
       failedReason: job.failedReason || null,
+      result: diagnoseJobResultSchema.safeParse(job.returnvalue).data ?? null,
     };
   }
 

@@ -1,10 +1,17 @@
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { DiagnosisReport, DiagnosisStage, ProgressEvent, ProgressReporter } from '../diagnosis/types.js';
+import type {
+  DiagnosisReport,
+  DiagnosisStage,
+  ProgressEvent,
+  ProgressReporter,
+  WatchProgress,
+} from '../diagnosis/types.js';
 import { AccessError, DoctorError, UnknownClusterError } from '../errors.js';
 import type { SlackPoster } from '../slack/poster.js';
 import { UpdateThrottle } from '../slack/poster.js';
+import { plural } from '../text/plural.js';
 import type { SlackMessage } from '../slack/render/blocks.js';
 import {
   renderFailure,
@@ -95,7 +102,9 @@ export function startDiagnosisWorker(options: DiagnosisWorkerOptions): Diagnosis
     signal: AbortSignal,
   ): Promise<DiagnoseJobResult> {
     const data = ref.data;
-    const message = await messages.ensure(ref.jobId, () => poster.post(data.channelId, renderQueued(ref)));
+    const message = await messages.ensure(ref.jobId, () =>
+      poster.postWithLink(data.channelId, renderQueued(ref)),
+    );
     const show = (m: SlackMessage) =>
       message ? poster.update(message.channel, message.ts, m) : Promise.resolve(false);
     const throttle = new UpdateThrottle<SlackMessage>(options.progressThrottleMs, show);
@@ -103,6 +112,9 @@ export function startDiagnosisWorker(options: DiagnosisWorkerOptions): Diagnosis
     const seen: DiagnosisStage[] = [];
     // The amount of log read stays on its line: a throttled update may drop the event that said it.
     let logsRead: LogsRead | null = null;
+    // The churn watch reports alongside the other reads: its line and theirs are kept apart.
+    let watch: WatchProgress | null = null;
+    let current: ProgressEvent = { stage: 'reading-apiserver-logs', detail: 'starting' };
     const onProgress: ProgressReporter = (event: ProgressEvent) => {
       if (!seen.includes(event.stage)) seen.push(event.stage);
       if (
@@ -110,10 +122,12 @@ export function startDiagnosisWorker(options: DiagnosisWorkerOptions): Diagnosis
         (event.bytes !== undefined || event.lines !== undefined)
       )
         logsRead = { bytes: event.bytes, lines: event.lines };
-      throttle.push(renderProgress(ref, event, attempt, [...seen], logsRead));
+      if (event.stage === 'watching-churn') watch = event.watch ?? watch;
+      else current = event;
+      throttle.push(renderProgress(ref, current, attempt, [...seen], logsRead, watch));
       job.updateProgress({ ...event }).catch(() => undefined);
     };
-    onProgress({ stage: 'reading-apiserver-logs', detail: 'starting' });
+    onProgress(current);
 
     const diagnosis = options.diagnose(
       { clusterId: data.clusterId, sinceSeconds: data.sinceSeconds, watchSeconds: data.watchSeconds },
@@ -147,7 +161,7 @@ export function startDiagnosisWorker(options: DiagnosisWorkerOptions): Diagnosis
       );
     }
     job
-      .updateProgress({ stage: 'done', detail: `${report.findings.length} finding(s)` })
+      .updateProgress({ stage: 'done', detail: plural(report.findings.length, 'finding') })
       .catch(() => undefined);
     return summarize(report, message);
   }

@@ -1,6 +1,7 @@
 import type { DrainPlan, PodRef, RegistrationRef } from '../diagnosis/types.js';
 import type { Role } from '../diagnosis/nodes.js';
 import type { Pod, PodDisruptionBudget, RegistrationToken } from '../rancher/schemas.js';
+import { plural } from '../text/plural.js';
 
 /**
  * The drain fix: cordon, drain and delete the Kubernetes node downstream, confirm it is gone,
@@ -171,8 +172,8 @@ export function buildDrainPlan(input: DrainInput): DrainPlan {
         name: pdb.metadata.name,
         reason:
           allowed === undefined
-            ? `selects ${matched.length} pod(s) on this node; its allowed disruptions are unknown`
-            : `allows ${allowed} disruption(s) now and selects ${matched.length} pod(s) on this node: eviction gets 429 until replicas elsewhere are ready`,
+            ? `selects ${plural(matched.length, 'pod')} on this node; its allowed disruptions are unknown`
+            : `allows ${plural(allowed, 'disruption')} now and selects ${plural(matched.length, 'pod')} on this node: eviction gets 429 until replicas elsewhere are ready`,
       });
     }
   }

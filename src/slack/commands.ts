@@ -61,7 +61,7 @@ async function postQueuedMessage(deps: CommandDeps, jobId: string, data: Diagnos
   let posted = false;
   const post = () => {
     posted = true;
-    return deps.poster.post(data.channelId, renderQueued({ jobId, data }));
+    return deps.poster.postWithLink(data.channelId, renderQueued({ jobId, data }));
   };
   for (let attempt = 0; ; attempt++) {
     try {
@@ -101,16 +101,29 @@ export async function answerCommand(cmd: SlashCommand, deps: CommandDeps): Promi
   try {
     if (parsed.kind === 'status') {
       const jobs = await deps.producer.status(parsed.jobId, undefined, left());
-      const views = jobs.map((j) => ({
+      const refs = await failFast(
+        deps.redis,
+        () => deps.messages.getMany(jobs.map((j) => j.jobId)),
+        left(),
+      ).catch((err: unknown) => {
+        // The jobs are worth showing without their links.
+        if (err instanceof QueueUnavailableError) return jobs.map(() => null);
+        throw err;
+      });
+      const views = jobs.map((j, i) => ({
         jobId: j.jobId,
         scope: scopeLabel(j.data),
         state: j.state,
-        stage: j.state === 'active' ? (j.progress?.stage ?? null) : null,
+        progress: j.progress,
         attempts: j.attemptsMade + (j.state === 'active' ? 1 : 0),
         requestedBy: j.data.requestedBy,
         requestedAt: j.data.requestedAt,
         failedReason: j.failedReason,
-        link: `<#${j.data.channelId}>`,
+        result: j.result,
+        message: {
+          channel: refs[i]?.channel ?? j.data.channelId,
+          permalink: refs[i]?.permalink ?? null,
+        },
       }));
       return ephemeral(renderStatus(views, parsed.jobId), 'ok');
     }

@@ -31,6 +31,15 @@ export function createWebClient(settings: WebClientSettings): webApi.WebClient {
   });
 }
 
+export interface JobMessageLink {
+  channel: string;
+  ts: string;
+  permalink?: string;
+}
+
+/** A link that cannot break out of mrkdwn's `<url|text>`. */
+const SAFE_LINK = /^https:\/\/[^\s<>|]+$/;
+
 /**
  * How workers and the bot write to channels. Failures are logged with the method and the channel
  * and never thrown: a Slack outage must not fail a diagnosis or be reported into Slack again.
@@ -56,6 +65,21 @@ export class SlackPoster {
     );
     if (!result || typeof result.ts !== 'string') return null;
     return { channel: typeof result.channel === 'string' ? result.channel : channel, ts: result.ts };
+  }
+
+  /**
+   * Posts a job's message and asks Slack for its permalink, for `/rancher status` to link to (done
+   * here, after the post, so that no status answer waits on the Web API). The permalink is left out
+   * when Slack does not give one that is a plain https URL.
+   */
+  async postWithLink(channel: string, msg: SlackMessage): Promise<JobMessageLink | null> {
+    const ref = await this.post(channel, msg);
+    if (!ref) return null;
+    const result = await this.call('chat.getPermalink', ref.channel, () =>
+      this.client.chat.getPermalink({ channel: ref.channel, message_ts: ref.ts }),
+    );
+    const permalink = result?.permalink;
+    return typeof permalink === 'string' && SAFE_LINK.test(permalink) ? { ...ref, permalink } : ref;
   }
 
   async update(channel: string, ts: string, msg: SlackMessage): Promise<boolean> {

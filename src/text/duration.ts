@@ -16,6 +16,7 @@ export function parseDurationSeconds(value: string, options: { bareSeconds?: boo
 
 /** The shortest exact spelling: 3600 -> 1h, 90 -> 90s. */
 export function formatSeconds(seconds: number): string {
+  if (seconds === 0) return '0s';
   if (seconds % 86400 === 0) return `${seconds / 86400}d`;
   if (seconds % 3600 === 0) return `${seconds / 3600}h`;
   if (seconds % 60 === 0) return `${seconds / 60}m`;

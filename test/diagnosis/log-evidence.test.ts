@@ -157,10 +157,13 @@ describe('churn watch progress', () => {
       events.push(e),
     );
     const watching = events.filter((e) => e.stage === 'watching-churn').map((e) => e.detail);
-    const ticks = watching.filter((d) => / left of 2s; \d+ updates? of \d+ objects? so far$/.test(d));
+    const ticks = watching.filter((d) => /^\d s left, \d+ updates? of \d+ objects?$/.test(d));
     expect(ticks.length).toBeGreaterThanOrEqual(3);
-    expect(ticks.at(-1)).toMatch(/[1-9]\d* updates? of 1 object so far/);
-    expect(watching[0]).toBe('watching nodes.management.cattle.io for 2s');
-    expect(watching.at(-1)).toMatch(/updates of \d+ objects in 2s$/);
+    expect(ticks.at(-1)).toMatch(/^\d s left, [1-9]\d* updates? of 1 object$/);
+    expect(watching[0]).toBe('2 s left, 0 updates of 0 objects');
+    // One looping object: "of 1 object", never "of 1 objects".
+    expect(watching.at(-1)).toMatch(/^[1-9]\d* updates of 1 object in 2s$/);
+    const last = events.filter((e) => e.stage === 'watching-churn').at(-1)!;
+    expect(last.watch).toMatchObject({ seconds: 2, secondsLeft: 0, objects: 1 });
   });
 });

@@ -139,6 +139,11 @@ describe('end to end: Slack -> bot -> queue -> worker -> stand-in apiserver -> S
     ).toBe(true);
     expect(history.some((t) => t.includes(':arrow_forward: *Reading node objects*'))).toBe(true);
     expect(history.some((t) => t.includes(':arrow_forward: *Asking the node agents*'))).toBe(true);
+    // The churn watch has a line of its own: the logs line never shows its countdown, and once the
+    // agents are asked the watch is over, with what it saw.
+    expect(history.filter((t) => /Reading apiserver logs[^\n]* s left/.test(t))).toEqual([]);
+    for (const t of history.filter((h) => h.includes(':arrow_forward: *Asking the node agents*')))
+      expect(t).toMatch(/:white_check_mark: Watching writes \(\d+ updates? of \d+ objects? in 2s\)/);
 
     report = slack.calls.filter(isReport).at(-1)!;
     const text = blocksText(report.args.blocks);

@@ -64,7 +64,11 @@ describe('buildDrainPlan', () => {
       ['kube-proxy-node3', 'mirror pod of a static pod'],
     ]);
     expect(plan.blockingPodDisruptionBudgets).toEqual([
-      { namespace: 'shop', name: 'web', reason: expect.stringContaining('allows 0 disruption(s)') },
+      {
+        namespace: 'shop',
+        name: 'web',
+        reason: expect.stringContaining('allows 0 disruptions now and selects 1 pod on this node'),
+      },
     ]);
     expect(plan.steps[0]).toMatch(/^kubectl cordon node3/);
     expect(plan.steps[1]).toBe('kubectl drain node3 --ignore-daemonsets --force --timeout=10m');

@@ -98,7 +98,7 @@ describe('the queued message after the ack', () => {
       producer: { enqueue: async () => ({ outcome: 'queued', jobId: 'dtest' }) },
       messages: { ensure: (_jobId: string, post: () => Promise<JobMessageRef | null>) => ensure(post) },
       poster: {
-        post: async (channel: string) => {
+        postWithLink: async (channel: string) => {
           posts.push(channel);
           return { channel, ts: '1.2' };
         },

@@ -54,6 +54,7 @@ beforeAll(async () => {
   await writeClusterCache(redis, PREFIX, [
     { id: 'c-dql6k', name: 'prod-east', driver: 'rancherKubernetesEngine' },
     { id: 'local', name: 'local', driver: 'imported' },
+    { id: 'c-zr7q2', name: 'Zürich Prod', driver: 'rancherKubernetesEngine' },
   ]);
   // The first request pays for module warm-up; keep that out of the signature tests.
   await command('help');
@@ -137,8 +138,37 @@ describe('/rancher', () => {
     expect(await jobCount()).toBe(1);
 
     const status = await command(`status ${jobId}`);
-    expect(status.body).toContain(jobId);
-    expect(status.body).toContain('waiting');
+    const statusText = blocksText((status.json as { blocks: unknown }).blocks);
+    expect(statusText).toContain(jobId);
+    expect(statusText).toContain('*queued*');
+    // Slack's own permalink of the job's message, asked for when the message was posted.
+    const posted = slack.callsOf('chat.postMessage').at(-1)!.args;
+    expect(slack.callsOf('chat.getPermalink').at(-1)!.args).toMatchObject({ channel: 'C0OPS' });
+    const ts = String(slack.callsOf('chat.getPermalink').at(-1)!.args.message_ts);
+    expect(posted.channel).toBe('C0OPS');
+    expect(statusText).toContain(
+      `<https://example.slack.com/archives/C0OPS/p${ts.replace('.', '')}|its message>`,
+    );
+  });
+
+  it('a display name with a space and a non-ASCII letter is named in quotes, smart quotes too', async () => {
+    const res = await command('DIAGNOSE \u201czürich  prod\u201d --watch 0', { channelId: 'C0OPS' });
+    const ack = res.json as { text: string };
+    expect(ack.text).toMatch(/queued as d[a-z0-9]+/);
+    const jobId = /queued as (d[a-z0-9]+)/.exec(ack.text)![1]!;
+    expect((await queue.getJob(jobId))?.data).toMatchObject({
+      clusterId: 'c-zr7q2',
+      clusterName: 'Zürich Prod',
+      watchSeconds: 0,
+    });
+  });
+
+  it('a near miss is answered with a suggestion and the help, echoing one line at most', async () => {
+    const res = await command(`diagnoze ${'x'.repeat(5000)}`);
+    const text = blocksText((res.json as { blocks: unknown }).blocks);
+    expect(text).toContain('(did you mean "diagnose"?)');
+    expect(text).toContain('*How to use /rancher*');
+    expect(text.length).toBeLessThan(1000);
   });
 
   it('refuses users outside DIAGNOSE_ALLOWED_USERS', async () => {

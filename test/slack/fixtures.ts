@@ -313,7 +313,7 @@ export const reportBlockingPdb: DiagnosisReport = {
             namespace: 'default',
             name: 'web-pdb',
             reason:
-              'allows 0 disruption(s) now and selects 2 pod(s) on this node: eviction gets 429 until replicas elsewhere are ready',
+              'allows 0 disruptions now and selects 2 pods on this node: eviction gets 429 until replicas elsewhere are ready',
           },
         ],
       },

@@ -83,12 +83,69 @@ describe('job messages', () => {
     );
     expectGolden(
       'progress-agents',
-      renderProgress(job, { stage: 'asking-node-agents', detail: 'cattle-node-agent on worker-3' }, 2, [
-        'reading-node-objects',
-        'watching-churn',
-        'asking-node-agents',
-      ]),
+      renderProgress(
+        job,
+        { stage: 'asking-node-agents', detail: 'cattle-node-agent on worker-3' },
+        2,
+        ['reading-apiserver-logs', 'reading-node-objects', 'watching-churn', 'asking-node-agents'],
+        { bytes: 7_340_032, lines: 32500 },
+        { seconds: 60, secondsLeft: 0, updates: 1, objects: 1 },
+      ),
     );
+  });
+
+  it('the churn watch has its own line, which keeps its state while the other lines move on', () => {
+    const seen = ['reading-apiserver-logs', 'watching-churn', 'reading-node-objects'] as const;
+    const watch = { seconds: 60, secondsLeft: 55, updates: 100, objects: 1 };
+    const msg = renderProgress(
+      job,
+      { stage: 'reading-node-objects', detail: '14 node objects read' },
+      1,
+      [...seen],
+      { lines: 32500 },
+      watch,
+    );
+    expect(blocksText(msg.blocks)).toContain(
+      [
+        ':white_check_mark: Queued',
+        ':white_check_mark: Reading apiserver logs (32,500 lines)',
+        ':arrow_forward: *Watching writes* — 55 s left, 100 updates of 1 object',
+        ':arrow_forward: *Reading node objects* — 14 node objects read',
+        ':white_small_square: Asking the node agents',
+      ].join('\n'),
+    );
+    expectGolden('progress-watch', msg);
+    // A watch event alone moves no other line back.
+    const tick = renderProgress(
+      job,
+      { stage: 'watching-churn', detail: '50 s left', watch: { ...watch, secondsLeft: 50 } },
+      1,
+      [...seen],
+    );
+    expect(tick.text).toContain('reading node objects');
+    expect(blocksText(tick.blocks)).toContain(':arrow_forward: *Reading node objects*\n');
+    expect(blocksText(tick.blocks)).toContain(':arrow_forward: *Watching writes* — 50 s left');
+    const over = renderProgress(
+      job,
+      { stage: 'asking-node-agents', detail: 'worker-3' },
+      1,
+      [...seen],
+      null,
+      {
+        ...watch,
+        secondsLeft: 0,
+      },
+    );
+    expect(blocksText(over.blocks)).toContain(
+      ':white_check_mark: Watching writes (100 updates of 1 object in 1m)',
+    );
+  });
+
+  it('a job that turned the watch off (--watch 0) has no watch line and says so', () => {
+    const noWatch = { ...job, data: { ...job.data, watchSeconds: 0 } };
+    const msg = renderQueued(noWatch);
+    expect(blocksText(msg.blocks)).not.toContain('Watching writes');
+    expect(blocksText(msg.blocks)).toContain('no watch');
   });
 
   it('the amount of log read stays on the logs line while churn or a later stage shows', () => {
@@ -104,13 +161,14 @@ describe('job messages', () => {
     );
     const churn = renderProgress(
       job,
-      { stage: 'watching-churn', detail: '1s left of 2s; 9 updates so far' },
+      { stage: 'reading-apiserver-logs', detail: 'kube-apiserver-cp-1' },
       1,
       ['reading-apiserver-logs', 'watching-churn'],
       { lines: 26 },
+      { seconds: 2, secondsLeft: 1, updates: 9, objects: 1 },
     );
     expect(blocksText(churn.blocks)).toContain(
-      ':arrow_forward: *Reading apiserver logs* — 1s left of 2s; 9 updates so far (26 lines)',
+      ':arrow_forward: *Reading apiserver logs* — kube-apiserver-cp-1 (26 lines)',
     );
   });
 
@@ -187,14 +245,14 @@ describe('job messages', () => {
   it('the drain section lists evicted pods, pods left alone with why, and blocking PodDisruptionBudgets', () => {
     const msg = renderReport(job, reportBlockingPdb, plans);
     const text = blocksText(msg.blocks);
-    expect(text).toContain('2 pod(s) to evict, 3 left alone');
+    expect(text).toContain('2 pods to evict, 3 left alone');
     expect(text).toContain('Evicted: `default/web-5d9c7`, `default/web-8f2k1`');
     expect(text).toContain(
       'Left alone, DaemonSet: `cattle-system/cattle-node-agent-x8w2q`, `kube-system/canal-5xk8t`',
     );
     expect(text).toContain('Left alone, mirror pod of a static pod');
     expect(text).toContain(
-      ':warning: PodDisruptionBudget `default/web-pdb` allows 0 disruption(s) now and selects 2 pod(s)',
+      ':warning: PodDisruptionBudget `default/web-pdb` allows 0 disruptions now and selects 2 pods',
     );
     expectGolden('report-drain-pdb', msg);
   });
@@ -275,7 +333,7 @@ describe('job messages', () => {
   it('many findings stay within the block limit', () => {
     const msg = renderReport(job, reportManyFindings, {});
     expect(slackLimitViolations(msg)).toEqual([]);
-    expect(blocksText(msg.blocks)).toContain('7 more finding(s)');
+    expect(blocksText(msg.blocks)).toContain('7 more findings');
   });
 
   it('failures: permanent, to be retried', () => {
@@ -415,26 +473,89 @@ describe('replies', () => {
     expectGolden('ack-not-allowed', renderNotAllowed());
     expectGolden('unknown-cluster', renderUnknownCluster('c-nope', reportWithFinding.clusters));
   });
-  it('status', () => {
-    expectGolden(
-      'status',
-      renderStatus(
-        [
-          {
-            jobId: 'dmabc123f00d',
-            scope: 'prod-east (c-dql6k)',
-            state: 'active',
-            stage: 'reading-node-objects',
-            attempts: 1,
-            requestedBy: 'U0ALICE',
-            requestedAt: '2026-11-25T06:00:00.000Z',
-            failedReason: null,
-            link: '<#C0OPS>',
+  it('status: stages in the words of the job message, the outcome, and a link to the message', () => {
+    const base = {
+      scope: 'prod-east (c-dql6k)',
+      attempts: 1,
+      requestedBy: 'U0ALICE',
+      requestedAt: '2026-11-25T06:00:00.000Z',
+      failedReason: null,
+      result: null,
+      progress: null,
+      message: { channel: 'C0OPS', permalink: null },
+    };
+    const msg = renderStatus(
+      [
+        {
+          ...base,
+          jobId: 'dmabc123f00d',
+          state: 'active',
+          progress: { stage: 'reading-node-objects', detail: 'listing nodes.management.cattle.io' },
+          message: {
+            channel: 'C0OPS',
+            permalink: 'https://example.slack.com/archives/C0OPS/p1700000000000001',
           },
-        ],
-        null,
-      ),
+        },
+        {
+          ...base,
+          jobId: 'dmabc124beef',
+          scope: 'all clusters',
+          state: 'active',
+          progress: {
+            stage: 'watching-churn',
+            detail: '55 s left, 100 updates of 1 object',
+            watch: { seconds: 60, secondsLeft: 55, updates: 100, objects: 1 },
+          },
+        },
+        {
+          ...base,
+          jobId: 'dmabc0ff1ce0',
+          state: 'completed',
+          result: {
+            findings: [{ clusterId: 'c-dql6k', nodeId: 'machine-h46dc', summary: 'orphaned machine- node' }],
+            problems: 1,
+            message: { channel: 'C0OPS', ts: '1700000000.000002' },
+          },
+          message: {
+            channel: 'C0OPS',
+            permalink: 'https://example.slack.com/archives/C0OPS/p1700000000000002',
+          },
+        },
+        {
+          ...base,
+          jobId: 'dmabc0ff1ce1',
+          state: 'completed',
+          result: { findings: [], problems: 0, message: null },
+        },
+        {
+          ...base,
+          jobId: 'dmabc0bad000',
+          state: 'failed',
+          attempts: 3,
+          failedReason: 'apiserver answered 503\n<html>a page of HTML follows</html>',
+        },
+        {
+          ...base,
+          jobId: 'dmabc0back00',
+          state: 'waiting',
+          progress: { stage: 'reading-apiserver-logs', detail: 'kube-apiserver-cp-1' },
+          message: null,
+        },
+      ],
+      null,
     );
+    const text = blocksText(msg.blocks);
+    expect(text).not.toContain('reading-node-objects');
+    expect(text).toContain('*running* — Reading node objects');
+    expect(text).toContain('*running* — Watching writes, 55 s left, 100 updates of 1 object');
+    expect(text).toContain('<https://example.slack.com/archives/C0OPS/p1700000000000001|its message>');
+    expect(text).toContain('*finished* — 1 finding: machine-h46dc in c-dql6k, 1 access problem');
+    expect(text).toContain('*finished* — no write loop found');
+    expect(text).toContain('*failed* · asked by');
+    expect(text).toContain('> apiserver answered 503…');
+    expect(text).toContain('*queued* — handed back unfinished');
+    expect(msg.text).toBe('6 recent diagnoses');
+    expectGolden('status', msg);
     expectGolden('status-unknown-job', renderStatus([], 'dnope'));
   });
   it('button answers', () => {

@@ -319,6 +319,13 @@ export class SlackApiStandin {
         return { ok: true, channel: args.channel, ts: args.ts, text: args.text };
       case 'response_url':
         return { ok: true };
+      case 'chat.getPermalink':
+        // As Slack answers: the workspace's domain, the channel, and the ts without its dot.
+        return {
+          ok: true,
+          channel: args.channel,
+          permalink: `https://example.slack.com/archives/${String(args.channel)}/p${String(args.message_ts).replace('.', '')}`,
+        };
       case 'chat.postEphemeral':
         return { ok: true, message_ts: this.nextTs() };
       case 'usergroups.users.list':

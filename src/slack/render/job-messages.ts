@@ -6,7 +6,10 @@ import type {
   Finding,
   PatchPlan,
   ProgressEvent,
+  WatchProgress,
 } from '../../diagnosis/types.js';
+import { STAGE_LABELS, watchWords } from '../../diagnosis/progress-words.js';
+import { plural } from '../../text/plural.js';
 import { scopeLabel, type DiagnoseJobData } from '../../queue/job-data.js';
 import {
   actions,
@@ -23,19 +26,17 @@ import { LIMITS, codeBlock, cut, esc } from './limits.js';
 import { formatBytes } from '../../text/bytes.js';
 import { formatSeconds } from '../../text/duration.js';
 
-/** The stages a person sees, in order; churn watching shares the first line with the log scan. */
-const VISIBLE_STAGES: { stage: DiagnosisStage; label: string }[] = [
-  { stage: 'queued', label: 'Queued' },
-  { stage: 'reading-apiserver-logs', label: 'Reading apiserver logs' },
-  { stage: 'reading-node-objects', label: 'Reading node objects' },
-  { stage: 'asking-node-agents', label: 'Asking the node agents' },
-  { stage: 'done', label: 'Done' },
+/**
+ * The lines a person sees, in order. The churn watch runs alongside the reads of logs and node
+ * objects, so it has a line of its own that keeps its state while the others move on.
+ */
+const LINES: DiagnosisStage[] = [
+  'queued',
+  'reading-apiserver-logs',
+  'watching-churn',
+  'reading-node-objects',
+  'asking-node-agents',
 ];
-
-function stageIndex(stage: DiagnosisStage): number {
-  if (stage === 'watching-churn') return 1;
-  return VISIBLE_STAGES.findIndex((s) => s.stage === stage);
-}
 
 export interface JobRef {
   jobId: string;
@@ -49,11 +50,16 @@ function jobContext(job: JobRef, extra: string[] = [], scope?: DiagnosisReport['
     scope.watchedSeconds !== null &&
     scope.watchSeconds !== null &&
     scope.watchedSeconds < scope.watchSeconds
-      ? `watched ${scope.watchedSeconds ? formatSeconds(scope.watchedSeconds) : '0s'} of the ${formatSeconds(scope.watchSeconds)} asked`
+      ? `watched ${formatSeconds(scope.watchedSeconds)} of the ${formatSeconds(scope.watchSeconds)} asked`
       : null;
   const params = [
     job.data.sinceSeconds ? `since ${formatSeconds(job.data.sinceSeconds)}` : null,
-    cutShort ?? (job.data.watchSeconds ? `watch ${formatSeconds(job.data.watchSeconds)}` : null),
+    cutShort ??
+      (job.data.watchSeconds === 0
+        ? 'no watch'
+        : job.data.watchSeconds
+          ? `watch ${formatSeconds(job.data.watchSeconds)}`
+          : null),
   ].filter(Boolean);
   return context(
     [`job \`${job.jobId}\``, `asked by <@${job.data.requestedBy}>`, ...params, ...extra].join(' · '),
@@ -66,14 +72,16 @@ export function renderQueued(job: JobRef, position: string | null = null): Slack
     section(
       `:hourglass_flowing_sand: *Diagnosis of ${esc(scope)}* is queued${position ? ` (${esc(position)})` : ''}.`,
     ),
-    section(progressLines(0, new Set(), null)),
+    section(progressLines(job, 'queued', null, [])),
     jobContext(job),
   ]);
 }
 
 /**
- * The running job's message. `seen` lists the stages reported so far, in any order (the engine
- * reads node objects before the logs): those are ticked, the current one shows its detail.
+ * The running job's message. `event` is the latest event of the reads in turn (logs, node objects,
+ * agents); `seen` lists the stages reported so far, in any order (the engine reads node objects
+ * before the logs): those are ticked, the current one shows its detail. The watch line shows
+ * `watch`, the latest state of the churn watch, whatever the other lines are doing.
  */
 export function renderProgress(
   job: JobRef,
@@ -81,15 +89,18 @@ export function renderProgress(
   attempt = 1,
   seen: DiagnosisStage[] = [event.stage],
   logsRead: LogsRead | null = null,
+  watch: WatchProgress | null = null,
 ): SlackMessage {
   const scope = scopeLabel(job.data);
-  const current = Math.max(1, stageIndex(event.stage));
-  const done = new Set(seen.map(stageIndex).filter((i) => i !== current));
-  done.add(0);
-  const label = VISIBLE_STAGES[current]?.label ?? event.stage;
+  const churn = event.stage === 'watching-churn';
+  const current = churn
+    ? (seen.findLast((s) => s !== 'watching-churn' && s !== 'queued') ?? 'reading-apiserver-logs')
+    : event.stage;
+  const detail = churn ? null : event;
+  const label = STAGE_LABELS[current];
   return message(`Diagnosis of ${scope}: ${label.toLowerCase()}`, [
     section(`:mag: *Diagnosis of ${esc(scope)}* is running.`),
-    section(progressLines(current, done, event, logsRead)),
+    section(progressLines(job, current, detail, seen, logsRead, (churn ? event.watch : null) ?? watch)),
     jobContext(job, attempt > 1 ? [`attempt ${attempt}`] : []),
   ]);
 }
@@ -102,25 +113,39 @@ export interface LogsRead {
 
 /**
  * One line per stage: finished ones ticked, the current one with its detail and counts. The logs
- * line keeps the amount read once known, also while the churn watch (which shares the line) or a
- * later stage is showing.
+ * line keeps the amount read once known, also while a later stage is showing. The watch line is
+ * left out when the job turned the watch off.
  */
 function progressLines(
-  current: number,
-  done: Set<number>,
+  job: JobRef,
+  current: DiagnosisStage,
   event: ProgressEvent | null,
+  seen: DiagnosisStage[],
   logsRead: LogsRead | null = null,
+  watch: WatchProgress | null = null,
 ): string {
-  const LOGS = 1;
-  return VISIBLE_STAGES.slice(0, -1)
-    .map((s, i) => {
-      const ownCounts = event && i === current ? formatCounts(event) : '';
-      const counts = ownCounts || (i === LOGS && logsRead ? formatCounts(logsRead) : '');
-      if (i === current) {
-        const detail = event?.detail ? ` — ${esc(cut(event.detail, 300))}` : '';
-        return `:arrow_forward: *${s.label}*${detail}${counts}`;
+  // The engine asks the node agents only once every read, the watch too, is over.
+  const readsOver = current === 'asking-node-agents';
+  const done = (stage: DiagnosisStage) => readsOver || seen.includes(stage);
+  return LINES.filter((stage) => stage !== 'watching-churn' || job.data.watchSeconds !== 0)
+    .map((stage) => {
+      const label = STAGE_LABELS[stage];
+      if (stage === 'queued')
+        return current === 'queued' ? `:arrow_forward: *${label}*` : `:white_check_mark: ${label}`;
+      if (stage === 'watching-churn') {
+        if (watch && watch.secondsLeft > 0) return `:arrow_forward: *${label}* — ${watchWords(watch)}`;
+        if (watch) return `:white_check_mark: ${label} (${watchWords(watch)})`;
+        if (readsOver) return `:white_check_mark: ${label}`;
+        return seen.includes(stage) ? `:arrow_forward: *${label}*` : `:white_small_square: ${label}`;
       }
-      return done.has(i) ? `:white_check_mark: ${s.label}${counts}` : `:white_small_square: ${s.label}`;
+      const ownCounts = event && stage === current ? formatCounts(event) : '';
+      const counts =
+        ownCounts || (stage === 'reading-apiserver-logs' && logsRead ? formatCounts(logsRead) : '');
+      if (stage === current) {
+        const detail = event?.detail ? ` — ${esc(cut(event.detail, 300))}` : '';
+        return `:arrow_forward: *${label}*${detail}${counts}`;
+      }
+      return done(stage) ? `:white_check_mark: ${label}${counts}` : `:white_small_square: ${label}`;
     })
     .join('\n');
 }
@@ -128,7 +153,7 @@ function progressLines(
 function formatCounts(event: LogsRead): string {
   const parts: string[] = [];
   if (event.bytes !== undefined) parts.push(formatBytes(event.bytes));
-  if (event.lines !== undefined) parts.push(`${event.lines.toLocaleString('en-US')} lines`);
+  if (event.lines !== undefined) parts.push(plural(event.lines, 'line'));
   return parts.length ? ` (${parts.join(', ')})` : '';
 }
 
@@ -164,7 +189,7 @@ export function renderReport(
   if (findings.length > MAX_FINDINGS_SHOWN) {
     blocks.push(
       context(
-        `… ${findings.length - MAX_FINDINGS_SHOWN} more finding(s); run \`rancher-doctor diagnose\` for all`,
+        `… ${plural(findings.length - MAX_FINDINGS_SHOWN, 'more finding', 'more findings')}; run \`rancher-doctor diagnose\` for all`,
       ),
     );
   }
@@ -180,7 +205,7 @@ export function renderReport(
   const first = findings[0];
   const text = first
     ? `Diagnosis of ${scope}: ${headlineText(first)}`
-    : `Diagnosis of ${scope}: no write loop found${report.problems.length ? `, ${report.problems.length} access problem(s)` : ''}`;
+    : `Diagnosis of ${scope}: no write loop found${report.problems.length ? `, ${plural(report.problems.length, 'access problem')}` : ''}`;
   return message(text, blocks, uploads);
 }
 
@@ -211,7 +236,7 @@ function findingBlocks(
     .map((v) => esc(v!))
     .join(', ');
   const rate = f.writeRate
-    ? `*${formatRate(f.writeRate.writesPerMinute)} writes/min* (${f.writeRate.writes.toLocaleString('en-US')} writes, from ${f.writeRate.source})`
+    ? `*${formatRate(f.writeRate.writesPerMinute)} writes/min* (${plural(f.writeRate.writes, 'write')}, from ${f.writeRate.source})`
     : 'write rate unknown';
   blocks.push(
     section(
@@ -246,7 +271,7 @@ function findingBlocks(
 
   if (f.agent) {
     const a = f.agent;
-    const summary = `*Node agent* \`${esc(a.namespace)}/${esc(a.podName)}\`: ${a.waitingLines} "waiting for node to register" line(s)${a.errorLines ? `, ${a.errorLines} error line(s)` : ''}${a.lastWaitingAt ? `, last at ${esc(a.lastWaitingAt)}` : ''}`;
+    const summary = `*Node agent* \`${esc(a.namespace)}/${esc(a.podName)}\`: ${plural(a.waitingLines, '"waiting for node to register" line')}${a.errorLines ? `, ${plural(a.errorLines, 'error line')}` : ''}${a.lastWaitingAt ? `, last at ${esc(a.lastWaitingAt)}` : ''}`;
     const sample = a.sample.slice(-5).join('\n');
     blocks.push(
       section(sample ? `${summary}\n${codeBlock(sample, LIMITS.sectionText - summary.length - 1)}` : summary),
@@ -385,7 +410,7 @@ function podList(pods: { namespace: string; name: string }[]): string {
 function drainBlocks(d: DrainPlan, index: number, drainPlanId: string | null): Block[] {
   const known = d.evict.length > 0 || d.leave.length > 0;
   const pods = known
-    ? `${d.evict.length} pod(s) to evict, ${d.leave.length} left alone`
+    ? `${plural(d.evict.length, 'pod')} to evict, ${d.leave.length} left alone`
     : `pods on it not known${d.notes.length ? ' (see the notes)' : ''}`;
   const lines = [`*Drain fix* — node \`${esc(d.downstreamNode ?? 'not found downstream')}\`, ${pods}`];
   if (d.evict.length) lines.push(`Evicted: ${podList(d.evict)}`);
@@ -428,7 +453,7 @@ function drainBlocks(d: DrainPlan, index: number, drainPlanId: string | null): B
 function noFindingBlocks(report: DiagnosisReport): Block[] {
   const lines = report.activity.map((a) => {
     const top = a.summary.hot[0];
-    return `• ${esc(a.description)}: ${a.summary.linesRead.toLocaleString('en-US')} lines, ${a.summary.requestsCounted.toLocaleString('en-US')} requests${top ? `; busiest \`${esc(top.key)}\` at ${formatRate(top.writesPerMinute)} writes/min` : ''}`;
+    return `• ${esc(a.description)}: ${plural(a.summary.linesRead, 'line')}, ${plural(a.summary.requestsCounted, 'request')}${top ? `; busiest \`${esc(top.key)}\` at ${formatRate(top.writesPerMinute)} writes/min` : ''}`;
   });
   const clusters = report.clusters.map((c) => `${esc(c.name)} (\`${esc(c.id)}\`)`).join(', ');
   return [

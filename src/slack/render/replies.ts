@@ -1,4 +1,8 @@
-import type { ClusterSummary } from '../../diagnosis/types.js';
+import { STAGE_LABELS, watchWords } from '../../diagnosis/progress-words.js';
+import type { ClusterSummary, ProgressEvent } from '../../diagnosis/types.js';
+import type { DiagnoseJobResult } from '../../queue/job-data.js';
+import { oneLine } from '../../text/one-line.js';
+import { plural } from '../../text/plural.js';
 import { context, message, section, type SlackMessage } from './blocks.js';
 import { codeBlock, cut, esc } from './limits.js';
 
@@ -28,8 +32,9 @@ export function renderUnknownCluster(requested: string, known: ClusterSummary[])
   const list = known.length
     ? known.map((c) => `• ${esc(c.name)} (\`${esc(c.id)}\`)`).join('\n')
     : '_no clusters are known yet_';
-  return message(`Unknown cluster "${requested}"`, [
-    section(cut(`:warning: I know no cluster called \`${esc(requested)}\`. Known clusters:\n${list}`, 2900)),
+  const typed = oneLine(requested);
+  return message(`Unknown cluster "${typed}"`, [
+    section(cut(`:warning: I know no cluster called \`${esc(typed)}\`. Known clusters:\n${list}`, 2900)),
   ]);
 }
 
@@ -82,13 +87,49 @@ export function renderRedisNoAnswer(): SlackMessage {
 export interface JobStatusView {
   jobId: string;
   scope: string;
+  /** BullMQ's state: active, waiting, prioritized, delayed, completed, failed. */
   state: string;
-  stage: string | null;
+  /** The last progress event of a job that has started, if any. */
+  progress: ProgressEvent | null;
   attempts: number;
   requestedBy: string;
   requestedAt: string;
   failedReason: string | null;
-  link: string | null;
+  result: DiagnoseJobResult | null;
+  /** The job's message: Slack's permalink, else its channel. */
+  message: { channel: string; permalink: string | null } | null;
+}
+
+/** BullMQ's states in the words of the job's message. */
+const STATE_WORDS: Record<string, string> = {
+  active: 'running',
+  waiting: 'queued',
+  prioritized: 'queued',
+  'waiting-children': 'queued',
+  delayed: 'waiting to try again',
+  completed: 'finished',
+  failed: 'failed',
+};
+
+/** What became of the job, or where it is, in a few words. */
+function outcomeWords(j: JobStatusView): string {
+  if (j.state === 'active' && j.progress) {
+    const watch = j.progress.watch ? `, ${watchWords(j.progress.watch)}` : '';
+    return ` — ${STAGE_LABELS[j.progress.stage] ?? 'running'}${watch}`;
+  }
+  // A job with progress that waits again was handed back by a stopping worker, or its worker died.
+  if ((j.state === 'waiting' || j.state === 'prioritized') && j.progress)
+    return ' — handed back unfinished, to be picked up again';
+  if (j.state === 'completed' && j.result) {
+    const found = j.result.findings;
+    const problems = j.result.problems ? `, ${plural(j.result.problems, 'access problem')}` : '';
+    if (!found.length) return ` — no write loop found${problems}`;
+    const first = found[0]!;
+    const where = `${first.nodeId ?? 'an object'}${first.clusterId ? ` in ${first.clusterId}` : ''}`;
+    const more = found.length > 1 ? ` and ${plural(found.length - 1, 'other')}` : '';
+    return ` — ${plural(found.length, 'finding')}: ${esc(where)}${more}${problems}`;
+  }
+  return '';
 }
 
 export function renderStatus(jobs: JobStatusView[], requestedId: string | null): SlackMessage {
@@ -102,14 +143,20 @@ export function renderStatus(jobs: JobStatusView[], requestedId: string | null):
   if (!jobs.length)
     return message('No diagnoses', [section('No diagnosis is queued, running or recently finished.')]);
   const lines = jobs.map((j) => {
-    const stage = j.stage ? ` — ${esc(j.stage)}` : '';
-    const failed = j.failedReason ? `\n   > ${esc(cut(j.failedReason, 300))}` : '';
-    const link = j.link ? ` · ${j.link}` : '';
-    return `• \`${esc(j.jobId)}\` ${esc(j.scope)}: *${esc(j.state)}*${stage} · asked by <@${j.requestedBy}> at ${esc(j.requestedAt)}${j.attempts > 1 ? ` · attempt ${j.attempts}` : ''}${link}${failed}`;
+    const state = STATE_WORDS[j.state] ?? j.state;
+    const failed = j.failedReason ? `\n   > ${esc(cut(oneLine(j.failedReason, 300), 300))}` : '';
+    const link = j.message
+      ? j.message.permalink
+        ? ` · <${j.message.permalink}|its message>`
+        : ` · in <#${j.message.channel}>`
+      : '';
+    return `• \`${esc(j.jobId)}\` ${esc(j.scope)}: *${esc(state)}*${outcomeWords(j)} · asked by <@${j.requestedBy}> at ${esc(j.requestedAt)}${j.attempts > 1 ? ` · attempt ${j.attempts}` : ''}${link}${failed}`;
   });
-  return message(requestedId ? `Job ${requestedId}: ${jobs[0]!.state}` : `${jobs.length} recent diagnoses`, [
-    section(cut(lines.join('\n'), 2900)),
-  ]);
+  const first = jobs[0]!;
+  const title = requestedId
+    ? `Job ${requestedId}: ${STATE_WORDS[first.state] ?? first.state}`
+    : plural(jobs.length, 'recent diagnosis', 'recent diagnoses');
+  return message(title, [section(cut(lines.join('\n'), 2900))]);
 }
 
 export function renderPlanExpired(): SlackMessage {
