@@ -299,15 +299,6 @@ describe('Slack failing after the ack', () => {
     const body = buttonClickBody({ actionId, value, userId, responseUrl });
     return postToBot(url, body, signedHeaders(SECRET, body));
   };
-  const answerAt = async (id: string) => {
-    const path = `/response/${id}`;
-    await slack.waitFor(
-      (calls) => calls.some((c) => c.args.path === path),
-      10000,
-      `a response_url answer ${id}`,
-    );
-    return slack.callsOf('response_url').filter((c) => c.args.path === path);
-  };
 
   it('the thread post and the buttons update fail: the approver is told through response_url', async () => {
     const planId = await savePlan();
@@ -319,7 +310,7 @@ describe('Slack failing after the ack', () => {
       () =>
         slack.callsOf('response_url').filter((c) => c.args.path === '/response/webapi-thread').length >= 2,
     );
-    const answers = await answerAt('webapi-thread');
+    const answers = await slack.answersAt('webapi-thread');
     expect(answers.map((a) => a.args.text)).toEqual([
       "Slack refused to post the decision in the report's thread",
       "Slack refused to take the report's buttons away",
@@ -330,7 +321,7 @@ describe('Slack failing after the ack', () => {
   it('an ephemeral answer that chat.postEphemeral cannot deliver goes through response_url', async () => {
     slack.script('chat.postEphemeral', { status: 'error', error: 'user_not_in_channel' });
     await click('planThatExpired', 'U0CAROL', 'approve_patch', slack.responseUrl('webapi-ephemeral'));
-    const [answer] = await answerAt('webapi-ephemeral');
+    const [answer] = await slack.answersAt('webapi-ephemeral');
     expect(answer!.args.text).toBe('This plan has expired');
   });
 });
@@ -362,23 +353,14 @@ describe('Show registration command', () => {
     });
     return postToBot(url, body, signedHeaders(SECRET, body));
   };
-  const answerAt = async (id: string) => {
-    const path = `/response/${id}`;
-    await slack.waitFor(
-      (calls) => calls.some((c) => c.args.path === path),
-      10000,
-      `a response_url answer ${id}`,
-    );
-    return slack.callsOf('response_url').find((c) => c.args.path === path)!;
-  };
 
   it('a non-approver is refused, only to them; nothing goes to the channel', async () => {
     const planId = await saveDrain();
     const posts = slack.callsOf('chat.postMessage').length;
     expect((await click(planId, 'U0MALLORY', 'show-refused')).status).toBe(200);
-    const answer = await answerAt('show-refused');
-    expect(answer.args).toMatchObject({ response_type: 'ephemeral', replace_original: false });
-    expect(blocksText(answer.args.blocks)).toContain(
+    const [answer] = await slack.answersAt('show-refused');
+    expect(answer!.args).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+    expect(blocksText(answer!.args.blocks)).toContain(
       'Only the configured approvers can see the registration command',
     );
     expect(slack.callsOf('chat.postMessage')).toHaveLength(posts);
@@ -387,8 +369,8 @@ describe('Show registration command', () => {
   it('an approver, with no access to the local cluster in this bot, is pointed to Rancher', async () => {
     const planId = await saveDrain();
     await click(planId, 'U0CAROL', 'show-noaccess');
-    const answer = await answerAt('show-noaccess');
-    expect(blocksText(answer.args.blocks)).toContain('Cluster Management → c-dql6k → Registration');
+    const [answer] = await slack.answersAt('show-noaccess');
+    expect(blocksText(answer!.args.blocks)).toContain('Cluster Management → c-dql6k → Registration');
   });
 });
 

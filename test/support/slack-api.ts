@@ -246,6 +246,17 @@ export class SlackApiStandin {
   }
 
   /** Resolves when `predicate` holds for the recorded calls, or rejects after timeoutMs. */
+  /** What the bot POSTed to responseUrl(id), once it has POSTed there at least once. */
+  async answersAt(id: string, timeoutMs = 10000): Promise<RecordedCall[]> {
+    const path = `/response/${id}`;
+    await this.waitFor(
+      (calls) => calls.some((c) => c.args.path === path),
+      timeoutMs,
+      `a response_url answer ${id}`,
+    );
+    return this.callsOf('response_url').filter((c) => c.args.path === path);
+  }
+
   async waitFor(
     predicate: (calls: RecordedCall[]) => boolean,
     timeoutMs = 20000,
