@@ -196,7 +196,7 @@ export async function startRoles(
   }).catch(failStart);
   closers.unshift({ what: 'http server', close: () => server.close() });
   log.info(
-    { role, port: server.port, metricsPort: server.opsPort, socketMode: config.socketMode },
+    { port: server.port, metricsPort: server.opsPort, socketMode: config.socketMode },
     'rancher-doctor started',
   );
 
@@ -214,7 +214,7 @@ export async function startRoles(
         'shutdown deadline passed',
       );
     }
-    log.info({ role, clean }, 'rancher-doctor stopped');
+    log.info({ clean }, 'rancher-doctor stopped');
     return clean;
   };
   let stopping: Promise<boolean> | null = null;

@@ -244,7 +244,7 @@ export function renderRegistrationUnavailable(clusterId: string | null, why: str
 export function renderRegistrationCommand(clusterId: string, target: string, command: string): SlackMessage {
   return message(`Registration command for ${clusterId} (only you see this)`, [
     section(
-      `:key: The registration command for \`${esc(target)}\`, read from Rancher just now. Only you see this message. It holds the cluster's registration token: run it on the cleaned host, and do not paste it into a channel.\n${codeBlock(command, 2000)}`,
+      `:key: The registration command for ${esc(target)}, read from Rancher just now. Only you see this message. It holds the cluster's registration token: run it on the cleaned host, and do not paste it into a channel.\n${codeBlock(command, 2000)}`,
     ),
   ]);
 }
