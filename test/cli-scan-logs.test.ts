@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { runCliInProcess, runCliProcess } from './support/cli.js';
 import { parseSince, type ScanLogsJson } from '../src/cli/scan-logs.js';
 import { progressLine } from '../src/cli/progress-bar.js';
-import { sparkline } from '../src/diagnosis/render-activity.js';
+import { sparkline } from '../src/report/render-activity.js';
 import { inFormat, requestLogLines, type ApiserverLogFormat } from './standin/apiserver-log.js';
 
 const cli = runCliInProcess;

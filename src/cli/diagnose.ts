@@ -62,7 +62,7 @@ export function registerDiagnose(program: Command): void {
         { createClusterAccess },
       ] = await Promise.all([
         import('../config/rancher.js'),
-        import('../diagnosis/render-text.js'),
+        import('../report/render-text.js'),
         import('../diagnosis/run.js'),
         import('../rancher/access.js'),
       ]);

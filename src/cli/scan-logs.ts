@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { DEFAULT_FAR_ABOVE_FACTOR, DEFAULT_THRESHOLD } from '../diagnosis/logscan/index.js';
-import { renderActivityTable } from '../diagnosis/render-activity.js';
+import { renderActivityTable } from '../report/render-activity.js';
 import type { ActivitySummary } from '../diagnosis/types.js';
 import { UsageError } from '../errors.js';
 import { scanFiles } from '../io/index.js';

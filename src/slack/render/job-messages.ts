@@ -8,7 +8,7 @@ import type {
   ProgressEvent,
   WatchProgress,
 } from '../../diagnosis/types.js';
-import { STAGE_LABELS, watchWords } from '../../diagnosis/progress-words.js';
+import { STAGE_LABELS, watchWords } from '../../report/vocabulary.js';
 import { plural } from '../../text/plural.js';
 import { scopeLabel, type DiagnoseJobData } from '../../queue/job-data.js';
 import {

@@ -1,4 +1,4 @@
-import { STAGE_LABELS, watchWords } from '../../diagnosis/progress-words.js';
+import { PLAN_WORDS, STAGE_LABELS, watchWords } from '../../report/vocabulary.js';
 import type { ClusterSummary, ProgressEvent } from '../../diagnosis/types.js';
 import type { DiagnoseJobResult } from '../../queue/job-data.js';
 import { oneLine } from '../../text/one-line.js';
@@ -187,7 +187,7 @@ export function renderApprovalRecorded(
   target: string,
   at: string,
 ): SlackMessage {
-  const what = kind === 'patch' ? 'the patch' : 'drain and remove';
+  const what = PLAN_WORDS[kind].approval;
   return message(`Approval of ${what} for ${target} recorded; not applied`, [
     section(
       `:memo: <@${userId}> approved *${what}* for \`${esc(target)}\` at ${esc(at)}. The approval is recorded; *nothing has been applied*: carrying out fixes is not supported by this version yet, so apply it by hand following the report.`,

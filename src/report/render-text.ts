@@ -1,16 +1,8 @@
 import { stringify } from 'yaml';
-import { signalWords, sourceWords } from './findings.js';
-import type {
-  AccessProblem,
-  DiagnosisReport,
-  Finding,
-  ProgressEvent,
-  RegistrationRef,
-  WriteRate,
-  WriteSighting,
-} from './types.js';
+import type { DiagnosisReport, ProgressEvent, RegistrationRef } from '../diagnosis/types.js';
 import { plural } from '../text/plural.js';
-import { STAGE_LABELS } from './progress-words.js';
+import { buildReportModel, type FindingFacts, type RateFacts } from './model.js';
+import { PLAN_WORDS, STAGE_LABELS } from './vocabulary.js';
 
 /** The diagnosis as plain text for a terminal: what a person needs to act. Pure. */
 
@@ -22,23 +14,19 @@ function indent(text: string, prefix = '    '): string {
     .join('\n');
 }
 
-function renderFinding(f: Finding, index: number): string {
+function renderFinding(f: FindingFacts): string {
   const out: string[] = [];
-  const where = f.clusterId ? `${f.clusterId}${f.clusterName ? ` (${f.clusterName})` : ''}` : 'n/a';
-  out.push(`Finding ${index + 1}: ${f.cause.summary}`);
+  const { cluster, node } = f;
+  const where = cluster.id ? `${cluster.id}${cluster.name ? ` (${cluster.name})` : ''}` : 'n/a';
+  out.push(`Finding ${f.number}: ${f.cause.summary}`);
   out.push(`  cluster:    ${where}`);
   out.push(`  object:     ${f.objectKey}`);
-  if (f.nodeId)
+  if (node.id)
     out.push(
-      `  node:       ${f.nodeId}${f.hostname ? `  host ${f.hostname}` : ''}${f.ip ? `  IP ${f.ip}` : ''}`,
+      `  node:       ${node.id}${node.hostname ? `  host ${node.hostname}` : ''}${node.ip ? `  IP ${node.ip}` : ''}`,
     );
-  const rates: (WriteRate | WriteSighting)[] = f.writeRates?.length
-    ? f.writeRates
-    : f.writeRate
-      ? [f.writeRate]
-      : [];
-  if (!rates.length) out.push('  writes:     not measured in this run');
-  rates.forEach((r, i) => out.push(`  ${i === 0 ? 'writes:    ' : '           '} ${rateText(r)}`));
+  if (!f.rates.length) out.push('  writes:     not measured in this run');
+  f.rates.forEach((r, i) => out.push(`  ${i === 0 ? 'writes:    ' : '           '} ${rateText(r)}`));
   if (f.agent) {
     out.push(
       `  agent:      ${f.agent.namespace}/${f.agent.podName}: ${f.agent.waitingLines} × "Waiting for node to register"${f.agent.lastWaitingAt ? ` (last ${f.agent.lastWaitingAt})` : ''}, ${f.agent.errorLines} × "Error while getting agent config"`,
@@ -51,23 +39,16 @@ function renderFinding(f: Finding, index: number): string {
     );
   out.push(`  cause:      ${f.cause.code}  (confidence ${f.confidence})`);
   for (const d of f.cause.details) out.push(`    - ${d}`);
-  if (f.fixAdvice) {
-    const which =
-      f.fixAdvice.fix === 'drain'
-        ? 'Fix B (drain)'
-        : f.fixAdvice.fix === 'patch'
-          ? 'Fix A (patch)'
-          : 'neither yet';
-    out.push(`  which fix:  ${which}: ${f.fixAdvice.reason}`);
-  }
+  if (f.fixAdvice) out.push(`  which fix:  ${f.fixAdvice.label}: ${f.fixAdvice.reason}`);
   out.push('  evidence:');
   for (const e of f.evidence) out.push(`    [${e.kind}] ${e.text}`);
 
-  if (f.patchPlan) {
-    const p = f.patchPlan;
+  const fixA = `Fix ${PLAN_WORDS.patch.letter}, ${PLAN_WORDS.patch.name}`;
+  if (f.patch) {
+    const p = f.patch;
     out.push('');
     if (p.complete) {
-      out.push(`  Fix A, patch (complete), resourceVersion ${p.resourceVersion}:`);
+      out.push(`  ${fixA} (complete), resourceVersion ${p.resourceVersion}:`);
       out.push('    merge patch:');
       out.push(indent(stringify(p.mergePatch), '      '));
       out.push(
@@ -75,7 +56,7 @@ function renderFinding(f: Finding, index: number): string {
       );
     } else {
       out.push(
-        `  Fix A, patch: INCOMPLETE, do not apply as is (resourceVersion ${p.resourceVersion}); no apply command is given.`,
+        `  ${fixA}: INCOMPLETE, do not apply as is (resourceVersion ${p.resourceVersion}); no apply command is given.`,
       );
       if (p.underivable.length) {
         out.push(
@@ -103,11 +84,11 @@ function renderFinding(f: Finding, index: number): string {
     out.push('    diff:');
     out.push(indent(p.diff, '      '));
   }
-  if (f.drainPlan) {
-    const d = f.drainPlan;
+  if (f.drain) {
+    const d = f.drain;
     out.push('');
     out.push(
-      `  Fix B, drain and remove ${d.downstreamNode ?? '(node not found downstream)'} from ${d.clusterId}:`,
+      `  Fix ${PLAN_WORDS.drain.letter}, ${PLAN_WORDS.drain.name} and remove ${d.downstreamNode ?? '(node not found downstream)'} from ${d.clusterId}:`,
     );
     if (d.downstreamNode) out.push(`    ${reachDownstream(d.clusterId, d.downstreamKubectl)}`);
     d.steps.forEach((s, i) => out.push(`    ${i + 1}. ${s}`));
@@ -123,37 +104,35 @@ function renderFinding(f: Finding, index: number): string {
 }
 
 export function renderReport(report: DiagnosisReport): string {
+  const model = buildReportModel(report);
   const out: string[] = [];
-  const scope = report.scope.clusterId ?? `all ${plural(report.clusters.length, 'cluster')}`;
-  out.push(`rancher-doctor diagnosis of ${scope} (${report.startedAt} .. ${report.finishedAt})`);
-  for (const a of report.activity) {
+  out.push(`rancher-doctor diagnosis of ${model.scope.label} (${model.startedAt} .. ${model.finishedAt})`);
+  for (const r of model.reads) {
     out.push(
-      `  evidence: ${a.description}: ${plural(a.summary.requestsCounted, 'request')}, ${plural(a.summary.hot.length, 'hot object')}`,
+      `  evidence: ${r.description}: ${plural(r.requestsCounted, 'request')}, ${plural(r.hotObjects, 'hot object')}`,
     );
   }
   out.push('');
-  if (!report.findings.length) out.push('No node object rewritten in a loop was found.');
-  report.findings.forEach((f, i) => {
-    out.push(renderFinding(f, i));
+  if (!model.findings.length) out.push('No node object rewritten in a loop was found.');
+  for (const f of model.findings) {
+    out.push(renderFinding(f));
     out.push('');
-  });
-  if (report.problems.length) {
+  }
+  if (model.problems.length) {
     out.push('Could not read:');
-    for (const p of report.problems) {
+    for (const p of model.problems) {
       out.push(`  - ${p.target}${p.status ? ` (HTTP ${p.status})` : ''}: ${p.message}`);
-      const hint = problemHint(p);
-      if (hint) out.push(`    what to do: ${hint}`);
+      if (p.hint) out.push(`    what to do: ${p.hint}`);
     }
   }
   return out.join('\n').replace(/\n+$/, '') + '\n';
 }
 
-function rateText(r: WriteRate | WriteSighting): string {
-  const by = `${r.writesPerMinute}/min, measured by ${sourceWords(r.source)}`;
-  if (!('description' in r))
-    return `${by} (${plural(r.writes, r.source === 'churn' ? 'update' : 'write')} counted from ${signalWords(r.signal)})`;
-  if (r.source === 'churn') return `${by}: ${plural(r.writes, 'update')} seen by the ${r.description}`;
-  return `${by}: ${plural(r.writes, 'write')} in the ${r.description}, counted from ${signalWords(r.signal)}`;
+function rateText(r: RateFacts): string {
+  const by = `${r.writesPerMinute}/min, measured by the ${r.sourceLabel}`;
+  if (r.description === null) return `${by} (${r.counted} counted from ${r.signalLabel})`;
+  if (r.source === 'churn') return `${by}: ${r.counted} seen by the ${r.description}`;
+  return `${by}: ${r.counted} in the ${r.description}, counted from ${r.signalLabel}`;
 }
 
 /** How to point kubectl at the downstream cluster for the steps that run there. */
@@ -162,18 +141,6 @@ function reachDownstream(clusterId: string, kubectl: string | null | undefined):
   return kubectl
     ? `steps 1-4 run in downstream cluster ${clusterId}: kubectl ${kubectl} (the way this diagnosis reached it), or ${fromRancher}`
     : `steps 1-4 run in downstream cluster ${clusterId}: use ${fromRancher}, or kubectl --server "$RANCHER_URL/k8s/clusters/${clusterId}" --token "$RANCHER_TOKEN"`;
-}
-
-/** The hint, unless it only says again what the message said. */
-function problemHint(p: AccessProblem): string | null {
-  const hint = p.hint.trim();
-  if (!hint) return null;
-  const norm = (t: string) =>
-    t
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, ' ')
-      .trim();
-  return norm(p.message).includes(norm(hint)) ? null : hint;
 }
 
 /** One stderr line per progress event, in the words of the Slack message: "Watching writes — 55 s left, ...". */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { collectHeat, nodeFinding } from '../../src/diagnosis/findings.js';
 import { analyzeNode, clusterFacts } from '../../src/diagnosis/nodes.js';
-import { renderReport } from '../../src/diagnosis/render-text.js';
+import { renderReport } from '../../src/report/render-text.js';
 import type {
   DiagnosisReport,
   Finding,
@@ -11,7 +11,7 @@ import type {
 import { buildDrainPlan } from '../../src/remediation/drain-plan.js';
 import { registrationTokenSchema } from '../../src/rancher/schemas.js';
 import { buildPatchPlan } from '../../src/remediation/patch-plan.js';
-import { nodeObject, rkeCluster } from './fixtures.js';
+import { nodeObject, rkeCluster } from '../diagnosis/fixtures.js';
 import { HOT_NODE, HOT_NODE_REF } from '../support/hot-node.js';
 
 function hot(writes: number, writesPerMinute: number): HotObject {

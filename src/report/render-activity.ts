@@ -1,5 +1,6 @@
+import type { ActivitySummary, HotObject, ObjectRef } from '../diagnosis/types.js';
 import { formatBytes } from '../text/bytes.js';
-import type { ActivitySummary, HotObject, ObjectRef, Signal } from './types.js';
+import { SCAN_SIGNAL_LABELS } from './vocabulary.js';
 
 /** A log scan's result as a table for a terminal (`rancher-doctor scan-logs`). Pure. */
 
@@ -10,13 +11,6 @@ export interface ActivityTableOptions {
   top: number;
   since: string | null;
 }
-
-const SIGNAL_WORDS: Record<Signal, string> = {
-  'satisfied-by': 'handler.go "satisfied by" lines (one per request)',
-  httplog: 'httplog "HTTP" access lines',
-  audit: 'audit events at stage ResponseComplete',
-  churn: 'watch events',
-};
 
 const SPARK = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 export const SPARKLINE_WIDTH = 30;
@@ -96,7 +90,7 @@ export function renderActivityTable(summary: ActivitySummary, options: ActivityT
     .filter(([signal]) => signal !== summary.signal)
     .map(([signal, n]) => `${signal} ${n.toLocaleString('en-US')}`);
   out.push(
-    `Counted ${SIGNAL_WORDS[summary.signal]}: ${summary.requestsCounted.toLocaleString('en-US')} requests` +
+    `Counted ${SCAN_SIGNAL_LABELS[summary.signal]}: ${summary.requestsCounted.toLocaleString('en-US')} requests` +
       ` on ${summary.distinctObjects.toLocaleString('en-US')} object${summary.distinctObjects === 1 ? '' : 's'}` +
       `${others.length ? ` (also seen, not counted again: ${others.join(', ')} lines)` : ''}.`,
   );

@@ -1,0 +1,238 @@
+import type {
+  AccessProblem,
+  AgentEvidence,
+  ClusterSummary,
+  Confidence,
+  DiagnosisReport,
+  DrainPlan,
+  EvidenceLine,
+  EvidenceSource,
+  Finding,
+  FindingKind,
+  FixAdvice,
+  PatchPlan,
+  Signal,
+  WriteRate,
+  WriteSighting,
+} from '../diagnosis/types.js';
+import { plural } from '../text/plural.js';
+import { countNoun, fixAdviceLabel, SIGNAL_LABELS, SOURCE_LABELS } from './vocabulary.js';
+
+/**
+ * What a report says, decided once for every front end: the command line's text and the Slack
+ * message are layouts of this model, so a fact is worded here (from the vocabulary) and only
+ * placed and formatted there. Built from a DiagnosisReport alone; pure.
+ */
+export interface ReportModel {
+  startedAt: string;
+  finishedAt: string;
+  /** Whole seconds from start to finish, never negative. */
+  durationSeconds: number;
+  scope: ScopeFacts;
+  clusters: ClusterSummary[];
+  /** What each evidence source read, in the report's order. */
+  reads: ReadFacts[];
+  /** Every hot object once, whichever sources saw it, hottest first: one list for the whole report. */
+  hottest: HotObjectFacts[];
+  findings: FindingFacts[];
+  problems: ProblemFacts[];
+}
+
+export interface ScopeFacts {
+  clusterId: string | null;
+  /** "c-dql6k", or "all 3 clusters" when none was named. */
+  label: string;
+  sinceSeconds: number | null;
+  watchSeconds: number | null;
+  watchedSeconds: number | null;
+  /** Set when the churn watch ran shorter than asked (cancelled, failed midway). */
+  watchCutShort: { watchedSeconds: number; askedSeconds: number } | null;
+}
+
+export interface ReadFacts {
+  source: EvidenceSource;
+  sourceLabel: string;
+  /** Which pods, files or watch, which window. */
+  description: string;
+  linesRead: number;
+  requestsCounted: number;
+  hotObjects: number;
+  /** The most written object this source saw, if any was hot. */
+  busiest: { key: string; writesPerMinute: number } | null;
+}
+
+export interface HotObjectFacts {
+  key: string;
+  /** One rate per kind of source (pods of one kind summed: each request is served by one apiserver), highest first. */
+  rates: { source: EvidenceSource; sourceLabel: string; writesPerMinute: number }[];
+}
+
+/** How often one source measured the object written. */
+export interface RateFacts {
+  source: EvidenceSource;
+  /** "churn watch"; a sentence says "the churn watch". */
+  sourceLabel: string;
+  signal: Signal;
+  /** What was counted: "httplog access lines". */
+  signalLabel: string;
+  writes: number;
+  /** "5,400 writes", "100 updates". */
+  counted: string;
+  writesPerMinute: number;
+  /** Which pods, files or watch, which window; null in reports older than per-source sightings. */
+  description: string | null;
+}
+
+export interface FindingFacts {
+  id: string;
+  /** 1 for the first finding. */
+  number: number;
+  kind: FindingKind;
+  /** What the finding is about for a person: the node id, else the object's path. */
+  subject: string;
+  objectKey: string;
+  cluster: { id: string | null; name: string | null };
+  node: { id: string | null; hostname: string | null; ip: string | null };
+  /** The highest rate any source measured; null when the object was not hot. */
+  rate: RateFacts | null;
+  /** Every source's rate, highest first (the headline's alone in older reports). */
+  rates: RateFacts[];
+  confidence: Confidence;
+  cause: { code: string; summary: string; details: string[] };
+  fixAdvice: { fix: FixAdvice['fix']; label: string; reason: string } | null;
+  missing: string[];
+  sibling: { nodeId: string; hostname: string | null } | null;
+  agent: AgentEvidence | null;
+  evidence: EvidenceLine[];
+  patch: PatchPlan | null;
+  drain: DrainPlan | null;
+}
+
+export interface ProblemFacts {
+  target: string;
+  status: number | null;
+  message: string;
+  /** What to grant or check; null when it would only say again what the message says. */
+  hint: string | null;
+}
+
+export function buildReportModel(report: DiagnosisReport): ReportModel {
+  return {
+    startedAt: report.startedAt,
+    finishedAt: report.finishedAt,
+    durationSeconds: Math.max(
+      0,
+      Math.round((Date.parse(report.finishedAt) - Date.parse(report.startedAt)) / 1000),
+    ),
+    scope: scopeFacts(report),
+    clusters: report.clusters,
+    reads: report.activity.map((a) => {
+      const top = a.summary.hot[0];
+      return {
+        source: a.source,
+        sourceLabel: SOURCE_LABELS[a.source],
+        description: a.description,
+        linesRead: a.summary.linesRead,
+        requestsCounted: a.summary.requestsCounted,
+        hotObjects: a.summary.hot.length,
+        busiest: top ? { key: top.key, writesPerMinute: top.writesPerMinute } : null,
+      };
+    }),
+    hottest: hottestObjects(report),
+    findings: report.findings.map(findingFacts),
+    problems: report.problems.map(problemFacts),
+  };
+}
+
+function scopeFacts(report: DiagnosisReport): ScopeFacts {
+  const s = report.scope;
+  return {
+    clusterId: s.clusterId,
+    label: s.clusterId ?? `all ${plural(report.clusters.length, 'cluster')}`,
+    sinceSeconds: s.sinceSeconds,
+    watchSeconds: s.watchSeconds,
+    watchedSeconds: s.watchedSeconds,
+    watchCutShort:
+      s.watchedSeconds !== null && s.watchSeconds !== null && s.watchedSeconds < s.watchSeconds
+        ? { watchedSeconds: s.watchedSeconds, askedSeconds: s.watchSeconds }
+        : null,
+  };
+}
+
+function rateFacts(r: WriteRate | WriteSighting): RateFacts {
+  return {
+    source: r.source,
+    sourceLabel: SOURCE_LABELS[r.source],
+    signal: r.signal,
+    signalLabel: SIGNAL_LABELS[r.signal],
+    writes: r.writes,
+    counted: plural(r.writes, countNoun(r.source)),
+    writesPerMinute: r.writesPerMinute,
+    description: 'description' in r ? r.description : null,
+  };
+}
+
+function findingFacts(f: Finding, index: number): FindingFacts {
+  const rates = f.writeRates?.length ? f.writeRates : f.writeRate ? [f.writeRate] : [];
+  return {
+    id: f.id,
+    number: index + 1,
+    kind: f.kind,
+    subject: f.nodeId ?? f.objectKey,
+    objectKey: f.objectKey,
+    cluster: { id: f.clusterId, name: f.clusterName },
+    node: { id: f.nodeId, hostname: f.hostname, ip: f.ip },
+    rate: f.writeRate ? rateFacts(f.writeRate) : null,
+    rates: rates.map(rateFacts),
+    confidence: f.confidence,
+    cause: f.cause,
+    fixAdvice: f.fixAdvice
+      ? { fix: f.fixAdvice.fix, label: fixAdviceLabel(f.fixAdvice.fix), reason: f.fixAdvice.reason }
+      : null,
+    missing: f.missing,
+    sibling: f.sibling,
+    agent: f.agent,
+    evidence: f.evidence,
+    patch: f.patchPlan,
+    drain: f.drainPlan,
+  };
+}
+
+/**
+ * Every hot object once, whichever sources saw it (the apiserver logs and the churn watch often
+ * both do), ranked by the highest rate any of them measured.
+ */
+function hottestObjects(report: DiagnosisReport): HotObjectFacts[] {
+  const byKey = new Map<string, Map<EvidenceSource, number>>();
+  for (const a of report.activity) {
+    for (const h of a.summary.hot) {
+      const rates = byKey.get(h.key) ?? new Map<EvidenceSource, number>();
+      rates.set(a.source, (rates.get(a.source) ?? 0) + h.writesPerMinute);
+      byKey.set(h.key, rates);
+    }
+  }
+  return [...byKey]
+    .map(([key, rates]) => ({
+      key,
+      rates: [...rates]
+        .map(([source, writesPerMinute]) => ({ source, sourceLabel: SOURCE_LABELS[source], writesPerMinute }))
+        .sort((a, b) => b.writesPerMinute - a.writesPerMinute),
+    }))
+    .sort((a, b) => b.rates[0]!.writesPerMinute - a.rates[0]!.writesPerMinute);
+}
+
+/** The hint, unless it only says again what the message said. */
+function problemFacts(p: AccessProblem): ProblemFacts {
+  const hint = p.hint.trim();
+  const norm = (t: string) =>
+    t
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, ' ')
+      .trim();
+  return {
+    target: p.target,
+    status: p.status,
+    message: p.message,
+    hint: hint && !norm(p.message).includes(norm(hint)) ? hint : null,
+  };
+}

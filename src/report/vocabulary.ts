@@ -1,0 +1,85 @@
+import type { DiagnosisStage, EvidenceSource, FixAdvice, Signal } from '../diagnosis/types.js';
+
+/**
+ * The words a person reads for the report's internal names, in one place: the command line's text
+ * and the Slack message both take them from here, so the two say the same thing the same way and
+ * neither shows an identifier such as `apiserver-pod-logs`.
+ */
+
+/** Where a rate came from; a sentence puts "the" before it: "measured by the churn watch". */
+export const SOURCE_LABELS: Record<EvidenceSource, string> = {
+  'apiserver-pod-logs': 'kube-apiserver pod log',
+  'log-files': 'log files',
+  'audit-log': 'audit log',
+  churn: 'churn watch',
+};
+
+/**
+ * What one counted item is called: a watch sees an object change, not the request that changed
+ * it, so the churn watch counts updates where the logs count writes.
+ */
+export function countNoun(source: EvidenceSource): 'write' | 'update' {
+  return source === 'churn' ? 'update' : 'write';
+}
+
+/** What was counted to measure a rate: "counted from httplog access lines". */
+export const SIGNAL_LABELS: Record<Signal, string> = {
+  'satisfied-by': '"satisfied by" handler lines',
+  httplog: 'httplog access lines',
+  audit: 'audit events',
+  churn: 'watch MODIFIED events',
+};
+
+/**
+ * The same signals where a log scan says what it counted, with what a person needs to judge the
+ * count: which file the line comes from, and that one request is counted once.
+ */
+export const SCAN_SIGNAL_LABELS: Record<Signal, string> = {
+  'satisfied-by': 'handler.go "satisfied by" lines (one per request)',
+  httplog: 'httplog "HTTP" access lines',
+  audit: 'audit events at stage ResponseComplete',
+  churn: 'watch events',
+};
+
+/** What each stage is called wherever a person reads it: the CLI's stderr, the job's message, status. */
+export const STAGE_LABELS: Record<DiagnosisStage, string> = {
+  queued: 'Queued',
+  'reading-apiserver-logs': 'Reading apiserver logs',
+  'watching-churn': 'Watching writes',
+  'reading-node-objects': 'Reading node objects',
+  'asking-node-agents': 'Asking the node agents',
+  done: 'Done',
+};
+
+export type PlanKind = 'patch' | 'drain';
+
+/**
+ * The two fixes. The command line letters them (Fix A, Fix B) because its report lists both one
+ * after the other; Slack heads each with its name and offers it on a button.
+ */
+export const PLAN_WORDS: Record<
+  PlanKind,
+  { letter: string; name: string; heading: string; approval: string; button: string }
+> = {
+  patch: {
+    letter: 'A',
+    name: 'patch',
+    heading: 'Patch fix',
+    approval: 'the patch',
+    button: 'Approve patch',
+  },
+  drain: {
+    letter: 'B',
+    name: 'drain',
+    heading: 'Drain fix',
+    approval: 'drain and remove',
+    button: 'Approve drain and remove',
+  },
+};
+
+/** "Fix B (drain)", or "neither yet" when no fix should be applied now. */
+export function fixAdviceLabel(fix: FixAdvice['fix']): string {
+  return fix === 'none' ? 'neither yet' : `Fix ${PLAN_WORDS[fix].letter} (${PLAN_WORDS[fix].name})`;
+}
+
+export { watchWords } from '../diagnosis/progress-words.js';
