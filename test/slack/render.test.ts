@@ -221,10 +221,10 @@ describe('job messages', () => {
     const hottest = text.slice(text.indexOf('*Hottest objects*')).split('\n').slice(1, 4);
     const nodeKey = '/apis/management.cattle.io/v3/namespaces/c-dql6k/nodes/machine-h46dc';
     expect(hottest.filter((l) => l.includes(nodeKey))).toEqual([
-      `1. \`${nodeKey}\` — 1,188 writes/min (apiserver logs) · 205 writes/min (churn watch)`,
+      `1. \`${nodeKey}\` — 1,188 writes/min (kube-apiserver pod log) · 205 writes/min (churn watch)`,
     ]);
     expect(hottest[1]).toMatch(
-      /^2\. `\/apis\/coordination.k8s.io\/.*leases\/kube-controller-manager` — 30\.0 writes\/min \(apiserver logs\)$/,
+      /^2\. `\/apis\/coordination.k8s.io\/.*leases\/kube-controller-manager` — 30\.0 writes\/min \(kube-apiserver pod log\)$/,
     );
     expect(hottest.filter((l) => l.startsWith('1. '))).toHaveLength(1);
     expectGolden('report-two-sources', msg);
@@ -334,6 +334,12 @@ describe('job messages', () => {
     const msg = renderReport(job, reportManyFindings, {});
     expect(slackLimitViolations(msg)).toEqual([]);
     expect(blocksText(msg.blocks)).toContain('7 more findings');
+  });
+
+  it('lists the hottest objects once per report, ahead of the findings, however many there are', () => {
+    const text = blocksText(renderReport(job, reportManyFindings, {}).blocks);
+    expect(text.split('*Hottest objects*')).toHaveLength(2);
+    expect(text.indexOf('*Hottest objects*')).toBeLessThan(text.indexOf(':rotating_light:'));
   });
 
   it('failures: permanent, to be retried', () => {

@@ -2,13 +2,17 @@ import type {
   DiagnosisReport,
   DiagnosisStage,
   DrainPlan,
-  EvidenceSource,
-  Finding,
   PatchPlan,
   ProgressEvent,
   WatchProgress,
 } from '../../diagnosis/types.js';
-import { STAGE_LABELS, watchWords } from '../../report/vocabulary.js';
+import {
+  buildReportModel,
+  type FindingFacts,
+  type ReportModel,
+  type ScopeFacts,
+} from '../../report/model.js';
+import { PLAN_WORDS, STAGE_LABELS, watchWords } from '../../report/vocabulary.js';
 import { plural } from '../../text/plural.js';
 import { scopeLabel, type DiagnoseJobData } from '../../queue/job-data.js';
 import {
@@ -43,15 +47,12 @@ export interface JobRef {
   data: DiagnoseJobData;
 }
 
-function jobContext(job: JobRef, extra: string[] = [], scope?: DiagnosisReport['scope']): Block {
+function jobContext(job: JobRef, extra: string[] = [], scope?: ScopeFacts): Block {
   // A report says the churn window it really watched when that was shorter than asked.
-  const cutShort =
-    scope &&
-    scope.watchedSeconds !== null &&
-    scope.watchSeconds !== null &&
-    scope.watchedSeconds < scope.watchSeconds
-      ? `watched ${formatSeconds(scope.watchedSeconds)} of the ${formatSeconds(scope.watchSeconds)} asked`
-      : null;
+  const short = scope?.watchCutShort;
+  const cutShort = short
+    ? `watched ${formatSeconds(short.watchedSeconds)} of the ${formatSeconds(short.askedSeconds)} asked`
+    : null;
   const params = [
     job.data.sinceSeconds ? `since ${formatSeconds(job.data.sinceSeconds)}` : null,
     cutShort ??
@@ -173,18 +174,20 @@ export function renderReport(
   report: DiagnosisReport,
   plans: Record<string, FindingPlanIds>,
 ): SlackMessage {
+  const model = buildReportModel(report);
   const scope = scopeLabel(job.data);
   const blocks: Block[] = [];
   const uploads: NonNullable<SlackMessage['uploads']> = [];
-  const findings = report.findings;
+  const findings = model.findings;
   const title = findings.length
     ? `${findings.length === 1 ? 'A node object' : `${findings.length} objects`} rewritten in a loop`
     : 'No write loop found';
   blocks.push(header(`Rancher diagnosis: ${title}`));
+  if (findings.length) blocks.push(...hottestBlocks(model));
 
   findings.slice(0, MAX_FINDINGS_SHOWN).forEach((finding, index) => {
     if (index > 0) blocks.push(divider());
-    blocks.push(...findingBlocks(finding, report, index, plans[finding.id] ?? null, uploads));
+    blocks.push(...findingBlocks(finding, index, plans[finding.id] ?? null, uploads));
   });
   if (findings.length > MAX_FINDINGS_SHOWN) {
     blocks.push(
@@ -193,27 +196,22 @@ export function renderReport(
       ),
     );
   }
-  if (!findings.length) blocks.push(...noFindingBlocks(report));
-  if (report.problems.length) blocks.push(...problemBlocks(report));
+  if (!findings.length) blocks.push(...noFindingBlocks(model));
+  if (model.problems.length) blocks.push(...problemBlocks(model));
 
-  const seconds = Math.max(
-    0,
-    Math.round((Date.parse(report.finishedAt) - Date.parse(report.startedAt)) / 1000),
-  );
-  blocks.push(jobContext(job, [`finished in ${seconds}s`], report.scope));
+  blocks.push(jobContext(job, [`finished in ${model.durationSeconds}s`], model.scope));
 
   const first = findings[0];
   const text = first
     ? `Diagnosis of ${scope}: ${headlineText(first)}`
-    : `Diagnosis of ${scope}: no write loop found${report.problems.length ? `, ${plural(report.problems.length, 'access problem')}` : ''}`;
+    : `Diagnosis of ${scope}: no write loop found${model.problems.length ? `, ${plural(model.problems.length, 'access problem')}` : ''}`;
   return message(text, blocks, uploads);
 }
 
-function headlineText(f: Finding): string {
-  const cluster = f.clusterName ?? f.clusterId ?? 'unknown cluster';
-  const node = f.nodeId ?? f.objectKey;
-  const rate = f.writeRate ? `${formatRate(f.writeRate.writesPerMinute)} writes/min` : 'write rate unknown';
-  return `${cluster}, node ${node}, ${rate}`;
+function headlineText(f: FindingFacts): string {
+  const cluster = f.cluster.name ?? f.cluster.id ?? 'unknown cluster';
+  const rate = f.rate ? `${formatRate(f.rate.writesPerMinute)} writes/min` : 'write rate unknown';
+  return `${cluster}, node ${f.subject}, ${rate}`;
 }
 
 function formatRate(perMinute: number): string {
@@ -221,46 +219,31 @@ function formatRate(perMinute: number): string {
 }
 
 function findingBlocks(
-  f: Finding,
-  report: DiagnosisReport,
+  f: FindingFacts,
   index: number,
   plans: FindingPlanIds | null,
   uploads: NonNullable<SlackMessage['uploads']>,
 ): Block[] {
   const blocks: Block[] = [];
-  const cluster = f.clusterName
-    ? `*${esc(f.clusterName)}* (\`${esc(f.clusterId ?? '?')}\`)`
-    : `\`${esc(f.clusterId ?? 'unknown cluster')}\``;
-  const host = [f.hostname, f.ip]
+  const cluster = f.cluster.name
+    ? `*${esc(f.cluster.name)}* (\`${esc(f.cluster.id ?? '?')}\`)`
+    : `\`${esc(f.cluster.id ?? 'unknown cluster')}\``;
+  const host = [f.node.hostname, f.node.ip]
     .filter(Boolean)
     .map((v) => esc(v!))
     .join(', ');
-  const rate = f.writeRate
-    ? `*${formatRate(f.writeRate.writesPerMinute)} writes/min* (${plural(f.writeRate.writes, 'write')}, from ${f.writeRate.source})`
+  const rate = f.rate
+    ? `*${formatRate(f.rate.writesPerMinute)} writes/min* (${f.rate.counted}, from the ${f.rate.sourceLabel})`
     : 'write rate unknown';
   blocks.push(
     section(
-      `:rotating_light: ${cluster} · node \`${esc(f.nodeId ?? f.objectKey)}\`${host ? ` (${host})` : ''}\n${rate} · confidence ${f.confidence}`,
+      `:rotating_light: ${cluster} · node \`${esc(f.subject)}\`${host ? ` (${host})` : ''}\n${rate} · confidence ${f.confidence}`,
     ),
   );
   const details = f.cause.details.map((d) => `• ${esc(d)}`).join('\n');
   blocks.push(section(`*Cause*\n${esc(f.cause.summary)}${details ? `\n${details}` : ''}`));
 
   const evidence: string[] = [];
-  const hot = hottestObjects(report).slice(0, 3);
-  if (hot.length) {
-    evidence.push(
-      '*Hottest objects*\n' +
-        hot
-          .map(
-            (h, i) =>
-              `${i + 1}. \`${esc(h.key)}\` — ${h.rates
-                .map((r) => `${formatRate(r.writesPerMinute)} writes/min (${SOURCE_LABELS[r.source]})`)
-                .join(' · ')}`,
-          )
-          .join('\n'),
-    );
-  }
   if (f.missing.length) {
     const sibling = f.sibling ? ` that its healthy sibling \`${esc(f.sibling.nodeId)}\` has` : '';
     evidence.push(`*Node object lacks*${sibling}: ${f.missing.map((m) => `\`${esc(m)}\``).join(', ')}`);
@@ -278,32 +261,32 @@ function findingBlocks(
     );
   }
 
-  if (f.patchPlan) blocks.push(patchBlock(f.patchPlan, uploads));
-  if (f.drainPlan) blocks.push(...drainBlocks(f.drainPlan, index, plans?.drain ?? null));
+  if (f.patch) blocks.push(patchBlock(f.patch, uploads));
+  if (f.drain) blocks.push(...drainBlocks(f.drain, index, plans?.drain ?? null));
 
   if (plans) {
     // Plain text: actions() escapes confirm texts.
-    const target = `${f.nodeId ?? f.objectKey} in ${f.clusterName ?? f.clusterId ?? 'the cluster'}`;
+    const target = `${f.subject} in ${f.cluster.name ?? f.cluster.id ?? 'the cluster'}`;
     const buttons: ButtonSpec[] = [];
     // An incomplete patch is shown for reading, never offered for approval.
     // Until fixes are carried out, a click records a decision and nothing else: the dialogs say so.
-    if (plans.patch && f.patchPlan?.complete !== false) {
+    if (plans.patch && f.patch?.complete !== false) {
       buttons.push({
-        text: 'Approve patch',
+        text: PLAN_WORDS.patch.button,
         actionId: 'approve_patch',
         value: plans.patch,
         style: 'primary' as const,
         confirm: {
           title: 'Approve the patch?',
           text: `Records your approval of the patch for ${target}. Nothing is written to the cluster: this version does not apply fixes yet, so the patch is applied by hand, as the report shows.`,
-          confirm: 'Approve patch',
+          confirm: PLAN_WORDS.patch.button,
           deny: 'Cancel',
         },
       });
     }
     if (plans.drain) {
       buttons.push({
-        text: 'Approve drain and remove',
+        text: PLAN_WORDS.drain.button,
         actionId: 'approve_drain',
         value: plans.drain,
         style: 'danger' as const,
@@ -327,8 +310,8 @@ function findingBlocks(
         deny: 'Keep',
       },
     });
-    if (f.patchPlan && !f.patchPlan.complete) {
-      const fields = f.patchPlan.underivable.map((u) => `\`${esc(u.field)}\``).join(', ');
+    if (f.patch && !f.patch.complete) {
+      const fields = f.patch.underivable.map((u) => `\`${esc(u.field)}\``).join(', ');
       blocks.push(
         context(
           `No *Approve patch*: the patch is incomplete, ${fields || 'some values'} could not be derived (see above).`,
@@ -340,40 +323,24 @@ function findingBlocks(
   return blocks;
 }
 
-const SOURCE_LABELS: Record<EvidenceSource, string> = {
-  'apiserver-pod-logs': 'apiserver logs',
-  'log-files': 'log files',
-  'audit-log': 'audit log',
-  churn: 'churn watch',
-};
-
-interface HotLine {
-  key: string;
-  /** One rate per kind of source (pods of one kind summed: each request is served by one apiserver), highest first. */
-  rates: { source: EvidenceSource; writesPerMinute: number }[];
-}
+/** The hot objects Slack lists; the command line's report leaves them to `scan-logs`. */
+const HOTTEST_SHOWN = 3;
 
 /**
- * Every hot object once, whichever sources saw it (the apiserver logs and the churn watch often
- * both do), ranked by the highest rate any of them measured.
+ * Every hot object once for the whole report, with each source's rate. It leads, before the
+ * findings it explains: a list under each finding said the same thing again, and one at the end
+ * is what Slack's 50-block limit cuts first.
  */
-function hottestObjects(report: DiagnosisReport): HotLine[] {
-  const byKey = new Map<string, Map<EvidenceSource, number>>();
-  for (const a of report.activity) {
-    for (const h of a.summary.hot) {
-      const rates = byKey.get(h.key) ?? new Map<EvidenceSource, number>();
-      rates.set(a.source, (rates.get(a.source) ?? 0) + h.writesPerMinute);
-      byKey.set(h.key, rates);
-    }
-  }
-  return [...byKey]
-    .map(([key, rates]) => ({
-      key,
-      rates: [...rates]
-        .map(([source, writesPerMinute]) => ({ source, writesPerMinute }))
-        .sort((a, b) => b.writesPerMinute - a.writesPerMinute),
-    }))
-    .sort((a, b) => b.rates[0]!.writesPerMinute - a.rates[0]!.writesPerMinute);
+function hottestBlocks(model: ReportModel): Block[] {
+  const hot = model.hottest.slice(0, HOTTEST_SHOWN);
+  if (!hot.length) return [];
+  const lines = hot.map(
+    (h, i) =>
+      `${i + 1}. \`${esc(h.key)}\` — ${h.rates
+        .map((r) => `${formatRate(r.writesPerMinute)} writes/min (${r.sourceLabel})`)
+        .join(' · ')}`,
+  );
+  return [section(`*Hottest objects*\n${lines.join('\n')}`), divider()];
 }
 
 function patchBlock(p: PatchPlan, uploads: NonNullable<SlackMessage['uploads']>): Block {
@@ -450,12 +417,12 @@ function drainBlocks(d: DrainPlan, index: number, drainPlanId: string | null): B
   return blocks;
 }
 
-function noFindingBlocks(report: DiagnosisReport): Block[] {
-  const lines = report.activity.map((a) => {
-    const top = a.summary.hot[0];
-    return `• ${esc(a.description)}: ${plural(a.summary.linesRead, 'line')}, ${plural(a.summary.requestsCounted, 'request')}${top ? `; busiest \`${esc(top.key)}\` at ${formatRate(top.writesPerMinute)} writes/min` : ''}`;
+function noFindingBlocks(model: ReportModel): Block[] {
+  const lines = model.reads.map((r) => {
+    const top = r.busiest;
+    return `• ${esc(r.description)}: ${plural(r.linesRead, 'line')}, ${plural(r.requestsCounted, 'request')}${top ? `; busiest \`${esc(top.key)}\` at ${formatRate(top.writesPerMinute)} writes/min` : ''}`;
   });
-  const clusters = report.clusters.map((c) => `${esc(c.name)} (\`${esc(c.id)}\`)`).join(', ');
+  const clusters = model.clusters.map((c) => `${esc(c.name)} (\`${esc(c.id)}\`)`).join(', ');
   return [
     section(
       `:white_check_mark: No object is being rewritten in a loop${clusters ? ` in ${clusters}` : ''}.` +
@@ -464,10 +431,10 @@ function noFindingBlocks(report: DiagnosisReport): Block[] {
   ];
 }
 
-function problemBlocks(report: DiagnosisReport): Block[] {
-  const lines = report.problems.map(
+function problemBlocks(model: ReportModel): Block[] {
+  const lines = model.problems.map(
     (p) =>
-      `• \`${esc(p.target)}\`${p.status ? ` (HTTP ${p.status})` : ''}: ${esc(p.message)}\n   _${esc(p.hint)}_`,
+      `• \`${esc(p.target)}\`${p.status ? ` (HTTP ${p.status})` : ''}: ${esc(p.message)}${p.hint ? `\n   _${esc(p.hint)}_` : ''}`,
   );
   return [
     section(`:no_entry: *Could not read everything* — the report may be incomplete:\n${lines.join('\n')}`),
