@@ -150,8 +150,10 @@ describe('watchRedisOutage', () => {
     cleanups.push(async () => redis.disconnect());
     watchRedisOutage(redis, log);
     await until('ready', () => redis.status === 'ready');
+    let failures = 0;
+    redis.on('error', () => failures++);
     await own.stop();
-    await new Promise((r) => setTimeout(r, 1500));
+    await until('a few failed reconnects', () => failures > 4);
     await own.start();
     await until('Redis back', () => lines.some((l) => l.msg === 'Redis reachable again'));
     expect(lines.map((l) => l.msg)).toEqual(['Redis unreachable', 'Redis reachable again']);
