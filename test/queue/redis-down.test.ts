@@ -95,7 +95,7 @@ describe('a worker whose Redis is unreachable', () => {
 
     const signalledAt = Date.now();
     worker.process.kill('SIGTERM');
-    // Far more than the deadline, far less than the minute it once took: the bound below decides.
+    // Far more than the shutdown deadline: the bound on tookMs below decides.
     const code = await Promise.race([
       worker.exited,
       new Promise<'still running'>((r) => setTimeout(() => r('still running'), 20000)),
