@@ -30,7 +30,7 @@ const PIPELINE_STAGES = [
 ];
 const PIPELINE_NAMES = ['grep -F', 'grep -oE', 'sort', 'uniq -c', 'sort -rn'];
 
-/** The bench log: background traffic plus two hot node objects, one as in DESIGN.md. */
+/** The bench log: background traffic plus two hot node objects, one as in the incident (machine-h46dc). */
 function benchOptions(gib: number): GenOptions {
   return {
     format: 'docker-json',

@@ -2,8 +2,8 @@
  * Seeded generator of a verbose (-v=5) kube-apiserver log of a Rancher local cluster: background
  * traffic over many objects (core, built-in and Rancher resources; leases, events, configmaps,
  * healthy m- node objects ...), other klog lines (traces, watches, webhook errors ...), and hot
- * `nodes.management.cattle.io` objects rewritten with PUT many times a second, as in the incident of
- * DESIGN.md section 1. The same options and seed give byte-identical output (own PRNG, no clock).
+ * `nodes.management.cattle.io` objects rewritten with PUT many times a second, as machine-h46dc of
+ * c-dql6k was in the incident. The same options and seed give byte-identical output (own PRNG, no clock).
  *
  * The committed sample was made, and is remade byte for byte, with:
  *   npm run sample -- --seed 20220507 --size 1290KiB --start 2022-05-07T08:21:00.2Z --hot-rate 2 --rate 1 --clusters 4 --out samples/kube-apiserver-rke1.log

@@ -46,7 +46,7 @@ export interface BotConfig {
   clusterRefreshSeconds: number;
   /** At most one chat.update per message per this many milliseconds (the last one is always sent). */
   progressThrottleMs: number;
-  /** Slack request timestamps further than this from now are refused, in both directions. */
+  /** Slack requests timestamped further ahead of now are refused; Bolt refuses those over 5 minutes old. */
   maxRequestSkewSeconds: number;
 }
 

@@ -2,7 +2,7 @@ import type { AgentEvidence } from './types.js';
 
 /**
  * Reads a cattle-node-agent log as it streams in and keeps only counts and a short sample. The
- * "waiting to register" line has three wordings across Rancher versions (DOMAIN.md); they share
+ * "waiting to register" line has three wordings across Rancher versions; they share
  * the head matched here, with either case of the first letter.
  */
 const WAITING = /[Ww]aiting for node to register\. Either cluster is not ready for registering/;

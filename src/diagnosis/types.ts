@@ -115,7 +115,7 @@ export interface UnderivableValue {
 export interface PatchPlan {
   clusterId: string;
   nodeId: string;
-  /** resourceVersion of the object the plan was built from: remediation refuses if it moved. */
+  /** resourceVersion of the object the plan was built from, so that applying it can refuse if it moved. */
   resourceVersion: string;
   /** RFC 7386 JSON merge patch, exactly what will be sent. */
   mergePatch: Record<string, unknown>;

@@ -16,7 +16,7 @@ export const storedPlanSchema = z.object({
   /** What people call the target, e.g. "machine-h46dc in prod-east". */
   target: z.string(),
   createdAt: z.string(),
-  /** PatchPlan or DrainPlan as the diagnosis made it; checked in full by the remediation code. */
+  /** PatchPlan or DrainPlan as the diagnosis made it; whoever reads a field of it checks that field. */
   plan: z.record(z.string(), z.unknown()).nullable(),
 });
 

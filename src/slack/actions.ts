@@ -44,8 +44,8 @@ export interface ActionReply {
 }
 
 /**
- * Answers a click on a report button. Approving records the decision only: carrying out fixes is
- * the remediation issue's work, and the reply says so rather than pretend.
+ * Answers a click on a report button. Approving records the decision only: nothing here writes to
+ * a cluster, and the reply says so rather than pretend.
  */
 export async function answerClick(click: ButtonClick, deps: ActionDeps): Promise<ActionReply> {
   const count = (outcome: string) => deps.metrics?.actions.inc({ action: click.actionId, outcome });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { createChurnCounter } from '../../src/diagnosis/churn.js';
 import { watchChurn } from '../../src/diagnosis/churn-evidence.js';
 import type { ClusterAccess } from '../../src/rancher/access.js';
@@ -43,17 +43,21 @@ describe('churn watch window', () => {
       }),
   } as unknown as ClusterAccess;
 
+  // The window's seconds pass on jest's clock: at once, and exactly as many as the test says.
+  beforeEach(() => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask'] });
+  });
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
   it('a watch cut short states the window it really watched, not the one asked', async () => {
     const abort = new AbortController();
     setTimeout(() => abort.abort(), 1200);
     const details: string[] = [];
-    const evidence = await watchChurn(
-      quietAccess,
-      'c-dql6k',
-      45,
-      (e) => details.push(e.detail),
-      abort.signal,
-    );
+    const watching = watchChurn(quietAccess, 'c-dql6k', 45, (e) => details.push(e.detail), abort.signal);
+    await jest.advanceTimersByTimeAsync(1200);
+    const evidence = await watching;
     expect(evidence.description).toBe(
       'watch on nodes.management.cattle.io in c-dql6k for 1s (cut short: 45s asked)',
     );
@@ -61,7 +65,9 @@ describe('churn watch window', () => {
   });
 
   it('a whole window is stated as asked', async () => {
-    const evidence = await watchChurn(quietAccess, null, 1, () => undefined);
+    const watching = watchChurn(quietAccess, null, 1, () => undefined);
+    await jest.advanceTimersByTimeAsync(1000);
+    const evidence = await watching;
     expect(evidence.description).toBe('watch on nodes.management.cattle.io for 1s');
   });
 });

@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from '@jest/globals';
 import {
-  DESIGN_LINE,
+  INCIDENT_LINE,
   HOT_NODE,
   auditLine,
   criPartials,
@@ -26,7 +26,7 @@ const FORMATS: Format[] = ['klog', 'cri', 'docker-json'];
 /** A log of every kind of line, some with CRLF endings, no final newline. */
 function corpus(seed: number, requests: number): Buffer {
   const rand = prng(seed);
-  const out: string[] = [DESIGN_LINE];
+  const out: string[] = [INCIDENT_LINE];
   const paths = [HOT_NODE, `${HOT_NODE}/status`, '/api/v1/namespaces/x/pods/p', '/api/v1/namespaces/x/pods'];
   const ref = { resource: 'pods', namespace: 'x', name: 'p', apiVersion: 'v1' };
   for (let i = 0; i < requests; i++) {
@@ -59,7 +59,7 @@ function corpus(seed: number, requests: number): Buffer {
         out.push('junk \u00e9\u00e8 line');
     }
   }
-  return Buffer.from(out.map((l, i) => (i % 7 === 3 ? `${l}\r\n` : `${l}\n`)).join('') + DESIGN_LINE);
+  return Buffer.from(out.map((l, i) => (i % 7 === 3 ? `${l}\r\n` : `${l}\n`)).join('') + INCIDENT_LINE);
 }
 
 function chunkSizes(rand: () => number, total: number, maxChunk: number): number[] {
@@ -115,8 +115,8 @@ describe('any chunking gives the same counts', () => {
     expectSameScan(bytes, {}, chunkSizes(rand, bytes.length, maxChunk));
   });
 
-  test('a cut at every position of a line holding the DESIGN line and a CRLF line', () => {
-    const two = Buffer.from(`${DESIGN_LINE}\r\n${handlerText(T0, 'kube-aggregator', 'PUT', HOT_NODE)}\r\n`);
+  test('a cut at every position of a line holding the incident line and a CRLF line', () => {
+    const two = Buffer.from(`${INCIDENT_LINE}\r\n${handlerText(T0, 'kube-aggregator', 'PUT', HOT_NODE)}\r\n`);
     const whole = scan(two);
     expect(whole.summary).toMatchObject({
       linesRead: 2,

@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from '@jest/globals';
 import {
-  DESIGN_LINE,
+  INCIDENT_LINE,
   HOT_NODE,
   auditLine,
   criPartials,
@@ -23,13 +23,13 @@ import {
 const T0 = Date.parse('2022-05-07T08:24:37.493Z');
 
 describe('Docker json-file (RKE1)', () => {
-  test('the line quoted in DESIGN.md is one PUT of machine-h46dc at the wrapper time', () => {
-    const { summary, counts } = scan(lines(DESIGN_LINE));
+  test('the incident line is one PUT of machine-h46dc at the wrapper time', () => {
+    const { summary, counts } = scan(lines(INCIDENT_LINE));
     expect(summary).toEqual({
       signal: 'satisfied-by',
       signalsSeen: { 'satisfied-by': 1 },
       formats: { 'docker-json': 1 },
-      bytesRead: DESIGN_LINE.length + 1,
+      bytesRead: INCIDENT_LINE.length + 1,
       linesRead: 1,
       linesSkipped: 0,
       requestsCounted: 1,
@@ -51,8 +51,8 @@ describe('Docker json-file (RKE1)', () => {
     });
   });
 
-  test('the DESIGN.md line without its final newline (last line of a file) still counts', () => {
-    const { summary } = scan(DESIGN_LINE);
+  test('the incident line without its final newline (last line of a file) still counts', () => {
+    const { summary } = scan(INCIDENT_LINE);
     expect([summary.linesRead, summary.linesSkipped, summary.requestsCounted]).toEqual([1, 0, 1]);
   });
 
@@ -282,7 +282,7 @@ describe('all formats mixed in one file, no configuration', () => {
   test('each line is recognised by itself', () => {
     const cri = criPartials(handlerText(T0 + 2000, 'kube-aggregator', 'PUT', HOT_NODE), T0 + 2000, [25]);
     const input = lines(
-      DESIGN_LINE,
+      INCIDENT_LINE,
       wrap(handlerText(T0 + 1000, 'kube-aggregator', 'PUT', HOT_NODE), 'cri', T0 + 1000),
       ...cri,
       handlerText(T0 + 3000, 'kube-aggregator', 'PUT', HOT_NODE),
@@ -292,7 +292,7 @@ describe('all formats mixed in one file, no configuration', () => {
     const { summary, counts } = scan(input);
     expect(summary.formats).toEqual({ 'docker-json': 2, cri: 3, klog: 1 });
     expect(summary.signalsSeen).toEqual({ 'satisfied-by': 5 });
-    // The DESIGN line is from kube-apiserver, the others from kube-aggregator: each component is
+    // The incident line is from kube-apiserver, the others from kube-aggregator: each component is
     // its own channel and the one with more requests (kube-aggregator, 4) is counted.
     expect([summary.linesRead, summary.linesSkipped, summary.requestsCounted]).toEqual([7, 1, 4]);
     expect(objectOf(counts, HOT_NODE)).toMatchObject({
@@ -305,7 +305,7 @@ describe('all formats mixed in one file, no configuration', () => {
   test('audit lines and klog lines in one file: audit and satisfied-by are both seen', () => {
     const ref = HOT_NODE_AUDIT_REF;
     const input = lines(
-      DESIGN_LINE,
+      INCIDENT_LINE,
       auditLine('ResponseComplete', 'update', ref, T0),
       auditLine('ResponseComplete', 'update', ref, T0 + 1000),
     );

@@ -7,8 +7,8 @@ import { chooseChannel, toActivity } from '../../src/diagnosis/logscan/summary.j
 import type { ChannelTally } from '../../src/diagnosis/logscan/tally.js';
 import type { ActivitySummary, ObjectActivity } from '../../src/diagnosis/types.js';
 
-/** The line quoted in DESIGN.md section 1, byte for byte. */
-export const DESIGN_LINE =
+/** A line of the incident's kube-apiserver log (RKE1, Docker json-file), byte for byte. */
+export const INCIDENT_LINE =
   '{"log":"I0507 08:24:37.493121 1 handler.go:153] kube-apiserver: PUT \\"/apis/management.cattle.io/v3/namespaces/c-dql6k/nodes/machine-h46dc\\" satisfied by nonGoRestful\\n","stream":"stderr","time":"2022-05-07T08:24:37.495902397Z"}';
 
 export { HOT_NODE, HOT_NODE_REF } from '../support/hot-node.js';

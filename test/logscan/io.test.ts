@@ -13,7 +13,7 @@ import { wouldSplit } from '../../src/io/split.js';
 import { DEFAULT_GEN_OPTIONS, generateApiserverLog } from '../../scripts/gen-apiserver-log.js';
 import { RANGE_BYTES, rangeBounds } from '../../src/io/scan-range.js';
 import {
-  DESIGN_LINE,
+  INCIDENT_LINE,
   HOT_NODE,
   REF_2022,
   criPartials,
@@ -77,7 +77,7 @@ describe('files', () => {
   });
 
   test('a plain file named .gz is read as plain', async () => {
-    writeFileSync(tmp.file('not-really.gz'), lines(DESIGN_LINE));
+    writeFileSync(tmp.file('not-really.gz'), lines(INCIDENT_LINE));
     const summary = await scanFiles([tmp.file('not-really.gz')], opts);
     expect(summary).toMatchObject({ requestsCounted: 1, formats: { 'docker-json': 1 } });
   });
@@ -144,12 +144,12 @@ describe('stdin', () => {
 
   test('stdin and files together', async () => {
     const text = requestLog(4, 'klog');
-    writeFileSync(tmp.file('with-stdin.log'), lines(DESIGN_LINE));
+    writeFileSync(tmp.file('with-stdin.log'), lines(INCIDENT_LINE));
     const summary = await scanFiles([tmp.file('with-stdin.log'), '-'], {
       ...opts,
       stdin: Readable.from([Buffer.from(text)]),
     });
-    expect(summary).toEqual(scan(lines(DESIGN_LINE) + text).summary);
+    expect(summary).toEqual(scan(lines(INCIDENT_LINE) + text).summary);
   });
 
   test('empty stdin', async () => {
@@ -339,7 +339,7 @@ describe('unreadable input: InputError naming the file and the problem', () => {
   });
 
   test('a bad path among good ones fails before any scanning, naming the bad one', async () => {
-    writeFileSync(tmp.file('good.log'), lines(DESIGN_LINE));
+    writeFileSync(tmp.file('good.log'), lines(INCIDENT_LINE));
     const error = await attempt([tmp.file('good.log'), tmp.file('nope.log')]);
     expect(error.message).toBe(`${tmp.file('nope.log')}: no such file`);
   });

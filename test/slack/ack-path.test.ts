@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { ClusterCacheReader, writeClusterCache } from '../../src/queue/cluster-cache.js';
@@ -21,6 +21,14 @@ afterAll(async () => {
 });
 
 describe('work after the ack', () => {
+  // Timers are jest's: the delays below pass at once and exactly.
+  beforeEach(() => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask'] });
+  });
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
   it('waits while a request is unanswered, then runs', async () => {
     const work = new AfterAckWork(log, 5000);
     const answered = work.requestStarted();
@@ -28,23 +36,24 @@ describe('work after the ack', () => {
     work.schedule('test task', async () => {
       ran = true;
     });
-    await new Promise((r) => setTimeout(r, 50));
+    await jest.advanceTimersByTimeAsync(4999);
     expect(ran).toBe(false);
     answered();
-    await new Promise((r) => setTimeout(r, 20));
+    await jest.advanceTimersByTimeAsync(0);
     expect(ran).toBe(true);
   });
 
   it('runs after maxDelayMs even if requests never stop coming', async () => {
     const work = new AfterAckWork(log, 100);
     work.requestStarted();
-    let ranAt = 0;
-    const started = Date.now();
+    let ran = false;
     work.schedule('test task', async () => {
-      ranAt = Date.now();
+      ran = true;
     });
-    await new Promise((r) => setTimeout(r, 300));
-    expect(ranAt - started).toBeGreaterThanOrEqual(90);
+    await jest.advanceTimersByTimeAsync(99);
+    expect(ran).toBe(false);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(ran).toBe(true);
   });
 
   it('stop() runs what still waits, and a failing task is logged, not thrown', async () => {

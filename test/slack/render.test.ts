@@ -1,5 +1,4 @@
 import { describe, expect, it } from '@jest/globals';
-import { readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SlackMessage } from '../../src/slack/render/blocks.js';
@@ -26,6 +25,7 @@ import {
   renderUnknownCluster,
 } from '../../src/slack/render/replies.js';
 import { slackLimitViolations } from '../support/slack-limits.js';
+import { expectGolden as expectGoldenFile } from '../support/golden.js';
 import { blocksText } from '../support/slack-api.js';
 import { esc } from '../../src/slack/render/limits.js';
 import {
@@ -48,18 +48,10 @@ const plans = {
   'c-dql6k/machine-h46dc': { patch: 'planPATCH0001', drain: 'planDRAIN0001', dismiss: 'planDISMISS01' },
 };
 
-/** Compares with test/golden/slack/<name>.json; UPDATE_GOLDEN=1 rewrites the file instead. */
+/** Compares with test/golden/slack/<name>.json (UPDATE_GOLDEN=1 writes it). */
 function expectGolden(name: string, msg: SlackMessage): void {
   expect(slackLimitViolations(msg)).toEqual([]);
-  const file = join(GOLDEN_DIR, `${name}.json`);
-  const actual = JSON.stringify(msg, null, 2) + '\n';
-  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(file)) {
-    if (!existsSync(file) && process.env.CI) throw new Error(`golden file ${file} missing`);
-    mkdirSync(GOLDEN_DIR, { recursive: true });
-    writeFileSync(file, actual);
-    return;
-  }
-  expect(actual).toBe(readFileSync(file, 'utf8'));
+  expectGoldenFile(join(GOLDEN_DIR, `${name}.json`), JSON.stringify(msg, null, 2) + '\n');
 }
 
 describe('job messages', () => {

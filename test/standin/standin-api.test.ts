@@ -2,7 +2,7 @@
  * The stand-in apiserver seen through the real @kubernetes/client-node over real HTTP:
  * the behaviours the product relies on, and the loop simulation.
  */
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import {
   ApiException,
   CoreV1Api,
@@ -774,13 +774,19 @@ describe('the loop', () => {
   });
 
   it('runs by timer when started, and not when stopped', async () => {
-    const rv = standin.resourceVersion('local');
-    standin.loop.start(5);
-    while (standin.resourceVersion('local') < rv + 2) await new Promise((r) => setTimeout(r, 5));
-    standin.loop.stop();
-    const stopped = standin.resourceVersion('local');
-    await new Promise((r) => setTimeout(r, 30));
-    expect(standin.resourceVersion('local')).toBe(stopped);
-    expect(standin.loop.running).toBe(false);
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask'] });
+    try {
+      const rv = standin.resourceVersion('local');
+      standin.loop.start(5);
+      await jest.advanceTimersByTimeAsync(10);
+      expect(standin.resourceVersion('local')).toBeGreaterThanOrEqual(rv + 2);
+      standin.loop.stop();
+      const stopped = standin.resourceVersion('local');
+      await jest.advanceTimersByTimeAsync(1000);
+      expect(standin.resourceVersion('local')).toBe(stopped);
+      expect(standin.loop.running).toBe(false);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });
