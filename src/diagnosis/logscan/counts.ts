@@ -1,7 +1,7 @@
 import type { LogFormat, ObjectRef, Signal } from '../types.js';
 import { VERBS } from './request-path.js';
 import { ChannelTally } from './tally.js';
-import type { ScanCounts } from './scanner.js';
+import type { ScanCounts } from './scan-counts.js';
 import { chooseChannel } from './summary.js';
 
 /**

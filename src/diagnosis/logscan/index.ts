@@ -21,7 +21,8 @@
  * (audit > httplog > satisfied-by) and named in ActivitySummary.signal.
  */
 import type { ActivitySummary } from '../types.js';
-import { LogScanner, type LogScanOptions, type ScanCounts } from './scanner.js';
+import { LogScanner, type LogScanOptions } from './scanner.js';
+import type { ScanCounts } from './scan-counts.js';
 import type { SlotRecord } from './slot-record.js';
 import { summarize, type HotOptions } from './summary.js';
 import { mergeForSummary, packCounts, unpackCounts, type PackedCounts } from './counts.js';

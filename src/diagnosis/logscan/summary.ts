@@ -1,7 +1,7 @@
 import type { ActivitySummary, HotObject, ObjectActivity, Signal } from '../types.js';
 import { VERBS, isWriteVerb } from './request-path.js';
 import type { ChannelTally, ObjectTally } from './tally.js';
-import { COMPONENT_PREFERENCE, type ScanCounts } from './scanner.js';
+import { COMPONENT_PREFERENCE, type ScanCounts } from './scan-counts.js';
 
 export interface HotOptions {
   /** An object is hot from this many writes per minute on. */
