@@ -19,7 +19,8 @@ export function clusterPorts(access: ClusterAccess): ClusterPorts {
     watchNodeObjects: (options, onEvent, signal) => access.watchNodeObjects(options, onEvent, signal),
     listRegistrationTokens: (clusterId, signal) => access.listRegistrationTokens(clusterId, signal),
     listApiserverPods: (signal) => access.listApiserverPods(signal),
-    streamPodLog: (pod, options, sink, signal) => access.streamPodLog(edgePod(pod), options, sink, signal),
+    streamPodLog: async (pod, options, sink, signal) =>
+      access.streamPodLog(edgePod(pod), options, sink, signal),
   };
   return {
     local,
@@ -32,7 +33,8 @@ export function clusterPorts(access: ClusterAccess): ClusterPorts {
         listPodsOnNode: (nodeName, signal) => d.listPodsOnNode(nodeName, signal),
         listPodDisruptionBudgets: (signal) => d.listPodDisruptionBudgets(signal),
         listNodeAgentPods: (signal) => d.listNodeAgentPods(signal),
-        streamPodLog: (pod, options, sink, signal) => d.streamPodLog(edgePod(pod), options, sink, signal),
+        streamPodLog: async (pod, options, sink, signal) =>
+          d.streamPodLog(edgePod(pod), options, sink, signal),
       };
     },
     explainFailure: explainReadFailure,
