@@ -60,19 +60,23 @@ export function registerDiagnose(program: Command): void {
         { renderProgress, renderReport },
         { runDiagnosis },
         { createClusterAccess },
+        { clusterPorts },
+        { logFileReader },
       ] = await Promise.all([
         import('../config/rancher.js'),
         import('../report/render-text.js'),
-        import('../diagnosis/run.js'),
+        import('../engine/run.js'),
         import('../rancher/access.js'),
+        import('../rancher/diagnosis-ports.js'),
+        import('../io/log-file-reader.js'),
       ]);
       const config = loadRancherConfig(process.env, {
         kubeconfigPath: flags.kubeconfig,
         context: flags.context,
       });
-      const access = createClusterAccess(config);
+      const ports = { ...clusterPorts(createClusterAccess(config)), logFiles: logFileReader };
       const report = await runDiagnosis(
-        access,
+        ports,
         { cluster: flags.cluster, sinceSeconds, watchSeconds, logFiles: flags.logFile },
         (event) => process.stderr.write(renderProgress(event)),
       ).catch((error: unknown) => {

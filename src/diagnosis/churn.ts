@@ -1,3 +1,4 @@
+import { CHURN_LOOP_RULE, isLooping, typicalRate } from './loop-rule.js';
 import type { ActivitySummary, HotObject, ObjectActivity } from './types.js';
 
 /**
@@ -5,10 +6,6 @@ import type { ActivitySummary, HotObject, ObjectActivity } from './types.js';
  * the same shape as the log scanner's output, with signal 'churn'. Works when the apiserver logs
  * say nothing (default verbosity, k3s).
  */
-
-/** A healthy node object changes every few tens of seconds at most; the loop writes every few seconds or faster. */
-export const CHURN_HOT_WRITES_PER_MINUTE = 20;
-export const CHURN_MIN_WRITES = 3;
 
 export interface ChurnCounter {
   /** One MODIFIED event of a node object; `at` is when it was seen. */
@@ -80,8 +77,12 @@ export function createChurnCounter(): ChurnCounter {
         });
       }
       activities.sort((a, b) => b.writes - a.writes || a.key.localeCompare(b.key));
+      const typical = typicalRate(
+        activities.map((a) => a.rate),
+        CHURN_LOOP_RULE,
+      );
       const hot: HotObject[] = activities
-        .filter((a) => a.writes >= CHURN_MIN_WRITES && a.rate >= CHURN_HOT_WRITES_PER_MINUTE)
+        .filter((a) => isLooping({ writes: a.writes, writesPerMinute: a.rate }, typical, CHURN_LOOP_RULE))
         .map(({ rate, namespace, name, ...activity }, i) => ({
           ...activity,
           rank: i + 1,

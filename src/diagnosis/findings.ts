@@ -1,5 +1,6 @@
 import { selectCause } from './cause.js';
 import { nodeObjectKey } from './churn.js';
+import { CHURN_LOOP_RULE } from './loop-rule.js';
 import type { NodeAnalysis } from './nodes.js';
 import type {
   AgentEvidence,
@@ -19,8 +20,11 @@ import { plural } from '../text/plural.js';
 
 /** Assembles findings from the evidence, the node analysis and the plans. Pure. */
 
-/** Below this a "hot" object is ordinary traffic: a healthy node object changes a few times a minute at most. */
-export const HOT_WRITES_PER_MINUTE_FLOOR = 20;
+/**
+ * Below this a "hot" object is ordinary traffic, whichever source called it hot: the slowest rate
+ * the loop rule calls a loop for node objects.
+ */
+const HOT_WRITES_PER_MINUTE_FLOOR = CHURN_LOOP_RULE.minWritesPerMinute;
 
 /** Every source's sighting of one object; `hot`, `source` and `signal` are the hottest of them. */
 export interface Heat {

@@ -1,4 +1,4 @@
-import type { KubeNode, ManagementCluster, ManagementNode } from '../rancher/schemas.js';
+import type { KubeNode, ManagementCluster, ManagementNode } from './objects.js';
 
 /**
  * Node analysis: what a node object lacks, what else exists for the same host, and which healthy
@@ -56,6 +56,19 @@ export function nodeHostname(node: ManagementNode): string | null {
 
 export const isMachineNode = (node: ManagementNode): boolean => node.metadata.name.startsWith('machine-');
 export const isRegisteredNode = (node: ManagementNode): boolean => node.metadata.name.startsWith('m-');
+
+/**
+ * The shape of the failure: a machine- object that nodessyncer made in an RKE1 cluster (where it
+ * must not), without the status.rkeNode that would let the node agent get its plan.
+ */
+export function isOrphanedMachineNode(
+  node: ManagementNode,
+  cluster: ClusterFacts | null | undefined,
+): boolean {
+  return (
+    isMachineNode(node) && node.status.rkeNode == null && !node.spec.imported && cluster?.isRke1 === true
+  );
+}
 
 export interface SameHostMatch {
   nodeId: string;
@@ -155,6 +168,18 @@ export function findDownstreamNode(node: ManagementNode, downstreamNodes: KubeNo
   return null;
 }
 
+/** The Kubernetes node downstream the object mirrors: its name when known, and whether it is there (null: not read). */
+export function locateDownstreamNode(
+  node: ManagementNode,
+  downstreamNodes: KubeNode[] | null,
+): { name: string | null; present: boolean | null } {
+  const downstream = downstreamNodes ? findDownstreamNode(node, downstreamNodes) : null;
+  return {
+    name: downstream?.metadata.name ?? node.status.nodeName ?? null,
+    present: downstreamNodes ? downstream !== null : null,
+  };
+}
+
 export function analyzeNode(
   node: ManagementNode,
   clusterNodes: ManagementNode[],
@@ -162,7 +187,7 @@ export function analyzeNode(
   downstreamNodes: KubeNode[] | null,
 ): NodeAnalysis {
   const clusterId = node.metadata.namespace ?? cluster?.id ?? '';
-  const downstream = downstreamNodes ? findDownstreamNode(node, downstreamNodes) : null;
+  const downstream = locateDownstreamNode(node, downstreamNodes);
   const lacksRkeNode = node.status.rkeNode == null;
   const lacksCustomConfig = node.spec.customConfig == null;
   const machine = isMachineNode(node);
@@ -178,10 +203,10 @@ export function analyzeNode(
     addresses: nodeAddresses(node),
     roles: nodeRoles(node),
     sameHost: findSameHost(node, clusterNodes),
-    downstreamNodeName: downstream?.metadata.name ?? node.status.nodeName ?? null,
-    downstreamNodePresent: downstreamNodes ? downstream !== null : null,
+    downstreamNodeName: downstream.name,
+    downstreamNodePresent: downstream.present,
     sibling: chooseSibling(node, clusterNodes),
-    isOrphanedMachineNode: machine && lacksRkeNode && cluster?.isRke1 === true && !node.spec.imported,
+    isOrphanedMachineNode: isOrphanedMachineNode(node, cluster),
   };
 }
 
@@ -190,11 +215,5 @@ export function orphanSuspects(
   nodes: ManagementNode[],
   clusters: Map<string, ClusterFacts>,
 ): ManagementNode[] {
-  return nodes.filter(
-    (n) =>
-      isMachineNode(n) &&
-      n.status.rkeNode == null &&
-      !n.spec.imported &&
-      clusters.get(n.metadata.namespace ?? '')?.isRke1 === true,
-  );
+  return nodes.filter((n) => isOrphanedMachineNode(n, clusters.get(n.metadata.namespace ?? '')));
 }

@@ -1,8 +1,11 @@
 import { delimiter } from 'node:path';
-import { createClusterAccess, listClusters, loadRancherConfig, runDiagnosis } from '../diagnosis/run.js';
+import { loadRancherConfig } from '../config/rancher.js';
 import type { ClusterSummary } from '../diagnosis/types.js';
-import type { ClusterAccess } from '../rancher/access.js';
-import { registrationCommand } from '../remediation/drain-plan.js';
+import { listClusters, runDiagnosis } from '../engine/run.js';
+import { logFileReader } from '../io/log-file-reader.js';
+import { createClusterAccess, type ClusterAccess } from '../rancher/access.js';
+import { clusterPorts } from '../rancher/diagnosis-ports.js';
+import { registrationCommand } from '../remediation/plans/drain-plan.js';
 import type { RegistrationReader } from '../slack/actions.js';
 import type { DiagnoseFn } from './worker.js';
 
@@ -41,10 +44,11 @@ export function loadDiagnosisEngine(env: Record<string, string | undefined>): Di
   const kubeconfig = env.KUBECONFIG?.trim();
   const single = kubeconfig && !kubeconfig.includes(delimiter) ? { kubeconfigPath: kubeconfig } : {};
   const access = createClusterAccess(loadRancherConfig(env, single));
+  const ports = { ...clusterPorts(access), logFiles: logFileReader };
   return {
     diagnose: (params, onProgress, signal) =>
       runDiagnosis(
-        access,
+        ports,
         {
           ...(params.clusterId !== null ? { cluster: params.clusterId } : {}),
           ...(params.sinceSeconds !== null ? { sinceSeconds: params.sinceSeconds } : {}),
@@ -53,7 +57,7 @@ export function loadDiagnosisEngine(env: Record<string, string | undefined>): Di
         },
         onProgress,
       ),
-    listClusters: () => listClusters(access),
+    listClusters: () => listClusters(ports.local),
     readRegistration: registrationReader(access),
   };
 }

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { createChurnCounter } from '../../src/diagnosis/churn.js';
-import { watchChurn } from '../../src/diagnosis/churn-evidence.js';
-import type { ClusterAccess } from '../../src/rancher/access.js';
+import { watchChurn } from '../../src/diagnosis/collectors/churn-watch.js';
+import type { LocalClusterReader } from '../../src/diagnosis/ports.js';
 
 describe('churn counter', () => {
   it('ranks objects by updates and marks only fast writers hot', () => {
@@ -41,7 +41,7 @@ describe('churn watch window', () => {
           resolve();
         });
       }),
-  } as unknown as ClusterAccess;
+  } as unknown as LocalClusterReader;
 
   // The window's seconds pass on jest's clock: at once, and exactly as many as the test says.
   beforeEach(() => {

@@ -3,7 +3,7 @@ import { adviseFix, collectHeat, nodeFinding, unknownObjectFinding } from '../..
 import { analyzeNode, clusterFacts } from '../../src/diagnosis/nodes.js';
 import type { ActivitySummary, HotObject, WriteActivityEvidence } from '../../src/diagnosis/types.js';
 import { kubeNodeSchema, type KubeNode } from '../../src/rancher/schemas.js';
-import { buildPatchPlan } from '../../src/remediation/patch-plan.js';
+import { buildPatchPlan } from '../../src/remediation/plans/patch-plan.js';
 import { nodeObject, rkeCluster } from './fixtures.js';
 
 function hot(path: string, writesPerMinute: number, subresource: string | null = null): HotObject {

@@ -2,13 +2,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadRancherConfig, type RancherConfig } from '../../src/config/rancher.js';
+import type { DiagnosisPorts } from '../../src/diagnosis/ports.js';
+import { logFileReader } from '../../src/io/log-file-reader.js';
 import { createClusterAccess, type ClusterAccess } from '../../src/rancher/access.js';
+import { clusterPorts } from '../../src/rancher/diagnosis-ports.js';
 import { startStandin, type Standin, type StandinOptions } from '../standin/index.js';
 
 /** A stand-in apiserver and a ClusterAccess that reaches it the way production reaches Rancher. */
 export interface Ground {
   standin: Standin;
   access: ClusterAccess;
+  /** The diagnosis's ports on `access`, as production wires them. */
+  ports: DiagnosisPorts;
   config: RancherConfig;
   kubeconfig: string;
   dir: string;
@@ -40,6 +45,7 @@ export async function startGround(
   return {
     standin,
     access,
+    ports: diagnosisPorts(access),
     config,
     kubeconfig,
     dir,
@@ -48,6 +54,10 @@ export async function startGround(
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+export function diagnosisPorts(access: ClusterAccess): DiagnosisPorts {
+  return { ...clusterPorts(access), logFiles: logFileReader };
 }
 
 export const NODE_PATH = (clusterId: string, nodeId: string) =>

@@ -8,9 +8,9 @@ import type {
   HotObject,
   WriteActivityEvidence,
 } from '../../src/diagnosis/types.js';
-import { buildDrainPlan } from '../../src/remediation/drain-plan.js';
+import { buildDrainPlan } from '../../src/remediation/plans/drain-plan.js';
 import { registrationTokenSchema } from '../../src/rancher/schemas.js';
-import { buildPatchPlan } from '../../src/remediation/patch-plan.js';
+import { buildPatchPlan } from '../../src/remediation/plans/patch-plan.js';
 import { nodeObject, rkeCluster } from '../diagnosis/fixtures.js';
 import { HOT_NODE, HOT_NODE_REF } from '../support/hot-node.js';
 

@@ -1,4 +1,5 @@
 import type { ActivitySummary, HotObject, ObjectActivity, Signal } from '../types.js';
+import { LOG_LOOP_RULE, isLooping, typicalRate, type LoopRuleSettings } from '../loop-rule.js';
 import { VERBS, isWriteVerb } from './request-path.js';
 import type { ChannelTally, ObjectTally } from './tally.js';
 import { COMPONENT_PREFERENCE, type ScanCounts } from './scan-counts.js';
@@ -10,9 +11,8 @@ export interface HotOptions {
   farAboveFactor?: number;
 }
 
-/** Leader-election leases are renewed every 2 s (30 writes/min): healthy objects stay below this. */
-export const DEFAULT_THRESHOLD = 60;
-export const DEFAULT_FAR_ABOVE_FACTOR = 5;
+export const DEFAULT_THRESHOLD = LOG_LOOP_RULE.minWritesPerMinute;
+export const DEFAULT_FAR_ABOVE_FACTOR = LOG_LOOP_RULE.farAboveFactor;
 
 /**
  * One request leaves lines of several kinds when several are on (audit, httplog, satisfied-by):
@@ -92,30 +92,28 @@ export function writeRate(tally: ObjectTally): number {
   return sum / tally.minutes;
 }
 
-function median(values: number[]): number {
-  if (!values.length) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
 export function summarize(counts: ScanCounts, options: HotOptions = {}): ActivitySummary {
-  const threshold = options.threshold ?? DEFAULT_THRESHOLD;
-  const factor = options.farAboveFactor ?? DEFAULT_FAR_ABOVE_FACTOR;
+  const rule: LoopRuleSettings = {
+    ...LOG_LOOP_RULE,
+    minWritesPerMinute: options.threshold ?? LOG_LOOP_RULE.minWritesPerMinute,
+    farAboveFactor: options.farAboveFactor ?? LOG_LOOP_RULE.farAboveFactor,
+  };
   const { signal, channel } = chooseChannel(counts);
   let windowStart = Infinity;
   let windowEnd = -Infinity;
-  const rates: { tally: ObjectTally; rate: number }[] = [];
+  const rates: { tally: ObjectTally; rate: number; writes: number }[] = [];
   for (const tally of channel?.objects.values() ?? []) {
     windowStart = Math.min(windowStart, tally.firstMs);
     windowEnd = Math.max(windowEnd, tally.lastMs);
     const rate = writeRate(tally);
-    if (rate > 0) rates.push({ tally, rate });
+    if (rate > 0) rates.push({ tally, rate, writes: writeCount(tally) });
   }
-  // "The rest": the writers below the threshold. With none, the threshold alone decides.
-  const baseline = median(rates.filter((r) => r.rate < threshold).map((r) => r.rate));
+  const typical = typicalRate(
+    rates.map((r) => r.rate),
+    rule,
+  );
   const hot: HotObject[] = rates
-    .filter((r) => r.rate >= threshold && r.rate >= factor * baseline)
+    .filter((r) => isLooping({ writes: r.writes, writesPerMinute: r.rate }, typical, rule))
     .sort((a, b) => b.rate - a.rate || a.tally.key.localeCompare(b.tally.key))
     .map((r, i) => {
       const activity = toActivity(r.tally);
@@ -144,6 +142,14 @@ export function summarize(counts: ScanCounts, options: HotOptions = {}): Activit
     windowEnd: Number.isFinite(windowEnd) ? iso(windowEnd) : null,
     hot,
   };
+}
+
+function writeCount(tally: ObjectTally): number {
+  let writes = 0;
+  tally.verbs.forEach((count, i) => {
+    if (isWriteVerb(i)) writes += count;
+  });
+  return writes;
 }
 
 function sumRequests(channel: ChannelTally): number {

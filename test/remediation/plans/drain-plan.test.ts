@@ -4,8 +4,8 @@ import {
   maskRegistrationToken,
   registrationCommand,
   selectorMatches,
-} from '../../src/remediation/drain-plan.js';
-import { pdbSchema, podSchema, registrationTokenSchema } from '../../src/rancher/schemas.js';
+} from '../../../src/remediation/plans/drain-plan.js';
+import { pdbSchema, podSchema, registrationTokenSchema } from '../../../src/rancher/schemas.js';
 
 const pod = (name: string, ns: string, extra: Record<string, unknown> = {}) =>
   podSchema.parse({

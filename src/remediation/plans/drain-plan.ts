@@ -1,7 +1,7 @@
-import type { DrainPlan, PodRef, RegistrationRef } from '../diagnosis/types.js';
-import type { Role } from '../diagnosis/nodes.js';
-import type { Pod, PodDisruptionBudget, RegistrationToken } from '../rancher/schemas.js';
-import { plural } from '../text/plural.js';
+import type { DrainPlan, PodRef, RegistrationRef } from '../../diagnosis/types.js';
+import type { Role } from '../../diagnosis/nodes.js';
+import type { Pod, PodDisruptionBudget, RegistrationToken } from '../../diagnosis/objects.js';
+import { plural } from '../../text/plural.js';
 
 /**
  * The drain fix: cordon, drain and delete the Kubernetes node downstream, confirm it is gone,

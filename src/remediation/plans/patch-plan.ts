@@ -1,8 +1,8 @@
 import { createTwoFilesPatch } from 'diff';
 import { stringify } from 'yaml';
-import { internalIp, nodeRoles } from '../diagnosis/nodes.js';
-import type { PatchPlan, UnderivableValue } from '../diagnosis/types.js';
-import type { ManagementNode } from '../rancher/schemas.js';
+import { internalIp, nodeRoles } from '../../diagnosis/nodes.js';
+import type { PatchPlan, UnderivableValue } from '../../diagnosis/types.js';
+import type { ManagementNode } from '../../diagnosis/objects.js';
 import { applyMergePatch } from './merge-patch.js';
 
 /**

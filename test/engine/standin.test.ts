@@ -2,10 +2,10 @@ import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { createClusterAccess } from '../../src/rancher/access.js';
-import { runDiagnosis, listClusters } from '../../src/diagnosis/run.js';
+import { runDiagnosis, listClusters } from '../../src/engine/run.js';
 import { AccessError, DiagnosisAbortedError, TransientError, UnknownClusterError } from '../../src/errors.js';
 import { loadScenario, seedScenarioPath, type K8sObject } from '../standin/index.js';
-import { CLUSTER_PATH, NODE_PATH, startGround, type Ground } from './support.js';
+import { CLUSTER_PATH, NODE_PATH, diagnosisPorts, startGround, type Ground } from '../diagnosis/support.js';
 
 const CLUSTER = 'c-dql6k';
 const BROKEN = 'machine-h46dc';
@@ -83,7 +83,7 @@ describe('diagnosis against the stand-in (real client-node over HTTP)', () => {
       status: { appliedSpec: { displayName: string } };
     };
     const stages: string[] = [];
-    const report = await runDiagnosis(g.access, { watchSeconds: 0 }, (e) => stages.push(e.stage));
+    const report = await runDiagnosis(g.ports, { watchSeconds: 0 }, (e) => stages.push(e.stage));
     const finding = report.findings.find((f) => f.id === `${CLUSTER}/${BROKEN}`);
     expect(finding).toBeDefined();
     expect(finding).toMatchObject({
@@ -105,7 +105,7 @@ describe('diagnosis against the stand-in (real client-node over HTTP)', () => {
 
     await g.access.patchNodeObject(CLUSTER, BROKEN, finding!.patchPlan!.mergePatch);
     expect(g.standin.loop.isLooping(CLUSTER, BROKEN)).toBe(false);
-    const after = await runDiagnosis(g.access, { watchSeconds: 0, cluster: CLUSTER });
+    const after = await runDiagnosis(g.ports, { watchSeconds: 0, cluster: CLUSTER });
     expect(after.findings.filter((f) => f.kind === 'orphaned-machine-node')).toEqual([]);
   });
 
@@ -120,7 +120,7 @@ describe('diagnosis against the stand-in (real client-node over HTTP)', () => {
       spec: { worker: true, requestedHostname: status.nodeName },
       status: { nodeName: status.nodeName, internalNodeStatus: status.internalNodeStatus },
     });
-    const report = await runDiagnosis(g.access, { watchSeconds: 0, cluster: CLUSTER });
+    const report = await runDiagnosis(g.ports, { watchSeconds: 0, cluster: CLUSTER });
     const finding = report.findings.find((f) => f.nodeId === BROKEN);
     expect(finding?.cause.code).toBe('machine-created-during-cleanup');
     expect(finding?.cause.details.join(' ')).toContain('m-same1');
@@ -131,7 +131,7 @@ describe('diagnosis against the stand-in (real client-node over HTTP)', () => {
     addCluster(g, 'c-imp01', 'imported', [
       { name: 'machine-abcde', rke: false, host: 'edge-1', ip: '10.9.0.1' },
     ]);
-    const report = await runDiagnosis(g.access, { watchSeconds: 0, cluster: 'c-imp01' });
+    const report = await runDiagnosis(g.ports, { watchSeconds: 0, cluster: 'c-imp01' });
     expect(report.scope.clusterId).toBe('c-imp01');
     expect(report.findings).toEqual([]);
   });
@@ -142,7 +142,7 @@ describe('diagnosis against the stand-in (real client-node over HTTP)', () => {
       { name: 'm-good1', rke: true, host: 'good-1', ip: '10.8.0.1' },
       { name: 'm-good2', rke: true, host: 'good-2', ip: '10.8.0.2' },
     ]);
-    const report = await runDiagnosis(g.access, { watchSeconds: 0, cluster: 'c-good1-name' });
+    const report = await runDiagnosis(g.ports, { watchSeconds: 0, cluster: 'c-good1-name' });
     expect(report.scope.clusterId).toBe('c-good1');
     expect(report.findings).toEqual([]);
   });
@@ -150,7 +150,7 @@ describe('diagnosis against the stand-in (real client-node over HTTP)', () => {
   it('an unreachable downstream cluster: the finding is made and the failure stated', async () => {
     const g = (ground = await startGround());
     g.standin.faults.inject({ path: `/k8s/clusters/${CLUSTER}`, status: 503, times: Infinity });
-    const report = await runDiagnosis(g.access, { watchSeconds: 0, cluster: CLUSTER });
+    const report = await runDiagnosis(g.ports, { watchSeconds: 0, cluster: CLUSTER });
     const finding = report.findings.find((f) => f.nodeId === BROKEN);
     expect(finding?.kind).toBe('orphaned-machine-node');
     expect(finding?.cause.code).toBe('orphaned-way-unknown');
@@ -163,7 +163,7 @@ describe('diagnosis against the stand-in (real client-node over HTTP)', () => {
   it('403 on node objects: an AccessError that says what to grant', async () => {
     const g = (ground = await startGround());
     g.standin.faults.forbid({ verb: 'list', group: 'management.cattle.io', resource: 'nodes' });
-    const error = await runDiagnosis(g.access, { watchSeconds: 0 }).catch((e: unknown) => e);
+    const error = await runDiagnosis(g.ports, { watchSeconds: 0 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AccessError);
     expect((error as AccessError).status).toBe(403);
     expect((error as AccessError).hint).toMatch(
@@ -181,7 +181,7 @@ describe('diagnosis against the stand-in (real client-node over HTTP)', () => {
       rancherToken: null,
       downstreamKubeconfigDir: g.dir,
     });
-    const report = await runDiagnosis(access, { watchSeconds: 0, cluster: CLUSTER });
+    const report = await runDiagnosis(diagnosisPorts(access), { watchSeconds: 0, cluster: CLUSTER });
     const finding = report.findings.find((f) => f.nodeId === BROKEN);
     expect(finding?.agent?.waitingLines).toBeGreaterThan(0);
     expect(report.problems.filter((p) => p.target.includes('downstream'))).toEqual([]);
@@ -190,7 +190,7 @@ describe('diagnosis against the stand-in (real client-node over HTTP)', () => {
   it('without any way to reach downstream: the finding is made and the problem says what to set', async () => {
     const g = (ground = await startGround());
     const access = createClusterAccess({ ...g.config, rancherUrl: null, rancherToken: null });
-    const report = await runDiagnosis(access, { watchSeconds: 0, cluster: CLUSTER });
+    const report = await runDiagnosis(diagnosisPorts(access), { watchSeconds: 0, cluster: CLUSTER });
     expect(report.findings.find((f) => f.nodeId === BROKEN)?.kind).toBe('orphaned-machine-node');
     expect(report.problems.find((p) => p.target === `downstream cluster ${CLUSTER}`)?.hint).toMatch(
       /RANCHER_URL/,
@@ -209,7 +209,7 @@ describe('diagnosis against the stand-in (real client-node over HTTP)', () => {
       times: 1,
     });
     g.standin.clearRequests();
-    const report = await runDiagnosis(g.access, { watchSeconds: 0 });
+    const report = await runDiagnosis(g.ports, { watchSeconds: 0 });
     expect(report.findings.some((f) => f.nodeId === BROKEN)).toBe(true);
     const nodeLists = g.standin.requests.filter((r) => r.method === 'GET' && r.path === path);
     expect(nodeLists.map((r) => r.status).slice(0, 3)).toEqual([503, 503, 200]);
@@ -222,7 +222,7 @@ describe('diagnosis against the stand-in (real client-node over HTTP)', () => {
   it('a 503 that outlives the retries becomes a TransientError (the queue may retry later)', async () => {
     const g = (ground = await startGround());
     g.standin.faults.inject({ path: '/apis/management.cattle.io/v3/clusters', status: 503, times: Infinity });
-    const error = await runDiagnosis(g.access, { watchSeconds: 0 }).catch((e: unknown) => e);
+    const error = await runDiagnosis(g.ports, { watchSeconds: 0 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TransientError);
     expect((error as TransientError).permanent).toBe(false);
     expect((error as Error).message).toMatch(/HTTP 503 after 4 attempts/);
@@ -230,7 +230,7 @@ describe('diagnosis against the stand-in (real client-node over HTTP)', () => {
 
   it('counts churn from a watch when the logs say nothing', async () => {
     const g = (ground = await startGround({ loopIntervalMs: 20 }));
-    const report = await runDiagnosis(g.access, { watchSeconds: 1, cluster: CLUSTER, logFiles: undefined });
+    const report = await runDiagnosis(g.ports, { watchSeconds: 1, cluster: CLUSTER, logFiles: undefined });
     const churn = report.activity.find((a) => a.source === 'churn');
     expect(churn?.summary.signal).toBe('churn');
     expect(churn?.summary.hot[0]?.rancherNode).toEqual({ clusterId: CLUSTER, nodeId: BROKEN });
@@ -242,7 +242,7 @@ describe('diagnosis against the stand-in (real client-node over HTTP)', () => {
     const abort = new AbortController();
     const stages: string[] = [];
     const outcome = runDiagnosis(
-      g.access,
+      g.ports,
       { watchSeconds: 30, cluster: CLUSTER, signal: abort.signal },
       (e) => {
         stages.push(e.stage);
@@ -256,9 +256,9 @@ describe('diagnosis against the stand-in (real client-node over HTTP)', () => {
 
   it('lists clusters and rejects an unknown one with the known ones', async () => {
     const g = (ground = await startGround());
-    const clusters = await listClusters(g.access);
+    const clusters = await listClusters(g.ports.local);
     expect(clusters.map((c) => c.id)).toContain(CLUSTER);
-    const error = await runDiagnosis(g.access, { watchSeconds: 0, cluster: 'c-nope' }).catch(
+    const error = await runDiagnosis(g.ports, { watchSeconds: 0, cluster: 'c-nope' }).catch(
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(UnknownClusterError);
@@ -269,7 +269,7 @@ describe('diagnosis against the stand-in (real client-node over HTTP)', () => {
 describe('the stand-in scenario files', () => {
   it('m-and-machine: the m- object for worker-3 is named in the cause', async () => {
     const g = (ground = await startGround({ scenario: loadScenario('m-and-machine') }));
-    const report = await runDiagnosis(g.access, { watchSeconds: 0 });
+    const report = await runDiagnosis(g.ports, { watchSeconds: 0 });
     const finding = report.findings.find((f) => f.nodeId === BROKEN);
     expect(finding?.cause.code).toBe('machine-created-during-cleanup');
     expect(finding?.cause.details.join(' ')).toContain('m-r5tq8');
@@ -277,27 +277,27 @@ describe('the stand-in scenario files', () => {
 
   it('imported: no finding', async () => {
     const g = (ground = await startGround({ scenario: loadScenario('imported') }));
-    const report = await runDiagnosis(g.access, { watchSeconds: 0 });
+    const report = await runDiagnosis(g.ports, { watchSeconds: 0 });
     expect(report.findings).toEqual([]);
     expect(report.clusters.map((c) => c.id)).toContain('c-imp01');
   });
 
   it('healthy-custom: no finding', async () => {
     const g = (ground = await startGround({ scenario: loadScenario('healthy-custom') }));
-    const report = await runDiagnosis(g.access, { watchSeconds: 0 });
+    const report = await runDiagnosis(g.ports, { watchSeconds: 0 });
     expect(report.findings).toEqual([]);
   });
 
   it('unreachable-downstream: finding made, failure stated', async () => {
     const g = (ground = await startGround({ scenario: loadScenario('unreachable-downstream') }));
-    const report = await runDiagnosis(g.access, { watchSeconds: 0 });
+    const report = await runDiagnosis(g.ports, { watchSeconds: 0 });
     expect(report.findings.find((f) => f.nodeId === BROKEN)?.kind).toBe('orphaned-machine-node');
     expect(report.problems.some((p) => p.target.includes(`downstream cluster ${CLUSTER}`))).toBe(true);
   });
 
   it('forbidden-nodes: AccessError naming what to grant', async () => {
     const g = (ground = await startGround({ scenario: loadScenario('forbidden-nodes') }));
-    const error = await runDiagnosis(g.access, { watchSeconds: 0 }).catch((e: unknown) => e);
+    const error = await runDiagnosis(g.ports, { watchSeconds: 0 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AccessError);
     expect((error as AccessError).hint).toContain('grant list on nodes.management.cattle.io');
   });
@@ -312,7 +312,7 @@ const scannerPresent = existsSync(new URL('../../src/diagnosis/logscan/index.ts'
     it('the seed: the write rate of machine-h46dc comes from the apiserver pod log', async () => {
       const g = (ground = await startGround());
       g.standin.loop.tick(120);
-      const report = await runDiagnosis(g.access, { watchSeconds: 0 });
+      const report = await runDiagnosis(g.ports, { watchSeconds: 0 });
       const finding = report.findings.find((f) => f.id === `${CLUSTER}/${BROKEN}`);
       expect(finding?.writeRate?.source).toBe('apiserver-pod-logs');
       expect(finding?.writeRate?.writes).toBeGreaterThan(0);
@@ -330,7 +330,7 @@ const scannerPresent = existsSync(new URL('../../src/diagnosis/logscan/index.ts'
       scenario.loop.extraObjects.push({ cluster: 'local', path: configMap });
       const g = (ground = await startGround({ scenario }));
       g.standin.loop.tick(120);
-      const report = await runDiagnosis(g.access, { watchSeconds: 0 });
+      const report = await runDiagnosis(g.ports, { watchSeconds: 0 });
       const finding = report.findings.find((f) => f.objectKey === configMap);
       expect(finding).toMatchObject({
         kind: 'loop-unknown-cause',
@@ -342,7 +342,7 @@ const scannerPresent = existsSync(new URL('../../src/diagnosis/logscan/index.ts'
     it('configmap-loop: cause unknown for the ConfigMap', async () => {
       const g = (ground = await startGround({ scenario: loadScenario('configmap-loop') }));
       g.standin.loop.tick(120);
-      const report = await runDiagnosis(g.access, { watchSeconds: 0 });
+      const report = await runDiagnosis(g.ports, { watchSeconds: 0 });
       const finding = report.findings.find((f) => f.objectKey.endsWith('/configmaps/leader-lock'));
       expect(finding).toMatchObject({ kind: 'loop-unknown-cause', cause: { code: 'unknown' } });
     });

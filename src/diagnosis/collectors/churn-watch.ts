@@ -1,7 +1,30 @@
-import type { ClusterAccess } from '../rancher/access.js';
-import { createChurnCounter } from './churn.js';
-import { watchWords } from './progress-words.js';
-import type { ProgressReporter, WatchProgress, WriteActivityEvidence } from './types.js';
+import { createChurnCounter } from '../churn.js';
+import type { LocalClusterReader } from '../ports.js';
+import { watchWords } from '../progress-words.js';
+import type { ProgressReporter, WatchProgress, WriteActivityEvidence } from '../types.js';
+import type { ScopeCollector } from './collector.js';
+
+/**
+ * The churn of node objects, watched while the rest is read. It is what shows the loop where the
+ * apiserver logs say nothing (default verbosity, k3s, RKE1's apiserver in Docker).
+ */
+export const churnWatch: ScopeCollector = {
+  name: 'churn watch',
+  alongside: { failureTarget: 'watch on nodes.management.cattle.io' },
+  async collect(context) {
+    const seconds = context.options.watchSeconds;
+    if (seconds <= 0) return {};
+    const evidence = await watchChurn(
+      context.ports.local,
+      context.subject.clusterId,
+      seconds,
+      context.progress,
+      context.signal,
+      context.options.churnProgressEveryMs,
+    );
+    return { activity: [evidence] };
+  },
+};
 
 /** How often the watch says how far it is: every few seconds, about a dozen times a window at most. */
 export function churnProgressEveryMs(seconds: number): number {
@@ -13,7 +36,7 @@ export function churnProgressEveryMs(seconds: number): number {
  * is left and how many updates were seen (the window may outlast everything else the diagnosis reads).
  */
 export async function watchChurn(
-  access: ClusterAccess,
+  local: Pick<LocalClusterReader, 'watchNodeObjects'>,
   namespace: string | null,
   seconds: number,
   progress: ProgressReporter,
@@ -33,7 +56,7 @@ export async function watchChurn(
     if (secondsLeft > 0) report({ seconds, secondsLeft, updates, objects: objects.size });
   }, progressEveryMs);
   try {
-    await access.watchNodeObjects(
+    await local.watchNodeObjects(
       { namespace, seconds },
       (event) => {
         // ADDED events replay the existing objects when a watch starts: only changes count.

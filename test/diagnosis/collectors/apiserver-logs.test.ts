@@ -1,11 +1,12 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { gatherLogEvidence } from '../../src/diagnosis/log-evidence.js';
-import { runDiagnosis } from '../../src/diagnosis/run.js';
-import { apiserverLogScannerFactory, scanLogFiles } from '../../src/diagnosis/scanner.js';
-import type { AccessProblem, ProgressEvent } from '../../src/diagnosis/types.js';
-import type { ClusterAccess } from '../../src/rancher/access.js';
-import { podSchema, type Pod } from '../../src/rancher/schemas.js';
-import { startGround, type Ground } from './support.js';
+import { apiserverLogs } from '../../../src/diagnosis/collectors/apiserver-logs.js';
+import type { Pod } from '../../../src/diagnosis/objects.js';
+import type { DiagnosisPorts } from '../../../src/diagnosis/ports.js';
+import type { ProgressEvent } from '../../../src/diagnosis/types.js';
+import { runDiagnosis } from '../../../src/engine/run.js';
+import { podSchema } from '../../../src/rancher/schemas.js';
+import { startGround, type Ground } from '../support.js';
+import { collectRun, contextOf } from './context.js';
 
 const CLUSTER = 'c-dql6k';
 const BROKEN = 'machine-h46dc';
@@ -39,31 +40,28 @@ function putLines(count: number): string {
   return out;
 }
 
-/** Just enough of ClusterAccess for the log reading: pods whose logs are the given texts. */
-function fakeAccess(logs: Record<string, string>): ClusterAccess {
+/** Just enough of the ports for the log reading: pods whose logs are the given texts. */
+function fakePorts(logs: Record<string, string>): DiagnosisPorts {
   return {
-    listApiserverPods: () => Promise.resolve(Object.keys(logs).map(apiserverPod)),
-    streamPodLog: (pod: Pod, options: { limitBytes?: number }, sink: (chunk: Buffer) => void) => {
-      const all = Buffer.from(logs[pod.metadata.name]!);
-      // As the apiserver does: stop at limitBytes, mid-line if need be, without saying so.
-      sink(all.subarray(0, Math.min(all.length, options.limitBytes ?? Infinity)));
-      return Promise.resolve();
+    local: {
+      listApiserverPods: () => Promise.resolve(Object.keys(logs).map(apiserverPod)),
+      streamPodLog: (pod: Pod, options: { limitBytes?: number }, sink: (chunk: Buffer) => void) => {
+        const all = Buffer.from(logs[pod.metadata.name]!);
+        // As the apiserver does: stop at limitBytes, mid-line if need be, without saying so.
+        sink(all.subarray(0, Math.min(all.length, options.limitBytes ?? Infinity)));
+        return Promise.resolve();
+      },
     },
-  } as unknown as ClusterAccess;
+  } as unknown as DiagnosisPorts;
 }
 
 async function gather(logs: Record<string, string>, limitBytes?: number) {
-  const problems: AccessProblem[] = [];
   const progress: ProgressEvent[] = [];
-  const evidence = await gatherLogEvidence(
-    fakeAccess(logs),
-    { sinceSeconds: 1800, apiserverLogLimitBytes: limitBytes },
-    problems,
-    (e) => progress.push(e),
-    apiserverLogScannerFactory(1800),
-    scanLogFiles,
+  const run = collectRun(fakePorts(logs), { sinceSeconds: 1800, apiserverLogLimitBytes: limitBytes }, (e) =>
+    progress.push(e),
   );
-  return { evidence, problems, progress };
+  const { activity } = await apiserverLogs.collect(contextOf(run, { clusterId: null }));
+  return { evidence: activity ?? [], problems: run.problems, progress };
 }
 
 describe('log evidence from several kube-apiserver pods', () => {
@@ -108,7 +106,7 @@ describe('log evidence from several kube-apiserver pods', () => {
     );
     expect(perPod[0]).toBeGreaterThan(100);
     expect(perPod[1]).toBeGreaterThan(100);
-    const report = await runDiagnosis(g.access, { watchSeconds: 0, cluster: CLUSTER });
+    const report = await runDiagnosis(g.ports, { watchSeconds: 0, cluster: CLUSTER });
     const finding = report.findings.find((f) => f.id === `${CLUSTER}/${BROKEN}`);
     expect(finding?.writeRate?.source).toBe('apiserver-pod-logs');
     expect(finding?.writeRate?.writes).toBe(perPod[0]! + perPod[1]!);
@@ -139,7 +137,7 @@ describe('a pod log cut at the read limit', () => {
   it('against the stand-in, through the real pods/log limitBytes', async () => {
     const g = (ground = await startGround());
     g.standin.loop.tick(200);
-    const report = await runDiagnosis(g.access, {
+    const report = await runDiagnosis(g.ports, {
       watchSeconds: 0,
       cluster: CLUSTER,
       apiserverLogLimitBytes: 16 * 1024,
@@ -153,7 +151,7 @@ describe('churn watch progress', () => {
   it('reports the time left and the updates seen while the window runs', async () => {
     const g = (ground = await startGround({ loopIntervalMs: 20 }));
     const events: ProgressEvent[] = [];
-    await runDiagnosis(g.access, { watchSeconds: 2, cluster: CLUSTER, churnProgressEveryMs: 300 }, (e) =>
+    await runDiagnosis(g.ports, { watchSeconds: 2, cluster: CLUSTER, churnProgressEveryMs: 300 }, (e) =>
       events.push(e),
     );
     const watching = events.filter((e) => e.stage === 'watching-churn').map((e) => e.detail);

@@ -1,53 +1,48 @@
-import type { ClusterAccess } from '../rancher/access.js';
-import { formatBytes } from '../text/bytes.js';
-import type { DiagnoseOptions } from './run.js';
-import { problemFrom } from './problems.js';
-import type { AccessProblem, ActivitySummary, ProgressReporter, WriteActivityEvidence } from './types.js';
-import { plural } from '../text/plural.js';
-
-/** What the diagnosis needs of the log scanner: fed chunk by chunk, summarised at the end. */
-export interface StreamingScanner {
-  push(chunk: Buffer): void;
-  end(): void;
-  summary(): ActivitySummary;
-}
-
-/** Makes one scanner per log, and sums several logs' counts into one summary. */
-export interface ScannerFactory<S extends StreamingScanner = StreamingScanner> {
-  create(): S;
-  /**
-   * One summary of several logs (one per kube-apiserver pod): each request is served by one
-   * apiserver, so an object's writes are the sum over the pods, and objects are ranked on the sum.
-   */
-  combine(scanners: S[]): ActivitySummary;
-}
+import { formatBytes } from '../../text/bytes.js';
+import { plural } from '../../text/plural.js';
+import type { AccessProblem, ActivitySummary, WriteActivityEvidence } from '../types.js';
+import type { CollectContext, DiagnosisScope, ScopeCollector } from './collector.js';
+import { apiserverLogScannerFactory, type ScannerFactory, type StreamingScanner } from './log-scanners.js';
 
 /** Bounds on one apiserver pod's log: a flood of lines must not take all the memory or time. */
 export const APISERVER_LOG_LIMIT_BYTES = 512 * 1024 * 1024;
 export const DEFAULT_SINCE_SECONDS = 1800;
 
 /**
- * Reads the kube-apiserver pods' logs (or the given files) through the scanner. A local cluster
- * without apiserver pods (RKE1, k3s) is not an error: the churn watch is the evidence there.
- * With several apiserver pods their counts are added up into one piece of evidence.
+ * Reads the kube-apiserver pods' logs through the scanner (unless files were named: see
+ * ./log-files.ts). A local cluster without apiserver pods (RKE1, k3s) is not an error: the churn
+ * watch is the evidence there. With several apiserver pods their counts are added up into one
+ * piece of evidence.
  */
-export async function gatherLogEvidence<S extends StreamingScanner>(
-  access: ClusterAccess,
-  options: DiagnoseOptions,
-  problems: AccessProblem[],
-  progress: ProgressReporter,
-  factory: ScannerFactory<S>,
-  scanFiles: (files: string[], progress: ProgressReporter) => Promise<WriteActivityEvidence[]>,
+export function apiserverLogsCollector<S extends StreamingScanner>(
+  makeFactory: (sinceSeconds: number) => ScannerFactory<S>,
+): ScopeCollector {
+  return {
+    name: 'apiserver pod logs',
+    async collect(context) {
+      if (context.options.logFiles?.length) return {};
+      return { activity: await readApiserverLogs(context, makeFactory) };
+    },
+  };
+}
+
+export const apiserverLogs = apiserverLogsCollector(apiserverLogScannerFactory);
+
+async function readApiserverLogs<S extends StreamingScanner>(
+  context: CollectContext<DiagnosisScope>,
+  makeFactory: (sinceSeconds: number) => ScannerFactory<S>,
 ): Promise<WriteActivityEvidence[]> {
-  if (options.logFiles?.length) return scanFiles(options.logFiles, progress);
+  const { options, progress, signal } = context;
+  const local = context.ports.local;
   const since = options.sinceSeconds ?? DEFAULT_SINCE_SECONDS;
   const limitBytes = options.apiserverLogLimitBytes ?? APISERVER_LOG_LIMIT_BYTES;
+  const factory = makeFactory(since);
   progress({ stage: 'reading-apiserver-logs', detail: 'listing kube-apiserver pods in kube-system' });
   let pods;
   try {
-    pods = await access.listApiserverPods(options.signal);
+    pods = await local.listApiserverPods(signal);
   } catch (error) {
-    problems.push(problemFrom('kube-apiserver pods in kube-system (label component=kube-apiserver)', error));
+    context.problem('kube-apiserver pods in kube-system (label component=kube-apiserver)', error);
     return [];
   }
   if (!pods.length) {
@@ -66,7 +61,7 @@ export async function gatherLogEvidence<S extends StreamingScanner>(
     let scanner: S;
     try {
       scanner = factory.create();
-      await access.streamPodLog(
+      await local.streamPodLog(
         pod,
         { sinceSeconds: since, limitBytes },
         (chunk) => {
@@ -77,17 +72,17 @@ export async function gatherLogEvidence<S extends StreamingScanner>(
             progress({ stage: 'reading-apiserver-logs', detail: `reading ${pod.metadata.name}`, bytes });
           }
         },
-        options.signal,
+        signal,
       );
       scanner.end();
     } catch (error) {
-      problems.push(problemFrom(`log of kube-system/${pod.metadata.name}`, error));
+      context.problem(`log of kube-system/${pod.metadata.name}`, error);
       unread.push(pod.metadata.name);
       continue;
     }
     // The apiserver stops at limitBytes without saying so: a log that reached it was cut there.
     const cut = bytes >= limitBytes;
-    if (cut) problems.push(cutLogProblem(pod.metadata.name, bytes, since));
+    if (cut) context.note(cutLogProblem(pod.metadata.name, bytes, since));
     const summary = scanner.summary();
     progress({
       stage: 'reading-apiserver-logs',

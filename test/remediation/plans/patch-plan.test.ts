@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { applyMergePatch } from '../../src/remediation/merge-patch.js';
-import { buildPatchPlan } from '../../src/remediation/patch-plan.js';
-import { nodeObject } from '../diagnosis/fixtures.js';
+import { applyMergePatch } from '../../../src/remediation/plans/merge-patch.js';
+import { buildPatchPlan } from '../../../src/remediation/plans/patch-plan.js';
+import { nodeObject } from '../../diagnosis/fixtures.js';
 
 const broken = nodeObject('machine-h46dc', {
   hostname: 'node3',
