@@ -1,10 +1,11 @@
 import { delimiter } from 'node:path';
-import { createClusterAccess, listClusters, loadRancherConfig, runDiagnosis } from '../diagnosis/run.js';
+import { loadRancherConfig } from '../config/rancher.js';
+import { listClusters, runDiagnosis } from '../diagnosis/run.js';
 import type { ClusterSummary } from '../diagnosis/types.js';
-import type { ClusterAccess } from '../rancher/access.js';
+import { createClusterAccess, type ClusterAccess } from '../rancher/access.js';
 import { registrationCommand } from '../remediation/drain-plan.js';
 import type { RegistrationReader } from '../slack/actions.js';
-import type { DiagnoseFn } from './worker.js';
+import type { DiagnoseFn } from '../queue/worker.js';
 
 export interface DiagnosisEngine {
   diagnose: DiagnoseFn;
