@@ -19,6 +19,7 @@ import { startDiagnosisWorker } from '../queue/worker.js';
 import { startHttpServer } from '../server/http.js';
 import { createMetrics } from '../server/metrics.js';
 import { createSlackBot } from '../slack/app.js';
+import { SlackJobReporter } from '../slack/job-reporter.js';
 import { SlackPoster, createWebClient } from '../slack/poster.js';
 import type { SlackTokenRefusedError } from '../slack/slack-auth.js';
 import { EXIT } from '../cli/exit-codes.js';
@@ -101,15 +102,17 @@ export async function startRoles(
     const worker = startDiagnosisWorker({
       connection,
       prefix: config.queuePrefix,
-      poster,
+      reporter: new SlackJobReporter({
+        poster,
+        messages: new JobMessageStore(connection, config.queuePrefix, config.resultRetentionSeconds),
+        progressThrottleMs: config.progressThrottleMs,
+      }),
       diagnose: realEngine.diagnose,
       log,
       concurrency: config.workerConcurrency,
       lockDurationMs: config.lockDurationMs,
       stalledIntervalMs: config.stalledIntervalMs,
-      progressThrottleMs: config.progressThrottleMs,
       planTtlSeconds: config.planTtlSeconds,
-      retentionSeconds: config.resultRetentionSeconds,
       metrics,
     });
     const refresh = startClusterRefresh({
