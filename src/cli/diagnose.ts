@@ -55,29 +55,20 @@ export function registerDiagnose(program: Command): void {
         throw new UsageError('--cluster: empty value');
       // Loaded here, not at the top: the Kubernetes client, zod and yaml cost a second and 100 MB
       // to load, which every other subcommand (scan-logs above all) should not pay.
-      const [
-        { loadRancherConfig },
-        { renderProgress, renderReport },
-        { runDiagnosis },
-        { createClusterAccess },
-        { clusterPorts },
-        { logFileReader },
-      ] = await Promise.all([
-        import('../config/rancher.js'),
+      const [{ renderProgress, renderReport }, { diagnoseOnce }] = await Promise.all([
         import('../report/render-text.js'),
-        import('../engine/run.js'),
-        import('../rancher/access.js'),
-        import('../rancher/diagnosis-ports.js'),
-        import('../io/log-file-reader.js'),
+        import('../app/diagnose.js'),
       ]);
-      const config = loadRancherConfig(process.env, {
-        kubeconfigPath: flags.kubeconfig,
-        context: flags.context,
-      });
-      const ports = { ...clusterPorts(createClusterAccess(config)), logFiles: logFileReader };
-      const report = await runDiagnosis(
-        ports,
-        { cluster: flags.cluster, sinceSeconds, watchSeconds, logFiles: flags.logFile },
+      const report = await diagnoseOnce(
+        {
+          cluster: flags.cluster,
+          sinceSeconds,
+          watchSeconds,
+          logFiles: flags.logFile,
+          kubeconfig: flags.kubeconfig,
+          context: flags.context,
+        },
+        process.env,
         (event) => process.stderr.write(renderProgress(event)),
       ).catch((error: unknown) => {
         // The program prints only the message: put the hint (what to grant) into it.

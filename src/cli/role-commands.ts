@@ -3,7 +3,7 @@ import type { BotRole } from '../config/bot.js';
 
 /** Bolt, BullMQ and the Kubernetes client are loaded when a role starts, not for every subcommand. */
 async function runRole(role: BotRole): Promise<void> {
-  const { runRoles } = await import('./roles.js');
+  const { runRoles } = await import('../app/roles.js');
   await runRoles(role);
 }
 

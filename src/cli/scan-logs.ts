@@ -3,7 +3,7 @@ import { DEFAULT_FAR_ABOVE_FACTOR, DEFAULT_THRESHOLD } from '../diagnosis/logsca
 import { renderActivityTable } from '../report/render-activity.js';
 import type { ActivitySummary } from '../diagnosis/types.js';
 import { UsageError } from '../errors.js';
-import { scanFiles } from '../io/index.js';
+import { scanLogs } from '../app/scan-logs.js';
 import { parseDurationSeconds } from '../text/duration.js';
 import { createProgressBar, PROGRESS_FROM_BYTES } from './progress-bar.js';
 import { EXIT } from './exit-codes.js';
@@ -79,7 +79,7 @@ export function registerScanLogs(program: Command): void {
         throw new UsageError('- (standard input) can be read once');
 
       const bar = process.stderr.isTTY ? createProgressBar(process.stderr) : null;
-      const summary = await scanFiles(
+      const summary = await scanLogs(
         files,
         { sinceMs, referenceMs: now, threshold, farAboveFactor: DEFAULT_FAR_ABOVE_FACTOR },
         (p) => {

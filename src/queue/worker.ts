@@ -1,32 +1,14 @@
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type {
-  DiagnosisReport,
-  DiagnosisStage,
-  ProgressEvent,
-  ProgressReporter,
-  WatchProgress,
-} from '../diagnosis/types.js';
+import type { DiagnosisReport, ProgressEvent, ProgressReporter } from '../diagnosis/types.js';
 import { AccessError, DoctorError, UnknownClusterError } from '../errors.js';
-import type { SlackPoster } from '../slack/poster.js';
-import { UpdateThrottle } from '../slack/poster.js';
 import { plural } from '../text/plural.js';
-import type { SlackMessage } from '../slack/render/blocks.js';
-import {
-  renderFailure,
-  renderHandedBack,
-  renderProgress,
-  renderQueued,
-  renderReport,
-  type FindingPlanIds,
-  type JobRef,
-  type LogsRead,
-} from '../slack/render/job-messages.js';
 import { writeClusterCache } from './cluster-cache.js';
 import { DIAGNOSE_QUEUE, diagnoseJobDataSchema, type DiagnoseJobResult } from './job-data.js';
 import type { Metrics } from '../server/metrics.js';
-import { JobMessageStore, type JobMessageRef } from './message-store.js';
+import type { FindingPlanIds, JobAttempt, JobReport, JobReporter } from './job-reporter.js';
+import type { JobMessageRef } from './message-store.js';
 import { PlanStore } from './plan-store.js';
 import { watchRedisOutage } from './redis.js';
 
@@ -46,15 +28,14 @@ export type DiagnoseFn = (
 export interface DiagnosisWorkerOptions {
   connection: Redis;
   prefix: string;
-  poster: SlackPoster;
+  /** Who is told of each job's progress and outcome. */
+  reporter: JobReporter;
   diagnose: DiagnoseFn;
   log: Logger;
   concurrency: number;
   lockDurationMs: number;
   stalledIntervalMs: number;
-  progressThrottleMs: number;
   planTtlSeconds: number;
-  retentionSeconds: number;
   metrics?: Metrics;
 }
 
@@ -71,8 +52,7 @@ export interface DiagnosisWorker {
 }
 
 export function startDiagnosisWorker(options: DiagnosisWorkerOptions): DiagnosisWorker {
-  const { connection, prefix, poster, log } = options;
-  const messages = new JobMessageStore(connection, prefix, options.retentionSeconds);
+  const { connection, prefix, reporter, log } = options;
   const plans = new PlanStore(connection, prefix, options.planTtlSeconds);
   const running = new Set<string>();
   const handedBack: string[] = [];
@@ -81,10 +61,15 @@ export function startDiagnosisWorker(options: DiagnosisWorkerOptions): Diagnosis
     const parsed = diagnoseJobDataSchema.safeParse(job.data);
     if (!parsed.success)
       throw new UnrecoverableError(`malformed job data: ${parsed.error.issues[0]?.message}`);
-    const ref: JobRef = { jobId: job.id!, data: parsed.data };
+    const attempt: JobAttempt = {
+      jobId: job.id!,
+      data: parsed.data,
+      attempt: job.attemptsMade + 1,
+      attempts: job.opts.attempts ?? 1,
+    };
     running.add(job.id!);
     try {
-      return await runJob(ref, job, token, signal ?? new AbortController().signal);
+      return await runJob(attempt, job, token, signal ?? new AbortController().signal);
     } finally {
       running.delete(job.id!);
     }
@@ -96,38 +81,18 @@ export function startDiagnosisWorker(options: DiagnosisWorkerOptions): Diagnosis
    * still returns, and hands the job back itself.
    */
   async function runJob(
-    ref: JobRef,
+    attempt: JobAttempt,
     job: Job,
     token: string | undefined,
     signal: AbortSignal,
   ): Promise<DiagnoseJobResult> {
-    const data = ref.data;
-    const message = await messages.ensure(ref.jobId, () =>
-      poster.postWithLink(data.channelId, renderQueued(ref)),
-    );
-    const show = (m: SlackMessage) =>
-      message ? poster.update(message.channel, message.ts, m) : Promise.resolve(false);
-    const throttle = new UpdateThrottle<SlackMessage>(options.progressThrottleMs, show);
-    const attempt = job.attemptsMade + 1;
-    const seen: DiagnosisStage[] = [];
-    // The amount of log read stays on its line: a throttled update may drop the event that said it.
-    let logsRead: LogsRead | null = null;
-    // The churn watch reports alongside the other reads: its line and theirs are kept apart.
-    let watch: WatchProgress | null = null;
-    let current: ProgressEvent = { stage: 'reading-apiserver-logs', detail: 'starting' };
+    const data = attempt.data;
+    const out = await reporter.started(attempt);
     const onProgress: ProgressReporter = (event: ProgressEvent) => {
-      if (!seen.includes(event.stage)) seen.push(event.stage);
-      if (
-        event.stage === 'reading-apiserver-logs' &&
-        (event.bytes !== undefined || event.lines !== undefined)
-      )
-        logsRead = { bytes: event.bytes, lines: event.lines };
-      if (event.stage === 'watching-churn') watch = event.watch ?? watch;
-      else current = event;
-      throttle.push(renderProgress(ref, current, attempt, [...seen], logsRead, watch));
+      out.progress(event);
       job.updateProgress({ ...event }).catch(() => undefined);
     };
-    onProgress(current);
+    onProgress({ stage: 'reading-apiserver-logs', detail: 'starting' });
 
     const diagnosis = options.diagnose(
       { clusterId: data.clusterId, sinceSeconds: data.sinceSeconds, watchSeconds: data.watchSeconds },
@@ -144,17 +109,15 @@ export function startDiagnosisWorker(options: DiagnosisWorkerOptions): Diagnosis
     try {
       report = await Promise.race([diagnosis, abandoned]);
     } catch (err) {
-      await throttle.cancel();
-      if (signal.aborted) throw await handBack(ref, job, token, show);
-      throw await reportFailure(ref, job, err, show);
+      await out.settled();
+      if (signal.aborted) throw await handBack(attempt, job, token, out);
+      throw await reportFailure(attempt, err, out);
     }
-    await throttle.cancel();
-    if (report === null || signal.aborted) throw await handBack(ref, job, token, show);
+    await out.settled();
+    if (report === null || signal.aborted) throw await handBack(attempt, job, token, out);
 
-    const planIds = await savePlans(ref, report, plans);
-    const final = renderReport(ref, report, planIds);
-    await show(final);
-    if (message && final.uploads?.length) await poster.upload(message.channel, message.ts, final.uploads);
+    const planIds = await savePlans(attempt.jobId, report, plans);
+    await out.done(report, planIds);
     if (report.clusters.length && data.clusterId === null) {
       await writeClusterCache(connection, prefix, report.clusters).catch((err) =>
         log.warn({ err: String(err) }, 'could not refresh the cluster cache'),
@@ -163,45 +126,44 @@ export function startDiagnosisWorker(options: DiagnosisWorkerOptions): Diagnosis
     job
       .updateProgress({ stage: 'done', detail: plural(report.findings.length, 'finding') })
       .catch(() => undefined);
-    return summarize(report, message);
+    return summarize(report, out.message);
   }
 
   /**
-   * Says so in the job's message, then puts the job back in the queue (this attempt holds its
-   * lock), in that order: the next attempt's "starting" must come after, never be overwritten.
+   * Reports it, then puts the job back in the queue (this attempt holds its lock), in that order:
+   * the next attempt's "starting" must come after, never be overwritten.
    * The WaitingError tells BullMQ the job has been moved, so that it neither fails nor completes it.
    */
   async function handBack(
-    ref: JobRef,
+    attempt: JobAttempt,
     job: Job,
     token: string | undefined,
-    show: (m: SlackMessage) => Promise<unknown>,
+    out: JobReport,
   ): Promise<Error> {
-    await show(renderHandedBack(ref));
+    await out.handedBack();
     try {
       await job.moveToWait(token);
-      handedBack.push(ref.jobId);
+      handedBack.push(attempt.jobId);
     } catch (err) {
       // The lock expires anyway and stall detection hands the job to another worker.
-      log.warn({ jobId: ref.jobId, err: String(err) }, 'could not hand the job back; it will stall over');
+      log.warn({ jobId: attempt.jobId, err: String(err) }, 'could not hand the job back; it will stall over');
     }
     return new WaitingError();
   }
 
-  /** Shows the failure in the job's message and returns what the processor should throw. */
-  async function reportFailure(
-    ref: JobRef,
-    job: Job,
-    err: unknown,
-    show: (m: SlackMessage) => Promise<unknown>,
-  ): Promise<Error> {
+  /** Reports the failure and returns what the processor should throw. */
+  async function reportFailure(attempt: JobAttempt, err: unknown, out: JobReport): Promise<Error> {
     const error = err instanceof Error ? err : new Error(String(err));
     const permanent = error instanceof DoctorError && error.permanent;
-    const attempts = job.opts.attempts ?? 1;
-    const attempt = job.attemptsMade + 1;
-    const retry = !permanent && attempt < attempts ? { attempt, of: attempts } : null;
-    await show(renderFailure(ref, { message: error.message, hint: hintFor(error), permanent, retry }));
-    log.warn({ jobId: ref.jobId, attempt, permanent, err: error.message }, 'diagnosis failed');
+    const retry =
+      !permanent && attempt.attempt < attempt.attempts
+        ? { attempt: attempt.attempt, of: attempt.attempts }
+        : null;
+    await out.failed({ message: error.message, hint: hintFor(error), permanent, retry });
+    log.warn(
+      { jobId: attempt.jobId, attempt: attempt.attempt, permanent, err: error.message },
+      'diagnosis failed',
+    );
     return permanent ? new UnrecoverableError(error.message) : error;
   }
 
@@ -254,8 +216,9 @@ function hintFor(error: Error): string | null {
   return null;
 }
 
+/** Keeps each finding's plans under opaque ids: whatever approves one is handed the id, never the plan. */
 async function savePlans(
-  ref: JobRef,
+  jobId: string,
   report: DiagnosisReport,
   plans: PlanStore,
 ): Promise<Record<string, FindingPlanIds>> {
@@ -264,7 +227,7 @@ async function savePlans(
   for (const f of report.findings) {
     const target = `${f.nodeId ?? f.objectKey} in ${f.clusterName ?? f.clusterId ?? 'unknown cluster'}`;
     const base = {
-      jobId: ref.jobId,
+      jobId,
       findingId: f.id,
       clusterId: f.clusterId,
       nodeId: f.nodeId,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { startRoles, type RunningRoles } from '../../src/cli/roles.js';
+import { startRoles, type RunningRoles } from '../../src/app/roles.js';
 import { logger } from '../../src/log.js';
 import { output } from '../../src/log-mode.js';
 import { DIAGNOSE_QUEUE } from '../../src/queue/job-data.js';

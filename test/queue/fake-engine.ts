@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { DiagnosisReport } from '../../src/diagnosis/types.js';
-import type { DiagnosisEngine } from '../../src/queue/engine.js';
+import type { DiagnosisEngine } from '../../src/app/engine.js';
 import type { DiagnoseJobData } from '../../src/queue/job-data.js';
 import { reportWithFinding } from '../slack/fixtures.js';
 

@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { shutdownMarginMs } from '../../src/cli/roles.js';
+import { shutdownMarginMs } from '../../src/app/roles.js';
 import { watchRedisOutage } from '../../src/queue/redis.js';
 import { SlackApiStandin } from '../support/slack-api.js';
 import { OwnRedis } from './own-redis.js';

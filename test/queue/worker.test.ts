@@ -11,6 +11,7 @@ import { PlanStore } from '../../src/queue/plan-store.js';
 import { DiagnosisProducer } from '../../src/queue/producer.js';
 import { createProducerConnection, createWorkerConnection, waitReady } from '../../src/queue/redis.js';
 import { startDiagnosisWorker, type DiagnoseFn, type DiagnosisWorker } from '../../src/queue/worker.js';
+import { SlackJobReporter } from '../../src/slack/job-reporter.js';
 import { SlackPoster, createWebClient } from '../../src/slack/poster.js';
 import { SlackApiStandin, blocksText } from '../support/slack-api.js';
 import { fakeEngine, jobData } from './fake-engine.js';
@@ -48,15 +49,17 @@ function start(diagnose: DiagnoseFn, throttleMs = 0, logger: Logger = log): Diag
   worker = startDiagnosisWorker({
     connection: workerRedis,
     prefix: PREFIX,
-    poster,
+    reporter: new SlackJobReporter({
+      poster,
+      messages: new JobMessageStore(workerRedis, PREFIX, 600),
+      progressThrottleMs: throttleMs,
+    }),
     diagnose,
     log: logger,
     concurrency: 2,
     lockDurationMs: 5000,
     stalledIntervalMs: 5000,
-    progressThrottleMs: throttleMs,
     planTtlSeconds: 60,
-    retentionSeconds: 600,
   });
   return worker;
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { startRoles, type RunningRoles } from '../../src/cli/roles.js';
+import { startRoles, type RunningRoles } from '../../src/app/roles.js';
 import { DIAGNOSE_QUEUE } from '../../src/queue/job-data.js';
 import { SlackApiStandin, blocksText, slashEnvelope } from '../support/slack-api.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
-import { startRoles, type RunningRoles } from '../../src/cli/roles.js';
+import { startRoles, type RunningRoles } from '../../src/app/roles.js';
 import { SlackApiStandin, slashEnvelope, type Delivery } from '../support/slack-api.js';
 
 const PREFIX = `t-socket-reconnect-${process.pid}`;

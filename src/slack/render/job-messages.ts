@@ -29,6 +29,9 @@ import {
 import { LIMITS, codeBlock, cut, esc } from './limits.js';
 import { formatBytes } from '../../text/bytes.js';
 import { formatSeconds } from '../../text/duration.js';
+import type { FindingPlanIds } from '../../queue/job-reporter.js';
+
+export type { FindingPlanIds };
 
 /**
  * The lines a person sees, in order. The churn watch runs alongside the reads of logs and node
@@ -156,13 +159,6 @@ function formatCounts(event: LogsRead): string {
   if (event.bytes !== undefined) parts.push(formatBytes(event.bytes));
   if (event.lines !== undefined) parts.push(plural(event.lines, 'line'));
   return parts.length ? ` (${parts.join(', ')})` : '';
-}
-
-/** The opaque ids under which a finding's plans are stored; null where the report has no such plan. */
-export interface FindingPlanIds {
-  patch: string | null;
-  drain: string | null;
-  dismiss: string;
 }
 
 /** Diffs longer than this go to an uploaded file; the report keeps the start of it. */

@@ -1,5 +1,6 @@
 import { delimiter } from 'node:path';
 import { loadRancherConfig } from '../config/rancher.js';
+import type { DiagnosisPorts } from '../diagnosis/ports.js';
 import type { ClusterSummary } from '../diagnosis/types.js';
 import { listClusters, runDiagnosis } from '../engine/run.js';
 import { logFileReader } from '../io/log-file-reader.js';
@@ -7,13 +8,18 @@ import { createClusterAccess, type ClusterAccess } from '../rancher/access.js';
 import { clusterPorts } from '../rancher/diagnosis-ports.js';
 import { registrationCommand } from '../remediation/plans/drain-plan.js';
 import type { RegistrationReader } from '../slack/actions.js';
-import type { DiagnoseFn } from './worker.js';
+import type { DiagnoseFn } from '../queue/worker.js';
 
 export interface DiagnosisEngine {
   diagnose: DiagnoseFn;
   listClusters: () => Promise<ClusterSummary[]>;
   /** The full registration command, read when an approver asks for it; absent in stand-in engines. */
   readRegistration?: RegistrationReader;
+}
+
+/** What the diagnosis reads, from one cluster access and the files on this machine. */
+export function diagnosisPorts(access: ClusterAccess): DiagnosisPorts {
+  return { ...clusterPorts(access), logFiles: logFileReader };
 }
 
 function registrationReader(access: ClusterAccess): RegistrationReader {
@@ -44,7 +50,7 @@ export function loadDiagnosisEngine(env: Record<string, string | undefined>): Di
   const kubeconfig = env.KUBECONFIG?.trim();
   const single = kubeconfig && !kubeconfig.includes(delimiter) ? { kubeconfigPath: kubeconfig } : {};
   const access = createClusterAccess(loadRancherConfig(env, single));
-  const ports = { ...clusterPorts(access), logFiles: logFileReader };
+  const ports = diagnosisPorts(access);
   return {
     diagnose: (params, onProgress, signal) =>
       runDiagnosis(

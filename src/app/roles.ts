@@ -1,7 +1,10 @@
+/**
+ * The long-running roles put together. The queue, Slack and the cluster access meet here and
+ * nowhere else, so that each of them can run without the others.
+ */
 import { loadBotConfig, type BotConfig, type BotRole } from '../config/bot.js';
 import { roleLogger } from '../log.js';
 import { startClusterRefresh } from '../queue/cluster-refresh.js';
-import { lazyRegistrationReader, loadDiagnosisEngine, type DiagnosisEngine } from '../queue/engine.js';
 import { JobMessageStore } from '../queue/message-store.js';
 import { PlanStore } from '../queue/plan-store.js';
 import { DiagnosisProducer } from '../queue/producer.js';
@@ -16,9 +19,11 @@ import { startDiagnosisWorker } from '../queue/worker.js';
 import { startHttpServer } from '../server/http.js';
 import { createMetrics } from '../server/metrics.js';
 import { createSlackBot } from '../slack/app.js';
+import { SlackJobReporter } from '../slack/job-reporter.js';
 import { SlackPoster, createWebClient } from '../slack/poster.js';
 import type { SlackTokenRefusedError } from '../slack/slack-auth.js';
-import { EXIT } from './exit-codes.js';
+import { EXIT } from '../cli/exit-codes.js';
+import { lazyRegistrationReader, loadDiagnosisEngine, type DiagnosisEngine } from './engine.js';
 
 const REDIS_WAIT_AT_START_MS = 5000;
 
@@ -97,15 +102,17 @@ export async function startRoles(
     const worker = startDiagnosisWorker({
       connection,
       prefix: config.queuePrefix,
-      poster,
+      reporter: new SlackJobReporter({
+        poster,
+        messages: new JobMessageStore(connection, config.queuePrefix, config.resultRetentionSeconds),
+        progressThrottleMs: config.progressThrottleMs,
+      }),
       diagnose: realEngine.diagnose,
       log,
       concurrency: config.workerConcurrency,
       lockDurationMs: config.lockDurationMs,
       stalledIntervalMs: config.stalledIntervalMs,
-      progressThrottleMs: config.progressThrottleMs,
       planTtlSeconds: config.planTtlSeconds,
-      retentionSeconds: config.resultRetentionSeconds,
       metrics,
     });
     const refresh = startClusterRefresh({
