@@ -37,8 +37,23 @@ export interface RedisOutage {
  * between. Each failed reconnect is an error event on every connection (several a second at
  * first), which would otherwise bury every other line for as long as the outage lasts.
  */
-export function watchRedisOutage(redis: Redis, log: Logger, now: () => number = Date.now): RedisOutage {
+/** Errors that say the connection itself failed, whichever of a worker's connections saw it first. */
+const CONNECTION_FAILURE =
+  /ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|Connection is closed/;
+
+export function watchRedisOutage(
+  redis: Redis,
+  log: Logger,
+  now: () => number = Date.now,
+  recheckMs = 2000,
+): RedisOutage {
   let down: { since: number; errors: number } | null = null;
+  let recheck: NodeJS.Timeout | null = null;
+  const recovered = () => {
+    if (!down) return;
+    log.info({ errorsSuppressed: down.errors, downForMs: now() - down.since }, 'Redis reachable again');
+    down = null;
+  };
   const markDown = (err: unknown) => {
     if (down) {
       down.errors++;
@@ -48,15 +63,21 @@ export function watchRedisOutage(redis: Redis, log: Logger, now: () => number = 
     log.error({ err: err instanceof Error ? err.message : String(err) }, 'Redis unreachable');
   };
   redis.on('error', markDown);
-  redis.on('ready', () => {
-    if (!down) return;
-    log.info({ errorsSuppressed: down.errors, downForMs: now() - down.since }, 'Redis reachable again');
-    down = null;
-  });
+  redis.on('ready', recovered);
   return {
     absorb(err) {
-      if (!down && isReady(redis)) return false;
+      const connectionFailed = CONNECTION_FAILURE.test(err instanceof Error ? err.message : String(err));
+      if (!down && isReady(redis) && !connectionFailed) return false;
       markDown(err);
+      // A worker's blocking connection can fail before this one notices, or alone: if this one
+      // stays ready, the outage is over without a 'ready' event to say so.
+      if (isReady(redis) && !recheck) {
+        recheck = setTimeout(() => {
+          recheck = null;
+          if (isReady(redis)) recovered();
+        }, recheckMs);
+        recheck.unref();
+      }
       return true;
     },
   };

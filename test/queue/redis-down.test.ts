@@ -159,4 +159,27 @@ describe('watchRedisOutage', () => {
     expect(lines.map((l) => l.msg)).toEqual(['Redis unreachable', 'Redis reachable again']);
     expect(lines[1]!.errorsSuppressed).toBeGreaterThan(3);
   }, 30000);
+
+  it("a failure seen by another of the worker's connections counts, and ends when this one stays up", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const log = pino(
+      { level: 'info' },
+      new Writable({
+        write(chunk: Buffer, _e, done) {
+          for (const l of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(l));
+          done();
+        },
+      }),
+    );
+    const redis = new Redis('redis://127.0.0.1:6379');
+    cleanups.push(async () => redis.disconnect());
+    const outage = watchRedisOutage(redis, log, Date.now, 50);
+    await until('ready', () => redis.status === 'ready');
+    expect(outage.absorb(new Error('a job script failed'))).toBe(false);
+    expect(outage.absorb(new Error('read ECONNRESET'))).toBe(true);
+    expect(outage.absorb(new Error('read ECONNRESET'))).toBe(true);
+    await until('over', () => lines.some((l) => l.msg === 'Redis reachable again'));
+    expect(lines.map((l) => l.msg)).toEqual(['Redis unreachable', 'Redis reachable again']);
+    expect(lines[1]!.errorsSuppressed).toBe(1);
+  });
 });
