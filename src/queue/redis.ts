@@ -1,5 +1,14 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { backoffDelay, type Backoff } from '../retry.js';
+
+/**
+ * Waits between ioredis's reconnects, which it counts itself (from 1, afresh once a connection is
+ * ready). Jittered, so that bots and workers that lost Redis together do not come back to it
+ * in step.
+ */
+const RECONNECT: Backoff = { baseMs: 200, maxMs: 2000 };
+const reconnectDelay = (times: number) => backoffDelay(times - 1, RECONNECT);
 
 /**
  * The bot's connection: commands fail at once while Redis is unreachable (no offline queue, one
@@ -12,7 +21,7 @@ export function createProducerConnection(url: string): Redis {
     maxRetriesPerRequest: 1,
     connectTimeout: 1000,
     commandTimeout: 2000,
-    retryStrategy: (times) => Math.min(times * 200, 2000),
+    retryStrategy: reconnectDelay,
   });
 }
 
@@ -20,7 +29,7 @@ export function createProducerConnection(url: string): Redis {
 export function createWorkerConnection(url: string): Redis {
   return new Redis(url, {
     maxRetriesPerRequest: null,
-    retryStrategy: (times) => Math.min(times * 200, 2000),
+    retryStrategy: reconnectDelay,
   });
 }
 

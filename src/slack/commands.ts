@@ -4,6 +4,7 @@ import type { ClusterCacheReader } from '../queue/cluster-cache.js';
 import { scopeLabel, type DiagnoseJobData } from '../queue/job-data.js';
 import type { JobMessageStore } from '../queue/message-store.js';
 import { QueueUnavailableError, failFast, type DiagnosisProducer } from '../queue/producer.js';
+import { withRetry, type RetryPolicy } from '../retry.js';
 import type { Metrics } from '../server/metrics.js';
 import { mayDiagnose, parseRancherCommand } from './command.js';
 import type { SlackPoster } from './poster.js';
@@ -48,8 +49,11 @@ export interface CommandDeps {
   redisBudgetMs?: number;
 }
 
-/** Waits before each new try of the queued message's Redis steps; no deadline presses after the ack. */
-const POST_RETRY_DELAYS_MS = [250, 500, 1000, 2000, 4000];
+/**
+ * The queued message's Redis steps are tried again up to 5 times over some seconds (each wait up
+ * to 250 ms, 500 ms... 4 s); no deadline presses after the ack.
+ */
+const POST_RETRY: RetryPolicy = { retries: 5, baseMs: 250, maxMs: 4000 };
 
 /**
  * Posts the job's "queued" message once the ack is out. The ack path's Redis calls are fail-fast;
@@ -63,20 +67,12 @@ async function postQueuedMessage(deps: CommandDeps, jobId: string, data: Diagnos
     posted = true;
     return deps.poster.postWithLink(data.channelId, renderQueued({ jobId, data }));
   };
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await deps.messages.ensure(jobId, post);
-      return;
-    } catch (err) {
-      const delay = POST_RETRY_DELAYS_MS[attempt];
-      if (posted || delay === undefined) throw err;
-      deps.log.warn(
-        { jobId, err: String(err), attempt: attempt + 1 },
-        'queued message: Redis failed, trying again',
-      );
-      await new Promise((r) => setTimeout(r, delay));
-    }
-  }
+  await withRetry(() => deps.messages.ensure(jobId, post), {
+    policy: POST_RETRY,
+    classify: (err) => (posted ? { retry: false } : { retry: true, reason: String(err) }),
+    onRetry: ({ reason, attempt }) =>
+      deps.log.warn({ jobId, err: reason, attempt }, 'queued message: Redis failed, trying again'),
+  });
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { App, Receiver } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { Metrics } from '../server/metrics.js';
+import { Retrier, alwaysRetry } from '../retry.js';
 import { SlackTokenRefusedError, refusedTokenError } from './slack-auth.js';
 import { SocketModeConnection, describeSocketError } from './socket-connection.js';
 
@@ -11,7 +12,10 @@ export interface SocketModeReceiverOptions {
   connections: number;
   /** After Slack's `disconnect`, how long the old socket may wait for the acks it still owes. */
   drainMs: number;
-  /** First wait after a failed attempt to connect; doubled each time, up to 30 times this. */
+  /**
+   * Longest first wait after a failed attempt to connect; doubled with each failure in a row, up
+   * to 30 times this. Each wait is drawn between 0 and that, so that replicas spread out.
+   */
   reconnectBaseMs: number;
   log: Logger;
   metrics: Pick<Metrics, 'slackSocketConnections' | 'slackSocketReconnects'>;
@@ -27,7 +31,8 @@ export interface SocketModeReceiverOptions {
 export class SocketModeReceiver implements Receiver {
   private app: App | null = null;
   private readonly live = new Set<SocketModeConnection>();
-  private readonly sleepers = new Set<() => void>();
+  /** Aborted by stop(): ends the waits before reconnects. */
+  private stopping = new AbortController();
   private stopped = true;
   private refused: SlackTokenRefusedError | null = null;
 
@@ -51,13 +56,14 @@ export class SocketModeReceiver implements Receiver {
   async start(): Promise<void> {
     this.stopped = false;
     this.refused = null;
+    this.stopping = new AbortController();
     const firstAttempts = Array.from({ length: this.options.connections }, (_, slot) => this.keepOpen(slot));
     await Promise.all(firstAttempts);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const wake of this.sleepers) wake();
+    this.stopping.abort();
     await Promise.all([...this.live].map((c) => c.close()));
   }
 
@@ -74,7 +80,20 @@ export class SocketModeReceiver implements Receiver {
         return true;
       };
       void (async () => {
-        let failures = 0;
+        const retrier = new Retrier({
+          policy: {
+            retries: Infinity,
+            baseMs: this.options.reconnectBaseMs,
+            maxMs: this.options.reconnectBaseMs * 30,
+          },
+          classify: alwaysRetry(describeSocketError),
+          signal: this.stopping.signal,
+          onRetry: ({ reason, delayMs }) =>
+            log.warn(
+              { slot, err: reason, retryInMs: delayMs, connections: this.deliverable() },
+              'could not open a Slack Socket Mode connection',
+            ),
+        });
         while (!this.stopped && !this.refused) {
           const connection = this.connection();
           try {
@@ -88,20 +107,12 @@ export class SocketModeReceiver implements Receiver {
               if (!firstDone(refused)) this.options.onTokenRefused(refused);
               return;
             }
-            failures++;
-            const retryInMs = Math.min(
-              this.options.reconnectBaseMs * 2 ** (failures - 1),
-              this.options.reconnectBaseMs * 30,
-            );
-            log.warn(
-              { slot, err: describeSocketError(err), retryInMs, connections: this.deliverable() },
-              'could not open a Slack Socket Mode connection',
-            );
             firstDone();
-            await this.sleep(retryInMs);
+            // Rejects only when stop() aborts the wait; the loop's condition then ends it.
+            await retrier.failed(err).catch(() => undefined);
             continue;
           }
-          failures = 0;
+          retrier.succeeded();
           firstDone();
           if (this.stopped) {
             await connection.close();
@@ -141,17 +152,5 @@ export class SocketModeReceiver implements Receiver {
   private forget(connection: SocketModeConnection): void {
     this.live.delete(connection);
     this.options.metrics.slackSocketConnections.set(this.deliverable());
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const wake = () => {
-        clearTimeout(timer);
-        this.sleepers.delete(wake);
-        resolve();
-      };
-      const timer = setTimeout(wake, ms);
-      this.sleepers.add(wake);
-    });
   }
 }

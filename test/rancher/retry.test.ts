@@ -1,12 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { ApiException } from '@kubernetes/client-node';
-import {
-  RetriesExhausted,
-  backoffDelay,
-  classifyFailure,
-  parseRetryAfter,
-  withRetry,
-} from '../../src/rancher/retry.js';
+import { classifyFailure, kubernetesRetryVerdict } from '../../src/rancher/retry.js';
 
 const api = (code: number, headers: Record<string, string> = {}) =>
   new ApiException(code, 'x', '{}', headers);
@@ -35,53 +29,22 @@ describe('classifyFailure', () => {
   });
 });
 
-describe('backoff', () => {
-  const policy = { retries: 5, baseDelayMs: 100, maxDelayMs: 1000 };
-  it('grows exponentially with jitter and is capped', () => {
-    expect(backoffDelay(0, policy, null, () => 0)).toBe(50);
-    expect(backoffDelay(0, policy, null, () => 1)).toBe(100);
-    expect(backoffDelay(3, policy, null, () => 1)).toBe(800);
-    expect(backoffDelay(10, policy, null, () => 1)).toBe(1000);
-  });
-  it('honours Retry-After within the cap', () => {
-    expect(backoffDelay(0, policy, 700, () => 0)).toBe(700);
-    expect(backoffDelay(0, policy, 60_000, () => 0)).toBe(1000);
-    expect(parseRetryAfter('1.5')).toBe(1500);
-    expect(parseRetryAfter(new Date(Date.now() + 5000).toUTCString())).toBeGreaterThan(3000);
-    expect(parseRetryAfter('soon')).toBeNull();
-  });
-});
-
-describe('withRetry', () => {
-  const policy = { retries: 3, baseDelayMs: 1, maxDelayMs: 5 };
-  it('retries transient failures until success', async () => {
-    let calls = 0;
-    const result = await withRetry(async () => {
-      calls++;
-      if (calls < 3) throw api(503);
-      return 'ok';
-    }, policy);
-    expect(result).toBe('ok');
-    expect(calls).toBe(3);
-  });
-  it('does not retry access failures', async () => {
-    let calls = 0;
-    await expect(
-      withRetry(async () => {
-        calls++;
-        throw api(403);
-      }, policy),
-    ).rejects.toMatchObject({ code: 403 });
-    expect(calls).toBe(1);
-  });
-  it('gives up after the bound with the last failure', async () => {
-    let calls = 0;
-    const err = await withRetry(async () => {
-      calls++;
-      throw api(502);
-    }, policy).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(RetriesExhausted);
-    expect((err as RetriesExhausted).attempts).toBe(4);
-    expect(calls).toBe(4);
+describe('kubernetesRetryVerdict', () => {
+  it('retries what is transient, with the Retry-After read against the given clock', () => {
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    expect(kubernetesRetryVerdict(api(429, { 'retry-after': 'Thu, 01 Jan 2026 00:00:04 GMT' }), now)).toEqual(
+      {
+        retry: true,
+        reason: 'HTTP 429',
+        retryAfterMs: 4000,
+      },
+    );
+    expect(kubernetesRetryVerdict(api(503), now)).toEqual({
+      retry: true,
+      reason: 'HTTP 503',
+      retryAfterMs: null,
+    });
+    expect(kubernetesRetryVerdict(api(403), now)).toEqual({ retry: false });
+    expect(kubernetesRetryVerdict(api(409), now)).toEqual({ retry: false });
   });
 });
