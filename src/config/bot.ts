@@ -16,7 +16,7 @@ export interface BotConfig {
   slackSocketConnections: number;
   /** After Slack's `disconnect`, how long the old socket may wait for the acks it owes. */
   slackSocketDrainMs: number;
-  /** First wait after a failed Socket Mode connect, doubled each time up to 30 times this. */
+  /** Ceiling of the first wait after a failed Socket Mode connect (full jitter), doubled each time up to 30 times this. */
   slackReconnectBaseMs: number;
   slackApiUrl: string;
   /** Web API retries for workers (429 waits count as retries); the bot itself does not retry. */
