@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expectGolden } from './support/golden.js';
+import { expectGolden, expectMessageGolden } from './support/golden.js';
+import { message, section } from '../src/slack/render/blocks.js';
 
 describe('golden files', () => {
   let dir: string;
@@ -41,5 +42,20 @@ describe('golden files', () => {
     writeFileSync(file, 'before\n');
     expect(() => expectGolden(file, 'after\n')).toThrow();
     expect(readFileSync(file, 'utf8')).toBe('before\n');
+  });
+
+  it('a Slack message has a readable .txt beside its .json, and a missing one fails the same way', () => {
+    const file = join(dir, 'message.json');
+    const msg = message('Hello', [section('*Hi*')]);
+    process.env.UPDATE_GOLDEN = '1';
+    expectMessageGolden(file, msg);
+    delete process.env.UPDATE_GOLDEN;
+    expect(readFileSync(join(dir, 'message.txt'), 'utf8')).toContain('*Hi*');
+    expectMessageGolden(file, msg);
+    rmSync(join(dir, 'message.txt'));
+    expect(() => expectMessageGolden(file, msg)).toThrow(
+      /golden file .*message\.txt is missing: create it with UPDATE_GOLDEN=1 npm test -- test\/golden\.test\.ts/,
+    );
+    expect(existsSync(join(dir, 'message.txt'))).toBe(false);
   });
 });

@@ -25,7 +25,7 @@ import {
   renderUnknownCluster,
 } from '../../src/slack/render/replies.js';
 import { slackLimitViolations } from '../support/slack-limits.js';
-import { expectGolden as expectGoldenFile } from '../support/golden.js';
+import { expectMessageGolden } from '../support/golden.js';
 import { blocksText } from '../support/slack-api.js';
 import { esc } from '../../src/slack/render/limits.js';
 import {
@@ -48,10 +48,10 @@ const plans = {
   'c-dql6k/machine-h46dc': { patch: 'planPATCH0001', drain: 'planDRAIN0001', dismiss: 'planDISMISS01' },
 };
 
-/** Compares with test/golden/slack/<name>.json (UPDATE_GOLDEN=1 writes it). */
+/** Compares with test/golden/slack/<name>.json and .txt (UPDATE_GOLDEN=1 writes them). */
 function expectGolden(name: string, msg: SlackMessage): void {
   expect(slackLimitViolations(msg)).toEqual([]);
-  expectGoldenFile(join(GOLDEN_DIR, `${name}.json`), JSON.stringify(msg, null, 2) + '\n');
+  expectMessageGolden(join(GOLDEN_DIR, `${name}.json`), msg);
 }
 
 describe('job messages', () => {

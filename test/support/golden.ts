@@ -1,6 +1,8 @@
 import { expect } from '@jest/globals';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
+import type { SlackMessage } from '../../src/slack/render/blocks.js';
+import { messageAsText } from '../../src/slack/render/as-text.js';
 
 /**
  * Compares `actual` with a golden file. Only `UPDATE_GOLDEN=1` writes one: a golden that
@@ -20,4 +22,15 @@ export function expectGolden(file: string, actual: string): void {
     );
   }
   expect(actual).toBe(readFileSync(file, 'utf8'));
+}
+
+/**
+ * A Slack message's golden `<name>.json` and, beside it, `<name>.txt`: the JSON is what Slack
+ * gets, the text is what a reviewer reads in a diff (the JSON of a button or a confirm dialog
+ * hides what the message says).
+ */
+export function expectMessageGolden(jsonFile: string, msg: SlackMessage): void {
+  if (!jsonFile.endsWith('.json')) throw new Error(`a message golden is a .json file: ${jsonFile}`);
+  expectGolden(jsonFile, JSON.stringify(msg, null, 2) + '\n');
+  expectGolden(jsonFile.replace(/\.json$/, '.txt'), messageAsText(msg));
 }
