@@ -25,7 +25,7 @@ import { closeActions, type Block, type SlackMessage } from './render/blocks.js'
 import { ApproverDirectory } from './approvers.js';
 import { AfterAckWork } from './after-ack.js';
 import { ClusterCacheReader } from '../queue/cluster-cache.js';
-import { redactSecrets } from './redact.js';
+import { describeError, redactSecrets } from './redact.js';
 import { SlackTokenRefusedError, refusedTokenError } from './slack-auth.js';
 import { SocketModeReceiver } from './socket-receiver.js';
 
@@ -79,12 +79,9 @@ export function boltLogger(log: Logger): BoltLogger {
   };
 }
 
-/** An Error says little through String() once Bolt has wrapped it: keep its cause. */
+/** An Error says little through String() once Bolt has wrapped it: keep its causes. */
 function describe(value: unknown): string {
-  if (value instanceof Error) {
-    const cause = value.cause instanceof Error ? `: ${value.cause.message}` : '';
-    return `${value.message}${cause}`;
-  }
+  if (value instanceof Error) return describeError(value);
   if (value !== null && typeof value === 'object') {
     try {
       return JSON.stringify(value);

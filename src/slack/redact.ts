@@ -17,3 +17,20 @@ export function redactSecrets(text: string): string {
   for (const [pattern, replacement] of SECRETS) out = out.replace(pattern, replacement);
   return out;
 }
+
+/**
+ * An error and its causes in one line ("WebSocket error: connect ECONNREFUSED ..."), secrets cut:
+ * the libraries wrap the error that says what went wrong (`cause`, or `original` in Slack's).
+ */
+export function describeError(err: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = err;
+  for (let depth = 0; current !== undefined && current !== null && depth < 5; depth++) {
+    const message = current instanceof Error ? current.message : String(current);
+    if (message && !parts.some((p) => p.includes(message))) parts.push(message);
+    const next: unknown = current instanceof Error ? current.cause : undefined;
+    current = next ?? (current as { original?: unknown }).original;
+    if (current === err) break;
+  }
+  return redactSecrets(parts.join(': ') || (err instanceof Error ? err.name : 'unknown error'));
+}

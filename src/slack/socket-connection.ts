@@ -1,6 +1,7 @@
 import { LogLevel, SocketModeClient, type Logger as SocketModeLogger } from '@slack/socket-mode';
 import type { ReceiverEvent } from '@slack/bolt';
 import type { Logger } from 'pino';
+import { describeError, redactSecrets } from './redact.js';
 
 /** How an open connection ended: Slack asked for a new one (with its reason), or the socket closed. */
 export type ConnectionEnd = { kind: 'refresh'; reason: string } | { kind: 'closed' };
@@ -47,25 +48,6 @@ function parseObject(text: string): Record<string, unknown> | null {
   }
 }
 
-/** WebSocket URLs carry a one-time ticket: never into a log line. */
-export function withoutTickets(text: string): string {
-  return text.replace(/ticket=[^&\s"']+/g, 'ticket=(hidden)');
-}
-
-/** An error and its causes in one line ("WebSocket error: connect ECONNREFUSED ..."), tickets hidden. */
-export function describeSocketError(err: unknown): string {
-  const parts: string[] = [];
-  let current: unknown = err;
-  for (let depth = 0; current !== undefined && current !== null && depth < 5; depth++) {
-    const message = current instanceof Error ? current.message : String(current);
-    if (message && !parts.some((p) => p.includes(message))) parts.push(message);
-    const next: unknown = current instanceof Error ? current.cause : undefined;
-    current = next ?? (current as { original?: unknown }).original;
-    if (current === err) break;
-  }
-  return withoutTickets(parts.join(': ') || (err instanceof Error ? err.name : 'unknown error'));
-}
-
 /**
  * The client's own lines, at debug: this module logs what a person needs (opened, refreshed,
  * closed, errors with their cause). Lines that would carry a payload are dropped.
@@ -75,7 +57,7 @@ function clientLogger(log: Logger): SocketModeLogger {
     if (!log.isLevelEnabled('debug')) return;
     const line = m.map(String).join(' ');
     if (/Received a message|Sending a WebSocket message|Calling ack\(\)/.test(line)) return;
-    log.debug(withoutTickets(line));
+    log.debug(redactSecrets(line));
   };
   return {
     debug: write,
@@ -133,7 +115,7 @@ export class SocketModeConnection {
     this.client.onDisconnectRequested = (reason) => this.refreshRequested(reason);
     this.client.on('slack_event', (args: SlackEventArgs) => void this.receive(args));
     this.client.on('error', (err: unknown) =>
-      options.log.warn({ err: describeSocketError(err) }, 'Slack Socket Mode connection error'),
+      options.log.warn({ err: describeError(err) }, 'Slack Socket Mode connection error'),
     );
     this.client.on('disconnected', () => {
       this.setOpen(false);
@@ -213,7 +195,7 @@ export class SocketModeConnection {
     try {
       await this.options.onEnvelope(event);
     } catch (err) {
-      this.options.log.error({ err: describeSocketError(err) }, 'a Slack envelope could not be handled');
+      this.options.log.error({ err: describeError(err) }, 'a Slack envelope could not be handled');
     } finally {
       this.settled(id);
     }

@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import type { Metrics } from '../server/metrics.js';
 import { Retrier, alwaysRetry } from '../retry.js';
 import { SlackTokenRefusedError, refusedTokenError } from './slack-auth.js';
-import { SocketModeConnection, describeSocketError } from './socket-connection.js';
+import { describeError } from './redact.js';
+import { SocketModeConnection } from './socket-connection.js';
 
 export interface SocketModeReceiverOptions {
   appToken: string;
@@ -86,7 +87,7 @@ export class SocketModeReceiver implements Receiver {
             baseMs: this.options.reconnectBaseMs,
             maxMs: this.options.reconnectBaseMs * 30,
           },
-          classify: alwaysRetry(describeSocketError),
+          classify: alwaysRetry(describeError),
           signal: this.stopping.signal,
           onRetry: ({ reason, delayMs }) =>
             log.warn(
