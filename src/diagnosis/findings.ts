@@ -138,24 +138,12 @@ function writeRate(heat: Heat): WriteRate {
       };
 }
 
-const SOURCE_WORDS: Record<EvidenceSource, string> = {
-  'apiserver-pod-logs': 'the kube-apiserver pod log',
-  'log-files': 'the log files',
-  'audit-log': 'the audit log',
-  churn: 'the churn watch',
-};
-
 const SIGNAL_WORDS: Record<Signal, string> = {
   'satisfied-by': '"satisfied by" handler lines',
   httplog: 'httplog access lines',
   audit: 'audit events',
   churn: 'watch MODIFIED events',
 };
-
-/** Where a rate came from, in words: "the churn watch", "the audit log". */
-export function sourceWords(source: EvidenceSource): string {
-  return SOURCE_WORDS[source];
-}
 
 /** What was counted, in words: "httplog access lines". */
 export function signalWords(signal: Signal): string {

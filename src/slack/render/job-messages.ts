@@ -31,8 +31,6 @@ import { formatBytes } from '../../text/bytes.js';
 import { formatSeconds } from '../../text/duration.js';
 import type { FindingPlanIds } from '../../queue/job-reporter.js';
 
-export type { FindingPlanIds };
-
 /**
  * The lines a person sees, in order. The churn watch runs alongside the reads of logs and node
  * objects, so it has a line of its own that keeps its state while the others move on.
