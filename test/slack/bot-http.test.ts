@@ -7,13 +7,10 @@ import { writeClusterCache } from '../../src/queue/cluster-cache.js';
 import { PlanStore } from '../../src/queue/plan-store.js';
 import { SlackApiStandin, blocksText } from '../support/slack-api.js';
 import { buttonClickBody, postToBot, signedHeaders, slashCommandBody } from '../support/slack-signer.js';
+import { NO_ENGINE } from '../support/bot-env.js';
 
 const SECRET = 'test-signing-secret';
 const PREFIX = `t-bothttp-${process.pid}`;
-const noEngine = {
-  diagnose: () => Promise.reject(new Error('no worker in this test')),
-  listClusters: () => Promise.resolve([]),
-};
 
 let slack: SlackApiStandin;
 let bot: RunningRoles;
@@ -46,7 +43,7 @@ async function jobCount(): Promise<number> {
 
 beforeAll(async () => {
   slack = await new SlackApiStandin().start();
-  bot = await startRoles('bot', env(), noEngine);
+  bot = await startRoles('bot', env(), NO_ENGINE);
   url = `http://127.0.0.1:${bot.port}/slack/events`;
   redis = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
   queue = new Queue(DIAGNOSE_QUEUE, { connection: redis, prefix: PREFIX });
@@ -175,7 +172,7 @@ describe('/rancher', () => {
     const strict = await startRoles(
       'bot',
       env({ DIAGNOSE_ALLOWED_USERS: 'U0BOB', QUEUE_PREFIX: `${PREFIX}-strict` }),
-      noEngine,
+      NO_ENGINE,
     );
     try {
       const body = slashCommandBody({ text: 'diagnose local', userId: 'U0MALLORY' });
@@ -196,7 +193,7 @@ describe('an unexpected failure', () => {
     const prefix = `${PREFIX}-broken`;
     // A queue whose meta key has the wrong type: BullMQ's add script fails with WRONGTYPE.
     await redis.set(`${prefix}:${DIAGNOSE_QUEUE}:meta`, 'not a hash');
-    const broken = await startRoles('bot', env({ QUEUE_PREFIX: prefix }), noEngine);
+    const broken = await startRoles('bot', env({ QUEUE_PREFIX: prefix }), NO_ENGINE);
     try {
       const body = slashCommandBody({ text: 'diagnose' });
       const res = await postToBot(
@@ -379,7 +376,7 @@ describe('Redis down', () => {
     const down = await startRoles(
       'bot',
       env({ REDIS_URL: 'redis://127.0.0.1:1', QUEUE_PREFIX: `${PREFIX}-down` }),
-      noEngine,
+      NO_ENGINE,
     );
     try {
       const body = slashCommandBody({ text: 'diagnose c-dql6k' });

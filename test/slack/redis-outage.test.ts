@@ -6,14 +6,11 @@ import { DIAGNOSE_QUEUE } from '../../src/queue/job-data.js';
 import { OwnRedis, freePort } from '../queue/own-redis.js';
 import { SlackApiStandin, blocksText } from '../support/slack-api.js';
 import { buttonClickBody, postToBot, signedHeaders, slashCommandBody } from '../support/slack-signer.js';
+import { NO_ENGINE } from '../support/bot-env.js';
 
 // A Redis of this test's own, on its own port: stopping it never touches the shared one.
 const SECRET = 'outage-signing-secret';
 const PREFIX = 't-outage';
-const noEngine = {
-  diagnose: () => Promise.reject(new Error('no worker in this test')),
-  listClusters: () => Promise.resolve([]),
-};
 
 let own: OwnRedis;
 let slack: SlackApiStandin;
@@ -54,7 +51,7 @@ beforeAll(async () => {
       REDIS_URL: own.url,
       QUEUE_PREFIX: PREFIX,
     },
-    noEngine,
+    NO_ENGINE,
   );
   url = `http://127.0.0.1:${bot.port}/slack/events`;
   const health = `http://127.0.0.1:${bot.port}/healthz`;
@@ -156,7 +153,7 @@ describe('a bot started while its Redis is still coming up', () => {
         REDIS_URL: late.url,
         QUEUE_PREFIX: `${PREFIX}-late`,
       },
-      noEngine,
+      NO_ENGINE,
     );
     await new Promise((r) => setTimeout(r, 700));
     await late.start();

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { BUILT_CLI } from '../support/cli.js';
 import { SlackApiStandin } from '../support/slack-api.js';
+import { socketModeEnv } from '../support/bot-env.js';
 
 const PREFIX = `t-slack-tokens-${process.pid}`;
 /** A bound on the wait, not a measure of speed: a half-started process never exits at all. */
@@ -49,18 +50,6 @@ async function exitCode(run: Run): Promise<number | null> {
   clearTimeout(timer);
   if (code === 'still running') throw new Error(`the process did not exit; its stderr:\n${run.stderr()}`);
   return code;
-}
-
-function socketModeEnv(): Record<string, string> {
-  return {
-    SLACK_BOT_TOKEN: 'xoxb-test',
-    SLACK_SOCKET_MODE: 'true',
-    SLACK_APP_TOKEN: 'xapp-1-test',
-    SLACK_API_URL: slack.url,
-    PORT: '0',
-    REDIS_URL: 'redis://127.0.0.1:6379',
-    QUEUE_PREFIX: PREFIX,
-  };
 }
 
 function httpEnv(): Record<string, string> {
@@ -117,7 +106,7 @@ describe('a token Slack refuses stops the process, naming the setting', () => {
     slack.script(method, { status: 'error', error }, 50);
     try {
       // serve over HTTP: its worker (Redis, the cluster client) is started too and must not linger.
-      const env = role === 'serve' ? httpEnv() : socketModeEnv();
+      const env = role === 'serve' ? httpEnv() : socketModeEnv(slack.url, PREFIX);
       const run = startCli(role, env);
       expect(await exitCode(run)).toBe(2);
       expect(run.stderr()).toContain(`${setting} was refused by Slack (${method}: ${error})`);
@@ -127,7 +116,7 @@ describe('a token Slack refuses stops the process, naming the setting', () => {
   });
 
   it('an app token revoked while running: logged once with what to do, shut down gracefully, exit 2', async () => {
-    const run = startCli('bot', socketModeEnv());
+    const run = startCli('bot', socketModeEnv(slack.url, PREFIX));
     const deadline = Date.now() + EXIT_BOUND_MS;
     while (slack.deliverableConnections() < 2) {
       if (Date.now() > deadline) throw new Error(`the bot never connected; its stderr:\n${run.stderr()}`);

@@ -4,12 +4,9 @@ import { Redis } from 'ioredis';
 import { startRoles, type RunningRoles } from '../../src/app/roles.js';
 import { DIAGNOSE_QUEUE } from '../../src/queue/job-data.js';
 import { SlackApiStandin, blocksText, slashEnvelope } from '../support/slack-api.js';
+import { NO_ENGINE, socketModeEnv } from '../support/bot-env.js';
 
 const PREFIX = `t-socket-${process.pid}`;
-const noEngine = {
-  diagnose: () => Promise.reject(new Error('no worker in this test')),
-  listClusters: () => Promise.resolve([]),
-};
 
 let slack: SlackApiStandin;
 let bot: RunningRoles;
@@ -20,19 +17,7 @@ beforeAll(async () => {
   slack = await new SlackApiStandin().start();
   redis = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
   queue = new Queue(DIAGNOSE_QUEUE, { connection: redis, prefix: PREFIX });
-  bot = await startRoles(
-    'bot',
-    {
-      SLACK_BOT_TOKEN: 'xoxb-test',
-      SLACK_SOCKET_MODE: 'true',
-      SLACK_APP_TOKEN: 'xapp-1-test',
-      SLACK_API_URL: slack.url,
-      PORT: '0',
-      REDIS_URL: 'redis://127.0.0.1:6379',
-      QUEUE_PREFIX: PREFIX,
-    },
-    noEngine,
-  );
+  bot = await startRoles('bot', socketModeEnv(slack.url, PREFIX), NO_ENGINE);
 }, 30000);
 
 afterAll(async () => {

@@ -2,15 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { startRoles, type RunningRoles } from '../../src/app/roles.js';
 import { SlackApiStandin, slashEnvelope, type Delivery } from '../support/slack-api.js';
+import { NO_ENGINE, socketModeEnv } from '../support/bot-env.js';
 
 const PREFIX = `t-socket-reconnect-${process.pid}`;
 /** Slack's 20 commands over 10 s, compressed: the property shown is the same at any spacing. */
 const COMMANDS = 20;
 const SPACING_MS = Number(process.env.SOCKET_TEST_SPACING_MS ?? 100);
-const noEngine = {
-  diagnose: () => Promise.reject(new Error('no worker in this test')),
-  listClusters: () => Promise.resolve([]),
-};
 
 let slack: SlackApiStandin;
 let bot: RunningRoles;
@@ -46,17 +43,8 @@ beforeAll(async () => {
   slack = await new SlackApiStandin({ closeAfterDisconnectMs: 2000 }).start();
   bot = await startRoles(
     'bot',
-    {
-      SLACK_BOT_TOKEN: 'xoxb-test',
-      SLACK_SOCKET_MODE: 'true',
-      SLACK_APP_TOKEN: 'xapp-1-test',
-      SLACK_API_URL: slack.url,
-      SLACK_RECONNECT_BASE_MS: '50',
-      PORT: '0',
-      REDIS_URL: 'redis://127.0.0.1:6379',
-      QUEUE_PREFIX: PREFIX,
-    },
-    noEngine,
+    { ...socketModeEnv(slack.url, PREFIX), SLACK_RECONNECT_BASE_MS: '50' },
+    NO_ENGINE,
   );
   base = `http://127.0.0.1:${bot.port}`;
   await until('both connections', () => slack.deliverableConnections() === 2);
