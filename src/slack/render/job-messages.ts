@@ -12,13 +12,12 @@ import {
   type ReportModel,
   type ScopeFacts,
 } from '../../report/model.js';
-import { PLAN_WORDS, STAGE_LABELS, watchWords } from '../../report/vocabulary.js';
+import { STAGE_LABELS, watchWords } from '../../report/vocabulary.js';
 import { plural } from '../../text/plural.js';
 import { scopeLabel, type DiagnoseJobData } from '../../queue/job-data.js';
 import {
   actions,
   context,
-  type ButtonSpec,
   divider,
   header,
   message,
@@ -30,6 +29,7 @@ import { LIMITS, codeBlock, cut, esc } from './limits.js';
 import { formatBytes } from '../../text/bytes.js';
 import { formatSeconds } from '../../text/duration.js';
 import type { FindingPlanIds } from '../../queue/job-reporter.js';
+import { findingActions } from './finding-actions.js';
 
 /**
  * The lines a person sees, in order. The churn watch runs alongside the reads of logs and node
@@ -258,62 +258,7 @@ function findingBlocks(
   if (f.patch) blocks.push(patchBlock(f.patch, uploads));
   if (f.drain) blocks.push(...drainBlocks(f.drain, index, plans?.drain ?? null));
 
-  if (plans) {
-    // Plain text: actions() escapes confirm texts.
-    const target = `${f.subject} in ${f.cluster.name ?? f.cluster.id ?? 'the cluster'}`;
-    const buttons: ButtonSpec[] = [];
-    // An incomplete patch is shown for reading, never offered for approval.
-    // Until fixes are carried out, a click records a decision and nothing else: the dialogs say so.
-    if (plans.patch && f.patch?.complete !== false) {
-      buttons.push({
-        text: PLAN_WORDS.patch.button,
-        actionId: 'approve_patch',
-        value: plans.patch,
-        style: 'primary' as const,
-        confirm: {
-          title: 'Approve the patch?',
-          text: `Records your approval of the patch for ${target}. Nothing is written to the cluster: this version does not apply fixes yet, so the patch is applied by hand, as the report shows.`,
-          confirm: PLAN_WORDS.patch.button,
-          deny: 'Cancel',
-        },
-      });
-    }
-    if (plans.drain) {
-      buttons.push({
-        text: PLAN_WORDS.drain.button,
-        actionId: 'approve_drain',
-        value: plans.drain,
-        style: 'danger' as const,
-        confirm: {
-          title: 'Approve drain and remove?',
-          text: `Records your approval of draining and removing the node of ${target}. Nothing is cordoned, drained or deleted: this version does not carry out fixes yet, so the steps are run by hand, as the report shows.`,
-          confirm: 'Approve drain',
-          deny: 'Cancel',
-          style: 'danger',
-        },
-      });
-    }
-    buttons.push({
-      text: 'Dismiss',
-      actionId: 'dismiss',
-      value: plans.dismiss,
-      confirm: {
-        title: 'Dismiss this finding?',
-        text: `Nothing is changed in ${target}; the buttons go away.`,
-        confirm: 'Dismiss',
-        deny: 'Keep',
-      },
-    });
-    if (f.patch && !f.patch.complete) {
-      const fields = f.patch.underivable.map((u) => `\`${esc(u.field)}\``).join(', ');
-      blocks.push(
-        context(
-          `No *Approve patch*: the patch is incomplete, ${fields || 'some values'} could not be derived (see above).`,
-        ),
-      );
-    }
-    blocks.push(actions(`finding-${index}`, buttons));
-  }
+  if (plans) blocks.push(...findingActions(f, index, plans));
   return blocks;
 }
 
