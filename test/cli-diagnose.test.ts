@@ -34,14 +34,14 @@ describe('rancher-doctor diagnose', () => {
     // The stages in the words of the Slack message, and one finding is "1 finding".
     expect(r.stderr).toContain('Reading node objects — ');
     expect(r.stderr).toMatch(/^Done — 1 finding, 0 problems$/m);
-    expect(r.stdout).toContain('c-dql6k (prod-east)');
+    expect(r.stdout).toContain('prod-east (c-dql6k)');
     expect(r.stdout).toContain('machine-h46dc');
-    expect(r.stdout).toContain('Fix A, patch (complete)');
+    expect(r.stdout).toContain('Patch the node object (complete)');
     expect(r.stdout).toContain(
       'kubectl patch nodes.management.cattle.io -n c-dql6k machine-h46dc --type merge',
     );
     expect(r.stdout).toContain('+  rkeNode:');
-    expect(r.stdout).toMatch(/Fix B, drain and remove \S+ from c-dql6k/);
+    expect(r.stdout).toMatch(/Drain and remove the node \S+ from c-dql6k/);
     expect(r.stdout).toContain('kubectl drain');
     expect(r.stdout).toContain('rancher/rancher-agent');
   });
@@ -96,7 +96,7 @@ describe('rancher-doctor diagnose', () => {
       'c-empty',
     ]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('No node object rewritten in a loop was found.');
+    expect(r.stdout).toContain('no object rewritten in a loop');
   });
 
   it('bad durations and unreadable kubeconfigs are usage errors (exit 2) naming the option', async () => {

@@ -32,7 +32,7 @@ export function selectCause(input: CauseInput): CauseVerdict {
     else if (!analysis.lacksRkeNode) details.push(`${analysis.nodeId} has status.rkeNode`);
     return {
       code: 'unknown',
-      summary: 'object rewritten in a loop, cause unknown',
+      summary: 'The object is rewritten in a loop, for a reason this diagnosis does not recognise.',
       details,
       confidence: hot ? 'medium' : 'low',
     };
@@ -53,21 +53,23 @@ export function selectCause(input: CauseInput): CauseVerdict {
   if (analysis.sameHost.length > 0) {
     code = 'machine-created-during-cleanup';
     const ids = analysis.sameHost.map((m) => m.nodeId).join(', ');
-    summary =
-      'orphaned machine- node of a custom cluster: an m- object for the same host exists, so nodessyncer made this machine- object while the host was being removed and re-registered';
+    summary = `While the host was being removed and registered again, Rancher made a second node object for it (${ids} already describes it), which it can never finish and keeps rewriting.`;
     details.push(
       `m- object(s) for the same host: ${ids} (${analysis.sameHost.map((m) => m.matchedBy.join(', ')).join('; ')})`,
     );
   } else if (analysis.downstreamNodePresent === true) {
     code = 'm-object-deleted-node-kept';
-    summary =
-      "orphaned machine- node of a custom cluster: the host's m- object was deleted in Rancher while its Kubernetes node stayed in the downstream cluster";
+    const kept = analysis.downstreamNodeName
+      ? `Kubernetes node ${analysis.downstreamNodeName}`
+      : 'Kubernetes node';
+    summary = `The node was deleted in Rancher while its ${kept} stayed in the cluster, so Rancher made a new node object for it that it can never finish, and keeps rewriting it.`;
     details.push(
       `no m- object describes this host, and Kubernetes node ${analysis.downstreamNodeName ?? '?'} is still in the downstream cluster`,
     );
   } else {
     code = 'orphaned-way-unknown';
-    summary = 'orphaned machine- node of a custom cluster; the evidence does not tell how it came about';
+    summary =
+      'Rancher made a node object for this host that it can never finish (it has no status.rkeNode), and keeps rewriting it; the evidence does not tell how it came about.';
     if (analysis.downstreamNodePresent === false) {
       details.push(
         'its Kubernetes node is no longer in the downstream cluster: Rancher should stop rewriting it',

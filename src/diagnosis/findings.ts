@@ -291,7 +291,7 @@ export function adviseFix(
   if (analysis.downstreamNodePresent === false) {
     return {
       fix: 'none',
-      reason: `its Kubernetes node is no longer in ${cluster}, so Rancher should stop rewriting the object by itself: check the write rate again before applying either fix`,
+      reason: `its Kubernetes node is gone from ${cluster}, so Rancher should stop rewriting the object by itself: diagnose again in a few minutes before applying either fix`,
     };
   }
   if (analysis.downstreamNodePresent === true) {
@@ -305,11 +305,11 @@ export function adviseFix(
       caveats.push(`it is an ${critical.join('/')} node: remove it only if the others can carry the cluster`);
     return {
       fix: 'drain',
-      reason: `${node} is still in ${cluster}, so it can be drained, removed and registered again, which ends the loop; Fix A (patch${incomplete ? ', incomplete' : ''}) is for a node that cannot be removed${caveats.length ? ` (${caveats.join('; ')})` : ''}`,
+      reason: `${node} is still in ${cluster}: removing it and registering the host again ends the loop for good; the patch${incomplete ? ' (incomplete here)' : ''} is for a node that cannot be removed${caveats.length ? `. ${caveats.join('; ')}` : ''}`,
     };
   }
   return {
     fix: 'patch',
-    reason: `downstream cluster ${cluster} could not be read, so whether the node is still there to drain is not known; the patch needs only the local cluster${incomplete ? ', but is incomplete: fill in the values it names first' : ''}`,
+    reason: `${cluster} could not be read, so it is not known whether the node is there to drain; the patch needs only Rancher's local cluster${incomplete ? ', but is incomplete: fill in the values it names first' : ''}`,
   };
 }

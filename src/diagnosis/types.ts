@@ -146,6 +146,8 @@ export interface DrainPlan {
   nodeId: string;
   /** The Kubernetes node in the downstream cluster; null when it could not be found. */
   downstreamNode: string | null;
+  /** False when the downstream cluster's nodes could not be listed; absent in older plans. */
+  downstreamRead?: boolean;
   evict: PodRef[];
   /** Pods drain leaves alone (DaemonSet, mirror pods) with the reason. */
   leave: (PodRef & { reason: string })[];

@@ -18,6 +18,7 @@ export function attachPlans({ finding, fixBasis }: Diagnosed): Finding {
     registrationTokens: downstream.registrationTokens,
     roles: analysis.roles,
     downstreamKubectl: downstream.reader?.kubectl ?? null,
+    downstreamRead: downstream.nodes !== null,
     notes:
       downstream.nodes === null
         ? [

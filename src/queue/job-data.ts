@@ -24,8 +24,18 @@ export type DiagnoseJobData = z.infer<typeof diagnoseJobDataSchema>;
 
 /** What a finished job keeps (for `/rancher status` and the retention window): a summary, no evidence. */
 export const diagnoseJobResultSchema = z.object({
+  /** Worst first, as the report lists them; the optional fields are absent in older results. */
   findings: z.array(
-    z.object({ clusterId: z.string().nullable(), nodeId: z.string().nullable(), summary: z.string() }),
+    z.object({
+      clusterId: z.string().nullable(),
+      nodeId: z.string().nullable(),
+      summary: z.string(),
+      clusterName: z.string().nullable().optional(),
+      hostname: z.string().nullable().optional(),
+      writesPerMinute: z.number().nullable().optional(),
+      /** The fix advised: patch, drain, or none. */
+      fix: z.enum(['patch', 'drain', 'none']).nullable().optional(),
+    }),
   ),
   problems: z.number().int(),
   message: z.object({ channel: z.string(), ts: z.string() }).nullable(),

@@ -66,6 +66,14 @@ export class JobMessageStore {
     return ref;
   }
 
+  /**
+   * True once per job: whoever gets it posts the report's thread, so that a report shown again
+   * (a retried job, a second worker) does not repeat its replies.
+   */
+  async claimThread(jobId: string): Promise<boolean> {
+    return (await this.redis.set(this.k.thread(jobId), '1', 'EX', this.ttlSeconds, 'NX')) === 'OK';
+  }
+
   private parse(raw: unknown): JobMessageRef | null {
     if (typeof raw !== 'string' || !raw) return null;
     let value: unknown;

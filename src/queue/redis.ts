@@ -117,6 +117,7 @@ export function keys(prefix: string) {
   return {
     message: (jobId: string) => `${prefix}:doctor:message:${jobId}`,
     messageLock: (jobId: string) => `${prefix}:doctor:message-lock:${jobId}`,
+    thread: (jobId: string) => `${prefix}:doctor:thread:${jobId}`,
     plan: (planId: string) => `${prefix}:doctor:plan:${planId}`,
     decision: (planId: string) => `${prefix}:doctor:decision:${planId}`,
     clusters: `${prefix}:doctor:clusters`,

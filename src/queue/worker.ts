@@ -248,11 +248,17 @@ async function savePlans(
 
 function summarize(report: DiagnosisReport, message: JobMessageRef | null): DiagnoseJobResult {
   return {
-    findings: report.findings.map((f) => ({
-      clusterId: f.clusterId,
-      nodeId: f.nodeId,
-      summary: f.cause.summary,
-    })),
+    findings: [...report.findings]
+      .sort((a, b) => (b.writeRate?.writesPerMinute ?? -1) - (a.writeRate?.writesPerMinute ?? -1))
+      .map((f) => ({
+        clusterId: f.clusterId,
+        nodeId: f.nodeId,
+        summary: f.cause.summary,
+        clusterName: f.clusterName,
+        hostname: f.hostname,
+        writesPerMinute: f.writeRate?.writesPerMinute ?? null,
+        fix: f.fixAdvice?.fix ?? null,
+      })),
     problems: report.problems.length,
     message,
   };

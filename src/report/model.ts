@@ -81,6 +81,10 @@ export interface RateFacts {
   writesPerMinute: number;
   /** Which pods, files or watch, which window; null in reports older than per-source sightings. */
   description: string | null;
+  /** The first write this source saw, when it can tell (logs can; a watch sees only its window). */
+  firstSeen: string | null;
+  /** How long the source watched or the writes it saw spanned, in whole seconds; null when not known. */
+  observedSeconds: number | null;
 }
 
 export interface FindingFacts {
@@ -97,9 +101,14 @@ export interface FindingFacts {
   rate: RateFacts | null;
   /** Every source's rate, highest first (the headline's alone in older reports). */
   rates: RateFacts[];
+  /** The earliest write any source saw: since when the loop is known to run. */
+  since: string | null;
   confidence: Confidence;
   cause: { code: string; summary: string; details: string[] };
-  fixAdvice: { fix: FixAdvice['fix']; label: string; reason: string } | null;
+  /** The recommended fix: what to do, why, and what it sets off. */
+  fixAdvice: { fix: FixAdvice['fix']; label: string; reason: string; risk: string | null } | null;
+  /** Whether the drain can be offered for approval, and why not. */
+  drainOffer: { offered: boolean; why: string | null };
   missing: string[];
   sibling: { nodeId: string; hostname: string | null } | null;
   agent: AgentEvidence | null;
@@ -139,7 +148,7 @@ export function buildReportModel(report: DiagnosisReport): ReportModel {
       };
     }),
     hottest: hottestObjects(report),
-    findings: report.findings.map(findingFacts),
+    findings: worstFirst(report.findings).map((f, i) => findingFacts(f, i, report)),
     problems: report.problems.map(problemFacts),
   };
 }
@@ -148,7 +157,9 @@ function scopeFacts(report: DiagnosisReport): ScopeFacts {
   const s = report.scope;
   return {
     clusterId: s.clusterId,
-    label: s.clusterId ?? `all ${plural(report.clusters.length, 'cluster')}`,
+    label:
+      s.clusterId ??
+      (report.clusters.length === 1 ? 'the one cluster' : `all ${plural(report.clusters.length, 'cluster')}`),
     sinceSeconds: s.sinceSeconds,
     watchSeconds: s.watchSeconds,
     watchedSeconds: s.watchedSeconds,
@@ -159,7 +170,8 @@ function scopeFacts(report: DiagnosisReport): ScopeFacts {
   };
 }
 
-function rateFacts(r: WriteRate | WriteSighting): RateFacts {
+function rateFacts(r: WriteRate | WriteSighting, report: DiagnosisReport): RateFacts {
+  const sighting = 'description' in r ? r : null;
   return {
     source: r.source,
     sourceLabel: SOURCE_LABELS[r.source],
@@ -168,12 +180,39 @@ function rateFacts(r: WriteRate | WriteSighting): RateFacts {
     writes: r.writes,
     counted: plural(r.writes, countNoun(r.source)),
     writesPerMinute: r.writesPerMinute,
-    description: 'description' in r ? r.description : null,
+    description: sighting?.description ?? null,
+    firstSeen: sighting?.firstSeen ?? null,
+    observedSeconds: observedSeconds(r.source, sighting, report),
   };
 }
 
-function findingFacts(f: Finding, index: number): FindingFacts {
+/**
+ * How long a source observed the object: the churn watch for as long as it ran; a log from its
+ * first to its last write of the object.
+ */
+function observedSeconds(
+  source: EvidenceSource,
+  sighting: WriteSighting | null,
+  report: DiagnosisReport,
+): number | null {
+  if (source === 'churn') return report.scope.watchedSeconds ?? report.scope.watchSeconds;
+  if (!sighting?.firstSeen || !sighting.lastSeen) return null;
+  const span = Math.round((Date.parse(sighting.lastSeen) - Date.parse(sighting.firstSeen)) / 1000);
+  return Number.isFinite(span) && span > 0 ? span : null;
+}
+
+/** The most written first; findings whose rate is unknown last, in the order they came. */
+function worstFirst(findings: Finding[]): Finding[] {
+  const rate = (f: Finding) => f.writeRate?.writesPerMinute ?? -1;
+  return [...findings].sort((a, b) => rate(b) - rate(a));
+}
+
+function findingFacts(f: Finding, index: number, report: DiagnosisReport): FindingFacts {
   const rates = f.writeRates?.length ? f.writeRates : f.writeRate ? [f.writeRate] : [];
+  const firstSeen = rates
+    .map((r) => ('firstSeen' in r ? r.firstSeen : null))
+    .filter((t): t is string => t !== null)
+    .sort();
   return {
     id: f.id,
     number: index + 1,
@@ -182,13 +221,20 @@ function findingFacts(f: Finding, index: number): FindingFacts {
     objectKey: f.objectKey,
     cluster: { id: f.clusterId, name: f.clusterName },
     node: { id: f.nodeId, hostname: f.hostname, ip: f.ip },
-    rate: f.writeRate ? rateFacts(f.writeRate) : null,
-    rates: rates.map(rateFacts),
+    rate: f.writeRate ? rateFacts(f.writeRate, report) : null,
+    rates: rates.map((r) => rateFacts(r, report)),
+    since: firstSeen[0] ?? null,
     confidence: f.confidence,
     cause: f.cause,
     fixAdvice: f.fixAdvice
-      ? { fix: f.fixAdvice.fix, label: fixAdviceLabel(f.fixAdvice.fix), reason: f.fixAdvice.reason }
+      ? {
+          fix: f.fixAdvice.fix,
+          label: fixAdviceLabel(f.fixAdvice.fix),
+          reason: f.fixAdvice.reason,
+          risk: fixRisk(f.fixAdvice.fix, f.drainPlan),
+        }
       : null,
+    drainOffer: drainOffer(f),
     missing: f.missing,
     sibling: f.sibling,
     agent: f.agent,
@@ -196,6 +242,33 @@ function findingFacts(f: Finding, index: number): FindingFacts {
     patch: f.patchPlan,
     drain: f.drainPlan,
   };
+}
+
+/** What applying the fix sets off, for the person who approves it. */
+function fixRisk(fix: FixAdvice['fix'], drain: DrainPlan | null): string | null {
+  if (fix === 'patch')
+    return "Rancher then provisions the host with the roles and addresses in the patch: they must be the host's real ones.";
+  if (fix === 'none') return null;
+  const pods =
+    drain && (drain.evict.length || drain.leave.length)
+      ? `Evicts ${plural(drain.evict.length, 'pod')}`
+      : 'Evicts the pods on it (not known yet)';
+  const pdb = drain?.blockingPodDisruptionBudgets.length ? ', which a PodDisruptionBudget may hold up' : '';
+  return `${pods}${pdb}; the host must then be cleaned and registered again by hand.`;
+}
+
+/**
+ * The drain is carried out in the downstream cluster: it is offered only when that cluster was read
+ * and the node found there, so that the approver sees what will be evicted.
+ */
+function drainOffer(f: Finding): FindingFacts['drainOffer'] {
+  const d = f.drainPlan;
+  if (!d) return { offered: false, why: null };
+  const cluster = f.clusterName ?? d.clusterId;
+  if (d.downstreamRead === false)
+    return { offered: false, why: `${cluster} could not be read, so what a drain would evict is not known` };
+  if (!d.downstreamNode) return { offered: false, why: `its Kubernetes node was not found in ${cluster}` };
+  return { offered: true, why: null };
 }
 
 /**

@@ -1,6 +1,8 @@
 import { stringify } from 'yaml';
 import type { DiagnosisReport, ProgressEvent, RegistrationRef } from '../diagnosis/types.js';
 import { plural } from '../text/plural.js';
+import { humanSpan } from '../text/duration.js';
+import { utcMinute } from '../text/time.js';
 import { buildReportModel, type FindingFacts, type RateFacts } from './model.js';
 import { PLAN_WORDS, STAGE_LABELS } from './vocabulary.js';
 
@@ -14,36 +16,74 @@ function indent(text: string, prefix = '    '): string {
     .join('\n');
 }
 
+function formatRate(perMinute: number): string {
+  return perMinute >= 100 ? Math.round(perMinute).toLocaleString('en-US') : perMinute.toFixed(1);
+}
+
+/** Cluster, node, host, IP, how fast and since when: the line a person reads first. */
+function headline(f: FindingFacts): string {
+  const { cluster, node } = f;
+  const where =
+    cluster.name && cluster.id && cluster.name !== cluster.id
+      ? `${cluster.name} (${cluster.id})`
+      : (cluster.name ?? cluster.id ?? 'unknown cluster');
+  const host = [node.hostname ? `host ${node.hostname}` : null, node.ip].filter(Boolean).join(', ');
+  const what = node.id ? `node ${node.id}` : f.objectKey;
+  const rate = f.rate
+    ? `rewritten ${formatRate(f.rate.writesPerMinute)} times a minute`
+    : 'rewritten in a loop (rate not measured)';
+  return `${where}: ${what}${host ? ` (${host})` : ''} ${rate}${f.since ? ` since ${utcMinute(f.since)}` : ''}`;
+}
+
+function rateLine(r: RateFacts): string {
+  const over = r.observedSeconds ? ` over ${humanSpan(r.observedSeconds)}` : '';
+  const from = r.firstSeen ? `, from ${utcMinute(r.firstSeen)}` : '';
+  const what = r.description ? `; ${r.description}` : '';
+  return `${formatRate(r.writesPerMinute)}/min by the ${r.sourceLabel}: ${r.counted}${over}${from} (${r.signalLabel}${what})`;
+}
+
+/**
+ * One finding in the order of the Slack message: headline, cause, recommendation with its risk,
+ * then the details (why, evidence, the two fixes in full).
+ */
 function renderFinding(f: FindingFacts): string {
   const out: string[] = [];
-  const { cluster, node } = f;
-  const where = cluster.id ? `${cluster.id}${cluster.name ? ` (${cluster.name})` : ''}` : 'n/a';
-  out.push(`Finding ${f.number}: ${f.cause.summary}`);
-  out.push(`  cluster:    ${where}`);
-  out.push(`  object:     ${f.objectKey}`);
-  if (node.id)
-    out.push(
-      `  node:       ${node.id}${node.hostname ? `  host ${node.hostname}` : ''}${node.ip ? `  IP ${node.ip}` : ''}`,
-    );
-  if (!f.rates.length) out.push('  writes:     not measured in this run');
-  f.rates.forEach((r, i) => out.push(`  ${i === 0 ? 'writes:    ' : '           '} ${rateText(r)}`));
-  if (f.agent) {
-    out.push(
-      `  agent:      ${f.agent.namespace}/${f.agent.podName}: ${f.agent.waitingLines} × "Waiting for node to register"${f.agent.lastWaitingAt ? ` (last ${f.agent.lastWaitingAt})` : ''}, ${f.agent.errorLines} × "Error while getting agent config"`,
-    );
+  out.push(`Finding ${f.number}: ${headline(f)}`);
+  out.push(`  Cause (confidence ${f.confidence}): ${f.cause.summary}`);
+  if (f.fixAdvice) {
+    out.push(`  Recommended: ${f.fixAdvice.label}: ${f.fixAdvice.reason}.`);
+    if (f.fixAdvice.risk) out.push(`    Risk: ${f.fixAdvice.risk}`);
+  } else {
+    out.push('  Recommended: neither fix is known to fit this cause; read the evidence below.');
   }
-  if (f.missing.length) out.push(`  missing:    ${f.missing.join(', ')}`);
-  if (f.sibling)
-    out.push(
-      `  compared with healthy sibling ${f.sibling.nodeId}${f.sibling.hostname ? ` (${f.sibling.hostname})` : ''}`,
-    );
-  out.push(`  cause:      ${f.cause.code}  (confidence ${f.confidence})`);
-  for (const d of f.cause.details) out.push(`    - ${d}`);
-  if (f.fixAdvice) out.push(`  which fix:  ${f.fixAdvice.label}: ${f.fixAdvice.reason}`);
+  if (f.drain && !f.drainOffer.offered && f.drainOffer.why)
+    out.push(`    The drain cannot be carried out from here: ${f.drainOffer.why}.`);
+  out.push('');
+  out.push(`  object: ${f.objectKey}`);
+  if (f.cause.details.length) {
+    out.push('  why:');
+    for (const d of f.cause.details) out.push(`    - ${d}`);
+  }
   out.push('  evidence:');
-  for (const e of f.evidence) out.push(`    [${e.kind}] ${e.text}`);
+  if (!f.rates.length) out.push('    - no write of it was measured in this run');
+  for (const r of f.rates) out.push(`    - ${rateLine(r)}`);
+  if (f.missing.length && f.sibling)
+    out.push(
+      `    - its healthy sibling ${f.sibling.nodeId}${f.sibling.hostname ? ` (${f.sibling.hostname})` : ''} has ${f.missing.join(' and ')}`,
+    );
+  for (const e of f.evidence) {
+    if (e.kind === 'node-object' || e.kind === 'downstream-node' || e.kind === 'note')
+      out.push(`    - ${e.text}`);
+  }
+  if (f.agent) {
+    const a = f.agent;
+    out.push(
+      `    - node agent ${a.namespace}/${a.podName} logged "Waiting for node to register" ${plural(a.waitingLines, 'time')}${a.lastWaitingAt ? `, last ${utcMinute(a.lastWaitingAt)}` : ''}; ${plural(a.errorLines, 'error line')}`,
+    );
+    for (const line of a.sample.slice(-1)) out.push(`      its last line: ${line}`);
+  }
 
-  const fixA = `Fix ${PLAN_WORDS.patch.letter}, ${PLAN_WORDS.patch.name}`;
+  const fixA = PLAN_WORDS.patch.title;
   if (f.patch) {
     const p = f.patch;
     out.push('');
@@ -88,7 +128,7 @@ function renderFinding(f: FindingFacts): string {
     const d = f.drain;
     out.push('');
     out.push(
-      `  Fix ${PLAN_WORDS.drain.letter}, ${PLAN_WORDS.drain.name} and remove ${d.downstreamNode ?? '(node not found downstream)'} from ${d.clusterId}:`,
+      `  ${PLAN_WORDS.drain.title} ${d.downstreamNode ?? '(not found downstream)'} from ${d.clusterId}:`,
     );
     if (d.downstreamNode) out.push(`    ${reachDownstream(d.clusterId, d.downstreamKubectl)}`);
     d.steps.forEach((s, i) => out.push(`    ${i + 1}. ${s}`));
@@ -106,19 +146,30 @@ function renderFinding(f: FindingFacts): string {
 export function renderReport(report: DiagnosisReport): string {
   const model = buildReportModel(report);
   const out: string[] = [];
-  out.push(`rancher-doctor diagnosis of ${model.scope.label} (${model.startedAt} .. ${model.finishedAt})`);
-  for (const r of model.reads) {
+  const found = model.findings.length
+    ? `${plural(model.findings.length, 'object')} rewritten in a loop, worst first`
+    : 'no object rewritten in a loop';
+  out.push(
+    `rancher-doctor diagnosis of ${model.scope.label}: ${found} (${utcMinute(model.finishedAt)}, took ${humanSpan(model.durationSeconds)})`,
+  );
+  if (model.problems.length)
     out.push(
-      `  evidence: ${r.description}: ${plural(r.requestsCounted, 'request')}, ${plural(r.hotObjects, 'hot object')}`,
+      `  Could not read ${plural(model.problems.length, 'thing')}: the report may be incomplete (see the end).`,
     );
-  }
   out.push('');
-  if (!model.findings.length) out.push('No node object rewritten in a loop was found.');
   for (const f of model.findings) {
     out.push(renderFinding(f));
     out.push('');
   }
+  out.push('What was read:');
+  if (!model.reads.length) out.push('  no write activity could be read');
+  for (const r of model.reads) {
+    out.push(
+      `  ${r.sourceLabel}: ${r.description}: ${plural(r.requestsCounted, 'request')}, ${plural(r.hotObjects, 'hot object')}`,
+    );
+  }
   if (model.problems.length) {
+    out.push('');
     out.push('Could not read:');
     for (const p of model.problems) {
       out.push(`  - ${p.target}${p.status ? ` (HTTP ${p.status})` : ''}: ${p.message}`);
@@ -126,13 +177,6 @@ export function renderReport(report: DiagnosisReport): string {
     }
   }
   return out.join('\n').replace(/\n+$/, '') + '\n';
-}
-
-function rateText(r: RateFacts): string {
-  const by = `${r.writesPerMinute}/min, measured by the ${r.sourceLabel}`;
-  if (r.description === null) return `${by} (${r.counted} counted from ${r.signalLabel})`;
-  if (r.source === 'churn') return `${by}: ${r.counted} seen by the ${r.description}`;
-  return `${by}: ${r.counted} in the ${r.description}, counted from ${r.signalLabel}`;
 }
 
 /** How to point kubectl at the downstream cluster for the steps that run there. */

@@ -53,33 +53,26 @@ export const STAGE_LABELS: Record<DiagnosisStage, string> = {
 
 export type PlanKind = 'patch' | 'drain';
 
-/**
- * The two fixes. The command line letters them (Fix A, Fix B) because its report lists both one
- * after the other; Slack heads each with its name and offers it on a button.
- */
-export const PLAN_WORDS: Record<
-  PlanKind,
-  { letter: string; name: string; heading: string; approval: string; button: string }
-> = {
-  patch: {
-    letter: 'A',
-    name: 'patch',
-    heading: 'Patch fix',
-    approval: 'the patch',
-    button: 'Approve patch',
-  },
-  drain: {
-    letter: 'B',
-    name: 'drain',
-    heading: 'Drain fix',
-    approval: 'drain and remove',
-    button: 'Approve drain and remove',
-  },
-};
+/** The two fixes, named the same way in the terminal, in Slack and on the buttons. */
+export const PLAN_WORDS: Record<PlanKind, { name: string; title: string; approval: string; button: string }> =
+  {
+    patch: {
+      name: 'patch',
+      title: 'Patch the node object',
+      approval: 'the patch',
+      button: 'Approve patch',
+    },
+    drain: {
+      name: 'drain',
+      title: 'Drain and remove the node',
+      approval: 'drain and remove',
+      button: 'Approve drain and remove',
+    },
+  };
 
-/** "Fix B (drain)", or "neither yet" when no fix should be applied now. */
+/** What the recommendation says to do: a fix's title, or that neither fix should be applied now. */
 export function fixAdviceLabel(fix: FixAdvice['fix']): string {
-  return fix === 'none' ? 'neither yet' : `Fix ${PLAN_WORDS[fix].letter} (${PLAN_WORDS[fix].name})`;
+  return fix === 'none' ? 'No fix yet' : PLAN_WORDS[fix].title;
 }
 
 export { watchWords } from '../diagnosis/progress-words.js';

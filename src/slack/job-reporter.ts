@@ -14,10 +14,10 @@ import {
   renderHandedBack,
   renderProgress,
   renderQueued,
-  renderReport,
   type JobRef,
   type LogsRead,
 } from './render/job-messages.js';
+import { renderReport } from './render/report.js';
 
 export interface SlackJobReporterOptions {
   poster: SlackPoster;
@@ -66,8 +66,10 @@ export class SlackJobReporter implements JobReporter {
       settled: () => throttle.cancel(),
       async done(report: DiagnosisReport, plans: Record<string, FindingPlanIds>) {
         const final = renderReport(ref, report, plans);
-        await show(final);
-        if (message && final.uploads?.length) await poster.upload(message.channel, message.ts, final.uploads);
+        // A thread under a message Slack did not update would explain a report nobody sees.
+        if (!(await show(final)) || !message || !(await messages.claimThread(ref.jobId))) return;
+        for (const reply of final.thread ?? []) await poster.post(message.channel, reply, message.ts);
+        if (final.uploads?.length) await poster.upload(message.channel, message.ts, final.uploads);
       },
       async failed(failure: JobFailure) {
         await show(renderFailure(ref, failure));

@@ -59,7 +59,7 @@ describe('selectCause', () => {
     });
     expect(v).toMatchObject({
       code: 'unknown',
-      summary: 'object rewritten in a loop, cause unknown',
+      summary: 'The object is rewritten in a loop, for a reason this diagnosis does not recognise.',
       confidence: 'medium',
     });
     expect(selectCause({ analysis: null, writesPerMinute: 500, agent: null }).code).toBe('unknown');

@@ -164,7 +164,9 @@ describe('findings', () => {
     expect(f).toMatchObject({
       kind: 'loop-unknown-cause',
       nodeId: null,
-      cause: { summary: 'object rewritten in a loop, cause unknown' },
+      cause: {
+        summary: 'The object is rewritten in a loop, for a reason this diagnosis does not recognise.',
+      },
     });
   });
 });
@@ -195,7 +197,7 @@ describe('adviseFix: which fix fits the cause', () => {
     const analysis = analyzeNode(broken, [broken], cluster, null);
     const advice = adviseFix(analysis, buildPatchPlan(broken, null), null);
     expect(advice.fix).toBe('patch');
-    expect(advice.reason).toMatch(/could not be read.*only the local cluster, but is incomplete/);
+    expect(advice.reason).toMatch(/could not be read.*only Rancher's local cluster, but is incomplete/);
   });
 
   it('node gone downstream: neither fix yet', () => {

@@ -150,7 +150,15 @@ describe('end to end: Slack -> bot -> queue -> worker -> stand-in apiserver -> S
     expect(text).toContain(NODE);
     expect(text).toContain(displayName());
     expect(text).toContain(internalIp());
-    expect(text).toMatch(/writes\/min/);
+    expect(text).toMatch(/rewritten \*[\d,.]+ times a minute\*/);
+    expect(text).toContain('*Recommended: ');
+    // The evidence, the diff and the drain follow in the report's thread.
+    const inThread = (c: RecordedCall) =>
+      c.method === 'chat.postMessage' && c.args.thread_ts === report.args.ts;
+    await slack.waitFor((calls) => calls.filter(inThread).length >= 2, 10000, 'the thread');
+    const evidence = slack.calls.filter(inThread).map((c) => blocksText(c.args.blocks));
+    expect(evidence[0]).toMatch(/\/min\* by the (churn watch|kube-apiserver pod log): /);
+    expect(evidence[0]).toContain('+  rkeNode:');
     const actions = (
       report.args.blocks as {
         type: string;
@@ -168,13 +176,9 @@ describe('end to end: Slack -> bot -> queue -> worker -> stand-in apiserver -> S
     });
     const answered = await postToBot(url, click, signedHeaders(SECRET, click));
     expect(answered.status).toBe(200);
-    await slack.waitFor(
-      (calls) => calls.some((c) => c.method === 'chat.postMessage' && c.args.thread_ts === report.args.ts),
-      10000,
-      'the approval record',
-    );
-    const record = slack.callsOf('chat.postMessage').find((c) => c.args.thread_ts === report.args.ts)!;
-    expect(blocksText(record.args.blocks)).toContain('nothing has been applied');
+    const isRecord = (c: RecordedCall) =>
+      inThread(c) && blocksText(c.args.blocks).includes('nothing has been applied');
+    await slack.waitFor((calls) => calls.some(isRecord), 10000, 'the approval record');
   }, 90000);
 
   it("the cluster's registration token is never in the channel, a log line or Redis; an approver gets it alone, on request", async () => {
@@ -186,13 +190,16 @@ describe('end to end: Slack -> bot -> queue -> worker -> stand-in apiserver -> S
     expect(token.length).toBeGreaterThan(20);
     expect(tokenObject.status.nodeCommand).toContain(token);
 
-    const blocks = report.args.blocks as {
+    const evidence = slack
+      .callsOf('chat.postMessage')
+      .find((c) => c.args.thread_ts === report.args.ts && String(c.args.text).startsWith('Evidence for'))!;
+    const blocks = evidence.args.blocks as {
       type: string;
       block_id?: string;
       elements?: { action_id: string; value: string }[];
     }[];
     expect(blocksText(blocks)).toContain('--token &lt;registration token&gt;');
-    const show = blocks.find((b) => b.block_id === 'registration-0')!.elements![0]!;
+    const show = blocks.find((b) => b.block_id === 'registration')!.elements![0]!;
     expect(show.action_id).toBe('show_registration');
 
     const clickShow = async (userId: string, id: string) => {
@@ -202,7 +209,7 @@ describe('end to end: Slack -> bot -> queue -> worker -> stand-in apiserver -> S
         userId,
         channelId: 'C0OPS',
         messageTs: String(report.args.ts),
-        blockId: 'registration-0',
+        blockId: 'registration',
         responseUrl: slack.responseUrl(id),
       });
       expect((await postToBot(url, body, signedHeaders(SECRET, body))).status).toBe(200);

@@ -334,7 +334,10 @@ const scannerPresent = existsSync(new URL('../../src/diagnosis/logscan/index.ts'
       const finding = report.findings.find((f) => f.objectKey === configMap);
       expect(finding).toMatchObject({
         kind: 'loop-unknown-cause',
-        cause: { code: 'unknown', summary: 'object rewritten in a loop, cause unknown' },
+        cause: {
+          code: 'unknown',
+          summary: 'The object is rewritten in a loop, for a reason this diagnosis does not recognise.',
+        },
       });
       expect(finding?.patchPlan).toBeNull();
     });

@@ -39,7 +39,8 @@ describe('buildReportModel', () => {
   });
 
   it('words each rate with its source and unit; reports older than per-source sightings keep the headline rate', () => {
-    const f = buildReportModel(reportWithFinding).findings[0]!;
+    const older = { ...reportWithFinding.findings[0]!, writeRates: undefined };
+    const f = buildReportModel({ ...reportWithFinding, findings: [older] }).findings[0]!;
     expect(f.rate).toMatchObject({ sourceLabel: 'kube-apiserver pod log', counted: '5,400 writes' });
     expect(f.rates).toEqual([f.rate]);
     expect(f.rate!.description).toBeNull();

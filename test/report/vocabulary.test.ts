@@ -3,10 +3,8 @@ import type { DiagnosisReport, DiagnosisStage, EvidenceSource } from '../../src/
 import { buildReportModel } from '../../src/report/model.js';
 import { renderProgress as cliProgress, renderReport as cliReport } from '../../src/report/render-text.js';
 import { SOURCE_LABELS, STAGE_LABELS } from '../../src/report/vocabulary.js';
-import {
-  renderProgress as slackProgress,
-  renderReport as slackReport,
-} from '../../src/slack/render/job-messages.js';
+import { renderProgress as slackProgress } from '../../src/slack/render/job-messages.js';
+import { renderReport as slackReport } from '../../src/slack/render/report.js';
 import { blocksText } from '../support/slack-api.js';
 import { job, reportTwoSources, reportWithFinding } from '../slack/fixtures.js';
 
@@ -15,6 +13,7 @@ const finding = reportWithFinding.findings[0]!;
 /** The node seen by the apiserver logs and, faster, by the churn watch: each source has its own rate. */
 const report: DiagnosisReport = {
   ...reportTwoSources,
+  scope: { ...reportTwoSources.scope, watchSeconds: 60, watchedSeconds: 60 },
   findings: [
     {
       ...finding,
@@ -45,15 +44,17 @@ const report: DiagnosisReport = {
 
 const cli = cliReport(report);
 const slack = slackReport(job, report, {});
-const slackText = `${slack.text}\n${blocksText(slack.blocks)}`;
+const slackText = [slack, ...(slack.thread ?? [])]
+  .map((m) => `${m.text}\n${blocksText(m.blocks)}`)
+  .join('\n');
 
 describe('the command line and Slack say the same facts in the same words', () => {
   const sources: EvidenceSource[] = ['churn', 'apiserver-pod-logs'];
 
   it.each(sources)('the source %s has one name, and neither says its internal id', (source) => {
     const label = SOURCE_LABELS[source];
-    expect(cli).toContain(`measured by the ${label}`);
-    expect(slackText).toMatch(new RegExp(`writes/min \\(${label}\\)`));
+    expect(cli).toMatch(new RegExp(`/min by the ${label}: `));
+    expect(slackText).toMatch(new RegExp(`/min\\* by the ${label}: `));
     expect(slackText).not.toContain(source === 'churn' ? 'from churn' : source);
     expect(cli).not.toContain(source === 'churn' ? 'by churn' : source);
   });
@@ -61,8 +62,25 @@ describe('the command line and Slack say the same facts in the same words', () =
   it('the headline rate names the same source, and counts what it counted in the same unit', () => {
     const rate = buildReportModel(report).findings[0]!.rate!;
     expect(rate.counted).toBe('205 updates');
-    expect(cli).toContain(`writes:     205/min, measured by the churn watch: 205 updates seen by`);
-    expect(slackText).toContain(`*205 writes/min* (205 updates, from the churn watch)`);
+    expect(cli).toContain('- 205/min by the churn watch: 205 updates over 60 s');
+    expect(slackText).toContain('• *205/min* by the churn watch: 205 updates over 60 s');
+  });
+
+  it('the cause, the recommendation and the fixes have the same words, and no internal id shows', () => {
+    const f = buildReportModel(report).findings[0]!;
+    for (const words of [
+      f.cause.summary,
+      `${f.fixAdvice!.label}`,
+      'Patch the node object',
+      'Drain and remove the node',
+    ]) {
+      expect(cli).toContain(words);
+      expect(slackText).toContain(words);
+    }
+    for (const internal of [f.cause.code, '[apiserver-log]', '[node-object]', 'Fix A', 'Fix B']) {
+      expect(cli).not.toContain(internal);
+      expect(slackText).not.toContain(internal);
+    }
   });
 
   it('each hot object is listed once in the Slack report, with every source that saw it', () => {

@@ -69,14 +69,31 @@ export const finding: Finding = {
   hostname: 'worker-3',
   ip: '10.0.0.12',
   writeRate: { writes: 5400, writesPerMinute: 180, source: 'apiserver-pod-logs', signal: 'satisfied-by' },
+  writeRates: [
+    {
+      writes: 5400,
+      writesPerMinute: 180,
+      source: 'apiserver-pod-logs',
+      signal: 'satisfied-by',
+      description: 'pods kube-system/kube-apiserver-cp-1, last 30m',
+      firstSeen: '2026-11-25T05:30:02Z',
+      lastSeen: '2026-11-25T05:59:58Z',
+    },
+  ],
   cause: {
     code: 'm-object-deleted-node-kept',
     summary:
-      'The node was deleted in Rancher but never removed from the cluster, so Rancher made a machine- object it cannot finish.',
+      'The node was deleted in Rancher while its Kubernetes node worker-3 stayed in the cluster, so Rancher made a new node object for it that it can never finish, and keeps rewriting it.',
     details: [
-      'No m- object exists for host worker-3.',
-      'Kubernetes node worker-3 is still in the downstream cluster.',
+      'machine-h46dc is a machine- node object of RKE1 cluster c-dql6k, created by nodessyncer',
+      'it lacks status.rkeNode and spec.customConfig, so the node agent can never get its plan',
+      'no m- object describes this host, and Kubernetes node worker-3 is still in the downstream cluster',
     ],
+  },
+  fixAdvice: {
+    fix: 'drain',
+    reason:
+      'worker-3 is still in c-dql6k: removing it and registering the host again ends the loop for good; the patch is for a node that cannot be removed',
   },
   confidence: 'high',
   missing: ['status.rkeNode', 'spec.customConfig'],
@@ -94,7 +111,11 @@ export const finding: Finding = {
   },
   evidence: [
     { kind: 'apiserver-log', text: '5,400 PUTs of the object in 30 minutes' },
-    { kind: 'downstream-node', text: 'Kubernetes node worker-3 is Ready in c-dql6k' },
+    {
+      kind: 'node-object',
+      text: 'c-dql6k/machine-h46dc: no status.rkeNode, no spec.customConfig; roles worker; addresses InternalIP=10.0.0.12 Hostname=worker-3',
+    },
+    { kind: 'downstream-node', text: 'Kubernetes node worker-3 is present in downstream cluster c-dql6k' },
   ],
   patchPlan: {
     clusterId: 'c-dql6k',
@@ -213,6 +234,55 @@ export const reportLongDiff: DiagnosisReport = {
   ],
 };
 
+/** One finding in another cluster, where the patch is the fix advised. */
+const stagingFinding: Finding = {
+  ...finding,
+  id: 'c-8kx2q/machine-p9w4r',
+  objectKey: '/apis/management.cattle.io/v3/namespaces/c-8kx2q/nodes/machine-p9w4r',
+  clusterId: 'c-8kx2q',
+  clusterName: 'staging',
+  nodeId: 'machine-p9w4r',
+  hostname: 'stg-worker-1',
+  ip: '10.1.0.21',
+  writeRate: { ...finding.writeRate!, writes: 2850, writesPerMinute: 95 },
+  writeRates: [{ ...finding.writeRates![0]!, writes: 2850, writesPerMinute: 95 }],
+  fixAdvice: {
+    fix: 'patch',
+    reason:
+      "c-8kx2q could not be read, so it is not known whether the node is there to drain; the patch needs only Rancher's local cluster",
+  },
+  drainPlan: { ...finding.drainPlan!, clusterId: 'c-8kx2q', nodeId: 'machine-p9w4r', downstreamRead: false },
+};
+
+/** Two findings in two clusters. */
+export const reportTwoClusters: DiagnosisReport = {
+  ...reportWithFinding,
+  scope: { ...reportWithFinding.scope, clusterId: null },
+  clusters: [
+    ...reportWithFinding.clusters,
+    { id: 'c-8kx2q', name: 'staging', driver: 'rancherKubernetesEngine' },
+  ],
+  findings: [stagingFinding, finding],
+};
+
+/** Ten findings in two clusters, least written first: the report shows the five worst. */
+export const reportTenFindings: DiagnosisReport = {
+  ...reportTwoClusters,
+  findings: Array.from({ length: 10 }, (_, i) => {
+    const base = i % 2 ? finding : stagingFinding;
+    const rate = 40 + i * 25;
+    return {
+      ...base,
+      id: `${base.clusterId}/machine-${i}x7k`,
+      nodeId: `machine-${i}x7k`,
+      hostname: `worker-${i + 10}`,
+      ip: `10.0.${i % 2}.${30 + i}`,
+      writeRate: { ...base.writeRate!, writes: rate * 30, writesPerMinute: rate },
+      writeRates: [{ ...base.writeRates![0]!, writes: rate * 30, writesPerMinute: rate }],
+    };
+  }),
+};
+
 /** Many findings: the message must stay within 50 blocks. */
 export const reportManyFindings: DiagnosisReport = {
   ...reportWithFinding,
@@ -267,8 +337,14 @@ export const reportUnreachableDownstream: DiagnosisReport = {
     {
       ...finding,
       agent: null,
+      fixAdvice: {
+        fix: 'patch',
+        reason:
+          "c-dql6k could not be read, so it is not known whether the node is there to drain; the patch needs only Rancher's local cluster",
+      },
       drainPlan: {
         ...finding.drainPlan!,
+        downstreamRead: false,
         evict: [],
         leave: [],
         blockingPodDisruptionBudgets: [],

@@ -21,6 +21,8 @@ export interface DrainInput {
   roles: Role[];
   /** Things that could not be read, stated in the plan. */
   notes?: string[];
+  /** False when the downstream cluster's nodes could not be listed. */
+  downstreamRead?: boolean;
   /** kubectl flags that reach the downstream cluster the way the diagnosis did; null when it did not. */
   downstreamKubectl?: string | null;
 }
@@ -237,6 +239,7 @@ export function buildDrainPlan(input: DrainInput): DrainPlan {
     clusterId: input.clusterId,
     nodeId: input.nodeId,
     downstreamNode: node,
+    ...(input.downstreamRead === undefined ? {} : { downstreamRead: input.downstreamRead }),
     evict,
     leave,
     blockingPodDisruptionBudgets: blocking,

@@ -5,9 +5,13 @@ import type { SlackMessage } from './blocks.js';
  * `rancher-doctor demo --run` prints. The mrkdwn is kept as written (entities, `*bold*`, code
  * fences), so what is read here is exactly what Slack gets, only laid out as lines.
  */
-export function messageAsText(msg: Pick<SlackMessage, 'text' | 'blocks' | 'uploads'>): string {
+export function messageAsText(msg: Pick<SlackMessage, 'text' | 'blocks' | 'uploads' | 'thread'>): string {
   const out: string[] = [`Notification: ${msg.text}`, '='.repeat(72)];
   for (const block of msg.blocks) out.push('', ...blockLines(block as unknown as Loose));
+  (msg.thread ?? []).forEach((reply, i) => {
+    out.push('', `—— thread, reply ${i + 1} ${'—'.repeat(56)}`);
+    for (const block of reply.blocks) out.push('', ...blockLines(block as unknown as Loose));
+  });
   for (const u of msg.uploads ?? []) out.push('', ...uploadLines(u));
   return out.join('\n') + '\n';
 }

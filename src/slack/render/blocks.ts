@@ -3,11 +3,15 @@ import { LIMITS, cut, esc } from './limits.js';
 
 export type Block = types.KnownBlock;
 
-/** One Slack message as the renderers produce it; `uploads` are long texts to attach as files. */
+/**
+ * One Slack message as the renderers produce it: `uploads` are long texts attached as files in
+ * its thread, `thread` the replies posted there once the message is final.
+ */
 export interface SlackMessage {
   text: string;
   blocks: Block[];
   uploads?: { filename: string; title: string; content: string }[];
+  thread?: SlackMessage[];
 }
 
 export function header(text: string): Block {

@@ -20,7 +20,8 @@ export function findingActions(f: FindingFacts, index: number, plans: FindingPla
       text: PLAN_WORDS.patch.button,
       actionId: 'approve_patch',
       value: plans.patch,
-      style: 'primary' as const,
+      // The recommended fix is the one that stands out; the drain is red whatever is advised.
+      ...(f.fixAdvice?.fix !== 'drain' ? { style: 'primary' as const } : {}),
       confirm: {
         title: 'Approve the patch?',
         text: `Records your approval of the patch for ${target}. Nothing is written to the cluster: this version does not apply fixes yet, so the patch is applied by hand, as the report shows.`,
@@ -29,7 +30,7 @@ export function findingActions(f: FindingFacts, index: number, plans: FindingPla
       },
     });
   }
-  if (plans.drain) {
+  if (plans.drain && f.drainOffer.offered) {
     buttons.push({
       text: PLAN_WORDS.drain.button,
       actionId: 'approve_drain',
@@ -38,7 +39,7 @@ export function findingActions(f: FindingFacts, index: number, plans: FindingPla
       confirm: {
         title: 'Approve drain and remove?',
         text: `Records your approval of draining and removing the node of ${target}. Nothing is cordoned, drained or deleted: this version does not carry out fixes yet, so the steps are run by hand, as the report shows.`,
-        confirm: 'Approve drain',
+        confirm: PLAN_WORDS.drain.button,
         deny: 'Cancel',
         style: 'danger',
       },
@@ -55,14 +56,17 @@ export function findingActions(f: FindingFacts, index: number, plans: FindingPla
       deny: 'Keep',
     },
   });
+  blocks.push(actions(`finding-${index}`, buttons));
+  // Why a fix has no button, right under the buttons.
+  const missing: string[] = [];
   if (f.patch && !f.patch.complete) {
     const fields = f.patch.underivable.map((u) => `\`${esc(u.field)}\``).join(', ');
-    blocks.push(
-      context(
-        `No *Approve patch*: the patch is incomplete, ${fields || 'some values'} could not be derived (see above).`,
-      ),
+    missing.push(
+      `No *Approve patch*: the patch is incomplete, ${fields || 'some values'} could not be derived (see the thread).`,
     );
   }
-  blocks.push(actions(`finding-${index}`, buttons));
+  if (plans.drain && !f.drainOffer.offered && f.drainOffer.why)
+    missing.push(`No *Approve drain and remove*: ${esc(f.drainOffer.why)}.`);
+  if (missing.length) blocks.push(context(missing.join('\n')));
   return blocks;
 }

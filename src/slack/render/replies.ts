@@ -1,3 +1,4 @@
+import { slackDate } from './dates.js';
 import { PLAN_WORDS, STAGE_LABELS, watchWords } from '../../report/vocabulary.js';
 import type { ClusterSummary, ProgressEvent } from '../../diagnosis/types.js';
 import type { DiagnoseJobResult } from '../../queue/job-data.js';
@@ -150,13 +151,38 @@ export function renderStatus(jobs: JobStatusView[], requestedId: string | null):
         ? ` · <${j.message.permalink}|its message>`
         : ` · in <#${j.message.channel}>`
       : '';
-    return `• \`${esc(j.jobId)}\` ${esc(j.scope)}: *${esc(state)}*${outcomeWords(j)} · asked by <@${j.requestedBy}> at ${esc(j.requestedAt)}${j.attempts > 1 ? ` · attempt ${j.attempts}` : ''}${link}${failed}`;
+    return `• \`${esc(j.jobId)}\` ${esc(j.scope)}: *${esc(state)}*${outcomeWords(j)} · asked by <@${j.requestedBy}> ${slackDate(j.requestedAt)}${j.attempts > 1 ? ` · attempt ${j.attempts}` : ''}${link}${failed}`;
   });
   const first = jobs[0]!;
   const title = requestedId
     ? `Job ${requestedId}: ${STATE_WORDS[first.state] ?? first.state}`
     : plural(jobs.length, 'recent diagnosis', 'recent diagnoses');
-  return message(title, [section(cut(lines.join('\n'), 2900))]);
+  const blocks = [section(cut(lines.join('\n'), 2900))];
+  // Asked about one job: every finding, also those its message had no room for.
+  if (requestedId && first.result && first.result.findings.length > 1)
+    blocks.push(section(findingList(first.result.findings)));
+  return message(title, blocks);
+}
+
+/** Findings listed in the report's message with their buttons; the rest only here. */
+const FINDINGS_IN_MESSAGE = 5;
+
+function findingList(findings: NonNullable<JobStatusView['result']>['findings']): string {
+  const lines = findings.map((f, i) => {
+    const cluster = f.clusterName ?? f.clusterId ?? 'unknown cluster';
+    const host = f.hostname ? ` (${esc(f.hostname)})` : '';
+    const rate =
+      typeof f.writesPerMinute === 'number'
+        ? `, ${Math.round(f.writesPerMinute).toLocaleString('en-US')}/min`
+        : '';
+    const fix = f.fix && f.fix !== 'none' ? `; recommended: ${PLAN_WORDS[f.fix].title.toLowerCase()}` : '';
+    return `${i + 1}. ${esc(cluster)}: \`${esc(f.nodeId ?? 'an object')}\`${host}${rate}${fix}`;
+  });
+  const note =
+    findings.length > FINDINGS_IN_MESSAGE
+      ? `\n_1 to ${FINDINGS_IN_MESSAGE} have buttons in the report; for the others, diagnose their cluster: \`/rancher diagnose <cluster>\`._`
+      : '';
+  return cut(`*Findings, worst first*\n${lines.join('\n')}${note}`, 2900);
 }
 
 export function renderPlanExpired(): SlackMessage {

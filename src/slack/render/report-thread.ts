@@ -1,0 +1,203 @@
+import type { DrainPlan, PatchPlan } from '../../diagnosis/types.js';
+import type { FindingPlanIds } from '../../queue/job-reporter.js';
+import type { FindingFacts, RateFacts, ReportModel } from '../../report/model.js';
+import { PLAN_WORDS } from '../../report/vocabulary.js';
+import { humanSpan } from '../../text/duration.js';
+import { plural } from '../../text/plural.js';
+import { actions, message, section, type Block, type SlackMessage } from './blocks.js';
+import { slackDate } from './dates.js';
+import { LIMITS, codeBlock, cut, esc } from './limits.js';
+
+type Uploads = NonNullable<SlackMessage['uploads']>;
+
+/** Diffs longer than this go to an uploaded file; the reply keeps the start of it. */
+const INLINE_DIFF_MAX = 2400;
+/** Pods listed by name up to this many per list; the rest counted. */
+const PODS_LISTED = 8;
+const HOTTEST_SHOWN = 5;
+
+export function formatRate(perMinute: number): string {
+  return perMinute >= 100 ? Math.round(perMinute).toLocaleString('en-US') : perMinute.toFixed(1);
+}
+
+/**
+ * What the report's thread holds, for whoever wants to check before approving: per finding
+ * shown, the evidence (every source's rate and over how long), the agent in one line, the diff,
+ * the drain's preflight and steps; then what was read, the hottest objects and what could not be
+ * read. Long diffs become files in the thread.
+ */
+export function reportThread(
+  model: ReportModel,
+  shown: FindingFacts[],
+  plans: Record<string, FindingPlanIds>,
+): { replies: SlackMessage[]; uploads: Uploads } {
+  const uploads: Uploads = [];
+  const replies = shown.map((f, index) =>
+    findingDetails(f, shown.length > 1 ? index + 1 : null, plans[f.id]?.drain ?? null, uploads),
+  );
+  if (model.findings.length || model.reads.length || model.problems.length) replies.push(readsReply(model));
+  return { replies, uploads };
+}
+
+function target(f: FindingFacts): string {
+  const cluster = f.cluster.name ?? f.cluster.id ?? 'unknown cluster';
+  return `${f.subject} in ${cluster}`;
+}
+
+function findingDetails(
+  f: FindingFacts,
+  number: number | null,
+  drainPlanId: string | null,
+  uploads: Uploads,
+): SlackMessage {
+  const blocks: Block[] = [];
+  const title = `${number ? `${number}. ` : ''}Evidence for \`${esc(f.subject)}\` in ${esc(f.cluster.name ?? f.cluster.id ?? 'unknown cluster')}`;
+  const why = f.cause.details.map((d) => `• ${esc(d)}`).join('\n');
+  // With one finding the message itself says why this fix; where several share it, only here.
+  const advice =
+    number && f.fixAdvice
+      ? `\n*Why ${esc(f.fixAdvice.label.toLowerCase())}:* ${esc(f.fixAdvice.reason)}.`
+      : '';
+  blocks.push(section(`*${title}*${why ? `\n${why}` : ''}${advice}`));
+  blocks.push(section(evidenceText(f)));
+  if (f.patch) blocks.push(patchBlock(f.patch, uploads));
+  if (f.drain) blocks.push(...drainBlocks(f, f.drain, drainPlanId));
+  return message(`Evidence for ${target(f)}`, blocks);
+}
+
+function rateLine(r: RateFacts): string {
+  const over = r.observedSeconds ? ` over ${humanSpan(r.observedSeconds)}` : '';
+  const since = r.firstSeen ? `, from ${slackDate(r.firstSeen)}` : '';
+  return `• *${formatRate(r.writesPerMinute)}/min* by the ${esc(r.sourceLabel)}: ${r.counted}${over}${since} (${esc(r.signalLabel)})`;
+}
+
+function evidenceText(f: FindingFacts): string {
+  const lines = ['*Evidence*'];
+  if (f.rates.length) lines.push(...f.rates.map(rateLine));
+  else lines.push('• No write of it was measured in this run.');
+  // The evidence's own node-object line says what the object lacks; the sibling shows it should not.
+  if (f.missing.length && f.sibling) {
+    const has = f.missing.map((m) => `\`${esc(m)}\``).join(' and ');
+    lines.push(
+      `• Its healthy sibling \`${esc(f.sibling.nodeId)}\`${f.sibling.hostname ? ` (${esc(f.sibling.hostname)})` : ''} has ${has}.`,
+    );
+  }
+  for (const e of f.evidence) {
+    if (e.kind === 'node-object' || e.kind === 'downstream-node' || e.kind === 'note')
+      lines.push(`• ${esc(cut(e.text, 400))}`);
+  }
+  if (f.agent) {
+    const a = f.agent;
+    const last = a.lastWaitingAt ? `, last ${slackDate(a.lastWaitingAt)}` : '';
+    const errors = a.errorLines ? `; ${plural(a.errorLines, 'error line')}` : '';
+    lines.push(
+      `• Node agent \`${esc(a.namespace)}/${esc(a.podName)}\` logged "Waiting for node to register" ${plural(a.waitingLines, 'time')}${last}${errors}.`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function patchBlock(p: PatchPlan, uploads: Uploads): Block {
+  const incomplete = p.complete
+    ? ''
+    : `\n:warning: *Incomplete: not offered for approval.* Could not derive ${p.underivable
+        .map((u) => `\`${esc(u.field)}\` (${esc(u.reason)})`)
+        .join(', ')}. Fill ${p.underivable.length === 1 ? 'it' : 'them'} in by hand, or use the drain.`;
+  const lead = `*${PLAN_WORDS.patch.title}*: one merge patch of \`${esc(p.clusterId)}/${esc(p.nodeId)}\` (seen at resourceVersion ${esc(p.resourceVersion)})${incomplete}`;
+  if (p.diff.length <= INLINE_DIFF_MAX) {
+    return section(`${lead}\n${codeBlock(p.diff, LIMITS.sectionText - lead.length - 1)}`);
+  }
+  const filename = `patch-${p.clusterId}-${p.nodeId}.diff`;
+  uploads.push({ filename, title: `Patch for ${p.clusterId}/${p.nodeId}`, content: p.diff });
+  const note = `\n_The diff is ${p.diff.length.toLocaleString('en-US')} characters: the whole of it is in \`${esc(filename)}\` in this thread; its start:_`;
+  return section(`${lead}${note}\n${codeBlock(p.diff, LIMITS.sectionText - lead.length - note.length - 1)}`);
+}
+
+function podList(pods: { namespace: string; name: string }[]): string {
+  const shown = pods.slice(0, PODS_LISTED).map((p) => `\`${esc(p.namespace)}/${esc(p.name)}\``);
+  const more = pods.length > PODS_LISTED ? ` and ${pods.length - PODS_LISTED} more` : '';
+  return shown.join(', ') + more;
+}
+
+/**
+ * The drain as planned: what is evicted and left alone (or why that is not known), the
+ * PodDisruptionBudgets in the way, the notes; then the steps with the registration command, its
+ * token masked. An approver gets the whole command, for their eyes only, with the Show button.
+ */
+function drainBlocks(f: FindingFacts, d: DrainPlan, drainPlanId: string | null): Block[] {
+  const known = d.evict.length > 0 || d.leave.length > 0;
+  const pods = known
+    ? `${plural(d.evict.length, 'pod')} to evict, ${d.leave.length} left alone`
+    : `the pods on it are not known${d.notes.length ? ' (see below)' : ''}`;
+  const lines = [
+    `*${PLAN_WORDS.drain.title}*: \`${esc(d.downstreamNode ?? 'not found downstream')}\`, ${pods}`,
+  ];
+  if (!f.drainOffer.offered && f.drainOffer.why)
+    lines.push(`:no_entry_sign: Not offered for approval: ${esc(f.drainOffer.why)}.`);
+  if (d.evict.length) lines.push(`Evicted: ${podList(d.evict)}`);
+  const byReason = new Map<string, DrainPlan['leave']>();
+  for (const l of d.leave) byReason.set(l.reason, [...(byReason.get(l.reason) ?? []), l]);
+  for (const [reason, left] of byReason) lines.push(`Left alone, ${esc(reason)}: ${podList(left)}`);
+  for (const b of d.blockingPodDisruptionBudgets)
+    lines.push(`:warning: PodDisruptionBudget \`${esc(b.namespace)}/${esc(b.name)}\` ${esc(b.reason)}`);
+  for (const n of d.notes) lines.push(`:information_source: ${esc(n)}`);
+
+  const command = d.registration?.maskedCommand ?? null;
+  const steps = d.steps
+    .map((step, i) => {
+      const text = command && step.includes(command) ? step.replace(command, '(the command below)') : step;
+      return `${i + 1}. ${esc(text)}`;
+    })
+    .join('\n');
+  const showable = d.registration !== null && drainPlanId !== null;
+  const where = `Rancher (Cluster Management → ${esc(d.clusterId)} → Registration)`;
+  const tokenNote = !d.registration
+    ? ''
+    : showable
+      ? `\n_The token is left out: an approver gets the whole command with *Show registration command* (only they see it), or copies it from ${where}._`
+      : `\n_The token is left out: copy the whole command from ${where}._`;
+  const register = command ? `\nRegistration command:\n${codeBlock(command, 1200)}${tokenNote}` : tokenNote;
+  const blocks = [
+    section(cut(lines.join('\n'), LIMITS.sectionText)),
+    section(`*Steps*\n${cut(steps, LIMITS.sectionText - register.length - 12)}${register}`),
+  ];
+  if (showable) {
+    blocks.push(
+      actions('registration', [
+        { text: 'Show registration command', actionId: 'show_registration', value: drainPlanId },
+      ]),
+    );
+  }
+  return blocks;
+}
+
+/** What each source read, the hottest objects with each source's rate, and what could not be read. */
+function readsReply(model: ReportModel): SlackMessage {
+  const blocks: Block[] = [];
+  const reads = model.reads.map(
+    (r) =>
+      `• ${esc(r.sourceLabel)}: ${esc(cut(r.description, 300))}; ${plural(r.linesRead, 'line')}, ${plural(r.requestsCounted, 'request')}, ${plural(r.hotObjects, 'hot object')}`,
+  );
+  blocks.push(
+    section(`*What was read*\n${reads.length ? reads.join('\n') : 'No write activity could be read.'}`),
+  );
+  const hot = model.hottest.slice(0, HOTTEST_SHOWN);
+  if (hot.length) {
+    const lines = hot.map(
+      (h, i) =>
+        `${i + 1}. \`${esc(h.key)}\`: ${h.rates
+          .map((r) => `${formatRate(r.writesPerMinute)}/min (${esc(r.sourceLabel)})`)
+          .join(', ')}`,
+    );
+    const more = model.hottest.length > hot.length ? `\n… and ${model.hottest.length - hot.length} more` : '';
+    blocks.push(section(cut(`*Hottest objects*\n${lines.join('\n')}${more}`, LIMITS.sectionText)));
+  }
+  if (model.problems.length) {
+    const lines = model.problems.map(
+      (p) =>
+        `• \`${esc(p.target)}\`${p.status ? ` (HTTP ${p.status})` : ''}: ${esc(p.message)}${p.hint ? `\n   _${esc(p.hint)}_` : ''}`,
+    );
+    blocks.push(section(cut(`:no_entry: *Could not read*\n${lines.join('\n')}`, LIMITS.sectionText)));
+  }
+  return message('What the diagnosis read', blocks);
+}

@@ -1,0 +1,258 @@
+import { describe, expect, it } from '@jest/globals';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { DiagnosisReport } from '../../src/diagnosis/types.js';
+import type { FindingPlanIds } from '../../src/queue/job-reporter.js';
+import { closeActions, type Block, type SlackMessage } from '../../src/slack/render/blocks.js';
+import { esc } from '../../src/slack/render/limits.js';
+import { renderReport } from '../../src/slack/render/report.js';
+import { expectMessageGolden } from '../support/golden.js';
+import { blocksText } from '../support/slack-api.js';
+import { slackLimitViolations } from '../support/slack-limits.js';
+import {
+  MASKED_REGISTRATION_COMMAND,
+  REGISTRATION_TOKEN,
+  job,
+  reportBlockingPdb,
+  reportIncompletePatch,
+  reportLongDiff,
+  reportManyFindings,
+  reportNoFinding,
+  reportTenFindings,
+  reportTwoClusters,
+  reportTwoSources,
+  reportUnreachableDownstream,
+  reportWithFinding,
+  reportWithProblems,
+} from './fixtures.js';
+
+const GOLDEN_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'golden', 'slack');
+
+/** Plan ids for every finding, as the worker saves them (no patch id for an incomplete patch). */
+function plansFor(report: DiagnosisReport): Record<string, FindingPlanIds> {
+  return Object.fromEntries(
+    report.findings.map((f, i) => [
+      f.id,
+      {
+        patch: f.patchPlan?.complete ? `planPATCH${i}` : null,
+        drain: f.drainPlan ? `planDRAIN${i}` : null,
+        dismiss: `planDISMISS${i}`,
+      },
+    ]),
+  );
+}
+
+/** Every message and reply within Slack's limits, then compared with its golden .json and .txt. */
+function expectGolden(name: string, msg: SlackMessage): void {
+  expect(slackLimitViolations(msg)).toEqual([]);
+  for (const reply of msg.thread ?? []) expect(slackLimitViolations(reply)).toEqual([]);
+  expectMessageGolden(join(GOLDEN_DIR, `${name}.json`), msg);
+}
+
+/** The text a person sees without opening anything: block texts and button labels, not the thread. */
+function visibleText(blocks: Block[]): string {
+  const out: string[] = [];
+  for (const b of blocks as unknown as Record<string, unknown>[]) {
+    const text = b.text as { text?: string } | undefined;
+    if (text?.text) out.push(text.text);
+    for (const e of (b.elements as { text?: string | { text: string } }[] | undefined) ?? []) {
+      if (typeof e.text === 'string') out.push(e.text);
+      else if (e.text?.text) out.push(e.text.text);
+    }
+  }
+  return out.join('\n');
+}
+
+function actionIds(msg: SlackMessage, blockId: string): string[] {
+  const block = msg.blocks.find((b) => b.type === 'actions' && b.block_id === blockId) as
+    { elements: { action_id: string }[] } | undefined;
+  return block ? block.elements.map((e) => e.action_id) : [];
+}
+
+function threadText(msg: SlackMessage): string {
+  return (msg.thread ?? []).map((r) => blocksText(r.blocks)).join('\n');
+}
+
+describe('the report: what to do first, the evidence in the thread', () => {
+  it('one finding: headline, cause, recommendation with its risk and the buttons in the first blocks, under 1,500 characters', () => {
+    const msg = renderReport(job, reportWithFinding, plansFor(reportWithFinding));
+    const buttonsAt = msg.blocks.findIndex((b) => b.type === 'actions');
+    expect(buttonsAt).toBeGreaterThanOrEqual(0);
+    expect(buttonsAt).toBeLessThan(4);
+    expect(visibleText(msg.blocks).length).toBeLessThanOrEqual(1500);
+
+    const [head, cause] = msg.blocks.map((b) => blocksText([b]));
+    for (const expected of ['*prod-east*', '`c-dql6k`', '`machine-h46dc`', 'worker-3', '10.0.0.12'])
+      expect(head).toContain(expected);
+    expect(head).toContain('*180 times a minute*');
+    // Since when, as a Slack date each reader sees in local time.
+    expect(head).toContain('since <!date^1795584602^{date_short_pretty} {time}|2026-11-25 05:30 UTC>');
+    expect(cause).toMatch(/\*Cause\* \(confidence high\): The node was deleted in Rancher/);
+    expect(cause).toContain('*Recommended: Drain and remove the node*: worker-3 is still in c-dql6k');
+    expect(cause).toContain('_Risk:_ Evicts 1 pod; the host must then be cleaned and registered again');
+    expect(actionIds(msg, 'finding-0')).toEqual(['approve_patch', 'approve_drain', 'dismiss']);
+    // Who asked, how long it took.
+    expect(blocksText(msg.blocks.slice(-1))).toMatch(/job `dmabc123f00d` · asked by <@U0ALICE> · took 8s/);
+
+    // The notification: the cluster, the node, what to do.
+    expect(msg.text).toBe(
+      'prod-east: node machine-h46dc (worker-3) rewritten 180 times a minute. Recommended: drain and remove the node.',
+    );
+    expectGolden('report-finding', msg);
+  });
+
+  it('the thread holds the evidence with each rate over how long it was seen, the agent in one line, the diff and the drain', () => {
+    const msg = renderReport(job, reportWithFinding, plansFor(reportWithFinding));
+    const main = blocksText(msg.blocks);
+    for (const detail of [
+      '+    nodeName',
+      'kubectl drain',
+      'Waiting for node to register',
+      'status.rkeNode`',
+    ])
+      expect(main).not.toContain(detail);
+    const thread = threadText(msg);
+    expect(thread).toContain(
+      '• *180/min* by the kube-apiserver pod log: 5,400 writes over 30 min, from <!date^1795584602^{date_short_pretty} {time}|2026-11-25 05:30 UTC>',
+    );
+    expect(thread).toContain(
+      '• Its healthy sibling `m-7xk2p` (worker-2) has `status.rkeNode` and `spec.customConfig`.',
+    );
+    // The agent's lines: one line, a count and the last time; none of its repeated lines.
+    const agentLines = thread.split('\n').filter((l) => l.includes('Waiting for node to register'));
+    expect(agentLines).toEqual([
+      '• Node agent `cattle-system/cattle-node-agent-x8w2q` logged "Waiting for node to register" 900 times, last <!date^1795586398^{date_short_pretty} {time}|2026-11-25 05:59 UTC>.',
+    ]);
+    expect(thread).toContain('+    nodeName: c-dql6k:machine-h46dc');
+    expect(thread).toContain('kubectl drain worker-3');
+    expect(thread).toContain('*Hottest objects*');
+  });
+
+  it('two findings in two clusters: one headline and one button row each, the worst first', () => {
+    const msg = renderReport(job, reportTwoClusters, plansFor(reportTwoClusters));
+    const text = blocksText(msg.blocks);
+    expect(text).toContain('*2 node objects rewritten in a loop in 2 clusters*');
+    expect(text.indexOf('*prod-east*')).toBeLessThan(text.indexOf('*staging*'));
+    expect(actionIds(msg, 'finding-0')).toEqual(['approve_patch', 'approve_drain', 'dismiss']);
+    // staging could not be read downstream: no drain button there, and the row says why.
+    expect(actionIds(msg, 'finding-1')).toEqual(['approve_patch', 'dismiss']);
+    expect(text).toContain('No *Approve drain and remove*: staging could not be read');
+    expect(msg.thread!.map((r) => r.text)).toEqual([
+      'Evidence for machine-h46dc in prod-east',
+      'Evidence for machine-p9w4r in staging',
+      'What the diagnosis read',
+    ]);
+    expect(msg.text).toMatch(/^prod-east: node machine-h46dc .* And 1 more finding\.$/);
+    expectGolden('report-two-clusters', msg);
+  });
+
+  it('ten findings: the five worst with buttons and a count; /rancher status lists the rest', () => {
+    const msg = renderReport(job, reportTenFindings, plansFor(reportTenFindings));
+    expect(msg.blocks.filter((b) => b.type === 'actions')).toHaveLength(5);
+    const text = blocksText(msg.blocks);
+    expect(text).toContain('*10 node objects rewritten in a loop in 2 clusters*');
+    const rates = [...text.matchAll(/rewritten \*(\d+) times a minute\*/g)].map((m) => Number(m[1]));
+    expect(rates).toEqual([265, 240, 215, 190, 165]);
+    expect(text).toContain('… and 5 more findings, less written: `/rancher status dmabc123f00d` lists them');
+    expect(text).not.toContain('rancher-doctor diagnose');
+    expect(msg.thread).toHaveLength(6);
+    expectGolden('report-ten-findings', msg);
+  });
+
+  it('many findings stay within the block limit', () => {
+    const msg = renderReport(job, reportManyFindings, plansFor(reportManyFindings));
+    expect(slackLimitViolations(msg)).toEqual([]);
+    expect(blocksText(msg.blocks)).toContain('7 more findings');
+  });
+
+  it('an incomplete patch: no patch button, the row says which values are missing, the thread shows them', () => {
+    const msg = renderReport(job, reportIncompletePatch, plansFor(reportIncompletePatch));
+    expect(actionIds(msg, 'finding-0')).toEqual(['approve_drain', 'dismiss']);
+    expect(blocksText(msg.blocks)).toContain('No *Approve patch*: the patch is incomplete');
+    const thread = threadText(msg);
+    expect(thread).toContain('*Incomplete: not offered for approval.*');
+    expect(thread).toContain('`status.rkeNode.address` (the node object has no InternalIP address)');
+    expectGolden('report-incomplete-patch', msg);
+  });
+
+  it('an unreachable downstream cluster: no drain button, and why; the thread says the pods are unknown', () => {
+    const msg = renderReport(job, reportUnreachableDownstream, plansFor(reportUnreachableDownstream));
+    expect(actionIds(msg, 'finding-0')).toEqual(['approve_patch', 'dismiss']);
+    expect(blocksText(msg.blocks)).toContain(
+      'No *Approve drain and remove*: prod-east could not be read, so what a drain would evict is not known.',
+    );
+    expect(blocksText(msg.blocks)).toContain('*Recommended: Patch the node object*');
+    const thread = threadText(msg);
+    expect(thread).not.toMatch(/0 pods to evict/);
+    expect(thread).toContain('the pods on it are not known (see below)');
+    expect(thread).toContain(':information_source: downstream cluster c-dql6k could not be reached');
+    expectGolden('report-drain-unreachable', msg);
+  });
+
+  it('the drain in the thread lists evicted pods, pods left alone with why, and blocking PodDisruptionBudgets', () => {
+    const msg = renderReport(job, reportBlockingPdb, plansFor(reportBlockingPdb));
+    const thread = threadText(msg);
+    expect(thread).toContain('2 pods to evict, 3 left alone');
+    expect(thread).toContain('Evicted: `default/web-5d9c7`, `default/web-8f2k1`');
+    expect(thread).toContain('Left alone, mirror pod of a static pod');
+    expect(thread).toContain(':warning: PodDisruptionBudget `default/web-pdb` allows 0 disruptions now');
+    expect(blocksText(msg.blocks)).toContain('which a PodDisruptionBudget may hold up');
+    expectGolden('report-drain-pdb', msg);
+  });
+
+  it('the registration command is in the thread once, its token masked; the Show button stays when the finding is decided', () => {
+    for (const report of [reportWithFinding, reportBlockingPdb, reportUnreachableDownstream]) {
+      const msg = renderReport(job, report, plansFor(report));
+      const all = JSON.stringify(msg);
+      expect(all).not.toContain(REGISTRATION_TOKEN);
+      expect(all.split(esc(MASKED_REGISTRATION_COMMAND))).toHaveLength(2);
+      expect(threadText(msg)).toContain('register the host again: (the command below)');
+      const evidence = msg.thread![0]!;
+      expect(actionIds(evidence, 'registration')).toEqual(['show_registration']);
+      // The decision closes the report's row, never the thread's button.
+      expect(closeActions(msg.blocks, 'finding-0', 'Dismissed').some((b) => b.type === 'actions')).toBe(
+        false,
+      );
+    }
+    const bare = renderReport(job, reportWithFinding, {});
+    expect(bare.blocks.some((b) => b.type === 'actions')).toBe(false);
+    expect(threadText(bare)).toContain('copy the whole command from Rancher');
+  });
+
+  it('an object seen by the apiserver logs and the churn watch: both rates, each over its own span', () => {
+    const msg = renderReport(job, reportTwoSources, plansFor(reportTwoSources));
+    const hottest = threadText(msg).slice(threadText(msg).indexOf('*Hottest objects*')).split('\n');
+    expect(hottest[1]).toBe(
+      '1. `/apis/management.cattle.io/v3/namespaces/c-dql6k/nodes/machine-h46dc`: 1,188/min (kube-apiserver pod log), 205/min (churn watch)',
+    );
+    expectGolden('report-two-sources', msg);
+  });
+
+  it('a report whose churn watch was cut short states the window it watched, not the one asked', () => {
+    const asked45 = { ...job, data: { ...job.data, watchSeconds: 45 } };
+    const cutShort = {
+      ...reportWithFinding,
+      scope: { ...reportWithFinding.scope, watchSeconds: 45, watchedSeconds: 35 },
+    };
+    const text = blocksText(renderReport(asked45, cutShort, {}).blocks);
+    expect(text).toContain('watched 35s of the 45s asked');
+  });
+
+  it('no finding, and access problems: what was read and what to grant', () => {
+    expectGolden('report-no-finding', renderReport(job, reportNoFinding, {}));
+    const msg = renderReport(job, reportWithProblems, {});
+    expect(blocksText(msg.blocks)).toContain('HTTP 403');
+    expect(blocksText(msg.blocks)).toContain('get on pods/log');
+    expect(msg.text).toBe('No write loop found in prod-east (c-dql6k), but 2 things could not be read.');
+    expectGolden('report-problems', msg);
+  });
+
+  it('a long diff is cut in the thread with a note and attached there as a file', () => {
+    const msg = renderReport(job, reportLongDiff, plansFor(reportLongDiff));
+    expect(msg.uploads).toHaveLength(1);
+    expect(msg.uploads![0]!.content).toBe(reportLongDiff.findings[0]!.patchPlan!.diff);
+    expect(threadText(msg)).toContain('in this thread');
+    expect(threadText(msg)).toContain('… (cut)');
+    expectGolden('report-long-diff', msg);
+  });
+});
