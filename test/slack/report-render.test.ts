@@ -243,7 +243,9 @@ describe('the report: what to do first, the evidence in the thread', () => {
     const msg = renderReport(job, reportWithProblems, {});
     expect(blocksText(msg.blocks)).toContain('HTTP 403');
     expect(blocksText(msg.blocks)).toContain('get on pods/log');
-    expect(msg.text).toBe('No write loop found in prod-east (c-dql6k), but 2 things could not be read.');
+    expect(msg.text).toBe(
+      'Diagnosis of prod-east (c-dql6k): no write activity could be read, a loop is not ruled out.',
+    );
     expectGolden('report-problems', msg);
   });
 

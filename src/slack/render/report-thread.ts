@@ -35,7 +35,7 @@ export function reportThread(
   const replies = shown.map((f, index) =>
     findingDetails(f, shown.length > 1 ? index + 1 : null, plans[f.id]?.drain ?? null, uploads),
   );
-  if (model.findings.length || model.reads.length || model.problems.length) replies.push(readsReply(model));
+  if (model.findings.length || model.reads.length) replies.push(readsReply(model));
   return { replies, uploads };
 }
 
@@ -192,7 +192,8 @@ function readsReply(model: ReportModel): SlackMessage {
     const more = model.hottest.length > hot.length ? `\n… and ${model.hottest.length - hot.length} more` : '';
     blocks.push(section(cut(`*Hottest objects*\n${lines.join('\n')}${more}`, LIMITS.sectionText)));
   }
-  if (model.problems.length) {
+  // With no finding the message itself lists the problems.
+  if (model.problems.length && model.findings.length) {
     const lines = model.problems.map(
       (p) =>
         `• \`${esc(p.target)}\`${p.status ? ` (HTTP ${p.status})` : ''}: ${esc(p.message)}${p.hint ? `\n   _${esc(p.hint)}_` : ''}`,

@@ -108,9 +108,10 @@ function noFinding(model: ReportModel, job: JobRef): string {
   const clusters = model.clusters.length
     ? model.clusters.map((c) => `${esc(c.name)} (\`${esc(c.id)}\`)`).join(', ')
     : esc(scopeLabel(job.data));
-  const read = model.reads.length
-    ? `Read: ${model.reads.map((r) => `${esc(r.sourceLabel)} (${plural(r.requestsCounted, 'request')})`).join(', ')}; details in the thread.`
-    : 'No write activity could be read.';
+  // Nothing read rules nothing out: that is not the all-clear.
+  if (!model.reads.length)
+    return `:grey_question: *No write activity could be read* in ${cut(clusters, 600)}, so a loop cannot be ruled out.`;
+  const read = `Read: ${model.reads.map((r) => `${esc(r.sourceLabel)} (${plural(r.requestsCounted, 'request')})`).join(', ')}; details in the thread.`;
   return `:white_check_mark: *No object is being rewritten in a loop* in ${cut(clusters, 600)}.\n${read}`;
 }
 
@@ -118,14 +119,11 @@ function noFinding(model: ReportModel, job: JobRef): string {
 function problemsBlock(model: ReportModel): Block {
   const intro = `:no_entry: *Could not read ${plural(model.problems.length, 'thing')}*: the report may be incomplete.`;
   if (model.findings.length) return context(`${intro} What and what to grant: in the thread.`);
-  const lines = model.problems
-    .slice(0, 5)
-    .map(
-      (p) =>
-        `• \`${esc(cut(p.target, 120))}\`${p.status ? ` (HTTP ${p.status})` : ''}: ${esc(cut(p.message, 200))}${p.hint ? `\n   _${esc(cut(p.hint, 200))}_` : ''}`,
-    );
-  const more = model.problems.length > 5 ? `\n… ${model.problems.length - 5} more in the thread.` : '';
-  return section(`${intro}\n${lines.join('\n')}${more}`);
+  const lines = model.problems.map(
+    (p) =>
+      `• \`${esc(cut(p.target, 120))}\`${p.status ? ` (HTTP ${p.status})` : ''}: ${esc(cut(p.message, 200))}${p.hint ? `\n   _${esc(cut(p.hint, 200))}_` : ''}`,
+  );
+  return section(cut(`${intro}\n${lines.join('\n')}`, 2900));
 }
 
 function reportContext(job: JobRef, model: ReportModel): Block {
@@ -135,13 +133,14 @@ function reportContext(job: JobRef, model: ReportModel): Block {
     : model.scope.watchedSeconds
       ? `watched writes ${formatSeconds(model.scope.watchedSeconds)}`
       : null;
+  const thread = model.findings.length || model.reads.length ? 'evidence in the thread' : null;
   const parts = [
     `job \`${esc(job.jobId)}\``,
     `asked by <@${job.data.requestedBy}>`,
     `took ${formatSeconds(model.durationSeconds)}`,
     job.data.sinceSeconds ? `logs of the last ${formatSeconds(job.data.sinceSeconds)}` : null,
     watched,
-    'evidence in the thread',
+    thread,
   ].filter(Boolean);
   return context(parts.join(' · '));
 }
@@ -150,6 +149,8 @@ function reportContext(job: JobRef, model: ReportModel): Block {
 function fallback(model: ReportModel, job: JobRef): string {
   const f = model.findings[0];
   if (!f) {
+    if (!model.reads.length)
+      return `Diagnosis of ${scopeLabel(job.data)}: no write activity could be read, a loop is not ruled out.`;
     const problems = model.problems.length
       ? `, but ${plural(model.problems.length, 'thing')} could not be read`
       : '';
