@@ -49,7 +49,11 @@ export class BotLink {
     const line = typed.trim();
     const [command, ...rest] = line.split(/\s+/);
     if (command !== COMMAND) {
-      this.channel.slackSays(userId, line, `${command ?? line} is not a valid command. This channel's app answers ${COMMAND}.`);
+      this.channel.slackSays(
+        userId,
+        line,
+        `${command ?? line} is not a valid command. This channel's app answers ${COMMAND}.`,
+      );
       return { status: 0, answer: {} };
     }
     const responseId = this.nextResponseId();
@@ -62,7 +66,11 @@ export class BotLink {
     });
     const { status, answer } = await this.post(body);
     if (status !== 200) {
-      this.channel.slackSays(userId, line, `${COMMAND} failed with the error "http_error_${status || 'unreachable'}"`);
+      this.channel.slackSays(
+        userId,
+        line,
+        `${COMMAND} failed with the error "http_error_${status || 'unreachable'}"`,
+      );
     } else if (answer.text !== undefined || answer.blocks !== undefined) {
       this.channel.commandAnswer({ userId, command: line }, answer);
     }
@@ -100,7 +108,11 @@ export class BotLink {
 
   private async post(body: string): Promise<{ status: number; answer: Record<string, unknown> }> {
     try {
-      const res = await fetch(this.eventsUrl, { method: 'POST', headers: signedHeaders(this.secret, body), body });
+      const res = await fetch(this.eventsUrl, {
+        method: 'POST',
+        headers: signedHeaders(this.secret, body),
+        body,
+      });
       const text = await res.text();
       let answer: Record<string, unknown> = {};
       try {

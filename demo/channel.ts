@@ -186,7 +186,9 @@ export class Channel {
     });
   }
 
-  private add(m: Omit<ChannelMessage, 'id' | 'at' | 'updates' | 'uploads'> & { id?: string; uploads?: Upload[] }): void {
+  private add(
+    m: Omit<ChannelMessage, 'id' | 'at' | 'updates' | 'uploads'> & { id?: string; uploads?: Upload[] },
+  ): void {
     this.messages.push({
       ...m,
       id: m.id ?? `local-${++this.localIds}`,

@@ -42,7 +42,8 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
   const prefix = `demo-${randomBytes(4).toString('hex')}`;
   const stops: (() => Promise<void>)[] = [async () => rmSync(dir, { recursive: true, force: true })];
   const stop = async () => {
-    for (const step of stops.splice(0)) await step().catch((err: unknown) => o.say(`while stopping: ${String(err)}`));
+    for (const step of stops.splice(0))
+      await step().catch((err: unknown) => o.say(`while stopping: ${String(err)}`));
   };
   try {
     const channel = new Channel(CHANNEL_ID);
@@ -55,7 +56,9 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
     o.say(`stand-in apiserver on ${standin.url} (scenario ${path.basename(o.scenarioFile)})`);
     const redis = await demoRedis(o.env, dir, o.say);
     stops.unshift(() => redis.close(prefix));
-    o.say(`Redis at ${redis.origin === 'started' ? `${redis.url} (a redis-server of the demo's own)` : 'REDIS_URL'}, keys under ${prefix}:`);
+    o.say(
+      `Redis at ${redis.origin === 'started' ? `${redis.url} (a redis-server of the demo's own)` : 'REDIS_URL'}, keys under ${prefix}:`,
+    );
     const secret = randomBytes(24).toString('hex');
     const logFile = path.join(dir, 'serve.log');
     const serve = await startServe({

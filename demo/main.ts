@@ -20,7 +20,8 @@ interface Options {
 
 function port(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number (0: any free port)');
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError('must be a port number (0: any free port)');
   return n;
 }
 
@@ -37,9 +38,16 @@ export function demoCommand(): Command {
     .description(
       'Try the bot with no Slack workspace and no cluster: the real bot and worker, the stand-in apiserver with its loop, Redis, and a page on 127.0.0.1 that plays a Slack channel',
     )
-    .option('--scenario <file|name>', 'the stand-in cluster: a scenario YAML, or a name under test/standin/scenarios', 'seed')
+    .option(
+      '--scenario <file|name>',
+      'the stand-in cluster: a scenario YAML, or a name under test/standin/scenarios',
+      'seed',
+    )
     .option('--port <n>', 'port of the page on 127.0.0.1 (0: any free port)', port, 8080)
-    .option('--run <text>', 'no page: send TEXT (e.g. "/rancher diagnose --watch 5s"), print the channel as text once its job has ended, and exit')
+    .option(
+      '--run <text>',
+      'no page: send TEXT (e.g. "/rancher diagnose --watch 5s"), print the channel as text once its job has ended, and exit',
+    )
     .option('--timeout <duration>', 'with --run: how long the job may take', seconds, 300)
     .action(async (opts: Options) => {
       process.exitCode = await demo(opts);
@@ -74,7 +82,10 @@ async function demo(opts: Options): Promise<number> {
       }),
     );
     if (opts.run !== undefined) {
-      const result = await Promise.race([runOnce(running, opts.run, opts.timeout * 1000), signalled.then(() => null)]);
+      const result = await Promise.race([
+        runOnce(running, opts.run, opts.timeout * 1000),
+        signalled.then(() => null),
+      ]);
       if (result === null) return 130;
       process.stdout.write(result.output);
       if (result.problem) say(result.problem);

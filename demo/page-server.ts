@@ -20,7 +20,12 @@ const TYPES: Record<string, string> = {
 };
 
 const commandSchema = z.object({ user: z.string(), text: z.string().max(4000) });
-const clickSchema = z.object({ user: z.string(), message: z.string(), block: z.string(), action: z.string() });
+const clickSchema = z.object({
+  user: z.string(),
+  message: z.string(),
+  block: z.string(),
+  action: z.string(),
+});
 
 /** The nodes of the stand-in's Rancher, with the loop's writes: the page shows whether the loop goes on. */
 interface NodeState {
@@ -89,7 +94,9 @@ export async function startPageServer(demo: RunningDemo, pageDir: string, port: 
     if (req.method === 'GET' && STATIC[url.pathname]) {
       const file = STATIC[url.pathname]!;
       const body = await readFile(path.join(pageDir, file));
-      res.writeHead(200, { 'content-type': TYPES[path.extname(file)]!, 'cache-control': 'no-store' }).end(body);
+      res
+        .writeHead(200, { 'content-type': TYPES[path.extname(file)]!, 'cache-control': 'no-store' })
+        .end(body);
       return;
     }
     if (req.method === 'GET' && url.pathname === '/state') {
@@ -97,7 +104,11 @@ export async function startPageServer(demo: RunningDemo, pageDir: string, port: 
       return;
     }
     if (req.method === 'GET' && url.pathname === '/events') {
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+      });
       res.write(`event: state\ndata: ${state()}\n\n`);
       clients.add(res);
       req.on('close', () => clients.delete(res));
@@ -122,7 +133,9 @@ export async function startPageServer(demo: RunningDemo, pageDir: string, port: 
     server.once('error', (err: NodeJS.ErrnoException) =>
       reject(
         err.code === 'EADDRINUSE'
-          ? new PortTakenError(`port ${port} on 127.0.0.1 is taken: choose another with --port (0 picks a free one)`)
+          ? new PortTakenError(
+              `port ${port} on 127.0.0.1 is taken: choose another with --port (0 picks a free one)`,
+            )
           : err,
       ),
     );

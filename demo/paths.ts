@@ -10,7 +10,10 @@ import { fileURLToPath } from 'node:url';
 export function checkoutRoot(from = path.dirname(fileURLToPath(import.meta.url))): string {
   for (let dir = from; ; dir = path.dirname(dir)) {
     const pkg = path.join(dir, 'package.json');
-    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'rancher-doctor')
+    if (
+      existsSync(pkg) &&
+      (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'rancher-doctor'
+    )
       return dir;
     if (path.dirname(dir) === dir)
       throw new Error(`rancher-doctor demo runs from a checkout of rancher-doctor; none above ${from}`);

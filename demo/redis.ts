@@ -76,7 +76,8 @@ export async function demoRedis(
   const url = `redis://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
     const failed = await Promise.race([spawnError, new Promise<null>((r) => setTimeout(() => r(null), 50))]);
-    if (failed) throw new Error((failed as NodeJS.ErrnoException).code === 'ENOENT' ? REDIS_MISSING : failed.message);
+    if (failed)
+      throw new Error((failed as NodeJS.ErrnoException).code === 'ENOENT' ? REDIS_MISSING : failed.message);
     if (child.exitCode !== null) break;
     if (await answers(url)) return started(url, child);
   }

@@ -14,7 +14,15 @@ export interface RunOnceResult {
   problem?: string;
 }
 
-const PENDING = ['waiting', 'wait', 'active', 'delayed', 'prioritized', 'waiting-children', 'paused'] as const;
+const PENDING = [
+  'waiting',
+  'wait',
+  'active',
+  'delayed',
+  'prioritized',
+  'waiting-children',
+  'paused',
+] as const;
 
 /**
  * `demo --run TEXT`: sends TEXT as the approver, waits until every job it queued has completed or
@@ -24,7 +32,11 @@ export async function runOnce(demo: RunningDemo, text: string, timeoutMs: number
   const approver = USERS.find((u) => u.approver)!;
   const sent = await demo.link.command(approver.id, text);
   if (sent.status !== 200) {
-    return { code: 1, output: channelAsText(demo), problem: `the bot did not take the command (HTTP ${sent.status || 'unreachable'})` };
+    return {
+      code: 1,
+      output: channelAsText(demo),
+      problem: `the bot did not take the command (HTTP ${sent.status || 'unreachable'})`,
+    };
   }
   const redis = new Redis(demo.redis.url, { maxRetriesPerRequest: null });
   const queue = new Queue(DIAGNOSE_QUEUE, { connection: redis, prefix: demo.prefix });
@@ -44,7 +56,11 @@ export async function runOnce(demo: RunningDemo, text: string, timeoutMs: number
     const failed = await queue.getFailed();
     const output = channelAsText(demo);
     if (failed.length)
-      return { code: 1, output, problem: `the diagnosis failed: ${failed.map((j) => j.failedReason).join('; ')}` };
+      return {
+        code: 1,
+        output,
+        problem: `the diagnosis failed: ${failed.map((j) => j.failedReason).join('; ')}`,
+      };
     return { code: 0, output };
   } finally {
     await queue.close();
@@ -59,7 +75,10 @@ export function channelAsText(demo: RunningDemo): string {
   for (const m of all.filter((x) => !x.threadTs)) {
     out.push(heading(m), messageAsText(asSlack(m)));
     for (const reply of all.filter((x) => x.threadTs === m.id)) {
-      out.push(indent(heading(reply, 'reply in the thread'), '    '), indent(messageAsText(asSlack(reply)), '    '));
+      out.push(
+        indent(heading(reply, 'reply in the thread'), '    '),
+        indent(messageAsText(asSlack(reply)), '    '),
+      );
     }
   }
   for (const orphan of all.filter((x) => x.threadTs && !all.some((p) => p.id === x.threadTs)))
@@ -71,7 +90,12 @@ function heading(m: ChannelMessage, where = ''): string {
   const who = m.ephemeralTo
     ? `only visible to ${USERS.find((u) => u.id === m.ephemeralTo)?.name ?? m.ephemeralTo}`
     : 'rancher-doctor';
-  const how = [where, m.command ? `answer to ${m.command}` : '', `via ${m.via}`, m.updates ? `updated ${m.updates} times` : '']
+  const how = [
+    where,
+    m.command ? `answer to ${m.command}` : '',
+    `via ${m.via}`,
+    m.updates ? `updated ${m.updates} times` : '',
+  ]
     .filter(Boolean)
     .join(', ');
   return `──── ${who} (${how}) ────`;

@@ -90,7 +90,10 @@ async function ready(url: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
-    const res = await fetch(url).catch((err: unknown) => ({ status: 0, text: () => Promise.resolve(String(err)) }));
+    const res = await fetch(url).catch((err: unknown) => ({
+      status: 0,
+      text: () => Promise.resolve(String(err)),
+    }));
     if (res.status === 200) return;
     last = await res.text();
     await new Promise((r) => setTimeout(r, 100));

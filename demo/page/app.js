@@ -43,9 +43,16 @@ function renderBlock(block, message) {
       const body = el('div', { class: 'bk-section-body' });
       if (block.text) body.append(el('div', { class: 'bk-text', html: textHtml(block.text) }));
       if (block.fields && block.fields.length)
-        body.append(el('div', { class: 'bk-fields' }, block.fields.map((f) => el('div', { class: 'bk-field', html: textHtml(f) }))));
+        body.append(
+          el(
+            'div',
+            { class: 'bk-fields' },
+            block.fields.map((f) => el('div', { class: 'bk-field', html: textHtml(f) })),
+          ),
+        );
       section.append(body);
-      if (block.accessory) section.append(el('div', { class: 'bk-accessory' }, renderElement(block.accessory, block, message)));
+      if (block.accessory)
+        section.append(el('div', { class: 'bk-accessory' }, renderElement(block.accessory, block, message)));
       return section;
     }
     case 'context':
@@ -53,13 +60,19 @@ function renderBlock(block, message) {
         'div',
         { class: 'bk-context' },
         (block.elements || []).map((e) =>
-          e.type === 'image' ? el('img', { src: e.image_url, alt: e.alt_text || '', class: 'bk-context-image' }) : el('span', { html: textHtml(e) }),
+          e.type === 'image'
+            ? el('img', { src: e.image_url, alt: e.alt_text || '', class: 'bk-context-image' })
+            : el('span', { html: textHtml(e) }),
         ),
       );
     case 'divider':
       return el('hr', { class: 'bk-divider' });
     case 'actions':
-      return el('div', { class: 'bk-actions' }, (block.elements || []).map((e) => renderElement(e, block, message)));
+      return el(
+        'div',
+        { class: 'bk-actions' },
+        (block.elements || []).map((e) => renderElement(e, block, message)),
+      );
     case 'image':
       return el('figure', { class: 'bk-image' }, [
         block.title ? el('figcaption', { html: textHtml(block.title) }) : null,
@@ -68,7 +81,10 @@ function renderBlock(block, message) {
     case 'rich_text':
       return el('div', { class: 'bk-text', html: window.escapeText(richText(block)) });
     default:
-      return el('div', { class: 'bk-unknown', text: `[${block.type || 'untyped'} block: not shown by this page; "copy as Block Kit JSON" has it]` });
+      return el('div', {
+        class: 'bk-unknown',
+        text: `[${block.type || 'untyped'} block: not shown by this page; "copy as Block Kit JSON" has it]`,
+      });
   }
 }
 
@@ -78,7 +94,8 @@ function richText(block) {
 }
 
 function renderElement(e, block, message) {
-  if (e.type === 'image') return el('img', { src: e.image_url, alt: e.alt_text || '', class: 'bk-accessory-image' });
+  if (e.type === 'image')
+    return el('img', { src: e.image_url, alt: e.alt_text || '', class: 'bk-accessory-image' });
   if (e.type !== 'button') return el('span', { class: 'bk-unknown', text: `[${e.type} element]` });
   const button = el('button', {
     class: `btn ${e.style || ''}`,
@@ -98,7 +115,12 @@ function renderElement(e, block, message) {
 async function click(messageId, blockId, actionId, button) {
   button.classList.add('busy');
   try {
-    const res = await post('/click', { user: currentUser(), message: messageId, block: blockId, action: actionId });
+    const res = await post('/click', {
+      user: currentUser(),
+      message: messageId,
+      block: blockId,
+      action: actionId,
+    });
     if (res.status !== 200) flash(`The bot answered the click with HTTP ${res.status || 'nothing'}`);
   } finally {
     button.classList.remove('busy');
@@ -138,7 +160,11 @@ document.addEventListener('keydown', (ev) => {
 // ---- messages ----
 
 function time(ms) {
-  return new Date(ms).toLocaleTimeString(undefined, { hour: 'numeric', minute: '2-digit', second: '2-digit' });
+  return new Date(ms).toLocaleTimeString(undefined, {
+    hour: 'numeric',
+    minute: '2-digit',
+    second: '2-digit',
+  });
 }
 
 function renderUpload(u) {
@@ -159,7 +185,8 @@ function copyJson(m, link) {
     link.textContent = 'copied: paste it into Block Kit Builder';
     setTimeout(() => (link.textContent = 'copy as Block Kit JSON'), 2500);
   };
-  if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(json).then(done, () => fallbackCopy(json, done));
+  if (navigator.clipboard && window.isSecureContext)
+    navigator.clipboard.writeText(json).then(done, () => fallbackCopy(json, done));
   else fallbackCopy(json, done);
 }
 
@@ -191,12 +218,19 @@ function renderMessage(m, replies) {
     el('span', { class: 'author', text: m.via === 'Slack' ? 'Slackbot' : 'rancher-doctor' }),
     m.via === 'Slack' ? null : el('span', { class: 'app-badge', text: 'APP' }),
     el('span', { class: 'time', text: time(m.at) }),
-    m.updates ? el('span', { class: 'edited', title: `chat.update ${m.updates}×, last at ${time(m.updatedAt)}`, text: '(edited)' }) : null,
+    m.updates
+      ? el('span', {
+          class: 'edited',
+          title: `chat.update ${m.updates}×, last at ${time(m.updatedAt)}`,
+          text: '(edited)',
+        })
+      : null,
     m.blocks.length ? copy : null,
   ]);
   const content = el('div', { class: 'content' });
   if (ephemeral) {
-    const who = m.ephemeralTo === me ? 'you' : (users[m.ephemeralTo] ? users[m.ephemeralTo].name : m.ephemeralTo);
+    const who =
+      m.ephemeralTo === me ? 'you' : users[m.ephemeralTo] ? users[m.ephemeralTo].name : m.ephemeralTo;
     content.append(
       el('div', { class: 'only-you' }, [
         el('span', { text: `👁 Only visible to ${who}` }),
@@ -207,7 +241,10 @@ function renderMessage(m, replies) {
   if (m.blocks.length) for (const b of m.blocks) content.append(renderBlock(b, m));
   else if (m.text) content.append(el('div', { class: 'bk-text', html: window.mrkdwn(m.text, users) }));
   for (const u of m.uploads) content.append(renderUpload(u));
-  node.append(el('div', { class: 'avatar', text: m.via === 'Slack' ? '💬' : '🩺' }), el('div', { class: 'body' }, [meta, content]));
+  node.append(
+    el('div', { class: 'avatar', text: m.via === 'Slack' ? '💬' : '🩺' }),
+    el('div', { class: 'body' }, [meta, content]),
+  );
   if (replies.length) {
     const open = !closedThreads.has(m.id);
     const toggle = el('button', {
@@ -234,8 +271,18 @@ function render() {
   const top = all.filter((m) => !m.threadTs || !ids.has(m.threadTs));
   box.replaceChildren(
     ...(top.length
-      ? top.map((m) => renderMessage(m, all.filter((r) => r.threadTs === m.id)))
-      : [el('p', { class: 'empty', html: 'No messages yet. Type <code>/rancher diagnose --watch 5s</code> below, or <code>/rancher help</code>.' })]),
+      ? top.map((m) =>
+          renderMessage(
+            m,
+            all.filter((r) => r.threadTs === m.id),
+          ),
+        )
+      : [
+          el('p', {
+            class: 'empty',
+            html: 'No messages yet. Type <code>/rancher diagnose --watch 5s</code> below, or <code>/rancher help</code>.',
+          }),
+        ]),
   );
   if (atBottom) box.scrollTop = box.scrollHeight;
   renderNodes();
@@ -247,7 +294,14 @@ function renderNodes() {
       el('li', { class: n.looping ? 'looping' : 'calm' }, [
         el('span', { class: 'dot', text: n.looping ? '●' : '○' }),
         el('span', { class: 'node-name', text: `${n.cluster}/${n.node}` }),
-        el('span', { class: 'node-state', text: n.looping ? `rewritten in a loop · ${n.writes} writes` : n.writes ? `loop stopped · ${n.writes} writes` : 'quiet' }),
+        el('span', {
+          class: 'node-state',
+          text: n.looping
+            ? `rewritten in a loop · ${n.writes} writes`
+            : n.writes
+              ? `loop stopped · ${n.writes} writes`
+              : 'quiet',
+        }),
       ]),
     ),
   );
@@ -261,7 +315,11 @@ function flash(text) {
 
 async function post(path, body) {
   try {
-    const res = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     return await res.json();
   } catch {
     return { status: 0 };
@@ -284,7 +342,9 @@ $('user').addEventListener('change', render);
 function fillUsers() {
   if ($('user').options.length) return;
   for (const u of state.users)
-    $('user').append(el('option', { value: u.id, text: `${u.name} (${u.approver ? 'approver' : 'not an approver'})` }));
+    $('user').append(
+      el('option', { value: u.id, text: `${u.name} (${u.approver ? 'approver' : 'not an approver'})` }),
+    );
 }
 
 function connect() {

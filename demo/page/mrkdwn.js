@@ -3,12 +3,36 @@
 'use strict';
 
 const EMOJI = {
-  warning: '⚠️', white_check_mark: '✅', x: '❌', arrow_forward: '▶️', lock: '🔒',
-  white_small_square: '▫️', hourglass_flowing_sand: '⏳', hourglass: '⌛', grey_question: '❔',
-  arrows_counterclockwise: '🔄', rotating_light: '🚨', repeat: '🔁', no_entry: '⛔', no_bell: '🔕',
-  memo: '📝', mag: '🔍', key: '🔑', information_source: 'ℹ️', heavy_check_mark: '✔️',
-  large_green_circle: '🟢', red_circle: '🔴', large_yellow_circle: '🟡', stopwatch: '⏱️',
-  wrench: '🔧', broom: '🧹', fire: '🔥', eyes: '👀', tada: '🎉', bulb: '💡', clock1: '🕐',
+  warning: '⚠️',
+  white_check_mark: '✅',
+  x: '❌',
+  arrow_forward: '▶️',
+  lock: '🔒',
+  white_small_square: '▫️',
+  hourglass_flowing_sand: '⏳',
+  hourglass: '⌛',
+  grey_question: '❔',
+  arrows_counterclockwise: '🔄',
+  rotating_light: '🚨',
+  repeat: '🔁',
+  no_entry: '⛔',
+  no_bell: '🔕',
+  memo: '📝',
+  mag: '🔍',
+  key: '🔑',
+  information_source: 'ℹ️',
+  heavy_check_mark: '✔️',
+  large_green_circle: '🟢',
+  red_circle: '🔴',
+  large_yellow_circle: '🟡',
+  stopwatch: '⏱️',
+  wrench: '🔧',
+  broom: '🧹',
+  fire: '🔥',
+  eyes: '👀',
+  tada: '🎉',
+  bulb: '💡',
+  clock1: '🕐',
 };
 
 /** Escapes what is not an entity Slack already wrote. */
@@ -38,7 +62,13 @@ function formatDate(seconds, format) {
   const tomorrow = new Date(today.getTime() + 86400000);
   const sameDay = (a, b) => a.toDateString() === b.toDateString();
   const pretty = (fallback) =>
-    sameDay(d, today) ? 'Today' : sameDay(d, yesterday) ? 'Yesterday' : sameDay(d, tomorrow) ? 'Tomorrow' : fallback;
+    sameDay(d, today)
+      ? 'Today'
+      : sameDay(d, yesterday)
+        ? 'Yesterday'
+        : sameDay(d, tomorrow)
+          ? 'Tomorrow'
+          : fallback;
   const month = (style) => d.toLocaleString(undefined, { month: style });
   const dateLong = `${d.toLocaleString(undefined, { weekday: 'long' })}, ${month('long')} ${ORDINAL(d.getDate())}, ${d.getFullYear()}`;
   const date = `${month('long')} ${ORDINAL(d.getDate())}, ${d.getFullYear()}`;
@@ -47,7 +77,14 @@ function formatDate(seconds, format) {
   const ago = () => {
     const s = Math.round((Date.now() - d.getTime()) / 1000);
     const abs = Math.abs(s);
-    const [n, unit] = abs < 60 ? [abs, 'second'] : abs < 3600 ? [Math.round(abs / 60), 'minute'] : abs < 86400 ? [Math.round(abs / 3600), 'hour'] : [Math.round(abs / 86400), 'day'];
+    const [n, unit] =
+      abs < 60
+        ? [abs, 'second']
+        : abs < 3600
+          ? [Math.round(abs / 60), 'minute']
+          : abs < 86400
+            ? [Math.round(abs / 3600), 'hour']
+            : [Math.round(abs / 86400), 'day'];
     const words = `${n} ${unit}${n === 1 ? '' : 's'}`;
     return s >= 0 ? `${words} ago` : `in ${words}`;
   };
@@ -84,9 +121,12 @@ function controlSequence(inner, users) {
     const text = Number.isFinite(when) ? formatDate(when, format || '{date_num} {time_secs}') : label || '';
     const title = Number.isFinite(when) ? new Date(when * 1000).toString() : '';
     const shown = `<time title="${escapeText(title)}">${escapeText(text)}</time>`;
-    return link ? `<a href="${escapeText(unescapeEntities(link))}" target="_blank" rel="noopener">${shown}</a>` : shown;
+    return link
+      ? `<a href="${escapeText(unescapeEntities(link))}" target="_blank" rel="noopener">${shown}</a>`
+      : shown;
   }
-  if (target.startsWith('!subteam^')) return `<span class="mention">@${escapeText(label || target.slice(9))}</span>`;
+  if (target.startsWith('!subteam^'))
+    return `<span class="mention">@${escapeText(label || target.slice(9))}</span>`;
   if (target.startsWith('!')) return `<span class="mention">@${escapeText(target.slice(1))}</span>`;
   const href = unescapeEntities(target);
   const safe = /^(https?:|mailto:)/i.test(href) ? href : '#';
@@ -132,11 +172,14 @@ function mrkdwn(text, users) {
   const chunks = String(text).split('```');
   return chunks
     .map((chunk, i) => {
-      if (i % 2 === 1) return `<pre class="code-block">${inline(chunk.replace(/^\n/, ''), users, false)}</pre>`;
+      if (i % 2 === 1)
+        return `<pre class="code-block">${inline(chunk.replace(/^\n/, ''), users, false)}</pre>`;
       return chunk
         .split('\n')
         .map((line) =>
-          line.startsWith('&gt;') ? `<blockquote>${inline(line.replace(/^&gt;\s?/, ''), users, true)}</blockquote>` : inline(line, users, true),
+          line.startsWith('&gt;')
+            ? `<blockquote>${inline(line.replace(/^&gt;\s?/, ''), users, true)}</blockquote>`
+            : inline(line, users, true),
         )
         .join('<br>')
         .replace(/<\/blockquote><br>/g, '</blockquote>');
