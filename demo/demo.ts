@@ -53,11 +53,12 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
     stops.unshift(() => standin.close());
     const kubeconfig = path.join(dir, 'kubeconfig.yaml');
     await standin.writeKubeconfig(kubeconfig);
+    o.say(`working folder ${dir} (removed at the end)`);
     o.say(`stand-in apiserver on ${standin.url} (scenario ${path.basename(o.scenarioFile)})`);
     const redis = await demoRedis(o.env, dir, o.say);
     stops.unshift(() => redis.close(prefix));
     o.say(
-      `Redis at ${redis.origin === 'started' ? `${redis.url} (a redis-server of the demo's own)` : 'REDIS_URL'}, keys under ${prefix}:`,
+      `Redis at ${redis.origin === 'started' ? `${redis.url} (a redis-server of the demo's own)` : 'REDIS_URL'}, keys under "${prefix}:"`,
     );
     const secret = randomBytes(24).toString('hex');
     const logFile = path.join(dir, 'serve.log');

@@ -3,11 +3,12 @@
  * machine, with no Slack workspace and no cluster. bin/rancher-doctor hands `demo` to this file's
  * bundle (dist/bundle/demo.js), which holds the stand-ins the product's bundle must not.
  */
+import type { Server } from 'node:http';
 import { Command, InvalidArgumentError } from 'commander';
 import { parseDurationSeconds } from '../src/text/duration.js';
 import { USERS } from './bot-link.js';
 import { startDemo, type RunningDemo } from './demo.js';
-import { PortTakenError, startPageServer, type PageServer } from './page-server.js';
+import { listenPage, PortTakenError, startPageServer, type PageServer } from './page-server.js';
 import { demoPaths, scenarioFile } from './paths.js';
 import { runOnce } from './run-once.js';
 
@@ -60,9 +61,11 @@ async function demo(opts: Options): Promise<number> {
   let stopping: Promise<void> | null = null;
   let running: RunningDemo | null = null;
   let page: PageServer | null = null;
+  let listening: Server | null = null;
   const stop = () =>
     (stopping ??= (async () => {
-      await page?.close();
+      if (page) await page.close();
+      else if (listening) await new Promise((resolve) => listening!.close(resolve));
       await running?.stop();
     })());
   const signalled = new Promise<number>((resolve) => {
@@ -73,6 +76,7 @@ async function demo(opts: Options): Promise<number> {
       });
   });
   try {
+    if (opts.run === undefined) listening = await listenPage(opts.port);
     running = await startDemo({ paths, scenarioFile: scenario, env: process.env, say });
     const serveEnded = new Promise<number>((resolve) =>
       running!.serve.child.once('exit', (code, signal) => {
@@ -92,7 +96,7 @@ async function demo(opts: Options): Promise<number> {
       await stop();
       return result.code;
     }
-    page = await startPageServer(running, paths.page, opts.port);
+    page = await startPageServer(running, paths.page, listening!);
     const approver = USERS.find((u) => u.approver)!;
     process.stdout.write(
       [

@@ -47,7 +47,11 @@ export class PortTakenError extends Error {}
  * server-sent events (one event with the whole state at each change), and the two things a person
  * does there, a command and a click, handed to the bot as Slack would.
  */
-export async function startPageServer(demo: RunningDemo, pageDir: string, port: number): Promise<PageServer> {
+export async function startPageServer(
+  demo: RunningDemo,
+  pageDir: string,
+  server: http.Server,
+): Promise<PageServer> {
   const clients = new Set<http.ServerResponse>();
   let nodes: NodeState[] = readNodes(demo);
   const state = () =>
@@ -82,7 +86,7 @@ export async function startPageServer(demo: RunningDemo, pageDir: string, port: 
     for (const res of clients) res.write(': alive\n\n');
   }, 15000);
 
-  const server = http.createServer((req, res) => {
+  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
     void handle(req, res).catch((err: unknown) => {
       if (!res.headersSent) json(res, 500, { error: String(err) });
       else res.end();
@@ -129,18 +133,6 @@ export async function startPageServer(demo: RunningDemo, pageDir: string, port: 
     json(res, 404, { error: 'not found' });
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(
-        err.code === 'EADDRINUSE'
-          ? new PortTakenError(
-              `port ${port} on 127.0.0.1 is taken: choose another with --port (0 picks a free one)`,
-            )
-          : err,
-      ),
-    );
-    server.listen(port, '127.0.0.1', () => resolve());
-  });
   const address = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${address.port}/`,
@@ -153,6 +145,27 @@ export async function startPageServer(demo: RunningDemo, pageDir: string, port: 
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/**
+ * The page's port, taken before anything else starts: a port in use is said at once. Requests
+ * wait for startPageServer to answer them.
+ */
+export async function listenPage(port: number): Promise<http.Server> {
+  const server = http.createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new PortTakenError(
+              `port ${port} on 127.0.0.1 is taken: choose another with --port (0 picks a free one)`,
+            )
+          : err,
+      ),
+    );
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  return server;
 }
 
 function readNodes(demo: RunningDemo): NodeState[] {

@@ -14,15 +14,7 @@ export interface RunOnceResult {
   problem?: string;
 }
 
-const PENDING = [
-  'waiting',
-  'wait',
-  'active',
-  'delayed',
-  'prioritized',
-  'waiting-children',
-  'paused',
-] as const;
+const PENDING = ['waiting', 'wait', 'active', 'delayed', 'prioritized', 'waiting-children'] as const;
 
 /**
  * `demo --run TEXT`: sends TEXT as the approver, waits until every job it queued has completed or
