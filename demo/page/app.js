@@ -233,7 +233,7 @@ function renderMessage(m, replies) {
       m.ephemeralTo === me ? 'you' : users[m.ephemeralTo] ? users[m.ephemeralTo].name : m.ephemeralTo;
     content.append(
       el('div', { class: 'only-you' }, [
-        el('span', { text: `👁 Only visible to ${who}` }),
+        el('span', { text: `Only visible to ${who}` }),
         m.command ? el('code', { class: 'typed', text: m.command }) : null,
       ]),
     );
@@ -242,7 +242,10 @@ function renderMessage(m, replies) {
   else if (m.text) content.append(el('div', { class: 'bk-text', html: window.mrkdwn(m.text, users) }));
   for (const u of m.uploads) content.append(renderUpload(u));
   node.append(
-    el('div', { class: 'avatar', text: m.via === 'Slack' ? '💬' : '🩺' }),
+    el('div', {
+      class: `avatar${m.via === 'Slack' ? ' slackbot' : ''}`,
+      text: m.via === 'Slack' ? 'S' : 'RD',
+    }),
     el('div', { class: 'body' }, [meta, content]),
   );
   if (replies.length) {

@@ -174,7 +174,8 @@ function mrkdwn(text, users) {
     .map((chunk, i) => {
       if (i % 2 === 1)
         return `<pre class="code-block">${inline(chunk.replace(/^\n/, ''), users, false)}</pre>`;
-      return chunk
+      // The line break that closes a code block is the block's end, not an empty line.
+      return (i > 0 ? chunk.replace(/^\n/, '') : chunk)
         .split('\n')
         .map((line) =>
           line.startsWith('&gt;')

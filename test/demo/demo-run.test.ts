@@ -1,21 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
 import { Redis } from 'ioredis';
+import { redisAnswers } from '../support/global-setup.js';
 import { alive, collect, exitOf, spawnDemo, startedFrom, waitForOutput } from './demo-process.js';
 
 // `rancher-doctor demo` as built (npm test builds it first), as a person or a script runs it.
 
-async function redisAnswers(url: string): Promise<boolean> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  redis.on('error', () => {});
-  try {
-    await redis.connect();
-    return (await redis.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    redis.disconnect();
-  }
+/** Whether the demo's own redis-server still answers (a plain socket: no client left reconnecting). */
+function redisAnswersAt(url: string): Promise<boolean> {
+  return redisAnswers(Number(new URL(url).port));
 }
 
 describe('rancher-doctor demo --run', () => {
@@ -36,7 +29,7 @@ describe('rancher-doctor demo --run', () => {
     const started = startedFrom(out.stderr);
     expect(alive(started.servePid)).toBe(false);
     expect(existsSync(started.dir)).toBe(false);
-    expect(await redisAnswers(started.redisUrl)).toBe(false);
+    expect(await redisAnswersAt(started.redisUrl)).toBe(false);
   }, 120_000);
 
   it('with REDIS_URL, uses that Redis and deletes the keys under its prefix at the end', async () => {
@@ -80,6 +73,6 @@ describe('rancher-doctor demo --run', () => {
     const started = startedFrom(firstOut.stderr);
     expect(alive(started.servePid)).toBe(false);
     expect(existsSync(started.dir)).toBe(false);
-    expect(await redisAnswers(started.redisUrl)).toBe(false);
+    expect(await redisAnswersAt(started.redisUrl)).toBe(false);
   }, 120_000);
 });
