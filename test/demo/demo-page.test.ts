@@ -82,6 +82,10 @@ let page: Page;
     expect(buttons).toEqual(expect.arrayContaining(['Approve patch', 'Approve drain and remove', 'Dismiss']));
     expect(await report().locator('.bk-header').count()).toBeGreaterThan(0);
     expect(await report().textContent()).toContain('machine-h46dc');
+    expect(await report().locator('.copy-json').textContent()).toBe('copy as Block Kit JSON');
+    // Slack's dates are shown in the reader's time zone, not as their fallback text.
+    const date = await page.evaluate("window.mrkdwn('<!date^1700000000^{date_num} {time}|fallback>', {})");
+    expect(date).toMatch(/<time [^>]*>2023-11-1[45] \d/);
     mkdirSync('test/artifacts', { recursive: true });
     await page.screenshot({ path: SCREENSHOT });
 
