@@ -95,10 +95,8 @@ let page: Page;
     await page.locator('#dialog:not([hidden])').waitFor();
     expect(await page.locator('#dialog-title').textContent()).not.toBe('');
     await page.click('#dialog-confirm');
-    await page.getByText('Only visible to you').nth(0).waitFor();
-    await page.waitForFunction(() => document.querySelectorAll('article.ephemeral').length >= 2, null, {
-      timeout: 20_000,
-    });
+    // Their refusal, beside alice's answer to her command.
+    await page.locator('article.ephemeral').nth(1).waitFor({ timeout: 20_000 });
     expect(await report().count()).toBe(1);
 
     // The approver: the decision takes the buttons' place, and is recorded in the thread.
@@ -106,9 +104,7 @@ let page: Page;
     await report().locator('[data-action="approve_patch"]').click();
     await page.locator('#dialog:not([hidden])').waitFor();
     await page.click('#dialog-confirm');
-    await page.waitForFunction(() => !document.querySelector('[data-action="approve_patch"]'), null, {
-      timeout: 20_000,
-    });
+    await page.locator('[data-action="approve_patch"]').waitFor({ state: 'detached', timeout: 20_000 });
     const decided = page.locator('article.message', { has: page.locator('.thread') }).first();
     expect(await decided.locator('[data-action="approve_drain"]').count()).toBe(0);
     expect(await decided.locator('.content').first().textContent()).toMatch(/approved/i);
