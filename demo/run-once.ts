@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { DIAGNOSE_QUEUE } from '../src/queue/job-data.js';
 import type { SlackMessage } from '../src/slack/render/blocks.js';
 import { messageAsText } from '../src/slack/render/as-text.js';
-import { USERS } from './bot-link.js';
+import { COMMAND, USERS } from './bot-link.js';
 import type { ChannelMessage } from './channel.js';
 import type { RunningDemo } from './demo.js';
 
@@ -21,6 +21,12 @@ const PENDING = ['waiting', 'wait', 'active', 'delayed', 'prioritized', 'waiting
  * failed for good, and prints the channel as text, as the golden files show messages.
  */
 export async function runOnce(demo: RunningDemo, text: string, timeoutMs: number): Promise<RunOnceResult> {
+  if (text.trim().split(/\s+/)[0] !== COMMAND)
+    return {
+      code: 2,
+      output: '',
+      problem: `--run takes a ${COMMAND} command, such as "${COMMAND} diagnose --watch 5s"`,
+    };
   const approver = USERS.find((u) => u.approver)!;
   const sent = await demo.link.command(approver.id, text);
   if (sent.status !== 200) {

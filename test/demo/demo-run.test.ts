@@ -1,5 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import { existsSync } from 'node:fs';
+import { execSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { redisAnswers } from '../support/global-setup.js';
 import { alive, collect, exitOf, spawnDemo, startedFrom, waitForOutput } from './demo-process.js';
@@ -75,4 +78,27 @@ describe('rancher-doctor demo --run', () => {
     expect(existsSync(started.dir)).toBe(false);
     expect(await redisAnswersAt(started.redisUrl)).toBe(false);
   }, 120_000);
+});
+
+describe('rancher-doctor demo without Redis', () => {
+  it('says in one line how to get one, and leaves nothing behind', async () => {
+    // A PATH with what bin/rancher-doctor and serve need, and no redis-server.
+    const bin = mkdtempSync(join(tmpdir(), 'rd-demo-path-'));
+    try {
+      for (const tool of ['dirname', 'readlink'])
+        symlinkSync(execSync(`command -v ${tool}`, { shell: '/bin/sh' }).toString().trim(), join(bin, tool));
+      symlinkSync(process.execPath, join(bin, 'node'));
+      const child = spawnDemo(['--run', '/rancher help'], { PATH: bin });
+      const out = collect(child);
+      expect(await exitOf(child)).toBe(1);
+      const said = out.stderr.split('\n').filter((l) => l.includes('Redis'));
+      expect(said).toEqual([
+        'demo: rancher-doctor demo needs Redis: set REDIS_URL to one that runs, or install redis-server (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis)',
+      ]);
+      const dir = /working folder (\S+)/.exec(out.stderr)![1]!;
+      expect(existsSync(dir)).toBe(false);
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
