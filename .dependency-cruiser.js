@@ -72,6 +72,14 @@ export default {
       from: { path: '^(src|scripts)/' },
       to: { path: '^test/' },
     },
+    {
+      name: 'product-imports-no-demo',
+      severity: 'error',
+      comment:
+        'demo/ (rancher-doctor demo) runs the product with the stand-ins of test/ around it, from a checkout, in a bundle of its own; the product never depends on it.',
+      from: { path: '^(src|scripts)/' },
+      to: { path: '^demo/' },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

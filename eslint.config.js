@@ -41,4 +41,12 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  {
+    // The demo's channel page: plain scripts in the browser, loaded in order by its index.html.
+    files: ['demo/page/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: { window: 'readonly', document: 'readonly', navigator: 'readonly', EventSource: 'readonly' },
+    },
+  },
 );

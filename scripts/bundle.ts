@@ -11,6 +11,10 @@
  * (scan-worker.cjs): a worker thread that starts on a CommonJS file does not set up the ES module
  * loader first, and was ready 6-8 ms sooner (31 against 38 ms, five runs each), while the main
  * thread loads the CLI.
+ *
+ * `rancher-doctor demo` (demo/main.ts) is bundled on its own, from the TypeScript sources, into
+ * dist/demo/: it holds the stand-in apiserver and Slack Web API of test/, which the product's
+ * bundle must not, and which the package leaves out (package.json "files").
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
@@ -23,7 +27,12 @@ const external = Object.keys(dependencies)
   .filter((name) => !BUNDLED_PACKAGES.has(name))
   .flatMap((name) => [name, `${name}/*`]);
 
-/** What both bundles share. Everything lands in one folder: a chunk finds ./scan-worker.cjs beside it. */
+// commander is CommonJS and requires Node's own modules: an ES module has no `require` to do so.
+const REQUIRE_BANNER = {
+  js: "import { createRequire as createRequireForBundle } from 'node:module';\nconst require = createRequireForBundle(import.meta.url);",
+};
+
+/** What the bundles share. Everything lands in one folder: a chunk finds ./scan-worker.cjs beside it. */
 const common = {
   outdir: 'dist/bundle',
   bundle: true,
@@ -36,6 +45,7 @@ const common = {
 
 // Chunk names carry a hash of their content: the chunks of an earlier build would pile up.
 rmSync('dist/bundle', { recursive: true, force: true });
+rmSync('dist/demo', { recursive: true, force: true });
 
 await build({
   ...common,
@@ -43,10 +53,7 @@ await build({
   chunkNames: '[name]-[hash]',
   splitting: true,
   format: 'esm',
-  // commander is CommonJS and requires Node's own modules: an ES module has no `require` to do so.
-  banner: {
-    js: "import { createRequire as createRequireForBundle } from 'node:module';\nconst require = createRequireForBundle(import.meta.url);",
-  },
+  banner: REQUIRE_BANNER,
 });
 
 await build({
@@ -54,4 +61,14 @@ await build({
   entryPoints: { 'scan-worker': 'dist/src/io/scan-worker.js' },
   outExtension: { '.js': '.cjs' },
   format: 'cjs',
+});
+
+await build({
+  ...common,
+  outdir: 'dist/demo',
+  entryPoints: { demo: 'demo/main.ts' },
+  // ws (the stand-in Slack's Socket Mode) is a devDependency: a checkout, where the demo runs, has it.
+  external: [...external, 'ws'],
+  format: 'esm',
+  banner: REQUIRE_BANNER,
 });

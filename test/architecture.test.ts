@@ -43,6 +43,8 @@ const CLEAN: Record<string, string> = {
     "import { roles } from '../src/app/roles.js';\nimport { standin } from './standin/server.js';\nexport const t = [roles, standin];\n",
   'bench/diagnose.ts': "import { standin } from '../test/standin/server.js';\nexport const b = standin;\n",
   'scripts/gen.ts': "import { plural } from '../src/text/plural.js';\nexport const g = plural;\n",
+  'demo/main.ts':
+    "import { roles } from '../src/app/roles.js';\nimport { standin } from '../test/standin/server.js';\nexport const d = [roles, standin];\n",
 };
 
 /** One forbidden import each, added to the clean tree: [rule, file, its new content, what the message names]. */
@@ -94,6 +96,12 @@ const VIOLATIONS: [string, string, string, string[]][] = [
     'src/cli/standin.ts',
     "import { standin } from '../../test/standin/server.js';\nexport const s = standin;\n",
     ['src/cli/standin.ts', 'test/standin/server.ts'],
+  ],
+  [
+    'product-imports-no-demo',
+    'src/cli/demo.ts',
+    "import { d } from '../../demo/main.js';\nexport const c = d;\n",
+    ['src/cli/demo.ts', 'demo/main.ts'],
   ],
   [
     'no-circular',

@@ -4,6 +4,7 @@ import { useHumanLogs, useJsonLogs } from '../log-mode.js';
 import { registerScanLogs } from './scan-logs.js';
 import { registerDiagnose } from './diagnose.js';
 import { registerRoles } from './role-commands.js';
+import { registerDemo } from './demo-command.js';
 import { EXIT } from './exit-codes.js';
 
 export { EXIT };
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerScanLogs(program);
   registerDiagnose(program);
   registerRoles(program);
+  registerDemo(program);
   return program;
 }
 

@@ -9,6 +9,8 @@ export interface RecordedCall {
   at: number;
   /** The Authorization header (the bot token for Web API calls, the app token for apps.connections.open). */
   authorization?: string;
+  /** What the stand-in answered, when it answered as Slack does (not a scripted failure). */
+  answer?: Record<string, unknown>;
 }
 
 type Scripted = { status: 429; retryAfter: number } | { status: 'error'; error: string } | { status: 500 };
@@ -23,6 +25,8 @@ export interface SlackApiStandinOptions {
   ackTimeoutMs?: number;
   /** After sending `disconnect` to a connection, Slack closes it this much later. */
   closeAfterDisconnectMs?: number;
+  /** Told of each call once it is answered (the demo's channel page follows the bot this way). */
+  onCall?: (call: RecordedCall) => void;
 }
 
 interface SocketConnection {
@@ -63,11 +67,13 @@ export class SlackApiStandin {
   private appTokenRevoked = false;
   private readonly ackTimeoutMs: number;
   private readonly closeAfterDisconnectMs: number;
+  private readonly onCall: (call: RecordedCall) => void;
   url = '';
 
   constructor(options: SlackApiStandinOptions = {}) {
     this.ackTimeoutMs = options.ackTimeoutMs ?? 3000;
     this.closeAfterDisconnectMs = options.closeAfterDisconnectMs ?? 10000;
+    this.onCall = options.onCall ?? (() => {});
   }
 
   async start(): Promise<this> {
@@ -282,10 +288,15 @@ export class SlackApiStandin {
     const method = url.pathname.startsWith('/response/')
       ? 'response_url'
       : url.pathname.replace(/^\/api\//, '');
-    const args = this.decode(req.headers['content-type'] ?? '', raw);
+    // A file's bytes go to its upload URL as they are, whatever content type the client names.
+    const args = url.pathname.startsWith('/upload/')
+      ? { bytes: raw.length, content: raw.toString('utf8') }
+      : this.decode(req.headers['content-type'] ?? '', raw);
     const authorization = req.headers.authorization;
     if (method === 'response_url') args.path = url.pathname;
-    this.calls.push({ method, args, at: Date.now(), ...(authorization ? { authorization } : {}) });
+    const call: RecordedCall = { method, args, at: Date.now(), ...(authorization ? { authorization } : {}) };
+    this.calls.push(call);
+    res.once('finish', () => this.onCall(call));
 
     if (method === 'apps.connections.open' && this.down) {
       res.writeHead(503, { 'content-type': 'text/plain' }).end('service unavailable');
@@ -304,7 +315,8 @@ export class SlackApiStandin {
       return;
     }
     if (next?.status === 'error') return this.json(res, { ok: false, error: next.error });
-    this.json(res, this.answer(method, args, url));
+    call.answer = this.answer(method, args, url);
+    this.json(res, call.answer);
   }
 
   private answer(method: string, args: Record<string, unknown>, url: URL): Record<string, unknown> {

@@ -47,6 +47,10 @@ export function buttonClickBody(f: {
   messageTs?: string;
   blockId?: string;
   responseUrl?: string;
+  /** The button's label, as Slack echoes it. */
+  text?: string;
+  /** The message the button is in, as Slack sends it along (the bot rebuilds its blocks from it). */
+  message?: { text: string; blocks: unknown[] };
 }): string {
   const payload = {
     type: 'block_actions',
@@ -61,7 +65,12 @@ export function buttonClickBody(f: {
     },
     trigger_id: '1.2.3',
     channel: { id: f.channelId ?? 'C0OPS', name: 'ops' },
-    message: { type: 'message', ts: f.messageTs ?? '1700000000.000100', text: 'report', blocks: [] },
+    message: {
+      type: 'message',
+      ts: f.messageTs ?? '1700000000.000100',
+      text: f.message?.text ?? 'report',
+      blocks: f.message?.blocks ?? [],
+    },
     response_url: f.responseUrl ?? 'http://127.0.0.1:9/unused',
     actions: [
       {
@@ -69,7 +78,7 @@ export function buttonClickBody(f: {
         action_id: f.actionId,
         block_id: f.blockId ?? 'finding-0',
         value: f.value,
-        text: { type: 'plain_text', text: 'Approve patch' },
+        text: { type: 'plain_text', text: f.text ?? 'Approve patch' },
         action_ts: '1700000001.000200',
       },
     ],
