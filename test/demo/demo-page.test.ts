@@ -80,9 +80,12 @@ let page: Page;
     await report().waitFor({ timeout: 90_000 });
     const buttons = await report().locator('.bk-actions button').allTextContents();
     expect(buttons).toEqual(expect.arrayContaining(['Approve patch', 'Approve drain and remove', 'Dismiss']));
-    expect(await report().locator('.bk-header').count()).toBeGreaterThan(0);
+    expect(await report().locator('.bk-section').first().textContent()).toMatch(
+      /rewritten [\d,.]+ times a minute/,
+    );
     expect(await report().textContent()).toContain('machine-h46dc');
-    expect(await report().locator('.copy-json').textContent()).toBe('copy as Block Kit JSON');
+    // The message's own link comes first; each reply in its thread has one too.
+    expect(await report().locator('.copy-json').first().textContent()).toBe('copy as Block Kit JSON');
     // Slack's dates are shown in the reader's time zone, not as their fallback text.
     const date = await page.evaluate("window.mrkdwn('<!date^1700000000^{date_num} {time}|fallback>', {})");
     expect(date).toMatch(/<time [^>]*>2023-11-1[45] \d/);
