@@ -46,6 +46,8 @@ export const APISERVER_SELECTOR = 'component=kube-apiserver';
 /** The one door to the clusters. Everything else in the product goes through this. */
 export interface ClusterAccess {
   readonly via: string;
+  /** The kubeconfig user the local cluster is reached as (for audit entries); null in-cluster or unnamed. */
+  readonly user: string | null;
   listClusters(signal?: AbortSignal): Promise<ManagementCluster[]>;
   getCluster(clusterId: string, signal?: AbortSignal): Promise<ManagementCluster>;
   /** All node objects (of one cluster namespace, or all), read in pages. */
@@ -102,6 +104,7 @@ export function createClusterAccess(config: RancherConfig): ClusterAccess {
 
   return {
     via: local.via,
+    user: local.kubeConfig.getCurrentUser()?.name ?? null,
     async listClusters(signal) {
       return listAllPages(
         caller,

@@ -24,6 +24,7 @@ export function patchEligibility(cluster: ManagementCluster, node: ManagementNod
     return refuse(
       `${node.metadata.name} belongs to node pool ${node.spec.nodePoolName}: the patch is only for custom nodes, not node-driver pools`,
     );
-  if (node.spec.imported) return refuse(`${node.metadata.name} is an imported node: the patch is only for custom nodes`);
+  if (node.spec.imported)
+    return refuse(`${node.metadata.name} is an imported node: the patch is only for custom nodes`);
   return { eligible: true };
 }
