@@ -4,7 +4,13 @@
  * factory creates Rancher's (nodes.management.cattle.io among them) without `subresources`; a
  * scenario's `statusSubresources` gives the named ones a status subresource. Pure.
  */
-import { apiVersionOf, isCustomResource, qualifiedName, type ResourceInfo, type ResourceRegistry } from './resources.js';
+import {
+  apiVersionOf,
+  isCustomResource,
+  qualifiedName,
+  type ResourceInfo,
+  type ResourceRegistry,
+} from './resources.js';
 import { errors } from './status.js';
 import type { K8sObject } from './types.js';
 
@@ -46,11 +52,21 @@ export function crdOf(info: ResourceInfo): K8sObject {
       conversion: { strategy: 'None' },
     },
     status: {
-      acceptedNames: { plural: info.resource, singular: info.singular, kind: info.kind, listKind: `${info.kind}List` },
+      acceptedNames: {
+        plural: info.resource,
+        singular: info.singular,
+        kind: info.kind,
+        listKind: `${info.kind}List`,
+      },
       storedVersions: [info.version],
       conditions: [
         { type: 'NamesAccepted', status: 'True', reason: 'NoConflicts', message: 'no conflicts found' },
-        { type: 'Established', status: 'True', reason: 'InitialNamesAccepted', message: 'the initial names have been accepted' },
+        {
+          type: 'Established',
+          status: 'True',
+          reason: 'InitialNamesAccepted',
+          message: 'the initial names have been accepted',
+        },
       ],
     },
   };

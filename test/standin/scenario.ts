@@ -227,7 +227,8 @@ function extendScenario(
       inject: [...base.faults.inject, ...child.faults.inject],
     },
     loop,
-    statusSubresources: raw.statusSubresources !== undefined ? child.statusSubresources : base.statusSubresources,
+    statusSubresources:
+      raw.statusSubresources !== undefined ? child.statusSubresources : base.statusSubresources,
     clusters,
   };
 }

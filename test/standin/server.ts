@@ -95,7 +95,10 @@ class StandinServer implements Standin {
       if (cluster.unreachable) this.unreachable.add(name);
       this.seed(state, cluster.objects as K8sObject[]);
       for (const info of state.registry.all()) {
-        if (scenario.statusSubresources.includes(qualifiedName(info)) && !info.subresources.includes('status'))
+        if (
+          scenario.statusSubresources.includes(qualifiedName(info)) &&
+          !info.subresources.includes('status')
+        )
           info.subresources = [...info.subresources, 'status'];
       }
       for (const log of cluster.podLogs) {
