@@ -89,3 +89,26 @@ export async function verifyLoopStopped(
     windowSeconds: settings.windowSeconds,
   };
 }
+
+const perMinute = (n: number) => `${Math.round(n).toLocaleString('en-US')}/min`;
+
+/**
+ * The result in one line, for the report's thread and the CLI: "loop stopped: 2 writes/min, like
+ * its sibling (was 1,190/min)", "still looping: 870 writes/min (...)".
+ */
+export function verificationWords(result: VerifyResult): string {
+  const now = `${Math.round(result.writesPerMinute).toLocaleString('en-US')} writes/min`;
+  const was = result.beforePerMinute === null ? '' : ` (was ${perMinute(result.beforePerMinute)})`;
+  const sibling =
+    result.siblingWritesPerMinute === null
+      ? 'no healthy sibling to compare with'
+      : `its sibling ${perMinute(result.siblingWritesPerMinute)}`;
+  switch (result.verdict) {
+    case 'stopped':
+      return `loop stopped: ${now}, like its sibling${was}`;
+    case 'looping':
+      return `still looping: ${now}${was}; next: drain and remove the node (fix B)`;
+    case 'unclear':
+      return `not clearly stopped: ${now}, ${sibling}${was}; measure again later`;
+  }
+}
