@@ -37,7 +37,6 @@ export async function preparePatch(
   const access = createClusterAccess(config);
   const clusters = await access.listClusters();
   const facts = resolveCluster(target.cluster, clusters.map(clusterFacts));
-  const cluster = clusters.find((c) => c.metadata.name === facts.id)!;
   const nodes = await access.listNodeObjects(facts.id);
   const node =
     nodes.find((n) => n.metadata.name === target.node) ?? (await access.getNodeObject(facts.id, target.node));
@@ -46,7 +45,7 @@ export async function preparePatch(
     clusterId: facts.id,
     nodeId: node.metadata.name,
     plan: buildPatchPlan(node, chooseSibling(node, nodes)),
-    eligibility: patchEligibility(cluster, node),
+    eligibility: patchEligibility(facts, node),
   };
 }
 

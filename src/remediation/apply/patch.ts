@@ -1,4 +1,5 @@
 import { WriteRefusedError } from '../../errors.js';
+import { clusterFacts } from '../../diagnosis/nodes.js';
 import type { ManagementNode } from '../../diagnosis/objects.js';
 import type { PatchPlan } from '../../diagnosis/types.js';
 import { basisChanges, fixProgress, planParts, type FixProgress } from '../plans/patch-basis.js';
@@ -109,7 +110,7 @@ export async function applyPatchPlan(
       ports.getCluster(clusterId, signal),
       ports.getNodeObject(clusterId, nodeId, signal),
     ]);
-    const eligibility = patchEligibility(cluster, node);
+    const eligibility = patchEligibility(clusterFacts(cluster), node);
     if (!eligibility.eligible) return refuse(eligibility.reason);
     await journal.record(PATCH_STEPS.eligibility, { eligible: true });
   }

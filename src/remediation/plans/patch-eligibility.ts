@@ -1,5 +1,5 @@
-import { clusterFacts } from '../../diagnosis/nodes.js';
-import type { ManagementCluster, ManagementNode } from '../../diagnosis/objects.js';
+import type { ClusterFacts } from '../../diagnosis/nodes.js';
+import type { ManagementNode } from '../../diagnosis/objects.js';
 
 /**
  * Fix A is only for the nodes of custom RKE1 clusters: there a node object without rkeNode is the
@@ -8,15 +8,15 @@ import type { ManagementCluster, ManagementNode } from '../../diagnosis/objects.
  */
 export type PatchEligibility = { eligible: true } | { eligible: false; reason: string };
 
-export function patchEligibility(cluster: ManagementCluster, node: ManagementNode): PatchEligibility {
-  const id = cluster.metadata.name;
-  const driver = cluster.status.driver ?? null;
+/** `cluster` as diagnosis/nodes.ts's clusterFacts() reads it from the Cluster object. */
+export function patchEligibility(cluster: ClusterFacts, node: ManagementNode): PatchEligibility {
+  const { id, driver } = cluster;
   const refuse = (reason: string): PatchEligibility => ({ eligible: false, reason });
   if (id.startsWith('c-m-'))
     return refuse(
       `${id} is an RKE2/k3s cluster provisioned by Rancher (v2prov): its machine- node objects have no rkeNode by design, and the patch must never be applied there`,
     );
-  if (!clusterFacts(cluster).isRke1 || (driver !== null && driver !== 'rancherKubernetesEngine'))
+  if (!cluster.isRke1)
     return refuse(
       `${id} is not an RKE1 cluster (status.driver: ${driver ?? 'none'}): the patch is only for custom RKE1 clusters`,
     );
