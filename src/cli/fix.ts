@@ -92,7 +92,17 @@ export function registerFix(program: Command): void {
           return;
         }
       }
-      const outcome = await runPatch(prepared, dryRun);
+      const outcome = await runPatch(prepared, dryRun).catch(async (error: unknown) => {
+        const message = error instanceof Error ? error.message : String(error);
+        await audit({
+          kind: 'failed',
+          clusterId: prepared.clusterId,
+          nodeId: prepared.nodeId,
+          message,
+          attempts: 0,
+        });
+        throw error;
+      });
       process.stdout.write(describeOutcome(outcome));
       await audit(outcome);
       process.stderr.write(`Audit entry appended to ${auditFile}\n`);

@@ -204,8 +204,13 @@ async function sendPlan(
       }
       return { kind: 'sent', before: node, after, requests: sent, attempts: attempt };
     } catch (error) {
-      if (error instanceof WriteRefusedError && error.isConflict) continue;
-      const message = error instanceof Error ? error.message : String(error);
+      if (!(error instanceof WriteRefusedError)) {
+        // No answer (a timeout, a reset): whether a write landed is unknown. Thrown, so the job is
+        // retried; its next run re-reads and sees whether the fix is in place.
+        throw error;
+      }
+      if (error.isConflict) continue;
+      const message = error.message;
       const written =
         !how.dryRun && sent.length > 1 ? ' (spec.customConfig was written; status.rkeNode was not)' : '';
       return {

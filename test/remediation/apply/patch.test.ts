@@ -179,6 +179,17 @@ describe('applying the patch plan (real client-node against the stand-in)', () =
     expect(gets.length).toBeGreaterThanOrEqual(3);
   });
 
+  it('a write with no answer is thrown, not recorded as an outcome: the retried job finishes it', async () => {
+    const g = (ground = await startGround({}, { retries: 0 }));
+    const plan = await planNow(g.access);
+    g.standin.faults.inject({ method: 'PATCH', dryRun: false, reset: true });
+    const journal = memoryJournal();
+    await expect(applyPatchPlan(plan, patchPorts(g.access), journal)).rejects.toThrow();
+    expect(journal.steps[PATCH_STEPS.outcome]).toBeUndefined();
+    expectKind(await applyPatchPlan(plan, patchPorts(g.access), journal), 'applied');
+    expect(writes(g.standin)).toMatchObject({ dryRuns: 1, okWrites: 1 });
+  });
+
   it('gives up after 10 conflicts in a row with a clear message, nothing written', async () => {
     const g = (ground = await startGround());
     const plan = await planNow(g.access);
