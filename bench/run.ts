@@ -6,6 +6,7 @@ const parts: Record<string, () => Promise<{ run: (args: string[]) => Promise<voi
   logscan: () => import('./logscan.js'),
   diagnose: () => import('./diagnose.js'),
   ack: () => import('./ack.js'),
+  'patch-race': () => import('./patch-race.js'),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -53,3 +53,21 @@ export class DiagnosisAbortedError extends DoctorError {
     super('the diagnosis was stopped before it finished', false);
   }
 }
+
+/**
+ * The apiserver refused a write for what it says about the object or the request (409 Conflict,
+ * 422 Invalid, an admission webhook's answer...): `reason` and `message` are its Status body's.
+ */
+export class WriteRefusedError extends DoctorError {
+  readonly status: number;
+  readonly reason: string;
+  constructor(message: string, status: number, reason: string) {
+    super(message, true);
+    this.status = status;
+    this.reason = reason;
+  }
+
+  get isConflict(): boolean {
+    return this.status === 409 && this.reason === 'Conflict';
+  }
+}

@@ -3,6 +3,7 @@ import { DoctorError, UsageError } from '../errors.js';
 import { useHumanLogs, useJsonLogs } from '../log-mode.js';
 import { registerScanLogs } from './scan-logs.js';
 import { registerDiagnose } from './diagnose.js';
+import { registerFix } from './fix.js';
 import { registerRoles } from './role-commands.js';
 import { registerDemo } from './demo-command.js';
 import { EXIT } from './exit-codes.js';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
     });
   registerScanLogs(program);
   registerDiagnose(program);
+  registerFix(program);
   registerRoles(program);
   registerDemo(program);
   return program;

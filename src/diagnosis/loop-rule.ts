@@ -54,8 +54,10 @@ export function isLooping(object: WriteCount, typicalPerMinute: number, rule: Lo
 
 /**
  * The opposite question, after a fix or when a watch may end early: the object is under the rule
- * and written no faster than a healthy sibling of it. Without a sibling's rate, under the rule is
- * not enough to call the loop over.
+ * and written no faster than a healthy sibling of it, give or take a few heartbeat writes (a
+ * short window counts a heartbeat or two more on one object than on the other by chance: the
+ * allowance is the rate the rule's factor puts far below a loop). Without a sibling's rate, under
+ * the rule is not enough to call the loop over.
  */
 export function hasStoppedLooping(
   object: WriteCount,
@@ -64,5 +66,10 @@ export function hasStoppedLooping(
   rule: LoopRuleSettings,
 ): boolean {
   if (isLooping(object, typicalPerMinute, rule) || healthySiblingPerMinute === null) return false;
-  return object.writesPerMinute <= healthySiblingPerMinute;
+  return object.writesPerMinute <= healthySiblingPerMinute + heartbeatAllowance(rule);
+}
+
+/** Writes a minute more than the sibling that still count as heartbeats. */
+export function heartbeatAllowance(rule: LoopRuleSettings): number {
+  return rule.minWritesPerMinute / rule.farAboveFactor;
 }

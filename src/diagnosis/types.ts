@@ -112,6 +112,21 @@ export interface UnderivableValue {
   fillIn?: string;
 }
 
+/**
+ * What a patch plan is built from, as read on the object: a later read that differs here makes the
+ * plan wrong, while anything else the loop rewrites (the Updated condition, heartbeats) does not.
+ */
+export interface PatchBasis {
+  /** status.internalNodeStatus.addresses as "Type=address", sorted. */
+  addresses: string[];
+  /** spec.requestedHostname (the plan's hostnameOverride), else the host's name as the object tells. */
+  hostname: string | null;
+  /** From spec.etcd / controlPlane / worker, in RKE's order. */
+  roles: string[];
+  rkeNodeAbsent: boolean;
+  customConfigAbsent: boolean;
+}
+
 export interface PatchPlan {
   clusterId: string;
   nodeId: string;
@@ -125,6 +140,13 @@ export interface PatchPlan {
   underivable: UnderivableValue[];
   /** Field path to where its value came from, e.g. 'status.rkeNode.port' -> 'sibling m-abcde'. */
   derivedFrom: Record<string, string>;
+  /** What the plan was built from; absent in plans made before it was added (they cannot be applied). */
+  basis?: PatchBasis;
+  /**
+   * Why the patch must not be offered or applied here (not a custom RKE1 node: a node pool, a v2prov
+   * cluster); absent when it may be.
+   */
+  ineligible?: string;
 }
 
 export interface PodRef {

@@ -2,6 +2,7 @@ import type { Diagnosed } from '../diagnosis/analyzers/index.js';
 import { adviseFix } from '../diagnosis/findings.js';
 import type { Finding } from '../diagnosis/types.js';
 import { buildDrainPlan } from '../remediation/plans/drain-plan.js';
+import { patchEligibility } from '../remediation/plans/patch-eligibility.js';
 import { buildPatchPlan } from '../remediation/plans/patch-plan.js';
 
 /** The finding with its two fixes, and the advice on which fits, when it has what they are built from. */
@@ -9,6 +10,8 @@ export function attachPlans({ finding, fixBasis }: Diagnosed): Finding {
   if (!fixBasis) return finding;
   const { node, analysis, downstream, podsOnNode } = fixBasis;
   const patchPlan = buildPatchPlan(node, analysis.sibling);
+  const eligibility = analysis.cluster ? patchEligibility(analysis.cluster, node) : null;
+  if (eligibility && !eligibility.eligible) patchPlan.ineligible = eligibility.reason;
   const drainPlan = buildDrainPlan({
     clusterId: analysis.clusterId,
     nodeId: analysis.nodeId,

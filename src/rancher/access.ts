@@ -5,6 +5,7 @@
  * uses are exported from here.
  */
 import {
+  ApiextensionsV1Api,
   CoreV1Api,
   CustomObjectsApi,
   PatchStrategy,
@@ -19,17 +20,21 @@ import { localKubeConfig } from './kubeconfig.js';
 import { listAllPages, parseList } from './paging.js';
 import { streamLog, type LogStreamOptions } from './pod-logs.js';
 import {
+  crdSchema,
   managementClusterSchema,
   managementNodeSchema,
   parseObject,
   podSchema,
   registrationTokenSchema,
+  type CustomResourceDefinition,
   type ManagementCluster,
   type ManagementNode,
   type Pod,
   type RegistrationToken,
 } from './schemas.js';
 import { watchWindow, type WatchEvent } from './watch.js';
+import { writeRefusal } from './write-failure.js';
+import { AccessError, WriteRefusedError } from '../errors.js';
 
 export { NODE_AGENT_NAMESPACE, NODE_AGENT_SELECTOR, type DownstreamAccess } from './downstream.js';
 export { LogStreamBroken, type LogStreamOptions } from './pod-logs.js';
@@ -41,19 +46,27 @@ export const APISERVER_SELECTOR = 'component=kube-apiserver';
 /** The one door to the clusters. Everything else in the product goes through this. */
 export interface ClusterAccess {
   readonly via: string;
+  /** The kubeconfig user the local cluster is reached as (for audit entries); null in-cluster or unnamed. */
+  readonly user: string | null;
   listClusters(signal?: AbortSignal): Promise<ManagementCluster[]>;
   getCluster(clusterId: string, signal?: AbortSignal): Promise<ManagementCluster>;
   /** All node objects (of one cluster namespace, or all), read in pages. */
   listNodeObjects(namespace: string | null, signal?: AbortSignal): Promise<ManagementNode[]>;
   getNodeObject(clusterId: string, nodeId: string, signal?: AbortSignal): Promise<ManagementNode>;
-  /** Patches a node object with an RFC 7386 merge patch; dryRun asks the server to only validate. */
+  /**
+   * Patches a node object (or its /status) with an RFC 7386 merge patch; dryRun asks the server to
+   * only validate. A refusal the apiserver explains (409, 422, a webhook's 500 or 403...) throws
+   * WriteRefusedError with its Status message.
+   */
   patchNodeObject(
     clusterId: string,
     nodeId: string,
     mergePatch: Record<string, unknown>,
-    options?: { dryRun?: boolean; fieldManager?: string },
+    options?: { dryRun?: boolean; fieldManager?: string; subresource?: 'status' },
     signal?: AbortSignal,
   ): Promise<ManagementNode>;
+  /** The CustomResourceDefinition nodes.management.cattle.io, to learn its subresources. */
+  getNodeObjectCrd(signal?: AbortSignal): Promise<CustomResourceDefinition>;
   /**
    * Watches node objects (all namespaces, or one) for `seconds`, from `resourceVersion`; resumes
    * when the server closes the watch early. Resolves when the window ends or `signal` aborts.
@@ -79,6 +92,7 @@ export function createClusterAccess(config: RancherConfig): ClusterAccess {
   const caller = makeCaller(config);
   const custom = local.kubeConfig.makeApiClient(CustomObjectsApi);
   const core = local.kubeConfig.makeApiClient(CoreV1Api);
+  const extensions = local.kubeConfig.makeApiClient(ApiextensionsV1Api);
   const op = (verb: string, resource: string, namespace: string | null): Operation => ({
     verb,
     resource,
@@ -90,6 +104,7 @@ export function createClusterAccess(config: RancherConfig): ClusterAccess {
 
   return {
     via: local.via,
+    user: local.kubeConfig.getCurrentUser()?.name ?? null,
     async listClusters(signal) {
       return listAllPages(
         caller,
@@ -132,27 +147,48 @@ export function createClusterAccess(config: RancherConfig): ClusterAccess {
       return parseObject(managementNodeSchema, raw, `node object ${clusterId}/${nodeId}`);
     },
     async patchNodeObject(clusterId, nodeId, mergePatch, options = {}, signal) {
-      const raw: unknown = await caller.call(
-        op('patch', 'nodes.management.cattle.io', clusterId),
-        (o) =>
-          custom.patchNamespacedCustomObject(
-            {
-              ...MANAGEMENT,
-              namespace: clusterId,
-              plural: 'nodes',
-              name: nodeId,
-              body: mergePatch,
-              dryRun: options.dryRun ? 'All' : undefined,
-              fieldManager: options.fieldManager ?? 'rancher-doctor',
-            },
-            withOptions(
+      const status = options.subresource === 'status';
+      const operation = op('patch', `nodes.management.cattle.io${status ? '/status' : ''}`, clusterId);
+      const params = {
+        ...MANAGEMENT,
+        namespace: clusterId,
+        plural: 'nodes',
+        name: nodeId,
+        body: mergePatch,
+        dryRun: options.dryRun ? 'All' : undefined,
+        fieldManager: options.fieldManager ?? 'rancher-doctor',
+      };
+      let last: unknown = null;
+      try {
+        const raw: unknown = await caller.call(
+          operation,
+          (o) => {
+            const merged = withOptions(
               o,
               setHeaderOptions('Content-Type', PatchStrategy.MergePatch) as ConfigurationOptions,
-            ),
-          ),
+            );
+            const sent = status
+              ? custom.patchNamespacedCustomObjectStatus(params, merged)
+              : custom.patchNamespacedCustomObject(params, merged);
+            return sent.catch((error: unknown) => {
+              last = error;
+              throw error;
+            });
+          },
+          signal,
+        );
+        return parseObject(managementNodeSchema, raw, `patched node object ${clusterId}/${nodeId}`);
+      } catch (error) {
+        throw refusedWrite(error, last);
+      }
+    },
+    async getNodeObjectCrd(signal) {
+      const raw: unknown = await caller.call(
+        op('get', 'customresourcedefinitions.apiextensions.k8s.io', null),
+        (o) => extensions.readCustomResourceDefinition({ name: 'nodes.management.cattle.io' }, o),
         signal,
       );
-      return parseObject(managementNodeSchema, raw, `patched node object ${clusterId}/${nodeId}`);
+      return parseObject(crdSchema, raw, 'customresourcedefinition nodes.management.cattle.io');
     },
     async watchNodeObjects(options, onEvent, signal) {
       await watchWindow(
@@ -207,4 +243,16 @@ export function createClusterAccess(config: RancherConfig): ClusterAccess {
       return d;
     },
   };
+}
+
+/**
+ * The apiserver's own words for a refused write, where it gave some: a webhook's denial or a
+ * conflict says more than "HTTP 500". Not found and unauthorized stay the access errors they are.
+ */
+function refusedWrite(error: unknown, lastAttempt: unknown): unknown {
+  const refusal = writeRefusal(error) ?? writeRefusal(lastAttempt);
+  if (!refusal || refusal.status === 401 || refusal.status === 404) return error;
+  if (refusal.status === 403 && error instanceof AccessError)
+    return new WriteRefusedError(`${refusal.message} (${error.hint})`, 403, refusal.reason);
+  return refusal;
 }

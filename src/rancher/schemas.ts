@@ -137,6 +137,23 @@ export const pdbSchema = z.looseObject({
 });
 export type PodDisruptionBudget = z.infer<typeof pdbSchema>;
 
+/** apiextensions.k8s.io/v1 CustomResourceDefinition: only which versions have which subresources. */
+export const crdSchema = z.looseObject({
+  metadata,
+  spec: z.looseObject({
+    group: z.string(),
+    versions: z
+      .array(
+        z.looseObject({
+          name: z.string(),
+          subresources: z.looseObject({ status: z.unknown().optional() }).nullish(),
+        }),
+      )
+      .default([]),
+  }),
+});
+export type CustomResourceDefinition = z.infer<typeof crdSchema>;
+
 export const listSchema = <T extends z.ZodType>(item: T) =>
   z.looseObject({
     metadata: z

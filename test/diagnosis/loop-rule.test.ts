@@ -4,6 +4,7 @@ import {
   CHURN_LOOP_RULE,
   LOG_LOOP_RULE,
   hasStoppedLooping,
+  heartbeatAllowance,
   isLooping,
   typicalRate,
 } from '../../src/diagnosis/loop-rule.js';
@@ -30,6 +31,14 @@ describe('the loop rule', () => {
   it('has stopped looping: under the rule and no faster than a healthy sibling', () => {
     expect(hasStoppedLooping({ writes: 2, writesPerMinute: 2 }, 2, 0, rule)).toBe(true);
     expect(hasStoppedLooping({ writes: 1, writesPerMinute: 0.5 }, 2, 0, rule)).toBe(true);
+  });
+
+  it('a few heartbeat writes more than the sibling in a short window still count as stopped, not zero', () => {
+    const allowance = heartbeatAllowance(CHURN_LOOP_RULE);
+    expect(allowance).toBe(4);
+    expect(hasStoppedLooping({ writes: 3, writesPerMinute: 3 }, 0, 0, CHURN_LOOP_RULE)).toBe(true);
+    expect(hasStoppedLooping({ writes: 5, writesPerMinute: 5 }, 1, 1, CHURN_LOOP_RULE)).toBe(true);
+    expect(hasStoppedLooping({ writes: 6, writesPerMinute: 6 }, 1, 1, CHURN_LOOP_RULE)).toBe(false);
   });
 
   it('has not stopped: still looping, faster than the sibling, or no sibling to compare with', () => {

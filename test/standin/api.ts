@@ -3,6 +3,7 @@
  * pods/log and pods/eviction subresources.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { crdList, getCrd } from './crds.js';
 import { evictionBlockedBy } from './eviction.js';
 import { jsonPatch, mergePatch, patchTypeOf, strategicMergePatch } from './patch.js';
 import { format, type LogQuery, type PodLogStore } from './podlogs.js';
@@ -100,6 +101,11 @@ export async function handleResource(r: ResourceRequest): Promise<void> {
     return handleEviction(r);
   }
   if (r.subresource && r.subresource !== 'status') throw errors.pathNotFound();
+  // A custom resource has /status only when its CRD declares the subresource.
+  if (r.subresource === 'status' && !hasStatusSubresource(r.info) && !r.info.builtin)
+    throw errors.pathNotFound();
+  if (r.info.group === 'apiextensions.k8s.io' && r.info.resource === 'customresourcedefinitions')
+    return handleCrd(r, method);
   switch (method) {
     case 'GET':
       if (isTrue(r.query.get('watch'))) return handleWatch(r);
@@ -116,6 +122,28 @@ export async function handleResource(r: ResourceRequest): Promise<void> {
     default:
       throw errors.methodNotAllowed();
   }
+}
+
+function hasStatusSubresource(info: ResourceInfo): boolean {
+  return info.subresources.includes('status');
+}
+
+/**
+ * With a status subresource, kube's custom resource strategy keeps the stored status on writes to
+ * the main resource (a create starts without one) and only takes status on /status.
+ */
+function statusKept(r: ResourceRequest, next: K8sObject, current: K8sObject | null): K8sObject {
+  if (r.info.builtin || !hasStatusSubresource(r.info) || r.subresource === 'status') return next;
+  const { status: _ignored, ...rest } = next;
+  return current && current.status !== undefined ? { ...rest, status: current.status } : rest;
+}
+
+/** The definitions follow the registry: read-only here, as the product only reads them. */
+function handleCrd(r: ResourceRequest, method: string): void {
+  if (method !== 'GET' || isTrue(r.query.get('watch'))) throw errors.methodNotAllowed();
+  const registry = r.cluster.registry;
+  if (r.name) sendJson(r.res, 200, getCrd(registry, r.info, r.name));
+  else sendJson(r.res, 200, crdList(registry, r.info));
 }
 
 function requireEntry(r: ResourceRequest, name: string): StoredEntry {
@@ -239,7 +267,7 @@ function handleCreate(r: ResourceRequest): void {
     obj.metadata.name = `${generateName}${Math.random().toString(36).slice(2, 7)}`;
   }
   validateName(r.info, obj.metadata.name);
-  const entry = r.cluster.store.create(r.info, obj, { dryRun: dryRunOf(r) });
+  const entry = r.cluster.store.create(r.info, statusKept(r, obj, null), { dryRun: dryRunOf(r) });
   sendJson(r.res, 201, entry.json);
 }
 
@@ -269,7 +297,8 @@ function handleReplace(r: ResourceRequest): void {
       { field: 'metadata.resourceVersion', message: 'Invalid value: 0x0: must be specified for an update' },
     ]);
   }
-  const next = r.subresource === 'status' ? { ...current.obj, status: obj.status } : obj;
+  const next =
+    r.subresource === 'status' ? { ...current.obj, status: obj.status } : statusKept(r, obj, current.obj);
   const entry = r.cluster.store.update(r.info, next, { dryRun: dryRunOf(r), expectResourceVersion: rv });
   sendJson(r.res, 200, entry.json);
 }
@@ -288,7 +317,8 @@ function handlePatch(r: ResourceRequest): void {
   const obj = objectFromBody(r, patched);
   if (obj.metadata.name !== r.name)
     throw errors.badRequest('the name of the object cannot be changed by a patch');
-  const next = r.subresource === 'status' ? { ...current.obj, status: obj.status } : obj;
+  const next =
+    r.subresource === 'status' ? { ...current.obj, status: obj.status } : statusKept(r, obj, current.obj);
   // A resourceVersion in the patch is a precondition, as with PUT.
   const expect =
     next.metadata.resourceVersion !== current.obj.metadata.resourceVersion

@@ -124,6 +124,14 @@ const BUILTINS: Seed[] = [
     shortNames: ['pdb'],
   },
   {
+    group: 'apiextensions.k8s.io',
+    version: 'v1',
+    resource: 'customresourcedefinitions',
+    kind: 'CustomResourceDefinition',
+    namespaced: false,
+    shortNames: ['crd', 'crds'],
+  },
+  {
     group: 'management.cattle.io',
     version: 'v3',
     resource: 'nodes',
@@ -252,6 +260,11 @@ export class ResourceRegistry {
   inGroupVersion(group: string, version: string): ResourceInfo[] {
     return this.all().filter((r) => r.group === group && r.version === version);
   }
+}
+
+/** Custom resources: what a CustomResourceDefinition defines (builtins are compiled into kube-apiserver). */
+export function isCustomResource(info: ResourceInfo): boolean {
+  return !info.builtin;
 }
 
 export function verbsOf(_info: ResourceInfo): string[] {

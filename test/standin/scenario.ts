@@ -45,6 +45,8 @@ const faultSchema = z.object({
   reset: z.boolean().optional(),
   latencyMs: z.number().optional(),
   message: z.string().optional(),
+  dryRun: z.boolean().optional(),
+  reason: z.string().optional(),
 });
 
 const tokenSchema = z.object({
@@ -114,6 +116,11 @@ export const scenarioSchema = z.object({
     .object({ forbid: z.array(forbidSchema).default([]), inject: z.array(faultSchema).default([]) })
     .default({ forbid: [], inject: [] }),
   loop: loopSchema.default(loopSchema.parse({})),
+  /**
+   * Custom resources (e.g. nodes.management.cattle.io) whose CRD declares a status subresource, in
+   * every cluster. Rancher's have none; a hand-edited CRD could.
+   */
+  statusSubresources: z.array(z.string()).default([]),
   /** 'local' and each downstream cluster id. */
   clusters: z.record(z.string(), clusterSchema).default({}),
 });
@@ -220,6 +227,8 @@ function extendScenario(
       inject: [...base.faults.inject, ...child.faults.inject],
     },
     loop,
+    statusSubresources:
+      raw.statusSubresources !== undefined ? child.statusSubresources : base.statusSubresources,
     clusters,
   };
 }

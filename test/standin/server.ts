@@ -20,7 +20,7 @@ import { kubeconfigYaml } from './kubeconfig.js';
 import { LoopSimulator } from './loop.js';
 import { parseApiPath } from './paths.js';
 import { PodLogStore, toLogLine } from './podlogs.js';
-import { ResourceRegistry } from './resources.js';
+import { qualifiedName, ResourceRegistry } from './resources.js';
 import { sendError, sendJson } from './respond.js';
 import {
   loadScenario,
@@ -31,7 +31,14 @@ import {
 } from './scenario.js';
 import { ApiError, errors } from './status.js';
 import { ClusterStore } from './store.js';
-import type { K8sObject, KubeconfigOptions, RecordedRequest, Standin, StandinOptions } from './types.js';
+import type {
+  K8sObject,
+  KubeconfigOptions,
+  RecordedRequest,
+  RequestFilter,
+  Standin,
+  StandinOptions,
+} from './types.js';
 
 const PROXY_PREFIX = /^\/k8s\/clusters\/([^/]+)(\/.*)?$/;
 
@@ -67,12 +74,14 @@ class StandinServer implements Standin {
   private readonly anonymousUser: string | null;
   private readonly http: http.Server;
   private address: AddressInfo | null = null;
+  private latencyMs: number;
 
   constructor(
     private readonly scenario: ParsedScenario,
     opts: StandinOptions,
   ) {
     this.anonymousUser = opts.anonymousUser === undefined ? scenario.anonymousUser : opts.anonymousUser;
+    this.latencyMs = opts.latencyMs ?? 0;
     this.localTokens = tokenMap(scenario.tokens.local);
     this.rancherTokens = tokenMap(scenario.tokens.rancher);
     this.localToken = scenario.tokens.local[0]?.token ?? 'standin-local-token';
@@ -85,6 +94,13 @@ class StandinServer implements Standin {
       this.clusters.set(name, state);
       if (cluster.unreachable) this.unreachable.add(name);
       this.seed(state, cluster.objects as K8sObject[]);
+      for (const info of state.registry.all()) {
+        if (
+          scenario.statusSubresources.includes(qualifiedName(info)) &&
+          !info.subresources.includes('status')
+        )
+          info.subresources = [...info.subresources, 'status'];
+      }
       for (const log of cluster.podLogs) {
         const container = log.container ?? this.firstContainer(state, log.namespace, log.pod) ?? '';
         this.logs.append(
@@ -177,6 +193,22 @@ class StandinServer implements Standin {
 
   clearRequests(): void {
     this.recorded.length = 0;
+  }
+
+  countRequests(filter: RequestFilter = {}): number {
+    return this.recorded.filter((r) => {
+      if (filter.method && r.method !== filter.method.toUpperCase()) return false;
+      if (filter.path !== undefined) {
+        const hit = typeof filter.path === 'string' ? r.path.includes(filter.path) : filter.path.test(r.path);
+        if (!hit) return false;
+      }
+      if (filter.dryRun !== undefined && (r.query.dryRun !== undefined) !== filter.dryRun) return false;
+      return true;
+    }).length;
+  }
+
+  setLatency(ms: number): void {
+    this.latencyMs = ms;
   }
 
   kubeconfigYaml(opts: KubeconfigOptions = {}): string {
@@ -304,14 +336,15 @@ class StandinServer implements Standin {
       record.status = res.statusCode;
     });
     try {
-      const fault = this.faults.take(method, url.pathname);
+      if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
+      const fault = this.faults.take(method, url.pathname, url.searchParams.has('dryRun'));
       if (fault?.latencyMs) await new Promise((r) => setTimeout(r, fault.latencyMs));
       if (fault?.reset) {
         req.socket.destroy();
         return;
       }
       if (fault?.status) {
-        const err = errors.byCode(fault.status, fault.message);
+        const err = errors.byCode(fault.status, fault.message, fault.reason);
         if (fault.retryAfterSeconds !== undefined) {
           err.headers['Retry-After'] = String(fault.retryAfterSeconds);
           err.status.details = { ...err.status.details, retryAfterSeconds: fault.retryAfterSeconds };

@@ -120,7 +120,7 @@ export const errors = {
   internal: (message: string) =>
     failure(500, 'InternalError', `Internal error occurred: ${message}`, { causes: [{ message }] }),
   serviceUnavailable: (message: string) => failure(503, 'ServiceUnavailable', message),
-  byCode: (code: number, message?: string) => {
+  byCode: (code: number, message?: string, reason?: string) => {
     const reasons: Record<number, string> = {
       400: 'BadRequest',
       401: 'Unauthorized',
@@ -135,7 +135,7 @@ export const errors = {
       503: 'ServiceUnavailable',
       504: 'Timeout',
     };
-    return failure(code, reasons[code] ?? 'Unknown', message ?? `injected fault: ${code}`);
+    return failure(code, reason ?? reasons[code] ?? 'Unknown', message ?? `injected fault: ${code}`);
   },
 };
 

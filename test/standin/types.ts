@@ -45,12 +45,27 @@ export interface RecordedRequest {
   at: Date;
 }
 
+export interface RequestFilter {
+  method?: string;
+  /** Matched against the full request path; substring when a string. */
+  path?: string | RegExp;
+  /** true: only dryRun=All requests; false: only real ones. */
+  dryRun?: boolean;
+}
+
 /** Answer a matching request with a canned failure, a number of times. */
 export interface FaultSpec {
   /** Upper-case method; any when absent. */
   method?: string;
   /** Matched against the full request path (with /k8s/clusters/<id> prefix); substring when a string. */
   path?: string | RegExp;
+  /**
+   * true: only dry-run requests (dryRun=All), as an admission webhook that refuses them; false:
+   * only real ones; either when absent.
+   */
+  dryRun?: boolean;
+  /** Status reason in the answer's body (default: the code's usual one). */
+  reason?: string;
   /** How many matching requests to fault; default 1. Infinity for always. */
   times?: number;
   /** HTTP status to answer (with a Status body), e.g. 500, 503, 429. */
@@ -155,6 +170,10 @@ export interface Standin {
   compact(cluster: ClusterName): void;
   /** Current resourceVersion counter of a cluster's store. */
   resourceVersion(cluster: ClusterName): number;
+  /** How many recorded requests match: method, a path (substring or pattern), dry run or not. */
+  countRequests(filter?: RequestFilter): number;
+  /** Added before every request is handled (0 turns it off): a slower network or apiserver. */
+  setLatency(ms: number): void;
   /** Requests recorded since start (or the last clearRequests). */
   readonly requests: readonly RecordedRequest[];
   clearRequests(): void;
@@ -176,4 +195,6 @@ export interface StandinOptions {
    * token over plain http. A wrong token still gets 401. Default: the scenario's (off).
    */
   anonymousUser?: string | null;
+  /** Added before every request is handled; see Standin.setLatency. */
+  latencyMs?: number;
 }

@@ -4,6 +4,7 @@ import { internalIp, nodeRoles } from '../../diagnosis/nodes.js';
 import type { PatchPlan, UnderivableValue } from '../../diagnosis/types.js';
 import type { ManagementNode } from '../../diagnosis/objects.js';
 import { applyMergePatch } from './merge-patch.js';
+import { patchBasis } from './patch-basis.js';
 
 /**
  * The patch fix: write the status.rkeNode and spec.customConfig a registered node would have.
@@ -11,8 +12,12 @@ import { applyMergePatch } from './merge-patch.js';
  * derived is left out, named in `underivable`, and the plan is marked incomplete. Pure.
  */
 
-/** customConfig keys that are secrets of the sibling's host and must not be copied to another. */
-const NOT_COPIED_FROM_SIBLING = new Set(['address', 'internalAddress', 'sshKey', 'sshCert']);
+/**
+ * customConfig keys not copied from the sibling: its host's addresses and secrets, and
+ * dockerSocket, which the registering agent never sends (a registered node has none unless a
+ * person set it for that host).
+ */
+const NOT_COPIED_FROM_SIBLING = new Set(['address', 'internalAddress', 'sshKey', 'sshCert', 'dockerSocket']);
 
 export function buildPatchPlan(node: ManagementNode, sibling: ManagementNode | null): PatchPlan {
   const clusterId = node.metadata.namespace ?? '';
@@ -102,10 +107,7 @@ export function buildPatchPlan(node: ManagementNode, sibling: ManagementNode | n
         field: 'status.rkeNode.user',
         reason: sibling ? `${siblingName} has no status.rkeNode.user` : noSibling,
       });
-
-    // Optional in RKEConfigNode: copied when the sibling has it, not required otherwise.
-    if (siblingRke?.dockerSocket)
-      set(rkeNode, 'dockerSocket', 'status.rkeNode.dockerSocket', siblingRke.dockerSocket, siblingName!);
+    // No dockerSocket: setupCustom() copies it from customConfig, where the agent never puts one.
   }
 
   const customConfig: Record<string, unknown> = {};
@@ -168,6 +170,7 @@ export function buildPatchPlan(node: ManagementNode, sibling: ManagementNode | n
     complete: underivable.length === 0 && Object.keys(mergePatch).length > 0,
     underivable: underivable.map((u) => ({ ...u, fillIn: fillIn(u.field, clusterId, node) })),
     derivedFrom,
+    basis: patchBasis(node),
   };
 }
 

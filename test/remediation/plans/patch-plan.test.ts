@@ -22,7 +22,6 @@ describe('buildPatchPlan', () => {
         customConfig: {
           address: '10.0.0.3',
           user: 'rancher',
-          dockerSocket: '/var/run/docker.sock',
           label: { zone: 'a' },
         },
       },
@@ -34,9 +33,17 @@ describe('buildPatchPlan', () => {
           port: '22',
           role: ['etcd', 'worker'],
           user: 'rancher',
-          dockerSocket: '/var/run/docker.sock',
         },
       },
+    });
+    // The registering agent sends no dockerSocket: a sibling's is not this host's.
+    expect(plan.derivedFrom['status.rkeNode.dockerSocket']).toBeUndefined();
+    expect(plan.basis).toEqual({
+      addresses: expect.arrayContaining(['InternalIP=10.0.0.3']),
+      hostname: 'node3',
+      roles: ['etcd', 'worker'],
+      rkeNodeAbsent: true,
+      customConfigAbsent: true,
     });
     expect(plan.derivedFrom['status.rkeNode.port']).toBe('sibling m-aaaaa');
     expect(plan.derivedFrom['status.rkeNode.hostnameOverride']).toBe('spec.requestedHostname');

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import type { PatchPlan } from '../../diagnosis/types.js';
+
+/**
+ * A patch plan read back from where it waited for approval (Redis, a job's data): checked before
+ * anything is written from it. Fields the executor does not use pass through.
+ */
+export const patchPlanSchema = z.looseObject({
+  clusterId: z.string().min(1),
+  nodeId: z.string().min(1),
+  resourceVersion: z.string(),
+  mergePatch: z.record(z.string(), z.unknown()),
+  diff: z.string(),
+  complete: z.boolean(),
+  underivable: z.array(
+    z.looseObject({ field: z.string(), reason: z.string(), fillIn: z.string().optional() }),
+  ),
+  derivedFrom: z.record(z.string(), z.string()),
+  basis: z
+    .object({
+      addresses: z.array(z.string()),
+      hostname: z.string().nullable(),
+      roles: z.array(z.string()),
+      rkeNodeAbsent: z.boolean(),
+      customConfigAbsent: z.boolean(),
+    })
+    .optional(),
+  ineligible: z.string().optional(),
+}) satisfies z.ZodType<PatchPlan>;
+
+/** The plan, or null when what was stored is not one. */
+export function readPatchPlan(value: unknown): PatchPlan | null {
+  const parsed = patchPlanSchema.safeParse(value);
+  return parsed.success ? parsed.data : null;
+}
