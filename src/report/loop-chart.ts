@@ -154,12 +154,19 @@ export function loopChartSpec(chart: LoopChart): Record<string, unknown> {
       writes: p.writes,
     })),
   );
+  const minutes = [...new Set(writes.map((w) => w.minute))].sort();
   const time = {
     field: 'minute',
     type: 'temporal',
     // By the minute: the ticks fall on whole minutes, never between two that read the same.
     timeUnit: 'utcyearmonthdatehoursminutes',
-    axis: { title: 'time (UTC)', format: '%H:%M', labelAngle: 0 },
+    axis: {
+      title: 'time (UTC)',
+      format: '%H:%M',
+      labelAngle: 0,
+      // A few minutes would otherwise get a tick every half minute, two reading the same.
+      ...(minutes.length <= 12 ? { values: minutes.map((m) => Date.parse(m)) } : {}),
+    },
   };
   const top = Math.max(...writes.map((w) => w.writes), ...chart.thresholds.map((t) => t.writesPerMinute));
   const writesPanel = {
