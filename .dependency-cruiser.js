@@ -4,7 +4,7 @@
 
 // The layers of one diagnosis and the helpers they share: code that runs with its I/O handed in.
 const PURE = '^src/(diagnosis|remediation/plans|engine|report|text)/|^src/(errors|retry)[.]ts$';
-const EDGES = '^src/(rancher|io|slack|queue|config|cli|server|app)/';
+const EDGES = '^src/(rancher|io|slack|queue|config|cli|server|app|chart)/';
 const IO_BUILTINS = '^(node:)?(fs|net|http|https|child_process|worker_threads|dgram|tls)(/|$)';
 const IO_PACKAGES =
   '(^|/)node_modules/(pino|@kubernetes/client-node|@slack/[^/]+|bullmq|ioredis|prom-client)/';
@@ -56,6 +56,14 @@ export default {
       from: { path: '^src/diagnosis/' },
       // The rest of src/remediation is outside the pure set: pure-imports-only-pure reports it.
       to: { path: '^src/(remediation/plans|engine|report)/' },
+    },
+    {
+      name: 'chart-packages-only-in-chart',
+      severity: 'error',
+      comment:
+        'vega, vega-lite and resvg (a native module) are loaded only where a chart is drawn, src/chart/, so that nothing else pays for them at start-up.',
+      from: { path: '^src/', pathNot: '^src/chart/' },
+      to: { path: '(^|/)node_modules/(vega|vega-lite|@resvg/[^/]+|dejavu-fonts-ttf)/' },
     },
     {
       name: 'queue-imports-no-slack',

@@ -1,17 +1,19 @@
 /**
- * Seeded generator of a verbose (-v=5) kube-apiserver log of a Rancher local cluster: background
+ * Seeded generator of a verbose (-v=5) kube-apiserver log of a Rancher local cluster, each request
+ * leaving its "satisfied by" lines and its httplog access line, as a real one at -v=5 does: background
  * traffic over many objects (core, built-in and Rancher resources; leases, events, configmaps,
  * healthy m- node objects ...), other klog lines (traces, watches, webhook errors ...), and hot
  * `nodes.management.cattle.io` objects rewritten with PUT many times a second, as machine-h46dc of
  * c-dql6k was in the incident. The same options and seed give byte-identical output (own PRNG, no clock).
  *
  * The committed sample was made, and is remade byte for byte, with:
- *   npm run sample -- --seed 20220507 --size 1290KiB --start 2022-05-07T08:21:00.2Z --hot-rate 2 --rate 1 --clusters 4 --out samples/kube-apiserver-rke1.log
- * (three minutes of log, machine-h46dc written twice a second; test/sample.test.ts checks it).
+ *   npm run sample -- --seed 20220507 --size 1290KiB --start 2022-05-07T08:21:00.2Z --hot-rate 2 --rate 1 --clusters 4 --no-httplog --out samples/kube-apiserver-rke1.log
+ * (three minutes of log, machine-h46dc written twice a second, satisfied-by lines only;
+ * test/sample.test.ts checks it).
  *
  * Usage: npm run sample -- [--format docker-json|cri|klog] [--size 1GiB] [--seed N]
  *          [--start 2022-05-07T08:00:00Z] [--hot c-dql6k/machine-h46dc@10,...] [--rate N]
- *          [--clusters N] [--httplog] [--out FILE]
+ *          [--clusters N] [--no-httplog] [--out FILE]
  *
  * Lines are written into large buffers (template bytes copied, time digits written in place), so
  * that a GiB takes seconds. Not imported by src/ (bench/ uses generateApiserverLog).
@@ -42,7 +44,10 @@ export interface GenOptions {
   rate: number;
   /** Downstream clusters (c-xxxxx namespaces), each with healthy m- node objects. */
   clusters: number;
-  /** Also write the httplog access line of each request (then the scanner counts that signal). */
+  /**
+   * Also write the httplog access line of each request, as -v=5 does (the scanner then counts that
+   * signal); off, only the satisfied-by lines, as a log at -v=4 with the handler lines raised would be.
+   */
   httplog: boolean;
 }
 
@@ -64,7 +69,7 @@ export const DEFAULT_GEN_OPTIONS: GenOptions = {
   hot: [{ clusterId: 'c-dql6k', nodeId: 'machine-h46dc', rate: 10 }],
   rate: 120,
   clusters: 12,
-  httplog: false,
+  httplog: true,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -1044,7 +1049,7 @@ The same options give the same bytes.
   --hot-rate N                    PUTs per second of a hot object without @rate (default 10)
   --rate N                        background requests per second
   --clusters N                    downstream clusters with healthy m- nodes
-  --httplog                       also write httplog access lines
+  --no-httplog                    leave out the httplog access lines (written by default, as at -v=5)
   --out FILE, -o FILE             write here instead of standard output
 `;
 
@@ -1062,7 +1067,7 @@ export function optionsFromArgs(args: string[]): { options: GenOptions; out: str
       'hot-rate': { type: 'string', default: '10' },
       rate: { type: 'string', default: String(DEFAULT_GEN_OPTIONS.rate) },
       clusters: { type: 'string', default: String(DEFAULT_GEN_OPTIONS.clusters) },
-      httplog: { type: 'boolean', default: false },
+      'no-httplog': { type: 'boolean', default: false },
       out: { type: 'string', short: 'o' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -1083,7 +1088,7 @@ export function optionsFromArgs(args: string[]): { options: GenOptions; out: str
       hot: parseHot(values.hot, number(values['hot-rate'], 'hot-rate')),
       rate: number(values.rate, 'rate'),
       clusters: Math.max(1, Math.floor(number(values.clusters, 'clusters'))),
-      httplog: values.httplog,
+      httplog: !values['no-httplog'],
     },
     out: values.out ?? null,
   };

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -191,6 +191,20 @@ describe('rancher-doctor scan-logs: finding', () => {
     expect(r.stdout).toContain(
       'No object is written in a loop (over 60 writes/min and 5x the typical writer).',
     );
+  });
+
+  it('--chart draws the hot objects to a PNG (stdout stays the JSON); none when nothing loops', async () => {
+    const png = join(dir, 'loop.png');
+    const r = await cli(['scan-logs', rke1, '--json', '--chart', png]);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toHaveProperty('hotTotal', 1);
+    expect(r.stderr).toMatch(/Chart of the loop written to .*loop\.png \([\d,]+ bytes\)/);
+    expect(readFileSync(png).subarray(0, 8).toString('latin1')).toBe('\x89PNG\r\n\x1a\n');
+    const none = join(dir, 'none.png');
+    const q = await cli(['scan-logs', quiet, '--chart', none]);
+    expect(q.code).toBe(0);
+    expect(q.stderr).toContain('no object is written in a loop');
+    expect(existsSync(none)).toBe(false);
   });
 
   it('says what to do when the log has no request lines at all', async () => {

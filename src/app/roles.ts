@@ -106,6 +106,8 @@ export async function startRoles(
         poster,
         messages: new JobMessageStore(connection, config.queuePrefix, config.resultRetentionSeconds),
         progressThrottleMs: config.progressThrottleMs,
+        // The renderer (a native module among it) is loaded by the first report with a loop.
+        chart: async (report) => (await import('../chart/loop-chart-png.js')).reportChartPng(report),
       }),
       diagnose: realEngine.diagnose,
       log,

@@ -23,6 +23,7 @@ interface DiagnoseFlags {
   json?: boolean;
   kubeconfig?: string;
   context?: string;
+  chart?: string;
 }
 
 export function registerDiagnose(program: Command): void {
@@ -48,6 +49,7 @@ export function registerDiagnose(program: Command): void {
       'kubeconfig of the Rancher local cluster (default: KUBECONFIG, ~/.kube/config, in-cluster)',
     )
     .option('--context <name>', 'context in that kubeconfig')
+    .option('--chart <file.png>', 'also draw the writes per minute of the looping objects to this PNG')
     .action(async (flags: DiagnoseFlags) => {
       const sinceSeconds = parseDuration('--since', flags.since ?? '30m');
       const watchSeconds = parseDuration('--watch', flags.watch ?? `${DEFAULT_WATCH_SECONDS}s`, true);
@@ -78,6 +80,13 @@ export function registerDiagnose(program: Command): void {
         throw error;
       });
       process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report));
+      if (flags.chart !== undefined) {
+        const [{ loopChartFromReport }, { writeChart }] = await Promise.all([
+          import('../report/loop-chart.js'),
+          import('./chart-file.js'),
+        ]);
+        await writeChart(flags.chart, loopChartFromReport(report));
+      }
       process.exitCode = report.findings.length > 0 ? EXIT.found : EXIT.clean;
     });
 }

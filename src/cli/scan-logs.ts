@@ -15,6 +15,7 @@ interface ScanLogsFlags {
   top?: string;
   since?: string;
   threshold?: string;
+  chart?: string;
 }
 
 /** What `scan-logs --json` prints: the scan's summary, with the inputs and the rule that made objects hot. */
@@ -70,6 +71,7 @@ export function registerScanLogs(program: Command): void {
       'an object is hot from this many writes per minute',
       String(DEFAULT_THRESHOLD),
     )
+    .option('--chart <file.png>', 'also draw the writes per minute of the hot objects to this PNG')
     .action(async (files: string[], flags: ScanLogsFlags) => {
       const now = Date.now();
       const top = positiveInteger('--top', flags.top ?? String(DEFAULT_TOP));
@@ -109,6 +111,14 @@ export function registerScanLogs(program: Command): void {
             since,
           }),
         );
+      }
+      if (flags.chart !== undefined) {
+        // Loaded only for a chart: the renderer (a native module among it) costs start-up time.
+        const [{ loopChartFromSummary }, { writeChart }] = await Promise.all([
+          import('../report/loop-chart.js'),
+          import('./chart-file.js'),
+        ]);
+        await writeChart(flags.chart, loopChartFromSummary(summary, { threshold, maxSeries: top }));
       }
       process.exitCode = summary.hot.length > 0 ? EXIT.found : EXIT.clean;
     });

@@ -25,7 +25,15 @@ export interface SlackJobReporterOptions {
   messages: JobMessageStore;
   /** At most one update of a message per this long; the outcome is always sent. */
   progressThrottleMs: number;
+  /** Draws the loop's chart (PNG) for the report's thread; null when nothing was hot. */
+  chart?: (report: DiagnosisReport) => Promise<Uint8Array | null>;
 }
+
+const chartUpload = (png: Uint8Array) => ({
+  filename: 'loop.png',
+  title: 'Writes per minute of the objects written in a loop',
+  content: png,
+});
 
 /**
  * Shows each job in one channel message, which goes from queued through the stages to the report
@@ -35,7 +43,7 @@ export class SlackJobReporter implements JobReporter {
   constructor(private readonly options: SlackJobReporterOptions) {}
 
   async started(job: JobAttempt): Promise<JobReport> {
-    const { poster, messages } = this.options;
+    const { poster, messages, chart } = this.options;
     const ref: JobRef = { jobId: job.jobId, data: job.data };
     const message = await messages.ensure(ref.jobId, () =>
       poster.postWithLink(job.data.channelId, renderQueued(ref)),
@@ -70,6 +78,9 @@ export class SlackJobReporter implements JobReporter {
         if (!(await show(final)) || !message || !(await messages.claimThread(ref.jobId))) return;
         for (const reply of final.thread ?? []) await poster.post(message.channel, reply, message.ts);
         if (final.uploads?.length) await poster.upload(message.channel, message.ts, final.uploads);
+        const png = chart ? await chart(report).catch(() => null) : null;
+        // A chart that could not be drawn leaves the report as it is: the numbers are in the thread.
+        if (png) await poster.upload(message.channel, message.ts, [chartUpload(png)]);
       },
       async failed(failure: JobFailure) {
         await show(renderFailure(ref, failure));

@@ -89,7 +89,7 @@ export class SlackPoster {
     return result !== null;
   }
 
-  /** Uploads long texts (a patch diff) as files in the message's thread. */
+  /** Uploads long texts (a patch diff) and images (the loop's chart) as files in the message's thread. */
   async upload(
     channel: string,
     threadTs: string,
@@ -102,7 +102,7 @@ export class SlackPoster {
           thread_ts: threadTs,
           filename: u.filename,
           title: u.title,
-          content: u.content,
+          ...(typeof u.content === 'string' ? { content: u.content } : { file: Buffer.from(u.content) }),
         }),
       );
     }

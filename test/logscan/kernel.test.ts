@@ -1163,6 +1163,102 @@ describe('CRI lines (RKE2, kubeadm), read by the kernel too', () => {
   });
 });
 
+describe('httplog lines (-v=5 logs have them beside the satisfied-by lines), read by the kernel too', () => {
+  /** An httplog message as it sits inside the Docker string: its quotes escaped. */
+  const httplogMsg = (verb: string, uri: string, tail = ' latency=\\"2.31ms\\" resp=200'): string =>
+    `\\"HTTP\\" verb=\\"${verb}\\" URI=\\"${uri}\\"${tail}`;
+  const dockerHttplog = (ms: number, verb: string, uri: string, tail?: string): string =>
+    docker(head(ms, 'httplog.go:132', '    2300') + httplogMsg(verb, uri, tail), stamp(ms));
+
+  test.each(['docker-json', 'cri'] as const)(
+    'a generated %s log with both kinds of request line',
+    async (format) => {
+      const chunks: Buffer[] = [];
+      await generateApiserverLog(
+        { ...DEFAULT_GEN_OPTIONS, format, sizeBytes: 600_000, seed: 11, httplog: true },
+        async (chunk) => {
+          chunks.push(Buffer.from(chunk));
+        },
+      );
+      const { kernel } = compareAllWays(Buffer.concat(chunks));
+      expect(kernel.summary.signal).toBe('httplog');
+      expect(kernel.summary.signalsSeen.httplog).toBeGreaterThan(0);
+      expect(kernel.tap.accepted).toBeGreaterThan(0.9 * kernel.summary.linesRead);
+    },
+  );
+
+  test('verbs, URIs and what follows them, near misses included', () => {
+    const verbs = ['GET', 'PUT', 'POST', 'PATCH', 'DELETE', 'LIST', 'WATCH', 'PUTX', 'GE', 'PATC', 'put', ''];
+    const uris = [
+      HOT_NODE,
+      `${HOT_NODE}?timeout=10s`,
+      `${PODS}?watch=true`,
+      `${PODS}?limit=500\\u0026resourceVersion=0`,
+      '/healthz',
+      '/api/v1/namespaces/x/pods/p/log',
+      `${HOT_NODE}\\\\x`,
+      `${HOT_NODE}"`,
+    ];
+    const tails = [
+      undefined,
+      ' resp=200',
+      ' latency=\\"1ms\\" resp=',
+      ' latency=\\"1ms\\" resp=409 statusStack=\\"x\\"',
+      ' latency=\\"1ms\\"',
+      ' latency=\\"1ms\\" xresp=200',
+      ' latency=\\"1ms\\" resp 200',
+      '',
+    ];
+    const variants: ((ms: number) => string)[] = [];
+    for (const verb of verbs) for (const uri of uris) variants.push((ms) => dockerHttplog(ms, verb, uri));
+    for (const tail of tails) variants.push((ms) => dockerHttplog(ms, 'PUT', HOT_NODE, tail));
+    variants.push((ms) => dockerHttplog(ms, 'PUT', `${HOT_NODE}?q= resp=1`, ' latency=\\"1ms\\"'));
+    variants.push((ms) =>
+      docker(
+        head(ms, 'httplog.go:132') + `\\"HTTP\\" verb=\\"PUT\\"  URI=\\"${HOT_NODE}\\" resp=200`,
+        stamp(ms),
+      ),
+    );
+    variants.push((ms) =>
+      docker(
+        head(ms, 'httplog.go:132') + `\\"HTTPS\\" verb=\\"PUT\\" URI=\\"${HOT_NODE}\\" resp=200`,
+        stamp(ms),
+      ),
+    );
+    variants.push((ms) =>
+      docker(head(ms, 'httplog.go:132') + `"HTTP" verb="PUT" URI="${HOT_NODE}" resp=200`, stamp(ms)),
+    );
+    variants.push((ms) => docker(head(ms, 'httplog.go:') + httplogMsg('PUT', HOT_NODE), stamp(ms)));
+    variants.push((ms) => docker(head(ms, 'httplog.go:13x') + httplogMsg('PUT', HOT_NODE), stamp(ms)));
+    // A "resp" in another field than the log string.
+    variants.push((ms) =>
+      docker(head(ms, 'httplog.go:132') + httplogMsg('PUT', HOT_NODE, ''), stamp(ms), ',"x":" resp=1"'),
+    );
+    variants.push((ms) => wrap(httplogText(ms, 'PUT', `${HOT_NODE}?fieldManager=x&timeout=10s`), 'cri', ms));
+    variants.push((ms) => wrap(httplogText(ms, 'DELETE', POD), 'cri', ms));
+    const { kernel } = compareAllWays(family(variants));
+    expect(kernel.tap.accepted).toBeGreaterThan(0);
+  });
+
+  test('httplog lines only, before and after sinceMs, and with more than four components', () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 200; i++) {
+      const ms = T0 + i * 700;
+      lines.push(dockerHttplog(ms, ['PUT', 'GET', 'PATCH'][i % 3]!, i % 2 ? HOT_NODE : `${PODS}?watch=true`));
+    }
+    compareAllWays(log(lines), { sinceMs: T0 + 60_000 });
+    const mixed: string[] = [];
+    for (let i = 0; i < 200; i++) {
+      const ms = T0 + i * 700;
+      // Five components come first: the httplog lines' component lies past the kernel's slots.
+      mixed.push(dockerHandler(ms, `component-${i % 5}`, 'PUT', HOT_NODE));
+      if (i > 10) mixed.push(dockerHttplog(ms, 'PUT', HOT_NODE));
+    }
+    const { kernel } = compareAllWays(log(mixed));
+    expect(kernel.summary.signalsSeen.httplog).toBe(189);
+  });
+});
+
 describe('kernel templates (messages read as an earlier one of the same shape)', () => {
   test('the same header but for the time digits, garbage in them, another thread id, file, line, severity or component', () => {
     const at = Date.parse('2022-05-07T08:24:37.495Z');

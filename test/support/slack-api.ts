@@ -37,6 +37,17 @@ interface SocketConnection {
   awaiting: Map<string, (payload: Record<string, unknown>) => void>;
 }
 
+/** What an upload URL received: the file's size, its text, and its bytes in base64 (a PNG). */
+async function uploadedFile(contentType: string, raw: Buffer): Promise<Record<string, unknown>> {
+  let bytes = raw;
+  if (contentType.startsWith('multipart/form-data')) {
+    const form = await new Response(raw, { headers: { 'content-type': contentType } }).formData();
+    const file = [...form.values()].find((v) => typeof v !== 'string');
+    if (file && typeof file !== 'string') bytes = Buffer.from(await file.arrayBuffer());
+  }
+  return { bytes: bytes.length, content: bytes.toString('utf8'), base64: bytes.toString('base64') };
+}
+
 /**
  * A stand-in Slack Web API on 127.0.0.1, reached through SLACK_API_URL. It records every call,
  * answers like Slack for the methods the bot uses, and can be told to answer the next calls of a
@@ -288,9 +299,10 @@ export class SlackApiStandin {
     const method = url.pathname.startsWith('/response/')
       ? 'response_url'
       : url.pathname.replace(/^\/api\//, '');
-    // A file's bytes go to its upload URL as they are, whatever content type the client names.
+    // A file's bytes go to its upload URL as they are, whatever content type the client names, or
+    // as the one part of a multipart form (the SDK sends binary files so).
     const args = url.pathname.startsWith('/upload/')
-      ? { bytes: raw.length, content: raw.toString('utf8') }
+      ? await uploadedFile(req.headers['content-type'] ?? '', raw)
       : this.decode(req.headers['content-type'] ?? '', raw);
     const authorization = req.headers.authorization;
     if (method === 'response_url') args.path = url.pathname;

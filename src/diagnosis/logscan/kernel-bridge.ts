@@ -1,5 +1,7 @@
 import {
   EV_FALLBACK,
+  EV_HTTPLOG,
+  EV_HTTPLOG_REQUEST,
   EV_MINUTES,
   EV_NEW_COMPONENT,
   EV_NEW_SLOT,
@@ -8,6 +10,8 @@ import {
   EV_SKIPPED,
   MINUTES_PER_SLOT,
   STATUS_KNOWN_CRI,
+  STATUS_HTTPLOG_CRI,
+  STATUS_HTTPLOG_DOCKER,
   STATUS_KNOWN_DOCKER,
   STATUS_PARTIAL_STDERR,
   STATUS_PARTIAL_STDOUT,
@@ -24,6 +28,7 @@ import {
   type ScanCounts,
   TALLY_CRI,
   TALLY_DOCKER_JSON,
+  TALLY_HTTPLOG,
   TALLY_SATISFIED_BY,
 } from './scan-counts.js';
 import { NL } from './ascii.js';
@@ -132,11 +137,15 @@ export class KernelBridge {
       const skippedDocker = status[STATUS_SKIPPED_DOCKER]!;
       const knownCri = status[STATUS_KNOWN_CRI]!;
       const skippedCri = status[STATUS_SKIPPED_CRI]!;
-      this.scanned.linesRead += knownDocker + skippedDocker + knownCri + skippedCri;
+      const httplogDocker = status[STATUS_HTTPLOG_DOCKER]!;
+      const httplogCri = status[STATUS_HTTPLOG_CRI]!;
+      this.scanned.linesRead +=
+        knownDocker + skippedDocker + knownCri + skippedCri + httplogDocker + httplogCri;
       this.scanned.linesSkipped += skippedDocker + skippedCri;
-      pending[TALLY_DOCKER_JSON]! += knownDocker + skippedDocker;
-      pending[TALLY_CRI]! += knownCri + skippedCri;
+      pending[TALLY_DOCKER_JSON]! += knownDocker + skippedDocker + httplogDocker;
+      pending[TALLY_CRI]! += knownCri + skippedCri + httplogCri;
       pending[TALLY_SATISFIED_BY]! += knownDocker + knownCri;
+      pending[TALLY_HTTPLOG]! += httplogDocker + httplogCri;
       if (status[STATUS_PATHS_FULL]) {
         slots.take();
         slots.clear();
@@ -157,6 +166,17 @@ export class KernelBridge {
           counts.linesRead++;
           tallies.format(head >>> 24 ? 'cri' : 'docker-json');
           tallies.signal('satisfied-by');
+          break;
+        case EV_HTTPLOG:
+          counts.linesRead++;
+          tallies.format(head >>> 24 ? 'cri' : 'docker-json');
+          tallies.signal('httplog');
+          break;
+        case EV_HTTPLOG_REQUEST:
+          counts.linesRead++;
+          tallies.format(head >>> 24 ? 'cri' : 'docker-json');
+          tallies.signal('httplog');
+          slots.request(heads[at + 1]!, (head >>> 8) & 0xff, (head >>> 16) & 0xff, times[i]!, this.sinceMs);
           break;
         case EV_SKIPPED:
           counts.linesRead++;

@@ -13,6 +13,14 @@ export const EV_SKIPPED = 4;
 export const EV_MINUTES = 5;
 export const EV_NEW_COMPONENT = 6;
 export const EV_NEW_SLOT = 7;
+export const EV_HTTPLOG = 8;
+export const EV_HTTPLOG_REQUEST = 9;
+
+/**
+ * The component the kernel counts httplog lines under: its channel is the scan's httplog channel.
+ * No component of a handler line is named so (a name ends at the first colon).
+ */
+export const HTTPLOG_COMPONENT = 'httplog:';
 
 /** A slot's fields, as indexes into slotWords (u32) and slotTimes (f64). */
 export const SLOT_WORDS = 32;
@@ -34,6 +42,9 @@ export const STATUS_SKIPPED_CRI = 6;
 /** Set by the caller before a scan: a CRI partial line waits for its final line on stdout, stderr. */
 export const STATUS_PARTIAL_STDOUT = 7;
 export const STATUS_PARTIAL_STDERR = 8;
+/** httplog lines counted without an event, Docker and CRI. */
+export const STATUS_HTTPLOG_DOCKER = 9;
+export const STATUS_HTTPLOG_CRI = 10;
 
 interface KernelExports {
   memory: { buffer: ArrayBuffer };
@@ -144,7 +155,7 @@ export function createLineKernel(maxLineBytes: number, sinceMs: number): LineKer
     runWords: new Uint32Array(buffer, k.runsAt(), maxEvents * MINUTES_PER_SLOT),
     slotTimes: new Float64Array(buffer, k.slotsAt(), (slotCount * SLOT_WORDS) / 2),
     dirtySlots: new Int32Array(buffer, k.dirtySlotsAt(), slotCount),
-    status: new Int32Array(buffer, k.statusAt(), 9),
+    status: new Int32Array(buffer, k.statusAt(), 11),
     scan: k.scan,
     slotsTaken: k.slotsTaken,
     clearPaths: k.clearPaths,

@@ -54,7 +54,7 @@ export const TALLY_CRI = talliedAt('cri');
 const TALLY_KLOG = talliedAt('klog');
 const TALLY_AUDIT_FORMAT = TALLIED.findIndex(([r, n]) => r === 'formats' && n === 'audit');
 export const TALLY_SATISFIED_BY = talliedAt('satisfied-by');
-const TALLY_HTTPLOG = talliedAt('httplog');
+export const TALLY_HTTPLOG = talliedAt('httplog');
 const TALLY_AUDIT_SIGNAL = TALLIED.findIndex(([r, n]) => r === 'signalsSeen' && n === 'audit');
 
 /**

@@ -1,5 +1,5 @@
 import { DEFAULT_MAX_MINUTES } from './tally.js';
-import { createLineKernel } from './line-kernel.js';
+import { HTTPLOG_COMPONENT, createLineKernel } from './line-kernel.js';
 import type { SlotRecord } from './slot-record.js';
 import { Components, LineTallies, type ScanCounts, emptyScanCounts } from './scan-counts.js';
 import { PathTable } from './path-table.js';
@@ -88,7 +88,10 @@ export class LogScanner implements KernelClient, LineSink {
     // Where the kernel's slots, of this scanner's kernel or of a record played here, find what paths and components are.
     const slotHost = {
       pathInfo: (buf: Buffer, start: number, end: number) => reader.pathInfo(buf, start, end),
-      channelOf: (buf: Buffer, start: number, end: number) => reader.channelOf(buf, start, end),
+      channelOf: (buf: Buffer, start: number, end: number) =>
+        end - start === HTTPLOG_COMPONENT.length && buf.toString('latin1', start, end) === HTTPLOG_COMPONENT
+          ? this.scanned.httplog
+          : reader.channelOf(buf, start, end),
     };
     this.bridge =
       kernel === null

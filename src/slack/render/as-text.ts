@@ -94,6 +94,9 @@ function elementLines(e: Loose): string[] {
 const PREVIEW_LINES = 5;
 
 function uploadLines(u: NonNullable<SlackMessage['uploads']>[number]): string[] {
+  if (typeof u.content !== 'string') {
+    return [`File posted in the thread: ${u.filename} "${u.title}" (${u.content.length} bytes)`];
+  }
   const lines = u.content.replace(/\n$/, '').split('\n');
   const shown = lines.slice(0, PREVIEW_LINES);
   return [

@@ -10,7 +10,8 @@ export type Block = types.KnownBlock;
 export interface SlackMessage {
   text: string;
   blocks: Block[];
-  uploads?: { filename: string; title: string; content: string }[];
+  /** `content` is text (a diff), or the bytes of a binary file (the loop's chart, a PNG). */
+  uploads?: { filename: string; title: string; content: string | Uint8Array }[];
   thread?: SlackMessage[];
 }
 

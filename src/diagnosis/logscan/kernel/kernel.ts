@@ -29,6 +29,8 @@ const EV_SKIPPED: i32 = 4; // the scan's first line of its format whose message 
 const EV_MINUTES: i32 = 5; // slot (as pathId) wrote runs[event][0, 8) times in the minutes from `time`
 const EV_NEW_COMPONENT: i32 = 6; // component (head >> 8) is new: the TypeScript scanner makes its channel here
 const EV_NEW_SLOT: i32 = 7; // slot (as pathId) counts its first request (at `time`): its tally is made here
+const EV_HTTPLOG: i32 = 8; // the scan's first httplog line of its format
+const EV_HTTPLOG_REQUEST: i32 = 9; // as EV_REQUEST, for an httplog line
 
 export const INPUT_BYTES: i32 = 1 << 20;
 const INPUT_PAD: i32 = 64;
@@ -72,6 +74,15 @@ const HANDLER_0: u64 = 0x2e72656c646e6168; // "handler."
 const PATHRECORDER_0: u64 = 0x6f63657268746170; // "pathreco"
 const PATHRECORDER_1: u64 = 0x3a6f672e72656472; // "rder.go:"
 const HTTPLOG_0: u64 = 0x2e676f6c70747468; // "httplog."
+/**
+ * The name httplog lines are counted under, as a component of their own ("httplog:", see
+ * HTTPLOG_COMPONENT in line-kernel.ts): it holds a colon, which no component's name does.
+ */
+const HTTPLOG_NAME: u64 = 0x3a676f6c70747468;
+const WORD_HTTP: u32 = 0x50545448; // "HTTP"
+const WORD_VERB: u32 = 0x72657620; // " ver", then "b="
+const WORD_URI: u32 = 0x49525520; // " URI", then "="
+const WORD_RESP: u32 = 0x70736572; // "resp", after a space, then "="
 const GO_COLON: u32 = 0x3a6f67; // "go:" (three bytes)
 const ESCAPED_QUOTE: u16 = 0x225c; // \"
 const WORD_GET: u32 = 0x20544547; // "GET "
@@ -130,7 +141,14 @@ let knownDocker: i32 = 0;
 let skippedDocker: i32 = 0;
 let knownCri: i32 = 0;
 let skippedCri: i32 = 0;
+/** httplog lines counted without an event: after the scan's first of their format. */
+let httplogDocker: i32 = 0;
+let httplogCri: i32 = 0;
 let satisfiedSeen: bool = false;
+let httplogDockerSeen: bool = false;
+let httplogCriSeen: bool = false;
+/** The component httplog lines are counted under; -1 until the first one. */
+let httplogComponent: i32 = -1;
 let dockerSeen: bool = false;
 let criSeen: bool = false;
 /** The format of the line being read: 0 Docker json-file, 1 CRI. */
@@ -232,6 +250,8 @@ function writeStatus(): void {
   store<i32>(status, dirtyCount, 16);
   store<i32>(status, knownCri, 20);
   store<i32>(status, skippedCri, 24);
+  store<i32>(status, httplogDocker, 36);
+  store<i32>(status, httplogCri, 40);
 }
 export function arenaAt(): usize {
   return arena;
@@ -327,7 +347,11 @@ export function scan(from: i32, to: i32): i32 {
   skippedDocker = 0;
   knownCri = 0;
   skippedCri = 0;
+  httplogDocker = 0;
+  httplogCri = 0;
   satisfiedSeen = false;
+  httplogDockerSeen = false;
+  httplogCriSeen = false;
   dockerSeen = false;
   criSeen = false;
   partialStdout = load<i32>(status, 28) != 0;
@@ -521,8 +545,11 @@ function klogMessage(m: usize, end: usize, time: f64, escaped: bool): bool {
   let message: usize;
   const template = matchTemplate(m, end);
   if (template >= 0) {
+    if (templateKind(template) == KIND_HTTPLOG) {
+      return httplogMessage(m + <usize>templateLength(template), end, time, escaped);
+    }
     colon = m + <usize>templateLength(template) - 2;
-    handler = templateHandler(template);
+    handler = templateKind(template) == KIND_HANDLER;
     foundComponent = templateComponent(template);
     message = 0; // the component is known: componentOf does not read it
   } else {
@@ -550,7 +577,12 @@ function klogMessage(m: usize, end: usize, time: f64, escaped: bool): bool {
       handler = false;
       p = file + 16;
     } else if (word == HTTPLOG_0) {
-      return false;
+      if ((load<u32>(file, 8) & 0xffffff) != GO_COLON) return false;
+      let q = file + 11;
+      while (q < end && isDigit(load<u8>(q))) q++;
+      if (q + 1 >= end || load<u8>(q) != 0x5d || load<u8>(q, 1) != SPACE) return false;
+      addTemplate(m, <i32>(q + 2 - m), KIND_HTTPLOG, -1);
+      return httplogMessage(q + 2, end, time, escaped);
     } else {
       return skipped(time);
     }
@@ -563,7 +595,7 @@ function klogMessage(m: usize, end: usize, time: f64, escaped: bool): bool {
     if (!handler) {
       if (readPath(colon + 2, end, false, escaped) < 0) return false;
       // A component first seen on a pathrecorder line is not interned: no template for it yet.
-      if (foundComponent >= 0) addTemplate(m, <i32>(colon + 2 - m), false, foundComponent);
+      if (foundComponent >= 0) addTemplate(m, <i32>(colon + 2 - m), KIND_PATHRECORDER, foundComponent);
       satisfied(time);
       return true;
     }
@@ -600,7 +632,7 @@ function klogMessage(m: usize, end: usize, time: f64, escaped: bool): bool {
   if (pathId < 0) return false;
   const component = componentOf(message, colon);
   if (component < 0) return false;
-  if (message != 0) addTemplate(m, <i32>(colon + 2 - m), true, component);
+  if (message != 0) addTemplate(m, <i32>(colon + 2 - m), KIND_HANDLER, component);
   if (component >= SLOTS_PER_PATH) {
     emit(EV_REQUEST | (component << 8) | (verb << 16) | (lineFormat << 24), pathId, 0, 0, time);
     satisfiedSeen = true;
@@ -626,6 +658,100 @@ function klogMessage(m: usize, end: usize, time: f64, escaped: bool): bool {
     if (lineFormat == 0) dockerSeen = true;
     else criSeen = true;
   }
+}
+
+/**
+ * An httplog line's message from `m`: `"HTTP" verb="PUT" URI="<path>" ... resp=200` (quotes
+ * escaped in a Docker line), read as the TypeScript scanner reads it (line-reader.ts httplogLine).
+ */
+function httplogMessage(m: usize, end: usize, time: f64, escaped: bool): bool {
+  const q: usize = escaped ? 2 : 1;
+  if (m + 32 > end || !quoteAt(m, escaped) || load<u32>(m + q) != WORD_HTTP) return false;
+  let p = m + q + 4;
+  if (!quoteAt(p, escaped)) return false;
+  p += q;
+  if (load<u32>(p) != WORD_VERB || load<u16>(p, 4) != 0x3d62 /* "b=" */ || !quoteAt(p + 6, escaped)) return false;
+  const verbAt = p + 6 + q;
+  const verbWord = load<u32>(verbAt);
+  let verb: i32;
+  let verbEnd: usize;
+  if ((verbWord & 0xffffff) == 0x544547 /* GET */) {
+    verb = VERB_GET;
+    verbEnd = verbAt + 3;
+  } else if ((verbWord & 0xffffff) == 0x545550 /* PUT */) {
+    verb = VERB_PUT;
+    verbEnd = verbAt + 3;
+  } else if (verbWord == WORD_POST) {
+    verb = VERB_POST;
+    verbEnd = verbAt + 4;
+  } else if (verbWord == WORD_PATC && load<u8>(verbAt, 4) == 0x48 /* H */) {
+    verb = VERB_PATCH;
+    verbEnd = verbAt + 5;
+  } else if (verbWord == WORD_DELE && load<u16>(verbAt, 4) == 0x4554 /* TE */) {
+    verb = VERB_DELETE;
+    verbEnd = verbAt + 6;
+  } else {
+    return false;
+  }
+  if (!quoteAt(verbEnd, escaped)) return false;
+  p = verbEnd + q;
+  if (p + 8 > end || load<u32>(p) != WORD_URI || load<u8>(p, 4) != 0x3d /* = */) return false;
+  const pathId = readPath(p + 5, end, true, escaped, true);
+  if (pathId < 0) return false;
+  const component = httplogComponentOf();
+  if (component < 0) return false;
+  if (component >= SLOTS_PER_PATH) {
+    emit(EV_HTTPLOG_REQUEST | (component << 8) | (verb << 16) | (lineFormat << 24), pathId, 0, 0, time);
+    if (lineFormat == 0) {
+      httplogDockerSeen = true;
+      dockerSeen = true;
+    } else {
+      httplogCriSeen = true;
+      criSeen = true;
+    }
+    return true;
+  }
+  if (lineFormat == 0 ? httplogDockerSeen && dockerSeen : httplogCriSeen && criSeen) {
+    if (lineFormat == 0) httplogDocker++;
+    else httplogCri++;
+    fallbackOpen = false;
+  } else {
+    emit(EV_HTTPLOG | (lineFormat << 24), 0, 0, 0, time);
+    if (lineFormat == 0) {
+      httplogDockerSeen = true;
+      dockerSeen = true;
+    } else {
+      httplogCriSeen = true;
+      criSeen = true;
+    }
+  }
+  if (time >= sinceMs) count(pathId * SLOTS_PER_PATH + component, verb, time);
+  return true;
+}
+
+@inline function quoteAt(at: usize, escaped: bool): bool {
+  return escaped ? load<u16>(at) == ESCAPED_QUOTE : load<u8>(at) == QUOTE;
+}
+
+/** Whether ` resp=` lies within [from, end) (it ends an httplog line: looked for from the end). */
+function respWithin(from: usize, end: usize): bool {
+  if (end < from + 6) return false;
+  for (let p = end - 6; p >= from; p--) {
+    if (load<u8>(p) == SPACE && load<u32>(p, 1) == WORD_RESP && load<u8>(p, 5) == 0x3d) return true;
+  }
+  return false;
+}
+
+/** The component httplog lines are counted under, made (and announced) at the first; -1 past the table. */
+function httplogComponentOf(): i32 {
+  if (httplogComponent >= 0) return httplogComponent;
+  if (componentCount >= MAX_COMPONENTS) return -1;
+  const id = componentCount++;
+  store<u64>(componentNames + <usize>(id * COMPONENT_BYTES), HTTPLOG_NAME);
+  store<i32>(componentLengths + (<usize>id << 2), 8);
+  emit(EV_NEW_COMPONENT | (id << 8), 0, 0, 0, 0);
+  httplogComponent = id;
+  return id;
 }
 
 /** One request in a slot. */
@@ -685,6 +811,7 @@ function count(slot: i32, verb: i32, time: f64): void {
  */
 function colonFrom(at: usize, limit: usize): usize {
   for (let i = 0; i < componentCount; i++) {
+    if (i == httplogComponent) continue;
     const length = load<i32>(componentLengths + (<usize>i << 2));
     const colon = at + <usize>length;
     if (
@@ -730,12 +857,16 @@ const MAX_TEMPLATES: i32 = 8;
 const TEMPLATE_BYTES: i32 = 112;
 let templateCount: i32 = 0;
 let nextTemplate: i32 = 0;
-// Per template, three i32 at templateInfo + 12 * t: length, handler (1) or pathrecorder (0), component.
+const KIND_PATHRECORDER: i32 = 0;
+const KIND_HANDLER: i32 = 1;
+/** An httplog.go line's header, to the message: no component. */
+const KIND_HTTPLOG: i32 = 2;
+// Per template, three i32 at templateInfo + 12 * t: length, kind, component.
 @inline function templateLength(t: i32): i32 {
   return load<i32>(templateInfo + <usize>(t * 12));
 }
-@inline function templateHandler(t: i32): bool {
-  return load<i32>(templateInfo + <usize>(t * 12), 4) != 0;
+@inline function templateKind(t: i32): i32 {
+  return load<i32>(templateInfo + <usize>(t * 12), 4);
 }
 @inline function templateComponent(t: i32): i32 {
   return load<i32>(templateInfo + <usize>(t * 12), 8);
@@ -773,14 +904,14 @@ function sameMasked(a: usize, b: usize, n: i32): bool {
 }
 
 /** Keeps [m, m + length) as a template (replacing the oldest once there are MAX_TEMPLATES). */
-function addTemplate(m: usize, length: i32, handler: bool, component: i32): void {
+function addTemplate(m: usize, length: i32, kind: i32, component: i32): void {
   if (length > TEMPLATE_BYTES || length < 16) return;
   let t = templateCount;
   if (t < MAX_TEMPLATES) templateCount++;
   else t = replaceTemplate = replaceTemplate + 1 < MAX_TEMPLATES ? replaceTemplate + 1 : 0;
   memory.copy(templates + <usize>(t * TEMPLATE_BYTES), m, length);
   store<i32>(templateInfo + <usize>(t * 12), length);
-  store<i32>(templateInfo + <usize>(t * 12), handler ? 1 : 0, 4);
+  store<i32>(templateInfo + <usize>(t * 12), kind, 4);
   store<i32>(templateInfo + <usize>(t * 12), component, 8);
   nextTemplate = t + 1 < templateCount ? t + 1 : 0;
 }
@@ -808,7 +939,7 @@ let replaceTemplate: i32 = MAX_TEMPLATES - 1;
  * path id (interned when `intern`, else 0), or -1 when the line is to be read by the TypeScript
  * scanner (no such path, a backslash other than `\u` in the query, an unescaped quote...).
  */
-function readPath(at: usize, end: usize, intern: bool, escaped: bool): i32 {
+function readPath(at: usize, end: usize, intern: bool, escaped: bool, httplog: bool = false): i32 {
   const quoteBytes: usize = escaped ? 2 : 1;
   if (escaped ? load<u16>(at) != ESCAPED_QUOTE : load<u8>(at) != QUOTE) return -1;
   const start = at + quoteBytes;
@@ -822,7 +953,7 @@ function readPath(at: usize, end: usize, intern: bool, escaped: bool): i32 {
       (escaped ? load<u16>(close) == ESCAPED_QUOTE : load<u8>(close) == QUOTE) &&
       sameBytes(start, arena + <usize>load<i32>(pathOffset + (<usize>lastPathId << 2)), lastPathLength)
     ) {
-      return satisfiedBy(close + quoteBytes, end) ? (intern ? lastPathId : 0) : -1;
+      return pathTail(close + quoteBytes, end, httplog) ? (intern ? lastPathId : 0) : -1;
     }
   }
   const limit = min(end, start + <usize>PATH_REACH);
@@ -870,10 +1001,15 @@ function readPath(at: usize, end: usize, intern: bool, escaped: bool): i32 {
     return -1;
   }
   if (close == 0) return -1;
-  if (!satisfiedBy(close + quoteBytes, end)) return -1;
+  if (!pathTail(close + quoteBytes, end, httplog)) return -1;
   const length = <i32>(close - start);
   if (!intern) return 0;
   return internPath(start, length, hasBackslash);
+}
+
+/** What follows a path's closing quote: ` satisfied by`, or in an httplog line a ` resp=` later on. */
+@inline function pathTail(at: usize, end: usize, httplog: bool): bool {
+  return httplog ? respWithin(at, end) : satisfiedBy(at, end);
 }
 
 @inline function satisfiedBy(at: usize, end: usize): bool {
