@@ -238,6 +238,34 @@ describe('POST /alertmanager', () => {
     expect(sink.events).toEqual([]);
   });
 
+  it('shares the one port only with a process that serves Slack nothing (a worker)', async () => {
+    const internal = [
+      { path: '/alertmanager', route: (_q: unknown, r: http.ServerResponse) => void r.end('am') },
+    ];
+    const common = {
+      port: 0,
+      host: '127.0.0.1',
+      registry: new Registry(),
+      ready: () => null,
+      log: pino({ level: 'silent' }),
+      internal,
+    };
+    const worker = await startHttpServer(common);
+    const bot = await startHttpServer({
+      ...common,
+      slack: { path: '/slack/events', maxFutureSkewSeconds: 300, listener: (_q, r) => r.end('slack') },
+    });
+    try {
+      expect((await fetch(`http://127.0.0.1:${worker.port}/alertmanager`, { method: 'POST' })).status).toBe(
+        200,
+      );
+      expect((await fetch(`http://127.0.0.1:${bot.port}/alertmanager`, { method: 'POST' })).status).toBe(404);
+    } finally {
+      await worker.close();
+      await bot.close();
+    }
+  });
+
   it('never logs the token', async () => {
     await post(payload([alert('firing')]));
     await post(payload([alert('firing')]), { authorization: 'Bearer wrong-token-0123456789' });
