@@ -2,6 +2,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { SilenceMatcher } from './alertmanager-client.js';
 import {
   alertSummary,
   alertTarget,
@@ -26,6 +28,28 @@ const SEEN_TTL_SECONDS = 7 * 86400;
 
 /** Incidents from Alertmanager are keyed apart from the detector's, which key by object. */
 export const incidentFingerprint = (alertFingerprint: string) => `alertmanager:${alertFingerprint}`;
+
+const labelsKey = (prefix: string, fingerprint: string) => `${prefix}:alertmanager:labels:${fingerprint}`;
+
+/**
+ * The labels of the alert behind an incident of source `alertmanager` (null: none known), so that a
+ * snooze of it can silence exactly that alert in Alertmanager.
+ */
+export async function alertLabels(
+  redis: Redis,
+  prefix: string,
+  incident: string,
+): Promise<Record<string, string> | null> {
+  const raw = await redis.get(labelsKey(prefix, incident));
+  if (raw === null) return null;
+  const parsed = z.record(z.string(), z.string()).safeParse(JSON.parse(raw));
+  return parsed.success ? parsed.data : null;
+}
+
+/** A silence of exactly the alert with these labels. */
+export function matchersOf(labels: Record<string, string>): SilenceMatcher[] {
+  return Object.entries(labels).map(([name, value]) => ({ name, value }));
+}
 
 export interface AlertmanagerWebhookOptions {
   /** ALERTMANAGER_TOKEN: Alertmanager sends it as `Authorization: Bearer ...`. */
@@ -91,6 +115,14 @@ export function alertmanagerWebhook(options: AlertmanagerWebhookOptions) {
         continue;
       }
       try {
+        if (alert.status === 'firing') {
+          await options.redis.set(
+            labelsKey(options.prefix, incidentFingerprint(alert.fingerprint)),
+            JSON.stringify(alert.labels),
+            'EX',
+            SEEN_TTL_SECONDS,
+          );
+        }
         await deliver(options.incidents, alert);
         delivered += 1;
       } catch (err) {

@@ -4,7 +4,12 @@ import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { alertmanagerWebhook, MAX_WEBHOOK_BYTES } from '../../src/alerts/alertmanager-webhook.js';
+import {
+  alertLabels,
+  alertmanagerWebhook,
+  matchersOf,
+  MAX_WEBHOOK_BYTES,
+} from '../../src/alerts/alertmanager-webhook.js';
 import { startHttpServer, type RunningHttpServer } from '../../src/server/http.js';
 import { RecordingSink } from './recording-sink.js';
 
@@ -129,6 +134,18 @@ describe('POST /alertmanager', () => {
       },
       { kind: 'resolve', fingerprint: 'alertmanager:a1b2c3d4e5f60718', at: '2024-05-07T09:00:00.000Z' },
     ]);
+  });
+
+  it("keeps the firing alert's labels, from which a snooze silences exactly that alert", async () => {
+    await post(payload([alert('firing')]));
+    const labels = await alertLabels(redis, PREFIX, 'alertmanager:a1b2c3d4e5f60718');
+    expect(labels).toEqual(alert('firing').labels);
+    expect(matchersOf(labels!)).toEqual([
+      { name: 'alertname', value: 'RancherNodeObjectWriteLoop' },
+      { name: 'cluster_id', value: 'c-dql6k' },
+      { name: 'node_id', value: 'machine-h46dc' },
+    ]);
+    expect(await alertLabels(redis, PREFIX, 'alertmanager:ffff')).toBeNull();
   });
 
   it('makes one incident of the same notification sent three times', async () => {
