@@ -4,7 +4,7 @@
 
 // The layers of one diagnosis and the helpers they share: code that runs with its I/O handed in.
 const PURE = '^src/(diagnosis|remediation/plans|engine|report|text)/|^src/(errors|retry)[.]ts$';
-const EDGES = '^src/(rancher|io|slack|queue|config|cli|server|app|chart)/';
+const EDGES = '^src/(rancher|io|slack|queue|config|cli|server|app|chart|alerts)/';
 const IO_BUILTINS = '^(node:)?(fs|net|http|https|child_process|worker_threads|dgram|tls)(/|$)';
 const IO_PACKAGES =
   '(^|/)node_modules/(pino|@kubernetes/client-node|@slack/[^/]+|bullmq|ioredis|prom-client)/';

@@ -48,6 +48,11 @@ export interface BotConfig {
   progressThrottleMs: number;
   /** Slack requests timestamped further ahead of now are refused; Bolt refuses those over 5 minutes old. */
   maxRequestSkewSeconds: number;
+  /** Bearer token Alertmanager's webhook must send; null: no /alertmanager. A secret: never logged. */
+  alertmanagerToken: string | null;
+  /** Alertmanager's API, where snoozes become silences; null: snoozes stay in Redis only. */
+  alertmanagerUrl: string | null;
+  alertmanagerTimeoutMs: number;
 }
 
 export type BotRole = 'bot' | 'worker' | 'serve';
@@ -177,6 +182,13 @@ const envSchema = z.object({
   CLUSTER_REFRESH: duration(300),
   PROGRESS_THROTTLE_MS: int(1000),
   SLACK_MAX_SKEW: duration(300),
+  ALERTMANAGER_TOKEN: text.refine((v) => v === null || /^\S{16,}$/.test(v), {
+    message: 'must be at least 16 characters with no spaces (e.g. openssl rand -hex 32)',
+  }),
+  ALERTMANAGER_URL: text.refine((v) => v === null || /^https?:\/\/\S+$/.test(v), {
+    message: 'must be an http(s) URL',
+  }),
+  ALERTMANAGER_TIMEOUT: duration(10),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -200,6 +212,11 @@ export function loadBotConfig(env: Env, role: BotRole): BotConfig {
         'missing setting SLACK_SIGNING_SECRET: the HTTP receiver verifies every request with it (or set SLACK_SOCKET_MODE=true with SLACK_APP_TOKEN)',
       );
     }
+  }
+  if (e.ALERTMANAGER_TOKEN && role !== 'worker' && !socketMode && e.METRICS_PORT === null) {
+    throw new UsageError(
+      'ALERTMANAGER_TOKEN needs METRICS_PORT: /alertmanager is served on the internal port only, never on the one Slack reaches',
+    );
   }
   return {
     slackBotToken: e.SLACK_BOT_TOKEN,
@@ -229,6 +246,9 @@ export function loadBotConfig(env: Env, role: BotRole): BotConfig {
     clusterRefreshSeconds: e.CLUSTER_REFRESH,
     progressThrottleMs: e.PROGRESS_THROTTLE_MS,
     maxRequestSkewSeconds: e.SLACK_MAX_SKEW,
+    alertmanagerToken: e.ALERTMANAGER_TOKEN,
+    alertmanagerUrl: e.ALERTMANAGER_URL,
+    alertmanagerTimeoutMs: e.ALERTMANAGER_TIMEOUT * 1000,
   };
 }
 

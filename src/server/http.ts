@@ -31,6 +31,11 @@ export interface HttpServerOptions {
     /** Told when a Slack request arrives; what it returns is called once the request is answered. */
     requestStarted?: () => () => void;
   };
+  /**
+   * Routes for callers inside the cluster (Alertmanager's webhook): served beside /metrics, and
+   * never on a port that serves Slack, which faces the internet.
+   */
+  internal?: { path: string; route: Route }[];
 }
 
 export interface RunningHttpServer {
@@ -40,7 +45,7 @@ export interface RunningHttpServer {
   close(): Promise<void>;
 }
 
-type Route = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
+export type Route = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
 
 /**
  * The process's HTTP servers: Slack's request URL for the bot, /livez, /readyz (/healthz) and
@@ -52,7 +57,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const split = options.opsPort != null && (options.opsPort === 0 || options.opsPort !== options.port);
   const ops = opsRoutes(options);
   const slack = options.slack ? slackRoute(options.slack) : null;
-  const publicRoutes = new Map<string, Route>(split ? [] : ops);
+  const internal = (options.internal ?? []).map(({ path, route }) => [path, route] as const);
+  const publicRoutes = new Map<string, Route>(split ? [] : [...ops, ...(slack ? [] : internal)]);
+  for (const [path, route] of internal) ops.set(path, route);
   if (slack && options.slack) publicRoutes.set(options.slack.path, slack);
   const servers = [await listen(options, options.port, publicRoutes)];
   if (split) servers.push(await listen(options, options.opsPort!, ops));
