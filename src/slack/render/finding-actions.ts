@@ -1,68 +1,124 @@
+import type { FixKind } from '../../remediation/approval/decision.js';
 import type { FindingPlanIds } from '../../queue/job-reporter.js';
 import type { FindingFacts } from '../../report/model.js';
 import { PLAN_WORDS } from '../../report/vocabulary.js';
 import { actions, context, type Block, type ButtonSpec } from './blocks.js';
+import { buttonState, decisionLines, NO_DECISIONS, type ReportDecisions } from './decision-view.js';
 import { esc } from './limits.js';
+
+export const REJECT_ACTION = 'reject';
 
 /**
  * The row of buttons under one finding of a report (and the note that says why a fix has no
- * button). Its block id, `finding-<index>`, is how a decision finds the row to replace.
+ * button), or, once something is decided about its object, the decision in their place. Its block
+ * id, `finding-<index>`, names the row.
  */
-export function findingActions(f: FindingFacts, index: number, plans: FindingPlanIds): Block[] {
+export function findingActions(
+  f: FindingFacts,
+  index: number,
+  plans: FindingPlanIds,
+  decisions: ReportDecisions = NO_DECISIONS,
+): Block[] {
   const blocks: Block[] = [];
+  const { settings, now } = decisions;
+  const state = buttonState(decisions.byFinding[f.id] ?? null, decisions.reportMadeAt, now);
   // Plain text: actions() escapes confirm texts.
   const target = `${f.subject} in ${f.cluster.name ?? f.cluster.id ?? 'the cluster'}`;
+  if (state.type === 'busy' || state.type === 'closed') {
+    blocks.push(context(...decisionLines(state.decision, now)));
+    return blocks;
+  }
+  if (state.type === 'awaiting') {
+    const d = state.decision;
+    const planId = d.kind === 'dismiss' ? null : plans[d.kind];
+    blocks.push(context(...decisionLines(d, now)));
+    const buttons: ButtonSpec[] = [];
+    if (planId && d.kind !== 'dismiss') buttons.push(approveButton(d.kind, planId, target, d.required));
+    buttons.push({
+      text: 'Reject',
+      actionId: REJECT_ACTION,
+      value: planId ?? plans.dismiss,
+      confirm: {
+        title: `Reject the ${d.kind}?`,
+        text: `Closes this request for ${target}: nothing is written, and the approvals given are set aside. A new diagnosis can propose the fix again.`,
+        confirm: 'Reject',
+        deny: 'Cancel',
+      },
+    });
+    blocks.push(actions(`finding-${index}`, buttons));
+    return blocks;
+  }
+  if (state.last) blocks.push(context(...decisionLines(state.last, now)));
   const buttons: ButtonSpec[] = [];
+  const notes: string[] = [];
   // An incomplete patch is shown for reading, never offered for approval.
-  // Until fixes are carried out, a click records a decision and nothing else: the dialogs say so.
-  if (plans.patch && f.patch?.complete !== false) {
-    buttons.push({
-      text: PLAN_WORDS.patch.button,
-      actionId: 'approve_patch',
-      value: plans.patch,
-      style: 'primary' as const,
-      confirm: {
-        title: 'Approve the patch?',
-        text: `Records your approval of the patch for ${target}. Nothing is written to the cluster: this version does not apply fixes yet, so the patch is applied by hand, as the report shows.`,
-        confirm: PLAN_WORDS.patch.button,
-        deny: 'Cancel',
-      },
-    });
+  const offered: [FixKind, string | null][] = [
+    ['patch', plans.patch && f.patch?.complete !== false ? plans.patch : null],
+    ['drain', plans.drain],
+  ];
+  for (const [kind, planId] of offered) {
+    if (!planId) continue;
+    if (!settings.enabled) continue;
+    if (!settings.approvers[kind]) {
+      notes.push(
+        `No *${PLAN_WORDS[kind].button}*: no approvers are configured for ${PLAN_WORDS[kind].approval}, so nobody can approve it here.`,
+      );
+      continue;
+    }
+    buttons.push(approveButton(kind, planId, target, settings.approvalsRequired[kind]));
   }
-  if (plans.drain) {
-    buttons.push({
-      text: PLAN_WORDS.drain.button,
-      actionId: 'approve_drain',
-      value: plans.drain,
-      style: 'danger' as const,
-      confirm: {
-        title: 'Approve drain and remove?',
-        text: `Records your approval of draining and removing the node of ${target}. Nothing is cordoned, drained or deleted: this version does not carry out fixes yet, so the steps are run by hand, as the report shows.`,
-        confirm: 'Approve drain',
-        deny: 'Cancel',
-        style: 'danger',
-      },
-    });
-  }
+  if (!settings.enabled && (plans.patch || plans.drain))
+    notes.push('Fixes are not carried out by this bot (remediation is off): apply them by hand as shown above.');
   buttons.push({
     text: 'Dismiss',
     actionId: 'dismiss',
     value: plans.dismiss,
     confirm: {
       title: 'Dismiss this finding?',
-      text: `Nothing is changed in ${target}; the buttons go away.`,
+      text: `Nothing is changed in ${target}; the buttons go away, here and in every report showing this node.`,
       confirm: 'Dismiss',
       deny: 'Keep',
     },
   });
   if (f.patch && !f.patch.complete) {
     const fields = f.patch.underivable.map((u) => `\`${esc(u.field)}\``).join(', ');
-    blocks.push(
-      context(
-        `No *Approve patch*: the patch is incomplete, ${fields || 'some values'} could not be derived (see above).`,
-      ),
+    notes.push(
+      `No *Approve patch*: the patch is incomplete, ${fields || 'some values'} could not be derived (see above).`,
     );
   }
+  if (notes.length) blocks.push(context(...notes));
   blocks.push(actions(`finding-${index}`, buttons));
   return blocks;
+}
+
+function approveButton(kind: FixKind, planId: string, target: string, required: number): ButtonSpec {
+  const two =
+    required > 1 ? ` It needs ${required} approvals from different approvers; yours counts once.` : '';
+  if (kind === 'patch') {
+    return {
+      text: PLAN_WORDS.patch.button,
+      actionId: 'approve_patch',
+      value: planId,
+      style: 'primary',
+      confirm: {
+        title: 'Approve the patch?',
+        text: `Applies the patch to ${target}. The object is read again first and the patch goes through a server-side dry run; it is written only if what it is built from (addresses, hostname, roles, the fields it adds still missing) is unchanged. If that changed, nothing is written and the thread says why.${two}`,
+        confirm: PLAN_WORDS.patch.button,
+        deny: 'Cancel',
+      },
+    };
+  }
+  return {
+    text: PLAN_WORDS.drain.button,
+    actionId: 'approve_drain',
+    value: planId,
+    style: 'danger',
+    confirm: {
+      title: 'Approve drain and remove?',
+      text: `Approves draining and removing the node of ${target}. This version does not carry out the drain yet: your approval is recorded, nothing is cordoned, drained or deleted, and the steps are run by hand as the report shows.${two}`,
+      confirm: 'Approve drain',
+      deny: 'Cancel',
+      style: 'danger',
+    },
+  };
 }

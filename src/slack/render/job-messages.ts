@@ -30,6 +30,7 @@ import { formatBytes } from '../../text/bytes.js';
 import { formatSeconds } from '../../text/duration.js';
 import type { FindingPlanIds } from '../../queue/job-reporter.js';
 import { findingActions } from './finding-actions.js';
+import { headlineSuffix, NO_DECISIONS, type ReportDecisions } from './decision-view.js';
 
 /**
  * The lines a person sees, in order. The churn watch runs alongside the reads of logs and node
@@ -167,6 +168,7 @@ export function renderReport(
   job: JobRef,
   report: DiagnosisReport,
   plans: Record<string, FindingPlanIds>,
+  decisions: ReportDecisions = NO_DECISIONS,
 ): SlackMessage {
   const model = buildReportModel(report);
   const scope = scopeLabel(job.data);
@@ -176,12 +178,12 @@ export function renderReport(
   const title = findings.length
     ? `${findings.length === 1 ? 'A node object' : `${findings.length} objects`} rewritten in a loop`
     : 'No write loop found';
-  blocks.push(header(`Rancher diagnosis: ${title}`));
+  blocks.push(header(`Rancher diagnosis: ${title}${headlineSuffix(decisions)}`));
   if (findings.length) blocks.push(...hottestBlocks(model));
 
   findings.slice(0, MAX_FINDINGS_SHOWN).forEach((finding, index) => {
     if (index > 0) blocks.push(divider());
-    blocks.push(...findingBlocks(finding, index, plans[finding.id] ?? null, uploads));
+    blocks.push(...findingBlocks(finding, index, plans[finding.id] ?? null, uploads, decisions));
   });
   if (findings.length > MAX_FINDINGS_SHOWN) {
     blocks.push(
@@ -217,6 +219,7 @@ function findingBlocks(
   index: number,
   plans: FindingPlanIds | null,
   uploads: NonNullable<SlackMessage['uploads']>,
+  decisions: ReportDecisions,
 ): Block[] {
   const blocks: Block[] = [];
   const cluster = f.cluster.name
@@ -258,7 +261,7 @@ function findingBlocks(
   if (f.patch) blocks.push(patchBlock(f.patch, uploads));
   if (f.drain) blocks.push(...drainBlocks(f.drain, index, plans?.drain ?? null));
 
-  if (plans) blocks.push(...findingActions(f, index, plans));
+  if (plans) blocks.push(...findingActions(f, index, plans, decisions));
   return blocks;
 }
 
