@@ -9,6 +9,7 @@ import type {
 import type { JobMessageStore } from '../queue/message-store.js';
 import { UpdateThrottle, type SlackPoster } from './poster.js';
 import type { SlackMessage } from './render/blocks.js';
+import type { ReportDecisions } from './render/decision-view.js';
 import {
   renderFailure,
   renderHandedBack,
@@ -25,6 +26,8 @@ export interface SlackJobReporterOptions {
   messages: JobMessageStore;
   /** At most one update of a message per this long; the outcome is always sent. */
   progressThrottleMs: number;
+  /** What is decided about the report's objects and which buttons the settings allow. */
+  decisionsFor?: (report: DiagnosisReport) => Promise<ReportDecisions>;
 }
 
 /**
@@ -35,7 +38,7 @@ export class SlackJobReporter implements JobReporter {
   constructor(private readonly options: SlackJobReporterOptions) {}
 
   async started(job: JobAttempt): Promise<JobReport> {
-    const { poster, messages } = this.options;
+    const { poster, messages, decisionsFor } = this.options;
     const ref: JobRef = { jobId: job.jobId, data: job.data };
     const message = await messages.ensure(ref.jobId, () =>
       poster.postWithLink(job.data.channelId, renderQueued(ref)),
@@ -65,7 +68,8 @@ export class SlackJobReporter implements JobReporter {
       },
       settled: () => throttle.cancel(),
       async done(report: DiagnosisReport, plans: Record<string, FindingPlanIds>) {
-        const final = renderReport(ref, report, plans);
+        const decisions = await decisionsFor?.(report).catch(() => undefined);
+        const final = renderReport(ref, report, plans, decisions);
         await show(final);
         if (message && final.uploads?.length) await poster.upload(message.channel, message.ts, final.uploads);
       },
