@@ -20,7 +20,12 @@ import type {
 import type { AuditLog } from './audit-log.js';
 import type { DecisionStore } from './decision-store.js';
 import type { PlanStore } from './plan-store.js';
-import { REMEDIATION_QUEUE, remediationJobDataSchema, type RemediationJobData, type RemediationQueue } from './remediation-queue.js';
+import {
+  REMEDIATION_QUEUE,
+  remediationJobDataSchema,
+  type RemediationJobData,
+  type RemediationQueue,
+} from './remediation-queue.js';
 import type { RemediationReporter } from './remediation-reporter.js';
 import { watchRedisOutage } from './redis.js';
 import { redisStepJournal } from './step-journal.js';
@@ -78,7 +83,11 @@ export function startRemediationWorker(options: RemediationWorkerOptions): Remed
     ...rest,
   });
 
-  async function request(data: RemediationJobData, object: ObjectRef, d: Decision): Promise<RemediationRequest | null> {
+  async function request(
+    data: RemediationJobData,
+    object: ObjectRef,
+    d: Decision,
+  ): Promise<RemediationRequest | null> {
     const plan = await options.plans.get(data.planId);
     if (!plan) return null;
     return {
@@ -103,7 +112,12 @@ export function startRemediationWorker(options: RemediationWorkerOptions): Remed
     const req = await request(data, object, d);
     if (!req) return record(data, object, d, { outcome: 'failed', message: 'the plan has expired' });
     await audit.append(entry(d, object, { event: 'execution', detail: `carrying out the ${d.kind}` }));
-    const journal = redisStepJournal(options.connection, options.prefix, req.decisionId, options.journalTtlSeconds);
+    const journal = redisStepJournal(
+      options.connection,
+      options.prefix,
+      req.decisionId,
+      options.journalTtlSeconds,
+    );
     let outcome: PatchOutcome;
     try {
       outcome =
@@ -165,7 +179,12 @@ export function startRemediationWorker(options: RemediationWorkerOptions): Remed
     if (!d || d.number !== data.number) return 'not the latest decision';
     const req = await request(data, object, d);
     if (!req) return 'the plan has expired';
-    const journal = redisStepJournal(options.connection, options.prefix, req.decisionId, options.journalTtlSeconds);
+    const journal = redisStepJournal(
+      options.connection,
+      options.prefix,
+      req.decisionId,
+      options.journalTtlSeconds,
+    );
     let outcome;
     try {
       outcome = await options.executor.verify(req, journal);

@@ -49,7 +49,9 @@ export class ReportStore {
   }
 
   async save(stored: StoredReport, message: { channel: string; ts: string } | null): Promise<void> {
-    const multi = this.redis.multi().set(this.k.report(stored.jobId), JSON.stringify(stored), 'EX', this.ttlSeconds);
+    const multi = this.redis
+      .multi()
+      .set(this.k.report(stored.jobId), JSON.stringify(stored), 'EX', this.ttlSeconds);
     if (message) {
       for (const f of stored.report.findings) {
         if (!f.clusterId || !f.nodeId) continue;

@@ -19,7 +19,11 @@ export function redisStepJournal(
       return raw === null ? null : (JSON.parse(raw) as unknown);
     },
     async record(step, value) {
-      await redis.multi().hset(key, step, JSON.stringify(value ?? null)).expire(key, ttlSeconds).exec();
+      await redis
+        .multi()
+        .hset(key, step, JSON.stringify(value ?? null))
+        .expire(key, ttlSeconds)
+        .exec();
     },
   };
 }

@@ -91,7 +91,11 @@ const KIND_OF_ACTION: Record<ActionId, 'patch' | 'drain' | 'dismiss' | null> = {
 export async function answerClick(click: ButtonClick, deps: ActionDeps): Promise<ActionReply> {
   const count = (outcome: string) => deps.metrics?.actions.inc({ action: click.actionId, outcome });
   const now = (deps.now?.() ?? new Date()).toISOString();
-  const reply = (ephemeral: SlackMessage | null, thread: SlackMessage | null = null, refresh: ObjectRef | null = null) => ({
+  const reply = (
+    ephemeral: SlackMessage | null,
+    thread: SlackMessage | null = null,
+    refresh: ObjectRef | null = null,
+  ) => ({
     ephemeral,
     thread,
     refresh,
@@ -120,7 +124,8 @@ export async function answerClick(click: ButtonClick, deps: ActionDeps): Promise
     await audit('refusal', `${click.actionId}: ${why}`);
     return reply(message);
   };
-  if (!plan || !object) return refuse('expired', 'no such plan (expired, deleted or forged)', renderPlanExpired());
+  if (!plan || !object)
+    return refuse('expired', 'no such plan (expired, deleted or forged)', renderPlanExpired());
 
   const wanted = KIND_OF_ACTION[click.actionId];
   if (wanted === 'patch' && (plan.kind !== 'patch' || plan.plan?.complete !== true))
@@ -148,7 +153,11 @@ export async function answerClick(click: ButtonClick, deps: ActionDeps): Promise
           ? { ok: true }
           : { ok: false, reason: 'not-approver' };
   if (!allowed.ok)
-    return refuse(allowed.reason, allowed.reason.replace('-', ' '), renderApprovalRefused(allowed.reason, action === 'dismiss' ? 'any' : fix));
+    return refuse(
+      allowed.reason,
+      allowed.reason.replace('-', ' '),
+      renderApprovalRefused(allowed.reason, action === 'dismiss' ? 'any' : fix),
+    );
 
   const { result: outcome } = await deps.decisions.update(object, (state) => {
     const { next, outcome } = applyClick(state, object, {
@@ -207,7 +216,11 @@ async function answerOutcome(
       await h.audit('dismissal', 'dismissed', outcome.decision.number);
       return h.reply(null, renderDismissed(outcome.decision.closedBy!.userId, plan.target), object);
     case 'rejected':
-      await h.audit('rejection', `rejected after ${outcome.decision.approvals.length} of ${outcome.decision.required}`, outcome.decision.number);
+      await h.audit(
+        'rejection',
+        `rejected after ${outcome.decision.approvals.length} of ${outcome.decision.required}`,
+        outcome.decision.number,
+      );
       return h.reply(null, renderRejected(outcome.decision, plan.target), object);
     case 'held': {
       const d = outcome.decision;
@@ -217,7 +230,11 @@ async function answerOutcome(
       return h.reply(renderAlreadyDecided(d, now), null, object);
     }
     case 'closed':
-      await h.audit('refusal', 'the request was closed (dismissed or rejected)', outcome.decision?.number ?? null);
+      await h.audit(
+        'refusal',
+        'the request was closed (dismissed or rejected)',
+        outcome.decision?.number ?? null,
+      );
       return h.reply(renderRequestClosed(outcome.decision, now), null, object);
     case 'expired':
       await h.audit('refusal', 'the time to approve has passed');

@@ -185,7 +185,13 @@ export async function createSlackBot(deps: BotDeps): Promise<SlackBot> {
   // Work after an ack (posting the queued message) waits for the acks in flight; finished at shutdown.
   const afterAck = new AfterAckWork(log);
   const clusters = new ClusterCacheReader(deps.redis, config.queuePrefix);
-  const approvers = new ApproverDirectory(config.approversByFix, app.client, deps.redis, config.queuePrefix, log);
+  const approvers = new ApproverDirectory(
+    config.approversByFix,
+    app.client,
+    deps.redis,
+    config.queuePrefix,
+    log,
+  );
   const views = new ObjectViews({
     reports: deps.reports,
     decisions: deps.decisions,
@@ -306,7 +312,9 @@ export async function createSlackBot(deps: BotDeps): Promise<SlackBot> {
       // Every message showing the object, this one included, from the stored state.
       await views
         .refresh(reply.refresh)
-        .catch((err: unknown) => log.error({ err: String(err) }, 'could not show the decision in the reports'));
+        .catch((err: unknown) =>
+          log.error({ err: String(err) }, 'could not show the decision in the reports'),
+        );
     }
   });
 

@@ -83,10 +83,14 @@ export class SlackRemediationReporter implements RemediationReporter {
       const where = await this.messages.get(d.diagnosisJobId);
       if (!where) return;
       const stored = await this.reports.get(d.diagnosisJobId);
-      const finding = stored?.report.findings.find((f) => f.clusterId === object.clusterId && f.nodeId === object.nodeId);
+      const finding = stored?.report.findings.find(
+        (f) => f.clusterId === object.clusterId && f.nodeId === object.nodeId,
+      );
       const target = `${object.nodeId} in ${finding?.clusterName ?? object.clusterId}`;
       const msg =
-        event === 'verified' ? renderVerification(d, target) : renderRemediationResult(d, target, new Date().toISOString());
+        event === 'verified'
+          ? renderVerification(d, target)
+          : renderRemediationResult(d, target, new Date().toISOString());
       await this.poster.post(where.channel, msg, where.ts);
     } catch (err) {
       this.log.warn({ object, event, err: String(err) }, 'could not show a remediation step in Slack');

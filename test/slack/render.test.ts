@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SlackMessage } from '../../src/slack/render/blocks.js';
-import { closeActions } from '../../src/slack/render/blocks.js';
+import { NO_DECISIONS } from '../../src/slack/render/decision-view.js';
 import {
   renderFailure,
   renderProgress,
@@ -11,12 +11,12 @@ import {
 } from '../../src/slack/render/job-messages.js';
 import {
   renderAlreadyRunning,
-  renderApprovalRecorded,
+  renderApprovalRefused,
+  renderApproved,
   renderCommandFailed,
   renderDismissed,
   renderHelp,
   renderNotAllowed,
-  renderNotApprover,
   renderPlanExpired,
   renderQueuedAck,
   renderRedisDown,
@@ -42,6 +42,35 @@ import {
   reportWithFinding,
   reportWithProblems,
 } from './fixtures.js';
+
+const dismissedState = {
+  object: { clusterId: 'c-dql6k', nodeId: 'machine-h46dc' },
+  count: 1,
+  closedBefore: '2026-11-25T06:05:00.000Z',
+  current: {
+    number: 1,
+    kind: 'dismiss' as const,
+    planId: 'planDISMISS01',
+    diagnosisJobId: 'dmabc123f00d',
+    requestedBy: 'U0ALICE',
+    required: 1,
+    approvals: [],
+    closedBy: { userId: 'U0BOB', at: '2026-11-25T06:05:00.000Z' },
+    status: 'dismissed' as const,
+    openedAt: '2026-11-25T06:05:00.000Z',
+    expiresAt: '2026-11-25T06:30:00.000Z',
+    updatedAt: '2026-11-25T06:05:00.000Z',
+    result: null,
+    verification: null,
+  },
+};
+const awaitingDecision = {
+  ...dismissedState.current,
+  kind: 'patch' as const,
+  status: 'queued' as const,
+  closedBy: null,
+  approvals: [{ userId: 'U0BOB', at: '2026-11-25T06:05:00.000Z' }],
+};
 
 const GOLDEN_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'golden', 'slack');
 const plans = {
@@ -263,8 +292,15 @@ describe('job messages', () => {
       expect(show.elements).toEqual([
         expect.objectContaining({ action_id: 'show_registration', value: 'planDRAIN0001' }),
       ]);
-      const closed = closeActions(msg.blocks, 'finding-0', 'Dismissed');
-      expect(closed.some((b) => b.type === 'actions' && b.block_id === 'registration-0')).toBe(true);
+      const dismissed = renderReport(job, report, plans, {
+        ...NO_DECISIONS,
+        byFinding: { 'c-dql6k/machine-h46dc': dismissedState },
+        reportMadeAt: '2026-11-25T06:00:00.000Z',
+      });
+      expect(dismissed.blocks.some((b) => b.type === 'actions' && b.block_id === 'finding-0')).toBe(false);
+      expect(dismissed.blocks.some((b) => b.type === 'actions' && b.block_id === 'registration-0')).toBe(
+        true,
+      );
     }
     // No plans (no Redis behind the buttons): no button, and the note points to Rancher instead.
     const bare = renderReport(job, reportWithFinding, {});
@@ -272,7 +308,7 @@ describe('job messages', () => {
     expect(blocksText(bare.blocks)).toContain('copy the whole command from Rancher');
   });
 
-  it('the confirm dialogs say what a click does now: it records a decision and writes nothing', () => {
+  it('the confirm dialogs say what a click does: the patch after a re-read, a dry run and a precondition; the drain recorded only', () => {
     const msg = renderReport(job, reportWithFinding, plans);
     const buttons = (
       msg.blocks.find((b) => b.type === 'actions' && b.block_id === 'finding-0') as {
@@ -281,13 +317,12 @@ describe('job messages', () => {
     ).elements;
     const confirm = (id: string) => buttons.find((b) => b.action_id === id)!.confirm;
     expect(confirm('approve_patch').text.text).toMatch(
-      /^Records your approval .* Nothing is written to the cluster/,
+      /^Applies the patch .* read again first .* server-side dry run; it is written only if what it is built from .* is unchanged. If that changed, nothing is written/,
     );
     expect(confirm('approve_drain').text.text).toMatch(
-      /^Records your approval .* Nothing is cordoned, drained or deleted/,
+      /^Approves draining .* does not carry out the drain yet: .* nothing is cordoned, drained or deleted/,
     );
     expect(confirm('approve_drain').style).toBe('danger');
-    for (const b of buttons) expect(b.confirm.text.text).not.toMatch(/^(Writes|Cordons)/);
   });
 
   it('an incomplete patch is shown with what could not be derived, and not offered for approval', () => {
@@ -421,7 +456,7 @@ describe('hostile names', () => {
     const report = renderReport(hostileJob, hostileReport, plans);
     expectInert(report);
     expect(report.text).toMatch(/^Diagnosis of &lt;!channel&gt; /);
-    const confirms = mrkdwnTexts(report).filter((t) => t.startsWith('Records your approval'));
+    const confirms = mrkdwnTexts(report).filter((t) => /^(Applies|Approves) /.test(t));
     expect(confirms).toHaveLength(2);
     for (const c of confirms) expect(c).toContain('&lt;!channel&gt;');
     // Inside a code block the log line keeps its characters, but still forms no mention or link.
@@ -441,7 +476,7 @@ describe('hostile names', () => {
     expectInert(renderAlreadyRunning('dmabc123f00d', HOSTILE, 'active', null));
     expectInert(renderUnknownCluster(HOSTILE, [{ id: 'c-1', name: HOSTILE, driver: 'imported' }]));
     expectInert(renderHelp(`unknown subcommand "${HOSTILE}"`));
-    expectInert(renderApprovalRecorded('drain', 'U0BOB', `machine-h46dc in ${HOSTILE}`, 'now'));
+    expectInert(renderApproved(awaitingDecision, `machine-h46dc in ${HOSTILE}`));
     expectInert(renderDismissed('U0BOB', `machine-h46dc in ${HOSTILE}`));
   });
 
@@ -558,21 +593,7 @@ describe('replies', () => {
   });
   it('button answers', () => {
     expectGolden('plan-expired', renderPlanExpired());
-    expectGolden('not-approver', renderNotApprover());
-    const approved = renderApprovalRecorded(
-      'patch',
-      'U0BOB',
-      'machine-h46dc in prod-east',
-      '2026-11-25T06:01:00.000Z',
-    );
-    expect(approved.text).toContain('not applied');
-    expectGolden('approval-recorded', approved);
+    expectGolden('not-approver', renderApprovalRefused('not-approver', 'patch'));
     expectGolden('dismissed', renderDismissed('U0BOB', 'machine-h46dc in prod-east'));
-  });
-  it('closing a finding replaces its buttons with the decision', () => {
-    const msg = renderReport(job, reportWithFinding, plans);
-    const closed = closeActions(msg.blocks, 'finding-0', 'Dismissed by <@U0BOB>');
-    expect(closed.some((b) => b.type === 'actions' && b.block_id === 'finding-0')).toBe(false);
-    expect(blocksText(closed)).toContain('Dismissed by <@U0BOB>');
   });
 });

@@ -2,14 +2,7 @@ import type { DecisionKind } from './decision.js';
 
 /** What the audit trail records; each entry says who, on which object, what came of it, when. */
 export type AuditEvent =
-  | 'request'
-  | 'approval'
-  | 'rejection'
-  | 'dismissal'
-  | 'refusal'
-  | 'execution'
-  | 'result'
-  | 'verification';
+  'request' | 'approval' | 'rejection' | 'dismissal' | 'refusal' | 'execution' | 'result' | 'verification';
 
 export interface AuditEntry {
   at: string;

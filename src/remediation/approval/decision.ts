@@ -18,14 +18,7 @@ export const objectKey = (o: ObjectRef): string => `${o.clusterId}/${o.nodeId}`;
  * hold the object. The others have ended it: finished, failed and refused come from the action.
  */
 export type DecisionStatus =
-  | 'awaiting'
-  | 'queued'
-  | 'running'
-  | 'finished'
-  | 'failed'
-  | 'refused'
-  | 'dismissed'
-  | 'rejected';
+  'awaiting' | 'queued' | 'running' | 'finished' | 'failed' | 'refused' | 'dismissed' | 'rejected';
 
 export interface Approval {
   userId: string;

@@ -29,7 +29,11 @@ export interface ReportDecisions {
 
 /** Buttons as offered before anything is decided (the settings a test or an old caller assumes). */
 export const NO_DECISIONS: ReportDecisions = {
-  settings: { enabled: true, approvers: { patch: true, drain: true }, approvalsRequired: { patch: 1, drain: 1 } },
+  settings: {
+    enabled: true,
+    approvers: { patch: true, drain: true },
+    approvalsRequired: { patch: 1, drain: 1 },
+  },
   byFinding: {},
   reportMadeAt: null,
   now: '1970-01-01T00:00:00.000Z',
@@ -42,13 +46,18 @@ export type ButtonState =
   | { type: 'busy'; decision: Decision }
   | { type: 'closed'; decision: Decision };
 
-export function buttonState(state: ObjectState | null, reportMadeAt: string | null, now: string): ButtonState {
+export function buttonState(
+  state: ObjectState | null,
+  reportMadeAt: string | null,
+  now: string,
+): ButtonState {
   const d = state?.current ?? null;
   if (!d) return { type: 'open', last: null };
   const closed =
     state!.closedBefore !== null && (reportMadeAt === null || reportMadeAt <= state!.closedBefore);
   if (closed && (d.status === 'dismissed' || d.status === 'rejected')) return { type: 'closed', decision: d };
-  if (holds(d, now)) return d.status === 'awaiting' ? { type: 'awaiting', decision: d } : { type: 'busy', decision: d };
+  if (holds(d, now))
+    return d.status === 'awaiting' ? { type: 'awaiting', decision: d } : { type: 'busy', decision: d };
   // A dismissal of an older report says nothing about this one's findings.
   if (d.status === 'dismissed' || d.status === 'rejected') return { type: 'open', last: null };
   return { type: 'open', last: d };
@@ -57,19 +66,29 @@ export function buttonState(state: ObjectState | null, reportMadeAt: string | nu
 const at = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
 const who = (users: { userId: string }[]) => users.map((a) => `<@${a.userId}>`).join(', ');
 const fixName = (d: Decision) => (d.kind === 'dismiss' ? 'dismissal' : PLAN_WORDS[d.kind].approval);
+const TITLES: Record<Decision['kind'], string> = {
+  patch: 'Patch',
+  drain: 'Drain and remove',
+  dismiss: 'Dismissal',
+};
 
 function rate(perMinute: number): string {
-  return perMinute >= 100 ? Math.round(perMinute).toLocaleString('en-US') : String(Math.round(perMinute * 10) / 10);
+  return perMinute >= 100
+    ? Math.round(perMinute).toLocaleString('en-US')
+    : String(Math.round(perMinute * 10) / 10);
 }
 
 /** The words that replace (or, for a partial approval, go with) a finding's buttons. */
 export function decisionLines(d: Decision, now: string): string[] {
-  const approved = `${capital(fixName(d))} approved by ${who(d.approvals)}`;
-  if (d.status === 'dismissed') return [`:no_bell: Dismissed by <@${d.closedBy?.userId ?? '?'}> at ${at(d.updatedAt)}. Nothing was changed.`];
+  const approved = `${TITLES[d.kind]} approved by ${who(d.approvals)}`;
+  if (d.status === 'dismissed')
+    return [
+      `:no_bell: Dismissed by <@${d.closedBy?.userId ?? '?'}> at ${at(d.updatedAt)}. Nothing was changed.`,
+    ];
   if (d.status === 'rejected') {
     const by = d.approvals.length ? ` (approved by ${who(d.approvals)})` : '';
     return [
-      `:no_entry_sign: ${capital(fixName(d))} rejected by <@${d.closedBy?.userId ?? '?'}> at ${at(d.updatedAt)}${by}. Nothing was written; the request is closed.`,
+      `:no_entry_sign: ${TITLES[d.kind]} rejected by <@${d.closedBy?.userId ?? '?'}> at ${at(d.updatedAt)}${by}. Nothing was written; the request is closed.`,
     ];
   }
   if (expired(d, now)) {
@@ -82,8 +101,10 @@ export function decisionLines(d: Decision, now: string): string[] {
       `:hourglass_flowing_sand: *${d.approvals.length} of ${d.required}*: approved by ${who(d.approvals)}. ${capital(fixName(d))} needs ${plural(d.required - d.approvals.length, 'more approval')} from another approver, by ${at(d.expiresAt)}.`,
     ];
   }
-  if (d.status === 'queued') return [`:white_check_mark: ${approved} at ${at(d.updatedAt)}: queued, nothing written yet.`];
-  if (d.status === 'running') return [`:gear: ${approved}: being carried out now (re-read, dry run, then the write).`];
+  if (d.status === 'queued')
+    return [`:white_check_mark: ${approved} at ${at(d.updatedAt)}: queued, nothing written yet.`];
+  if (d.status === 'running')
+    return [`:gear: ${approved}: being carried out now (re-read, dry run, then the write).`];
   const r = d.result;
   const lines: string[] = [];
   if (r?.outcome === 'applied') {
@@ -92,14 +113,20 @@ export function decisionLines(d: Decision, now: string): string[] {
       `:white_check_mark: ${approved}; applied at ${at(r.at)} (resourceVersion ${esc(r.resourceVersionBefore ?? '?')} → ${esc(r.resourceVersionAfter ?? '?')}${tries}).`,
     );
   } else if (r?.outcome === 'already-applied') {
-    lines.push(`:white_check_mark: ${approved}; at ${at(r.at)} the fix was already in place, so nothing was written.`);
+    lines.push(
+      `:white_check_mark: ${approved}; at ${at(r.at)} the fix was already in place, so nothing was written.`,
+    );
   } else if (r?.outcome === 'refused') {
-    const changed = r.changed.length ? ` Changed since the diagnosis: ${r.changed.map((c) => `\`${esc(c)}\``).join(', ')}.` : '';
+    const changed = r.changed.length
+      ? ` What it is built from changed: ${r.changed.map((c) => `\`${esc(c)}\``).join(', ')}.`
+      : '';
     lines.push(
       `:no_entry: ${approved}; refused at ${at(r.at)}: ${esc(r.detail ?? 'no reason given')}.${changed} Nothing was written; run the diagnosis again for a new plan.`,
     );
   } else {
-    lines.push(`:x: ${approved}; failed at ${at(r?.at ?? d.updatedAt)}: ${esc(r?.detail ?? 'unknown error')}.`);
+    lines.push(
+      `:x: ${approved}; failed at ${at(r?.at ?? d.updatedAt)}: ${esc(r?.detail ?? 'unknown error')}.`,
+    );
   }
   const v = d.verification;
   if (v) lines.push(verificationLine(v));

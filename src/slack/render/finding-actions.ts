@@ -68,7 +68,9 @@ export function findingActions(
     buttons.push(approveButton(kind, planId, target, settings.approvalsRequired[kind]));
   }
   if (!settings.enabled && (plans.patch || plans.drain))
-    notes.push('Fixes are not carried out by this bot (remediation is off): apply them by hand as shown above.');
+    notes.push(
+      'Fixes are not carried out by this bot (remediation is off): apply them by hand as shown above.',
+    );
   buttons.push({
     text: 'Dismiss',
     actionId: 'dismiss',
@@ -92,8 +94,7 @@ export function findingActions(
 }
 
 function approveButton(kind: FixKind, planId: string, target: string, required: number): ButtonSpec {
-  const two =
-    required > 1 ? ` It needs ${required} approvals from different approvers; yours counts once.` : '';
+  const two = required > 1 ? ` Needs ${required} approvers.` : '';
   if (kind === 'patch') {
     return {
       text: PLAN_WORDS.patch.button,
@@ -102,7 +103,7 @@ function approveButton(kind: FixKind, planId: string, target: string, required: 
       style: 'primary',
       confirm: {
         title: 'Approve the patch?',
-        text: `Applies the patch to ${target}. The object is read again first and the patch goes through a server-side dry run; it is written only if what it is built from (addresses, hostname, roles, the fields it adds still missing) is unchanged. If that changed, nothing is written and the thread says why.${two}`,
+        text: `Applies the patch to ${target} after reading it again and a server-side dry run. If what the patch is built from (addresses, hostname, roles) changed, nothing is written.${two}`,
         confirm: PLAN_WORDS.patch.button,
         deny: 'Cancel',
       },

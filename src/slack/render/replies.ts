@@ -258,7 +258,9 @@ export function renderApprovalRefused(reason: ApprovalRefusal, kind: FixKind | '
     ]);
   }
   return message(`You are not an approver for ${what}`, [
-    section(`:lock: You are not an approver for ${what}. Nothing was changed; the attempt is in the audit trail.`),
+    section(
+      `:lock: You are not an approver for ${what}. Nothing was changed; the attempt is in the audit trail.`,
+    ),
   ]);
 }
 
@@ -273,7 +275,9 @@ export function renderRemediationOff(): SlackMessage {
 /** The click does not match the plan it carries (a forged or stale click): nothing is decided. */
 export function renderNotThisPlan(): SlackMessage {
   return message('This button does not match its plan', [
-    section(':warning: This button does not match the plan it names, so nothing was decided. Run the diagnosis again.'),
+    section(
+      ':warning: This button does not match the plan it names, so nothing was decided. Run the diagnosis again.',
+    ),
   ]);
 }
 
@@ -305,20 +309,26 @@ export function renderAlreadyCounted(d: Decision): SlackMessage {
 export function renderAlreadyDecided(d: Decision, now: string): SlackMessage {
   const lines = decisionLines(d, now);
   return message(`Already decided for this node: ${d.kind}`, [
-    section(`:information_source: This node already has a decision, so your click changed nothing:\n${lines.join('\n')}`),
+    section(
+      `:information_source: This node already has a decision, so your click changed nothing:\n${lines.join('\n')}`,
+    ),
   ]);
 }
 
 export function renderRequestClosed(d: Decision | null, now: string): SlackMessage {
   const lines = d ? decisionLines(d, now).join('\n') : 'It was dismissed or rejected.';
   return message('This request is closed', [
-    section(`:no_entry_sign: This request is closed, so your click changed nothing:\n${lines}\nRun the diagnosis again to propose a fix anew.`),
+    section(
+      `:no_entry_sign: This request is closed, so your click changed nothing:\n${lines}\nRun the diagnosis again to propose a fix anew.`,
+    ),
   ]);
 }
 
 export function renderNothingToReject(): SlackMessage {
   return message('Nothing is waiting for approval here', [
-    section(':information_source: Nothing is waiting for approval on this node, so there is nothing to reject. Nothing was changed.'),
+    section(
+      ':information_source: Nothing is waiting for approval on this node, so there is nothing to reject. Nothing was changed.',
+    ),
   ]);
 }
 
@@ -326,11 +336,12 @@ export function renderNothingToReject(): SlackMessage {
 export function renderApproved(d: Decision, target: string): SlackMessage {
   const who = d.approvals.map((a) => `<@${a.userId}>`).join(' and ');
   const what = d.kind === 'drain' ? 'drain and remove' : 'the patch';
+  const title = d.kind === 'drain' ? 'Drain and remove' : 'Patch';
   const how =
     d.kind === 'patch'
       ? 'It is carried out now: the object is read again, the patch goes through a dry run, and it is written only if what it is built from is unchanged. The result follows here.'
       : 'This version does not carry out the drain: run the steps by hand, as the report shows.';
-  return message(`${what} approved for ${target}`, [
+  return message(`${title} approved for ${target}`, [
     section(`:white_check_mark: ${who} approved *${what}* for \`${esc(target)}\`. ${how}`),
   ]);
 }
