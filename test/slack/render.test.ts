@@ -317,7 +317,7 @@ describe('job messages', () => {
     ).elements;
     const confirm = (id: string) => buttons.find((b) => b.action_id === id)!.confirm;
     expect(confirm('approve_patch').text.text).toMatch(
-      /^Applies the patch .* read again first .* server-side dry run; it is written only if what it is built from .* is unchanged. If that changed, nothing is written/,
+      /^Applies the patch .* after reading it again and a server-side dry run. If what the patch is built from .* changed, nothing is written/,
     );
     expect(confirm('approve_drain').text.text).toMatch(
       /^Approves draining .* does not carry out the drain yet: .* nothing is cordoned, drained or deleted/,
