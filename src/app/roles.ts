@@ -131,6 +131,7 @@ export async function startRoles(
       log.child({ component: 'slack' }),
     );
     const workerStores = stores(connection);
+    const outage = watchRedisOutage(connection, log);
     const jobMessages = new JobMessageStore(connection, config.queuePrefix, config.resultRetentionSeconds);
     const views = new ObjectViews({
       reports: workerStores.reports,
@@ -150,6 +151,7 @@ export async function startRoles(
       }),
       reports: workerStores.reports,
       audit: workerStores.audit,
+      outage,
       diagnose: realEngine.diagnose,
       log,
       concurrency: config.workerConcurrency,
@@ -175,6 +177,7 @@ export async function startRoles(
       reporter: new SlackRemediationReporter(views, jobMessages, workerStores.reports, poster, log),
       log: log.child({ component: 'remediation' }),
       verifyAfterSeconds: config.verifyAfterSeconds,
+      outage,
       journalTtlSeconds: keepSeconds,
       lockDurationMs: config.lockDurationMs,
       stalledIntervalMs: config.stalledIntervalMs,

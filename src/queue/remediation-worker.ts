@@ -27,7 +27,7 @@ import {
   type RemediationQueue,
 } from './remediation-queue.js';
 import type { RemediationReporter } from './remediation-reporter.js';
-import { watchRedisOutage } from './redis.js';
+import { watchRedisOutage, type RedisOutage } from './redis.js';
 import { redisStepJournal } from './step-journal.js';
 
 export interface RemediationWorkerOptions {
@@ -45,6 +45,8 @@ export interface RemediationWorkerOptions {
   lockDurationMs: number;
   stalledIntervalMs: number;
   now?: () => Date;
+  /** Shared with the other workers on the connection, so an outage is logged once. */
+  outage?: RedisOutage;
 }
 
 export interface RemediationWorker {
@@ -228,7 +230,7 @@ export function startRemediationWorker(options: RemediationWorkerOptions): Remed
     stalledInterval: options.stalledIntervalMs,
     maxStalledCount: 2,
   });
-  const outage = watchRedisOutage(options.connection, log);
+  const outage = options.outage ?? watchRedisOutage(options.connection, log);
   worker.on('error', (err) => {
     if (!outage.absorb(err)) log.error({ err: err.message }, 'remediation worker error');
   });

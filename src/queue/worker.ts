@@ -12,7 +12,7 @@ import type { JobMessageRef } from './message-store.js';
 import { PlanStore } from './plan-store.js';
 import type { ReportStore } from './report-store.js';
 import type { AuditLog } from './audit-log.js';
-import { watchRedisOutage } from './redis.js';
+import { watchRedisOutage, type RedisOutage } from './redis.js';
 
 export interface DiagnoseParams {
   clusterId: string | null;
@@ -43,6 +43,8 @@ export interface DiagnosisWorkerOptions {
   reports?: ReportStore;
   /** Records each approvable request the reports make. */
   audit?: AuditLog;
+  /** Shared with the other workers on the connection, so an outage is logged once. */
+  outage?: RedisOutage;
 }
 
 export interface DiagnosisWorker {
@@ -215,7 +217,7 @@ export function startDiagnosisWorker(options: DiagnosisWorkerOptions): Diagnosis
     maxStalledCount: 2,
     autorun: true,
   });
-  const outage = watchRedisOutage(connection, log);
+  const outage = options.outage ?? watchRedisOutage(connection, log);
   worker.on('error', (err) => {
     if (!outage.absorb(err)) log.error({ err: err.message }, 'worker error');
   });

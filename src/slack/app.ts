@@ -310,11 +310,12 @@ export async function createSlackBot(deps: BotDeps): Promise<SlackBot> {
       );
     if (reply.refresh) {
       // Every message showing the object, this one included, from the stored state.
-      await views
-        .refresh(reply.refresh)
-        .catch((err: unknown) =>
-          log.error({ err: String(err) }, 'could not show the decision in the reports'),
-        );
+      const shown = await views.refresh(reply.refresh).catch((err: unknown) => {
+        log.error({ err: String(err) }, 'could not show the decision in the reports');
+        return false;
+      });
+      if (!shown)
+        await tellClicker(respond, renderSlackFailedAfterClick('show the decision in the report'), actionId);
     }
   });
 

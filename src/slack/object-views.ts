@@ -47,18 +47,22 @@ export class ObjectViews {
     return renderReport({ jobId: stored.jobId, data: stored.data }, stored.report, stored.plans, decisions);
   }
 
-  /** Updates each message that shows the object; one that cannot be rebuilt is left as it is. */
-  async refresh(object: ObjectRef): Promise<void> {
+  /**
+   * Updates each message that shows the object; one whose report is no longer kept is left as it
+   * is. False when Slack refused an update.
+   */
+  async refresh(object: ObjectRef): Promise<boolean> {
     const refs = await this.deps.reports.messagesOf(object);
-    await Promise.all(
+    const updated = await Promise.all(
       refs.map(async (ref) => {
         const stored = await this.deps.reports.get(ref.jobId);
-        if (!stored) return;
+        if (!stored) return true;
         const msg = await this.render(stored);
         // The uploads went out with the first report; an update does not repeat them.
-        await this.deps.poster.update(ref.channel, ref.ts, { text: msg.text, blocks: msg.blocks });
+        return this.deps.poster.update(ref.channel, ref.ts, { text: msg.text, blocks: msg.blocks });
       }),
     );
+    return updated.every(Boolean);
   }
 }
 

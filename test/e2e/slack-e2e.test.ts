@@ -62,6 +62,7 @@ beforeAll(async () => {
     RANCHER_URL: standin.url,
     RANCHER_TOKEN: standin.rancherToken,
     APPROVERS: 'U0ALICE',
+    REMEDIATION_ENABLED: 'true',
     // Every stage visible: with the production throttle (1 s) a stage shorter than that may be skipped.
     PROGRESS_THROTTLE_MS: '0',
     SLACK_RETRIES: '1',
@@ -174,7 +175,7 @@ describe('end to end: Slack -> bot -> queue -> worker -> stand-in apiserver -> S
       'the approval record',
     );
     const record = slack.callsOf('chat.postMessage').find((c) => c.args.thread_ts === report.args.ts)!;
-    expect(blocksText(record.args.blocks)).toContain('nothing has been applied');
+    expect(blocksText(record.args.blocks)).toContain('<@U0ALICE> approved *the patch*');
   }, 90000);
 
   it("the cluster's registration token is never in the channel, a log line or Redis; an approver gets it alone, on request", async () => {
