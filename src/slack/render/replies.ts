@@ -1,4 +1,4 @@
-import { PLAN_WORDS, STAGE_LABELS, watchWords } from '../../report/vocabulary.js';
+import { STAGE_LABELS, watchWords } from '../../report/vocabulary.js';
 import type { ClusterSummary, ProgressEvent } from '../../diagnosis/types.js';
 import type { DiagnoseJobResult } from '../../queue/job-data.js';
 import { oneLine } from '../../text/one-line.js';
