@@ -102,12 +102,10 @@ export function startRemediationWorker(options: RemediationWorkerOptions): Remed
   }
 
   async function apply(data: RemediationJobData, object: ObjectRef, last: boolean): Promise<string> {
-    const { state, result: live } = await decisions
-      .update(object, (s) => {
-        const next = startRunning(s, data.number, now());
-        return { next, result: next !== null };
-      })
-      .then(({ state, result }) => ({ state, result }));
+    const { state, result: live } = await decisions.update(object, (s) => {
+      const next = startRunning(s, data.number, now());
+      return { next, result: next !== null };
+    });
     if (!live || !state?.current) return 'not the live decision';
     const d = state.current;
     await options.reporter.changed(object, state, 'running');
@@ -233,6 +231,19 @@ export function startRemediationWorker(options: RemediationWorkerOptions): Remed
   const outage = options.outage ?? watchRedisOutage(options.connection, log);
   worker.on('error', (err) => {
     if (!outage.absorb(err)) log.error({ err: err.message }, 'remediation worker error');
+  });
+  // A job that BullMQ gives up on without its processor saying so (it stalled too often, its data
+  // was unreadable) must not hold the object for ever: its decision is closed as failed.
+  worker.on('failed', (job, err) => {
+    if (!job || job.name !== 'apply' || job.attemptsMade < (job.opts.attempts ?? 1)) return;
+    const parsed = remediationJobDataSchema.safeParse(job.data);
+    if (!parsed.success) return;
+    const object = { clusterId: parsed.data.clusterId, nodeId: parsed.data.nodeId };
+    const result = toResult({ outcome: 'failed', message: err.message }, now());
+    void decisions
+      .update(object, (s) => ({ next: finish(s, parsed.data.number, result), result: null }))
+      .then(({ state }) => state && options.reporter.changed(object, state, 'result'))
+      .catch((e: unknown) => log.warn({ err: String(e) }, 'could not close a failed remediation'));
   });
   return { worker, close: () => worker.close() };
 }
