@@ -3,7 +3,7 @@
 // path, so the rules hold whether node_modules is a folder or a link to one.
 
 // The layers of one diagnosis and the helpers they share: code that runs with its I/O handed in.
-const PURE = '^src/(diagnosis|remediation/plans|engine|report|text)/|^src/(errors|retry)[.]ts$';
+const PURE = '^src/(diagnosis|remediation/(plans|approval)|engine|report|text)/|^src/(errors|retry)[.]ts$';
 const EDGES = '^src/(rancher|io|slack|queue|config|cli|server|app|chart|alerts)/';
 const IO_BUILTINS = '^(node:)?(fs|net|http|https|child_process|worker_threads|dgram|tls)(/|$)';
 const IO_PACKAGES =
@@ -23,7 +23,7 @@ export default {
       name: 'pure-imports-no-edge',
       severity: 'error',
       comment:
-        'diagnosis, remediation/plans, engine, report (and text, errors.ts, retry.ts) run with injected ports; the edges (cluster, files, Slack, Redis, settings, processes) plug into them, not the other way round.',
+        'diagnosis, remediation/plans, remediation/approval, engine, report (and text, errors.ts, retry.ts) run with injected ports; the edges (cluster, files, Slack, Redis, settings, processes) plug into them, not the other way round.',
       from: { path: PURE },
       to: { path: EDGES },
     },
@@ -55,7 +55,7 @@ export default {
       comment: 'diagnosis is the bottom layer: plans, the engine and the report build on it.',
       from: { path: '^src/diagnosis/' },
       // The rest of src/remediation is outside the pure set: pure-imports-only-pure reports it.
-      to: { path: '^src/(remediation/plans|engine|report)/' },
+      to: { path: '^src/(remediation/(plans|approval)|engine|report)/' },
     },
     {
       name: 'chart-packages-only-in-chart',

@@ -8,6 +8,7 @@ import { startClusterRefresh } from '../queue/cluster-refresh.js';
 import { JobMessageStore } from '../queue/message-store.js';
 import { PlanStore } from '../queue/plan-store.js';
 import { DiagnosisProducer } from '../queue/producer.js';
+import type { Redis } from 'ioredis';
 import {
   createProducerConnection,
   createWorkerConnection,
@@ -16,6 +17,14 @@ import {
   watchRedisOutage,
 } from '../queue/redis.js';
 import { startDiagnosisWorker } from '../queue/worker.js';
+import { AuditLog } from '../queue/audit-log.js';
+import { DecisionStore } from '../queue/decision-store.js';
+import { RemediationQueue } from '../queue/remediation-queue.js';
+import { startRemediationWorker } from '../queue/remediation-worker.js';
+import { ReportStore } from '../queue/report-store.js';
+import type { RemediationExecutor } from '../remediation/approval/executor.js';
+import { ObjectViews, SlackRemediationReporter } from '../slack/object-views.js';
+import { buttonSettings } from '../slack/app.js';
 import { startHttpServer } from '../server/http.js';
 import { createMetrics } from '../server/metrics.js';
 import { createSlackBot } from '../slack/app.js';
@@ -26,6 +35,13 @@ import { EXIT } from '../cli/exit-codes.js';
 import { lazyRegistrationReader, loadDiagnosisEngine, type DiagnosisEngine } from './engine.js';
 
 const REDIS_WAIT_AT_START_MS = 5000;
+
+/** Until a cluster executor is handed in, a decided fix is recorded as failed, saying why. */
+const NO_EXECUTOR: RemediationExecutor = {
+  applyPatch: () =>
+    Promise.resolve({ outcome: 'failed', message: 'this worker has no way to write to clusters' }),
+  verify: () => Promise.resolve({ outcome: 'failed', message: 'this worker has no way to read clusters' }),
+};
 
 /**
  * Past the grace period, how long a shutdown may take to hand jobs back and close connections
@@ -57,10 +73,25 @@ export async function startRoles(
   role: BotRole,
   env: Record<string, string | undefined>,
   engine?: DiagnosisEngine,
+  executor: RemediationExecutor = NO_EXECUTOR,
 ): Promise<RunningRoles> {
   const config: BotConfig = loadBotConfig(env, role);
   const log = roleLogger(role);
   const metrics = createMetrics();
+  // Decisions, reports and their index outlive the plans, so a closed request stays closed.
+  const keepSeconds = Math.max(config.planTtlSeconds, config.resultRetentionSeconds);
+  const stores = (redis: Redis) => ({
+    decisions: new DecisionStore(redis, config.queuePrefix, keepSeconds),
+    reports: new ReportStore(redis, config.queuePrefix, keepSeconds),
+    audit: new AuditLog(redis, config.queuePrefix, log.child({ component: 'audit' }), {
+      retentionSeconds: config.auditRetentionSeconds,
+      maxEntries: config.auditMaxEntries,
+    }),
+    remediation: new RemediationQueue(redis, {
+      prefix: config.queuePrefix,
+      retentionSeconds: config.resultRetentionSeconds,
+    }),
+  });
   // Run in order: the HTTP server, then the bot (so no job is enqueued mid-shutdown), then the worker.
   const closers: { what: string; close: () => Promise<unknown> }[] = [];
   let runningJobs = (): string[] => [];
@@ -99,16 +130,30 @@ export async function startRoles(
       }),
       log.child({ component: 'slack' }),
     );
+    const workerStores = stores(connection);
+    const outage = watchRedisOutage(connection, log);
+    const jobMessages = new JobMessageStore(connection, config.queuePrefix, config.resultRetentionSeconds);
+    const views = new ObjectViews({
+      reports: workerStores.reports,
+      decisions: workerStores.decisions,
+      poster,
+      settings: buttonSettings(config),
+      log,
+    });
     const worker = startDiagnosisWorker({
       connection,
       prefix: config.queuePrefix,
       reporter: new SlackJobReporter({
         poster,
-        messages: new JobMessageStore(connection, config.queuePrefix, config.resultRetentionSeconds),
+        messages: jobMessages,
         progressThrottleMs: config.progressThrottleMs,
         // The renderer (a native module among it) is loaded by the first report with a loop.
         chart: async (report) => (await import('../chart/loop-chart-png.js')).reportChartPng(report),
+        decisionsFor: (report) => views.decisionsFor(report),
       }),
+      reports: workerStores.reports,
+      audit: workerStores.audit,
+      outage,
       diagnose: realEngine.diagnose,
       log,
       concurrency: config.workerConcurrency,
@@ -124,10 +169,27 @@ export async function startRoles(
       intervalSeconds: config.clusterRefreshSeconds,
       log,
     });
+    const fixer = startRemediationWorker({
+      connection,
+      prefix: config.queuePrefix,
+      ...workerStores,
+      queue: workerStores.remediation,
+      plans: new PlanStore(connection, config.queuePrefix, config.planTtlSeconds),
+      executor,
+      reporter: new SlackRemediationReporter(views, jobMessages, workerStores.reports, poster, log),
+      log: log.child({ component: 'remediation' }),
+      verifyAfterSeconds: config.verifyAfterSeconds,
+      outage,
+      journalTtlSeconds: keepSeconds,
+      lockDurationMs: config.lockDurationMs,
+      stalledIntervalMs: config.stalledIntervalMs,
+    });
     closers.push({
       what: 'worker',
       close: async () => {
         refresh.stop();
+        await fixer.close();
+        await workerStores.remediation.close();
         const { handedBack } = await worker.close(config.shutdownGraceMs);
         if (handedBack.length) log.warn({ handedBack }, 'jobs handed back to the queue at shutdown');
         connection.disconnect();
@@ -144,10 +206,12 @@ export async function startRoles(
       attempts: config.jobAttempts,
       retentionSeconds: config.resultRetentionSeconds,
     });
+    const botStores = stores(redis);
     closers.unshift({
       what: 'bot redis',
       close: async () => {
         await producer.close().catch(() => undefined);
+        await botStores.remediation.close().catch(() => undefined);
         redis.disconnect();
       },
     });
@@ -157,6 +221,7 @@ export async function startRoles(
       producer,
       messages: new JobMessageStore(redis, config.queuePrefix, config.resultRetentionSeconds),
       plans: new PlanStore(redis, config.queuePrefix, config.planTtlSeconds),
+      ...botStores,
       log,
       metrics,
       onTokenRefused: (err) => {
@@ -243,8 +308,9 @@ export async function runUntilSignal(
   role: BotRole,
   env: Record<string, string | undefined>,
   engine?: DiagnosisEngine,
+  executor?: RemediationExecutor,
 ): Promise<void> {
-  const running = await startRoles(role, env, engine);
+  const running = await startRoles(role, env, engine, executor);
   const code = await new Promise<number>((resolve) => {
     const stop = (code: number) => {
       process.off('SIGTERM', onSignal);

@@ -30,6 +30,20 @@ export interface BotConfig {
   alertChannel: string | null;
   /** Slack user ids (U.../W...) and user group ids (S...). Empty: nobody may approve. */
   approvers: string[];
+  /** Off: reports show the plans without approve buttons, and no click can start a write. */
+  remediationEnabled: boolean;
+  /** Who may approve each fix: APPROVERS_PATCH / APPROVERS_DRAIN, else APPROVERS. */
+  approversByFix: { patch: string[]; drain: string[] };
+  /** Different people whose approvals carry out each fix. */
+  approvalsRequired: { patch: number; drain: number };
+  selfApproval: SelfApproval;
+  /** How long a report's fixes may be approved (within PLAN_TTL). */
+  approvalTtlSeconds: number;
+  auditRetentionSeconds: number;
+  /** Entries the audit stream keeps at most, whatever their age. */
+  auditMaxEntries: number;
+  /** How long after a fix is applied the loop is measured again. */
+  verifyAfterSeconds: number;
   /** Empty lists mean: everyone, everywhere. */
   diagnoseAllowedChannels: string[];
   diagnoseAllowedUsers: string[];
@@ -56,6 +70,12 @@ export interface BotConfig {
 }
 
 export type BotRole = 'bot' | 'worker' | 'serve';
+
+/**
+ * May the person who asked for the diagnosis approve its fix: never; only when no other approver
+ * exists (the default: a second pair of eyes whenever there is one); always.
+ */
+export type SelfApproval = 'never' | 'when-alone' | 'always';
 
 const text = z
   .string()
@@ -121,6 +141,10 @@ const duration = (fallbackSeconds: number) =>
       return seconds;
     });
 
+const approverList = list.refine((ids) => ids.every((id) => /^[UWS][A-Z0-9]+$/.test(id)), {
+  message: 'must be Slack user ids (U..., W...) or user group ids (S...), comma separated',
+});
+
 const envSchema = z.object({
   SLACK_BOT_TOKEN: tokenOf('xoxb-', 'a bot token (Bot User OAuth Token, xoxb-...)'),
   SLACK_SIGNING_SECRET: text,
@@ -163,9 +187,22 @@ const envSchema = z.object({
     .transform((v) => (v === undefined || v === '' ? 'rancher-doctor' : v))
     .refine((v) => /^[A-Za-z0-9_.-]+$/.test(v), { message: 'letters, digits, _ . - only' }),
   ALERT_CHANNEL: text,
-  APPROVERS: list.refine((ids) => ids.every((id) => /^[UWS][A-Z0-9]+$/.test(id)), {
-    message: 'must be Slack user ids (U..., W...) or user group ids (S...), comma separated',
-  }),
+  APPROVERS: approverList,
+  APPROVERS_PATCH: approverList,
+  APPROVERS_DRAIN: approverList,
+  REMEDIATION_ENABLED: bool,
+  APPROVALS_REQUIRED_PATCH: int(1, 1),
+  APPROVALS_REQUIRED_DRAIN: int(1, 1),
+  SELF_APPROVAL: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? 'when-alone' : v.toLowerCase()))
+    .pipe(z.enum(['never', 'when-alone', 'always'], { message: 'must be never, when-alone or always' })),
+  APPROVAL_TTL: duration(30 * 60),
+  AUDIT_RETENTION: duration(90 * 86400),
+  AUDIT_MAX_ENTRIES: int(100_000, 100),
+  VERIFY_AFTER: duration(120),
   DIAGNOSE_ALLOWED_CHANNELS: list.refine((ids) => ids.every((id) => /^[CGD][A-Z0-9]+$/.test(id)), {
     message: 'must be Slack channel ids (C..., G...), comma separated',
   }),
@@ -203,6 +240,12 @@ export function loadBotConfig(env: Env, role: BotRole): BotConfig {
   const e = parsed.data;
   if (!e.SLACK_BOT_TOKEN) throw new UsageError('missing setting SLACK_BOT_TOKEN (xoxb-...)');
   const socketMode = e.SLACK_SOCKET_MODE;
+  // An approval outliving its plan would find nothing to carry out.
+  if (e.APPROVAL_TTL > e.PLAN_TTL) {
+    throw new UsageError(
+      `bad setting APPROVAL_TTL: must be within PLAN_TTL (${e.PLAN_TTL}s), got ${e.APPROVAL_TTL}s`,
+    );
+  }
   if (role !== 'worker') {
     if (socketMode && !e.SLACK_APP_TOKEN) {
       throw new UsageError('missing setting SLACK_APP_TOKEN (xapp-...): SLACK_SOCKET_MODE is on');
@@ -234,6 +277,17 @@ export function loadBotConfig(env: Env, role: BotRole): BotConfig {
     queuePrefix: e.QUEUE_PREFIX,
     alertChannel: e.ALERT_CHANNEL,
     approvers: e.APPROVERS,
+    remediationEnabled: e.REMEDIATION_ENABLED,
+    approversByFix: {
+      patch: e.APPROVERS_PATCH.length ? e.APPROVERS_PATCH : e.APPROVERS,
+      drain: e.APPROVERS_DRAIN.length ? e.APPROVERS_DRAIN : e.APPROVERS,
+    },
+    approvalsRequired: { patch: e.APPROVALS_REQUIRED_PATCH, drain: e.APPROVALS_REQUIRED_DRAIN },
+    selfApproval: e.SELF_APPROVAL,
+    approvalTtlSeconds: e.APPROVAL_TTL,
+    auditRetentionSeconds: e.AUDIT_RETENTION,
+    auditMaxEntries: e.AUDIT_MAX_ENTRIES,
+    verifyAfterSeconds: e.VERIFY_AFTER,
     diagnoseAllowedChannels: e.DIAGNOSE_ALLOWED_CHANNELS,
     diagnoseAllowedUsers: e.DIAGNOSE_ALLOWED_USERS,
     resultRetentionSeconds: e.RESULT_RETENTION,

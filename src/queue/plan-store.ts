@@ -5,7 +5,8 @@ import { keys } from './redis.js';
 
 /**
  * Fix plans behind the report's buttons. A button carries only the opaque id; the plan itself
- * stays in Redis with a TTL, so an old button finds nothing and says the plan has expired.
+ * stays in Redis with a TTL, so an old button finds nothing and says the plan has expired. What is
+ * decided about the plan's object is kept per object (DecisionStore), not per plan.
  */
 export const storedPlanSchema = z.object({
   kind: z.enum(['patch', 'drain', 'dismiss']),
@@ -16,19 +17,15 @@ export const storedPlanSchema = z.object({
   /** What people call the target, e.g. "machine-h46dc in prod-east". */
   target: z.string(),
   createdAt: z.string(),
+  /** Who asked for the diagnosis: the self-approval rule looks at them. */
+  requestedBy: z.string().nullable().default(null),
+  /** The rate the diagnosis measured, for the verification's "was ...". */
+  writesPerMinute: z.number().nullable().default(null),
   /** PatchPlan or DrainPlan as the diagnosis made it; whoever reads a field of it checks that field. */
   plan: z.record(z.string(), z.unknown()).nullable(),
 });
 
 export type StoredPlan = z.infer<typeof storedPlanSchema>;
-
-export const decisionSchema = z.object({
-  decision: z.enum(['approved', 'dismissed']),
-  userId: z.string(),
-  at: z.string(),
-});
-
-export type Decision = z.infer<typeof decisionSchema>;
 
 export class PlanStore {
   private readonly k;
@@ -40,7 +37,7 @@ export class PlanStore {
     this.k = keys(prefix);
   }
 
-  async save(plan: StoredPlan): Promise<string> {
+  async save(plan: z.input<typeof storedPlanSchema>): Promise<string> {
     const id = randomBytes(12).toString('base64url');
     await this.redis.set(this.k.plan(id), JSON.stringify(plan), 'EX', this.ttlSeconds);
     return id;
@@ -52,17 +49,5 @@ export class PlanStore {
     if (!raw) return null;
     const parsed = storedPlanSchema.safeParse(JSON.parse(raw));
     return parsed.success ? parsed.data : null;
-  }
-
-  /**
-   * Records the first decision on a plan; later clicks get the first one back, so a double
-   * click or two approvers at once cannot record two decisions.
-   */
-  async decide(id: string, decision: Decision): Promise<{ recorded: boolean; decision: Decision }> {
-    const key = this.k.decision(id);
-    const ok = await this.redis.set(key, JSON.stringify(decision), 'EX', this.ttlSeconds, 'NX');
-    if (ok === 'OK') return { recorded: true, decision };
-    const earlier = decisionSchema.parse(JSON.parse((await this.redis.get(key)) ?? 'null'));
-    return { recorded: false, decision: earlier };
   }
 }

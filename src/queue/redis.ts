@@ -119,7 +119,11 @@ export function keys(prefix: string) {
     messageLock: (jobId: string) => `${prefix}:doctor:message-lock:${jobId}`,
     thread: (jobId: string) => `${prefix}:doctor:thread:${jobId}`,
     plan: (planId: string) => `${prefix}:doctor:plan:${planId}`,
-    decision: (planId: string) => `${prefix}:doctor:decision:${planId}`,
     clusters: `${prefix}:doctor:clusters`,
+    object: (key: string) => `${prefix}:doctor:object:${key}`,
+    objectMessages: (key: string) => `${prefix}:doctor:object-messages:${key}`,
+    report: (jobId: string) => `${prefix}:doctor:report:${jobId}`,
+    journal: (decisionId: string) => `${prefix}:doctor:journal:${decisionId}`,
+    audit: `${prefix}:doctor:audit`,
   };
 }

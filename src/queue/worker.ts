@@ -10,7 +10,9 @@ import type { Metrics } from '../server/metrics.js';
 import type { FindingPlanIds, JobAttempt, JobReport, JobReporter } from './job-reporter.js';
 import type { JobMessageRef } from './message-store.js';
 import { PlanStore } from './plan-store.js';
-import { watchRedisOutage } from './redis.js';
+import type { ReportStore } from './report-store.js';
+import type { AuditLog } from './audit-log.js';
+import { watchRedisOutage, type RedisOutage } from './redis.js';
 
 export interface DiagnoseParams {
   clusterId: string | null;
@@ -37,6 +39,12 @@ export interface DiagnosisWorkerOptions {
   stalledIntervalMs: number;
   planTtlSeconds: number;
   metrics?: Metrics;
+  /** Keeps each report and where it is shown, so decisions can rebuild its message. */
+  reports?: ReportStore;
+  /** Records each approvable request the reports make. */
+  audit?: AuditLog;
+  /** Shared with the other workers on the connection, so an outage is logged once. */
+  outage?: RedisOutage;
 }
 
 export interface DiagnosisWorker {
@@ -116,8 +124,12 @@ export function startDiagnosisWorker(options: DiagnosisWorkerOptions): Diagnosis
     await out.settled();
     if (report === null || signal.aborted) throw await handBack(attempt, job, token, out);
 
-    const planIds = await savePlans(attempt.jobId, report, plans);
+    const planIds = await savePlans(attempt.jobId, data.requestedBy, report, plans);
+    await options.reports
+      ?.save({ jobId: attempt.jobId, data, report, plans: planIds }, out.message)
+      .catch((err) => log.warn({ err: String(err) }, 'could not keep the report for its decisions'));
     await out.done(report, planIds);
+    await auditRequests(report, data.requestedBy, planIds);
     if (report.clusters.length && data.clusterId === null) {
       await writeClusterCache(connection, prefix, report.clusters).catch((err) =>
         log.warn({ err: String(err) }, 'could not refresh the cluster cache'),
@@ -127,6 +139,34 @@ export function startDiagnosisWorker(options: DiagnosisWorkerOptions): Diagnosis
       .updateProgress({ stage: 'done', detail: plural(report.findings.length, 'finding') })
       .catch(() => undefined);
     return summarize(report, out.message);
+  }
+
+  async function auditRequests(
+    report: DiagnosisReport,
+    requestedBy: string,
+    planIds: Record<string, FindingPlanIds>,
+  ): Promise<void> {
+    for (const f of report.findings) {
+      const ids = planIds[f.id];
+      for (const kind of ['patch', 'drain'] as const) {
+        const planId = ids?.[kind];
+        if (!planId) continue;
+        await options.audit
+          ?.append({
+            at: new Date().toISOString(),
+            event: 'request',
+            slackUser: requestedBy,
+            kubernetesIdentity: null,
+            clusterId: f.clusterId,
+            nodeId: f.nodeId,
+            kind,
+            decision: null,
+            planId,
+            detail: `the diagnosis proposes the ${kind}`,
+          })
+          .catch((err) => log.warn({ err: String(err) }, 'could not write the audit trail'));
+      }
+    }
   }
 
   /**
@@ -177,7 +217,7 @@ export function startDiagnosisWorker(options: DiagnosisWorkerOptions): Diagnosis
     maxStalledCount: 2,
     autorun: true,
   });
-  const outage = watchRedisOutage(connection, log);
+  const outage = options.outage ?? watchRedisOutage(connection, log);
   worker.on('error', (err) => {
     if (!outage.absorb(err)) log.error({ err: err.message }, 'worker error');
   });
@@ -219,6 +259,7 @@ function hintFor(error: Error): string | null {
 /** Keeps each finding's plans under opaque ids: whatever approves one is handed the id, never the plan. */
 async function savePlans(
   jobId: string,
+  requestedBy: string,
   report: DiagnosisReport,
   plans: PlanStore,
 ): Promise<Record<string, FindingPlanIds>> {
@@ -233,6 +274,8 @@ async function savePlans(
       nodeId: f.nodeId,
       target,
       createdAt,
+      requestedBy,
+      writesPerMinute: f.writeRate?.writesPerMinute ?? null,
     };
     ids[f.id] = {
       // An incomplete patch cannot be approved: no plan id, so no button can carry one.

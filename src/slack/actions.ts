@@ -1,20 +1,42 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { PlanStore } from '../queue/plan-store.js';
+import type { AuditLog } from '../queue/audit-log.js';
+import type { DecisionStore } from '../queue/decision-store.js';
+import type { PlanStore, StoredPlan } from '../queue/plan-store.js';
+import type { RemediationQueue } from '../queue/remediation-queue.js';
+import type { AuditEntry } from '../remediation/approval/audit.js';
+import {
+  applyClick,
+  type Click,
+  type ClickOutcome,
+  type FixKind,
+  type ObjectRef,
+} from '../remediation/approval/decision.js';
+import { mayApprove, type ApprovalRefusal, type SelfApproval } from '../remediation/approval/policy.js';
 import type { Metrics } from '../server/metrics.js';
 import type { SlackMessage } from './render/blocks.js';
+import { REJECT_ACTION } from './render/finding-actions.js';
 import {
-  renderApprovalRecorded,
+  renderAlreadyCounted,
+  renderAlreadyDecided,
+  renderApprovalCounted,
+  renderApprovalExpired,
+  renderApprovalRefused,
+  renderApproved,
   renderDismissed,
-  renderNotApprover,
+  renderNotThisPlan,
+  renderNothingToReject,
   renderPatchNotApprovable,
   renderPlanExpired,
   renderRegistrationCommand,
   renderRegistrationNotApprover,
   renderRegistrationUnavailable,
+  renderRejected,
+  renderRemediationOff,
+  renderRequestClosed,
 } from './render/replies.js';
 
-export const ACTION_IDS = ['approve_patch', 'approve_drain', 'dismiss'] as const;
+export const ACTION_IDS = ['approve_patch', 'approve_drain', 'dismiss', REJECT_ACTION] as const;
 export type ActionId = (typeof ACTION_IDS)[number];
 /** Asks for the full registration command: answered to the clicker alone, never in the channel. */
 export const SHOW_REGISTRATION = 'show_registration';
@@ -25,10 +47,21 @@ export interface ButtonClick {
   userId: string;
 }
 
+export interface ApprovalSettings {
+  enabled: boolean;
+  selfApproval: SelfApproval;
+  approvalsRequired: Record<FixKind, number>;
+  approvalTtlSeconds: number;
+}
+
 export interface ActionDeps {
   plans: PlanStore;
-  /** True when the user is an approver (directly or through a user group). */
-  isApprover: (userId: string) => Promise<boolean>;
+  decisions: DecisionStore;
+  remediation: RemediationQueue;
+  audit: AuditLog;
+  /** The approvers of a fix (of any fix for 'any'), groups resolved. */
+  approvers: (kind: FixKind | 'any') => Promise<ReadonlySet<string>>;
+  settings: ApprovalSettings;
   log: Logger;
   metrics?: Metrics;
   now?: () => Date;
@@ -39,64 +72,177 @@ export interface ActionReply {
   ephemeral: SlackMessage | null;
   /** Posted in the report's thread, for everyone: the record of a decision. */
   thread: SlackMessage | null;
-  /** True when the report's buttons for this finding should go (decided). */
-  closeButtons: string | null;
+  /** The object whose messages are to be rebuilt from the stored state. */
+  refresh: ObjectRef | null;
 }
 
+const KIND_OF_ACTION: Record<ActionId, 'patch' | 'drain' | 'dismiss' | null> = {
+  approve_patch: 'patch',
+  approve_drain: 'drain',
+  dismiss: 'dismiss',
+  [REJECT_ACTION]: null,
+};
+
 /**
- * Answers a click on a report button. Approving records the decision only: nothing here writes to
- * a cluster, and the reply says so rather than pretend.
+ * Answers a click on a report button. Everything is read from the stores (the plan by its id, the
+ * object's decisions), nothing from the message the click carries. A completed approval queues
+ * the remediation job, whose id comes from the decision: however many clicks, one job.
  */
 export async function answerClick(click: ButtonClick, deps: ActionDeps): Promise<ActionReply> {
   const count = (outcome: string) => deps.metrics?.actions.inc({ action: click.actionId, outcome });
-  const plan = await deps.plans.get(click.value);
-  if (!plan) {
-    count('expired');
-    return { ephemeral: renderPlanExpired(), thread: null, closeButtons: null };
-  }
-  if (click.actionId === 'approve_patch' && (plan.kind !== 'patch' || plan.plan?.complete !== true)) {
-    // Buttons are never offered for an incomplete patch; a forged or stale click is refused too.
-    count('incomplete');
-    return { ephemeral: renderPatchNotApprovable(), thread: null, closeButtons: null };
-  }
-  if (!(await deps.isApprover(click.userId))) {
-    count('refused');
-    return { ephemeral: renderNotApprover(), thread: null, closeButtons: null };
-  }
-  const at = (deps.now?.() ?? new Date()).toISOString();
-  const wanted = click.actionId === 'dismiss' ? 'dismissed' : 'approved';
-  const { recorded, decision } = await deps.plans.decide(click.value, {
-    decision: wanted,
-    userId: click.userId,
-    at,
+  const now = (deps.now?.() ?? new Date()).toISOString();
+  const reply = (
+    ephemeral: SlackMessage | null,
+    thread: SlackMessage | null = null,
+    refresh: ObjectRef | null = null,
+  ) => ({
+    ephemeral,
+    thread,
+    refresh,
   });
-  if (!recorded) {
-    count('repeat');
-    const earlier = `Already ${decision.decision} by <@${decision.userId}> at ${decision.at}.`;
-    return {
-      ephemeral: { text: earlier, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: earlier } }] },
-      thread: null,
-      closeButtons: null,
+  const plan = await deps.plans.get(click.value);
+  const object: ObjectRef | null = plan
+    ? { clusterId: plan.clusterId ?? '-', nodeId: plan.nodeId ?? plan.findingId }
+    : null;
+  const audit = async (event: AuditEntry['event'], detail: string, decision: number | null = null) => {
+    const entry: AuditEntry = {
+      at: now,
+      event,
+      slackUser: click.userId,
+      kubernetesIdentity: null,
+      clusterId: object?.clusterId ?? null,
+      nodeId: object?.nodeId ?? null,
+      kind: plan?.kind ?? null,
+      decision,
+      planId: click.value.slice(0, 64),
+      detail,
     };
-  }
-  count(wanted);
-  deps.log.info(
-    { planId: click.value, kind: plan.kind, user: click.userId, target: plan.target },
-    `plan ${wanted}`,
-  );
-  if (click.actionId === 'dismiss') {
-    return {
-      ephemeral: null,
-      thread: renderDismissed(click.userId, plan.target),
-      closeButtons: `Dismissed by <@${click.userId}> at ${at}`,
-    };
-  }
-  const kind = click.actionId === 'approve_patch' ? 'patch' : 'drain';
-  return {
-    ephemeral: null,
-    thread: renderApprovalRecorded(kind, click.userId, plan.target, at),
-    closeButtons: `${kind === 'patch' ? 'Patch' : 'Drain and remove'} approved by <@${click.userId}> at ${at}: recorded, not applied`,
+    await deps.audit.append(entry);
   };
+  const refuse = async (outcome: string, why: string, message: SlackMessage) => {
+    count(outcome);
+    await audit('refusal', `${click.actionId}: ${why}`);
+    return reply(message);
+  };
+  if (!plan || !object)
+    return refuse('expired', 'no such plan (expired, deleted or forged)', renderPlanExpired());
+
+  const wanted = KIND_OF_ACTION[click.actionId];
+  if (wanted === 'patch' && (plan.kind !== 'patch' || plan.plan?.complete !== true))
+    return refuse('incomplete', 'the plan is not a complete patch', renderPatchNotApprovable());
+  if (wanted !== null && plan.kind !== wanted)
+    return refuse('mismatch', `the plan is a ${plan.kind}`, renderNotThisPlan());
+
+  const action: Click['action'] =
+    click.actionId === REJECT_ACTION ? 'reject' : click.actionId === 'dismiss' ? 'dismiss' : 'approve';
+  const fix: FixKind | 'any' = plan.kind === 'dismiss' ? 'any' : plan.kind;
+  if (action === 'approve' && !deps.settings.enabled)
+    return refuse('disabled', 'remediation is off', renderRemediationOff());
+  const approvers = await deps.approvers(action === 'dismiss' ? 'any' : fix);
+  const allowed: { ok: true } | { ok: false; reason: ApprovalRefusal } =
+    action === 'approve'
+      ? mayApprove({
+          userId: click.userId,
+          requestedBy: plan.requestedBy,
+          approvers,
+          selfApproval: deps.settings.selfApproval,
+        })
+      : approvers.size === 0
+        ? { ok: false, reason: 'no-approvers' }
+        : approvers.has(click.userId)
+          ? { ok: true }
+          : { ok: false, reason: 'not-approver' };
+  if (!allowed.ok)
+    return refuse(
+      allowed.reason,
+      allowed.reason.replace('-', ' '),
+      renderApprovalRefused(allowed.reason, action === 'dismiss' ? 'any' : fix),
+    );
+
+  const { result: outcome } = await deps.decisions.update(object, (state) => {
+    const { next, outcome } = applyClick(state, object, {
+      action,
+      userId: click.userId,
+      at: now,
+      plan: planRef(click.value, plan),
+      required: plan.kind === 'dismiss' ? 1 : deps.settings.approvalsRequired[plan.kind],
+      approvalTtlSeconds: deps.settings.approvalTtlSeconds,
+    });
+    return { next, result: outcome };
+  });
+  return answerOutcome(outcome, plan, object, now, deps, { count, audit, reply });
+}
+
+function planRef(id: string, plan: StoredPlan) {
+  return {
+    id,
+    kind: plan.kind,
+    createdAt: plan.createdAt,
+    diagnosisJobId: plan.jobId,
+    requestedBy: plan.requestedBy,
+  };
+}
+
+async function answerOutcome(
+  outcome: ClickOutcome,
+  plan: StoredPlan,
+  object: ObjectRef,
+  now: string,
+  deps: ActionDeps,
+  h: {
+    count: (o: string) => void;
+    audit: (event: AuditEntry['event'], detail: string, decision?: number | null) => Promise<void>;
+    reply: (e: SlackMessage | null, t?: SlackMessage | null, r?: ObjectRef | null) => ActionReply;
+  },
+): Promise<ActionReply> {
+  h.count(outcome.type);
+  switch (outcome.type) {
+    case 'approved': {
+      const d = outcome.decision;
+      await deps.remediation.enqueue(object, d);
+      await h.audit('approval', `${d.approvals.length} of ${d.required}: approved, queued`, d.number);
+      deps.log.info({ object, decision: d.number, kind: d.kind }, 'fix approved');
+      return h.reply(null, renderApproved(d, plan.target), object);
+    }
+    case 'counted': {
+      const d = outcome.decision;
+      await h.audit('approval', `${d.approvals.length} of ${d.required}`, d.number);
+      return h.reply(renderApprovalCounted(d), null, object);
+    }
+    case 'already-counted':
+      await h.audit('refusal', 'approved already by the same person', outcome.decision.number);
+      return h.reply(renderAlreadyCounted(outcome.decision));
+    case 'dismissed':
+      await h.audit('dismissal', 'dismissed', outcome.decision.number);
+      return h.reply(null, renderDismissed(outcome.decision.closedBy!.userId, plan.target), object);
+    case 'rejected':
+      await h.audit(
+        'rejection',
+        `rejected after ${outcome.decision.approvals.length} of ${outcome.decision.required}`,
+        outcome.decision.number,
+      );
+      return h.reply(null, renderRejected(outcome.decision, plan.target), object);
+    case 'held': {
+      const d = outcome.decision;
+      // A bot that died between recording the approval and queueing its job: queueing again is harmless.
+      if (d.status === 'queued' && d.kind !== 'dismiss') await deps.remediation.enqueue(object, d);
+      await h.audit('refusal', `the object holds decision #${d.number} (${d.kind}, ${d.status})`, d.number);
+      return h.reply(renderAlreadyDecided(d, now), null, object);
+    }
+    case 'closed':
+      await h.audit(
+        'refusal',
+        'the request was closed (dismissed or rejected)',
+        outcome.decision?.number ?? null,
+      );
+      return h.reply(renderRequestClosed(outcome.decision, now), null, object);
+    case 'expired':
+      await h.audit('refusal', 'the time to approve has passed');
+      return h.reply(renderApprovalExpired());
+    case 'nothing-to-reject':
+      await h.audit('refusal', 'nothing awaits approval');
+      return h.reply(renderNothingToReject());
+  }
 }
 
 /** Reads the full registration command (token included) at the moment it is asked for. */

@@ -4,6 +4,11 @@ import type { BotConfig } from '../config/bot.js';
 import type { DiagnosisProducer } from '../queue/producer.js';
 import type { JobMessageStore } from '../queue/message-store.js';
 import type { PlanStore } from '../queue/plan-store.js';
+import type { AuditLog } from '../queue/audit-log.js';
+import type { DecisionStore } from '../queue/decision-store.js';
+import type { RemediationQueue } from '../queue/remediation-queue.js';
+import type { ReportStore } from '../queue/report-store.js';
+import { ObjectViews } from './object-views.js';
 import type { Redis } from 'ioredis';
 import type { Metrics } from '../server/metrics.js';
 import {
@@ -21,7 +26,8 @@ import {
   renderSlackFailedAfterClick,
 } from './render/replies.js';
 import { SlackPoster } from './poster.js';
-import { closeActions, type Block, type SlackMessage } from './render/blocks.js';
+import type { SlackMessage } from './render/blocks.js';
+import type { ButtonSettings } from './render/decision-view.js';
 import { ApproverDirectory } from './approvers.js';
 import { AfterAckWork } from './after-ack.js';
 import { ClusterCacheReader } from '../queue/cluster-cache.js';
@@ -35,6 +41,10 @@ export interface BotDeps {
   producer: DiagnosisProducer;
   messages: JobMessageStore;
   plans: PlanStore;
+  decisions: DecisionStore;
+  reports: ReportStore;
+  remediation: RemediationQueue;
+  audit: AuditLog;
   log: Logger;
   metrics: Metrics;
   /** Slack refused a token while running (reconnecting cannot help): the process should stop. */
@@ -53,6 +63,18 @@ export interface SlackBot {
   notReady(): string | null;
   start(): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** Which buttons a report may show, from the settings. */
+export function buttonSettings(config: BotConfig): ButtonSettings {
+  return {
+    enabled: config.remediationEnabled,
+    approvers: {
+      patch: config.approversByFix.patch.length > 0,
+      drain: config.approversByFix.drain.length > 0,
+    },
+    approvalsRequired: config.approvalsRequired,
+  };
 }
 
 /**
@@ -163,6 +185,20 @@ export async function createSlackBot(deps: BotDeps): Promise<SlackBot> {
   // Work after an ack (posting the queued message) waits for the acks in flight; finished at shutdown.
   const afterAck = new AfterAckWork(log);
   const clusters = new ClusterCacheReader(deps.redis, config.queuePrefix);
+  const approvers = new ApproverDirectory(
+    config.approversByFix,
+    app.client,
+    deps.redis,
+    config.queuePrefix,
+    log,
+  );
+  const views = new ObjectViews({
+    reports: deps.reports,
+    decisions: deps.decisions,
+    poster,
+    settings: buttonSettings(config),
+    log,
+  });
   const commandDeps = {
     redis: deps.redis,
     clusters,
@@ -172,8 +208,9 @@ export async function createSlackBot(deps: BotDeps): Promise<SlackBot> {
     allowed: { channels: config.diagnoseAllowedChannels, users: config.diagnoseAllowedUsers },
     log,
     metrics: deps.metrics,
+    audit: deps.audit,
+    isApprover: (u: string) => approvers.includes(u),
   };
-  const approvers = new ApproverDirectory(config.approvers, app.client, deps.redis, config.queuePrefix, log);
 
   app.command('/rancher', async ({ command, ack }) => {
     const started = process.hrtime.bigint();
@@ -222,7 +259,21 @@ export async function createSlackBot(deps: BotDeps): Promise<SlackBot> {
     try {
       reply = await answerClick(
         { actionId, value: action.value ?? '', userId: body.user.id },
-        { plans: deps.plans, isApprover: (u) => approvers.includes(u), log, metrics: deps.metrics },
+        {
+          plans: deps.plans,
+          decisions: deps.decisions,
+          remediation: deps.remediation,
+          audit: deps.audit,
+          approvers: (kind) => approvers.members(kind),
+          settings: {
+            enabled: config.remediationEnabled,
+            selfApproval: config.selfApproval,
+            approvalsRequired: config.approvalsRequired,
+            approvalTtlSeconds: config.approvalTtlSeconds,
+          },
+          log,
+          metrics: deps.metrics,
+        },
       );
     } catch (err) {
       log.error({ action: actionId, err: String(err) }, 'a click could not be recorded');
@@ -257,18 +308,14 @@ export async function createSlackBot(deps: BotDeps): Promise<SlackBot> {
         renderSlackFailedAfterClick("post the decision in the report's thread"),
         actionId,
       );
-    if (reply.closeButtons && messageTs && body.message) {
-      const blocks = closeActions(
-        (body.message.blocks ?? []) as Block[],
-        action.block_id,
-        reply.closeButtons,
-      );
-      const updated = await poster.update(channel, messageTs, {
-        text: String(body.message.text ?? ''),
-        blocks,
+    if (reply.refresh) {
+      // Every message showing the object, this one included, from the stored state.
+      const shown = await views.refresh(reply.refresh).catch((err: unknown) => {
+        log.error({ err: String(err) }, 'could not show the decision in the reports');
+        return false;
       });
-      if (!updated)
-        await tellClicker(respond, renderSlackFailedAfterClick("take the report's buttons away"), actionId);
+      if (!shown)
+        await tellClicker(respond, renderSlackFailedAfterClick('show the decision in the report'), actionId);
     }
   });
 

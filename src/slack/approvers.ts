@@ -1,36 +1,52 @@
 import type { webApi } from '@slack/bolt';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { FixKind } from '../remediation/approval/decision.js';
 
 /**
- * APPROVERS lists user ids and user group ids. Group members are read with usergroups.users.list
- * and cached in Redis for a few minutes, shared by every bot replica.
+ * The approvers of each fix (APPROVERS_PATCH, APPROVERS_DRAIN, else APPROVERS): user ids and user
+ * group ids. Group members are read with usergroups.users.list and cached in Redis for a few
+ * minutes, shared by every bot replica.
  */
 export class ApproverDirectory {
-  private readonly users: Set<string>;
-  private readonly groups: string[];
-
   constructor(
-    approvers: string[],
+    private readonly lists: Record<FixKind, string[]>,
     private readonly client: webApi.WebClient,
     private readonly redis: Redis,
     private readonly prefix: string,
     private readonly log: Logger,
     private readonly cacheSeconds = 300,
-  ) {
-    this.users = new Set(approvers.filter((id) => !id.startsWith('S')));
-    this.groups = approvers.filter((id) => id.startsWith('S'));
+  ) {}
+
+  /** Whether anyone at all is configured to approve the fix (any fix for 'any'). */
+  configured(kind: FixKind | 'any'): boolean {
+    return this.ids(kind).length > 0;
   }
 
-  async includes(userId: string): Promise<boolean> {
-    if (this.users.has(userId)) return true;
-    for (const group of this.groups) {
-      if ((await this.members(group)).includes(userId)) return true;
+  /** The fix's approvers with groups resolved; a group Slack cannot list counts as empty. */
+  async members(kind: FixKind | 'any'): Promise<Set<string>> {
+    const users = new Set<string>();
+    for (const id of this.ids(kind)) {
+      if (!id.startsWith('S')) users.add(id);
+      else for (const u of await this.groupMembers(id)) users.add(u);
+    }
+    return users;
+  }
+
+  async includes(userId: string, kind: FixKind | 'any' = 'any'): Promise<boolean> {
+    const ids = this.ids(kind);
+    if (ids.includes(userId)) return true;
+    for (const group of ids.filter((id) => id.startsWith('S'))) {
+      if ((await this.groupMembers(group)).includes(userId)) return true;
     }
     return false;
   }
 
-  private async members(group: string): Promise<string[]> {
+  private ids(kind: FixKind | 'any'): string[] {
+    return kind === 'any' ? [...new Set([...this.lists.patch, ...this.lists.drain])] : this.lists[kind];
+  }
+
+  private async groupMembers(group: string): Promise<string[]> {
     const key = `${this.prefix}:doctor:usergroup:${group}`;
     const cached = await this.redis.get(key).catch(() => null);
     if (cached) return JSON.parse(cached) as string[];

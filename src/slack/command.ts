@@ -5,12 +5,15 @@ import { oneLine } from '../text/one-line.js';
 export type RancherCommand =
   | { kind: 'diagnose'; cluster: string | null; sinceSeconds: number | null; watchSeconds: number | null }
   | { kind: 'status'; jobId: string | null }
+  | { kind: 'audit'; count: number }
   | { kind: 'help' }
   | { kind: 'invalid'; problem: string };
 
 const MAX_SINCE_SECONDS = 7 * 86400;
 const MAX_WATCH_SECONDS = 15 * 60;
-const SUBCOMMANDS = ['diagnose', 'status', 'help'] as const;
+const SUBCOMMANDS = ['diagnose', 'status', 'audit', 'help'] as const;
+const AUDIT_DEFAULT = 10;
+const AUDIT_MAX = 50;
 const OPTIONS = ['--since', '--watch'] as const;
 
 /**
@@ -36,6 +39,14 @@ export function parseRancherCommand(text: string): RancherCommand {
     if (jobId !== null && !/^[A-Za-z0-9_-]{1,64}$/.test(jobId))
       return invalid(`"${quote(jobId)}" is not a job id`);
     return { kind: 'status', jobId };
+  }
+  if (sub === 'audit') {
+    if (rest.length > 1) return invalid(`"audit" takes at most one number, got "${quote(rest.join(' '))}"`);
+    const n = rest[0];
+    if (n === undefined) return { kind: 'audit', count: AUDIT_DEFAULT };
+    if (!/^\d{1,3}$/.test(n) || Number(n) < 1 || Number(n) > AUDIT_MAX)
+      return invalid(`"audit" takes a number of entries from 1 to ${AUDIT_MAX}, got "${quote(n)}"`);
+    return { kind: 'audit', count: Number(n) };
   }
   return invalid(`unknown subcommand "${quote(typed!)}"${didYouMean(sub, SUBCOMMANDS)}`);
 }

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { AuditLog } from '../queue/audit-log.js';
 import type { ClusterCacheReader } from '../queue/cluster-cache.js';
 import { scopeLabel, type DiagnoseJobData } from '../queue/job-data.js';
 import type { JobMessageStore } from '../queue/message-store.js';
@@ -12,6 +13,8 @@ import type { SlackMessage } from './render/blocks.js';
 import { renderQueued } from './render/job-messages.js';
 import {
   renderAlreadyRunning,
+  renderAudit,
+  renderAuditRefused,
   renderHelp,
   renderNotAllowed,
   renderQueuedAck,
@@ -47,6 +50,10 @@ export interface CommandDeps {
   now?: () => Date;
   /** All the Redis calls of one command together get at most this long (default 1000 ms). */
   redisBudgetMs?: number;
+  /** The audit trail `/rancher audit` reads; absent: nobody may read it here. */
+  audit?: AuditLog;
+  /** Whether the user approves any fix: only approvers read the audit trail. */
+  isApprover?: (userId: string) => Promise<boolean>;
 }
 
 /**
@@ -95,6 +102,13 @@ export async function answerCommand(cmd: SlashCommand, deps: CommandDeps): Promi
   if (parsed.kind === 'help') return ephemeral(renderHelp(), 'ok');
   if (parsed.kind === 'invalid') return ephemeral(renderHelp(parsed.problem), 'invalid');
   try {
+    if (parsed.kind === 'audit') {
+      const approver = deps.isApprover ? await deps.isApprover(cmd.userId) : false;
+      if (!approver || !deps.audit) return ephemeral(renderAuditRefused(), 'refused');
+      const trail = deps.audit;
+      const entries = await failFast(deps.redis, () => trail.latest(parsed.count), left());
+      return ephemeral(renderAudit(entries), 'ok');
+    }
     if (parsed.kind === 'status') {
       const jobs = await deps.producer.status(parsed.jobId, undefined, left());
       const refs = await failFast(

@@ -9,6 +9,7 @@ import type {
 import type { JobMessageStore } from '../queue/message-store.js';
 import { UpdateThrottle, type SlackPoster } from './poster.js';
 import type { SlackMessage } from './render/blocks.js';
+import type { ReportDecisions } from './render/decision-view.js';
 import {
   renderFailure,
   renderHandedBack,
@@ -27,6 +28,8 @@ export interface SlackJobReporterOptions {
   progressThrottleMs: number;
   /** Draws the loop's chart (PNG) for the report's thread; null when nothing was hot. */
   chart?: (report: DiagnosisReport) => Promise<Uint8Array | null>;
+  /** What is decided about the report's objects and which buttons the settings allow. */
+  decisionsFor?: (report: DiagnosisReport) => Promise<ReportDecisions>;
 }
 
 const chartUpload = (png: Uint8Array) => ({
@@ -43,7 +46,7 @@ export class SlackJobReporter implements JobReporter {
   constructor(private readonly options: SlackJobReporterOptions) {}
 
   async started(job: JobAttempt): Promise<JobReport> {
-    const { poster, messages, chart } = this.options;
+    const { poster, messages, chart, decisionsFor } = this.options;
     const ref: JobRef = { jobId: job.jobId, data: job.data };
     const message = await messages.ensure(ref.jobId, () =>
       poster.postWithLink(job.data.channelId, renderQueued(ref)),
@@ -73,7 +76,8 @@ export class SlackJobReporter implements JobReporter {
       },
       settled: () => throttle.cancel(),
       async done(report: DiagnosisReport, plans: Record<string, FindingPlanIds>) {
-        const final = renderReport(ref, report, plans);
+        const decisions = await decisionsFor?.(report).catch(() => undefined);
+        const final = renderReport(ref, report, plans, decisions);
         // A thread under a message Slack did not update would explain a report nobody sees.
         if (!(await show(final)) || !message || !(await messages.claimThread(ref.jobId))) return;
         for (const reply of final.thread ?? []) await poster.post(message.channel, reply, message.ts);

@@ -62,6 +62,7 @@ beforeAll(async () => {
     RANCHER_URL: standin.url,
     RANCHER_TOKEN: standin.rancherToken,
     APPROVERS: 'U0ALICE',
+    REMEDIATION_ENABLED: 'true',
     // Every stage visible: with the production throttle (1 s) a stage shorter than that may be skipped.
     PROGRESS_THROTTLE_MS: '0',
     SLACK_RETRIES: '1',
@@ -177,7 +178,7 @@ describe('end to end: Slack -> bot -> queue -> worker -> stand-in apiserver -> S
     const answered = await postToBot(url, click, signedHeaders(SECRET, click));
     expect(answered.status).toBe(200);
     const isRecord = (c: RecordedCall) =>
-      inThread(c) && blocksText(c.args.blocks).includes('nothing has been applied');
+      inThread(c) && blocksText(c.args.blocks).includes('<@U0ALICE> approved *the patch*');
     await slack.waitFor((calls) => calls.some(isRecord), 10000, 'the approval record');
   }, 90000);
 

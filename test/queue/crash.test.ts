@@ -51,6 +51,8 @@ function startWorker(env: Record<string, string> = {}): Child {
       TEST_COUNTERS: COUNTERS,
       TEST_STEP_MS: '600',
       KUBECONFIG: '/nonexistent/kubeconfig',
+      REMEDIATION_ENABLED: 'true',
+      APPROVERS: 'U0CAROL',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

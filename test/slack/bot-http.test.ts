@@ -5,6 +5,8 @@ import { startRoles, type RunningRoles } from '../../src/app/roles.js';
 import { DIAGNOSE_QUEUE } from '../../src/queue/job-data.js';
 import { writeClusterCache } from '../../src/queue/cluster-cache.js';
 import { PlanStore } from '../../src/queue/plan-store.js';
+import { ReportStore } from '../../src/queue/report-store.js';
+import { job, reportWithFinding } from './fixtures.js';
 import { SlackApiStandin, blocksText } from '../support/slack-api.js';
 import { buttonClickBody, postToBot, signedHeaders, slashCommandBody } from '../support/slack-signer.js';
 import { NO_ENGINE } from '../support/bot-env.js';
@@ -252,42 +254,41 @@ describe('report buttons', () => {
       'cannot be approved',
     );
     expect(slack.callsOf('chat.postMessage')).toHaveLength(posts);
-    expect(await redis.exists(`${PREFIX}:doctor:decision:${planId}`)).toBe(0);
+    expect(await redis.exists(`${PREFIX}:doctor:object:c-dql6k/machine-h46dc`)).toBe(0);
   });
 
-  it('a non-approver is refused; an approver (through a user group) has the approval recorded, once', async () => {
+  it('remediation off (the default): an approver is refused, a non-approver too, and nothing is decided', async () => {
     const planId = await savePlan();
     let n = slack.callsOf('chat.postEphemeral').length;
     await click(planId, 'U0MALLORY');
     await slack.waitFor(() => slack.callsOf('chat.postEphemeral').length > n);
     expect(blocksText(slack.callsOf('chat.postEphemeral').at(-1)!.args.blocks)).toContain(
-      'Only the configured approvers',
+      'remediation is off',
     );
-
+    n = slack.callsOf('chat.postEphemeral').length;
     const posts = slack.callsOf('chat.postMessage').length;
     await click(planId, 'U0BOB');
-    await slack.waitFor(() => slack.callsOf('chat.postMessage').length > posts);
-    const record = slack.callsOf('chat.postMessage').at(-1)!;
-    expect(record.args.thread_ts).toBe('1700000000.000100');
-    expect(blocksText(record.args.blocks)).toContain('nothing has been applied');
-
-    n = slack.callsOf('chat.postEphemeral').length;
-    await click(planId, 'U0CAROL');
     await slack.waitFor(() => slack.callsOf('chat.postEphemeral').length > n);
     expect(blocksText(slack.callsOf('chat.postEphemeral').at(-1)!.args.blocks)).toContain(
-      'Already approved by <@U0BOB>',
+      'remediation is off',
     );
+    expect(slack.callsOf('chat.postMessage')).toHaveLength(posts);
+    expect(await redis.exists(`${PREFIX}:doctor:object:c-dql6k/machine-h46dc`)).toBe(0);
   });
 });
 
 describe('Slack failing after the ack', () => {
-  const savePlan = (kind: 'patch' | 'drain' = 'patch', plan: Record<string, unknown> = { complete: true }) =>
+  const savePlan = (
+    kind: 'patch' | 'drain' | 'dismiss' = 'patch',
+    plan: Record<string, unknown> | null = { complete: true },
+    nodeId = 'machine-h46dc',
+  ) =>
     new PlanStore(redis, PREFIX, 60).save({
       kind,
       jobId: 'dtest',
-      findingId: 'c-dql6k/machine-h46dc',
+      findingId: `c-dql6k/${nodeId}`,
       clusterId: 'c-dql6k',
-      nodeId: 'machine-h46dc',
+      nodeId,
       target: 'machine-h46dc in prod-east',
       createdAt: new Date().toISOString(),
       plan,
@@ -297,11 +298,21 @@ describe('Slack failing after the ack', () => {
     return postToBot(url, body, signedHeaders(SECRET, body));
   };
 
-  it('the thread post and the buttons update fail: the approver is told through response_url', async () => {
-    const planId = await savePlan();
+  it('the thread post and the report update fail: the approver is told through response_url', async () => {
+    const planId = await savePlan('dismiss', null, 'machine-fail');
+    const finding = { ...reportWithFinding.findings[0]!, id: 'c-dql6k/machine-fail', nodeId: 'machine-fail' };
+    await new ReportStore(redis, PREFIX, 60).save(
+      {
+        jobId: 'dfail',
+        data: job.data,
+        report: { ...reportWithFinding, findings: [finding] },
+        plans: { [finding.id]: { patch: null, drain: null, dismiss: planId } },
+      },
+      { channel: 'C0OPS', ts: '1700000000.000100' },
+    );
     slack.script('chat.postMessage', { status: 'error', error: 'channel_not_found' });
     slack.script('chat.update', { status: 500 });
-    const res = await click(planId, 'U0CAROL', 'approve_patch', slack.responseUrl('webapi-thread'));
+    const res = await click(planId, 'U0CAROL', 'dismiss', slack.responseUrl('webapi-thread'));
     expect(res.status).toBe(200);
     await slack.waitFor(
       () =>
@@ -310,7 +321,7 @@ describe('Slack failing after the ack', () => {
     const answers = await slack.answersAt('webapi-thread');
     expect(answers.map((a) => a.args.text)).toEqual([
       "Slack refused to post the decision in the report's thread",
-      "Slack refused to take the report's buttons away",
+      'Slack refused to show the decision in the report',
     ]);
     for (const a of answers) expect(a.args.response_type).toBe('ephemeral');
   });

@@ -19,6 +19,11 @@ describe('parseRancherCommand', () => {
   it('reads status and help', () => {
     expect(parseRancherCommand('status dabc')).toEqual({ kind: 'status', jobId: 'dabc' });
     expect(parseRancherCommand('status')).toEqual({ kind: 'status', jobId: null });
+    expect(parseRancherCommand('audit')).toEqual({ kind: 'audit', count: 10 });
+    expect(parseRancherCommand('AUDIT 25')).toEqual({ kind: 'audit', count: 25 });
+    expect(parseRancherCommand('audit 0')).toMatchObject({ kind: 'invalid' });
+    expect(parseRancherCommand('audit 51')).toMatchObject({ kind: 'invalid' });
+    expect(parseRancherCommand('audit 5 6')).toMatchObject({ kind: 'invalid' });
     expect(parseRancherCommand('')).toEqual({ kind: 'help' });
     expect(parseRancherCommand('help')).toEqual({ kind: 'help' });
   });

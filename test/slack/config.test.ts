@@ -17,7 +17,35 @@ describe('loadBotConfig', () => {
       resultRetentionSeconds: 7 * 86400,
       planTtlSeconds: 86400,
       jobAttempts: 3,
+      remediationEnabled: false,
+      approversByFix: { patch: [], drain: [] },
+      approvalsRequired: { patch: 1, drain: 1 },
+      selfApproval: 'when-alone',
+      approvalTtlSeconds: 1800,
+      auditRetentionSeconds: 90 * 86400,
+      verifyAfterSeconds: 120,
     });
+  });
+  it('approvers per fix fall back to APPROVERS; the approval window must fit in PLAN_TTL', () => {
+    const c = loadBotConfig(
+      {
+        ...base,
+        APPROVERS: 'U1,S2',
+        APPROVERS_DRAIN: 'U3',
+        APPROVALS_REQUIRED_DRAIN: '2',
+        SELF_APPROVAL: 'Never',
+      },
+      'serve',
+    );
+    expect(c.approversByFix).toEqual({ patch: ['U1', 'S2'], drain: ['U3'] });
+    expect(c.approvalsRequired).toEqual({ patch: 1, drain: 2 });
+    expect(c.selfApproval).toBe('never');
+    expect(() => loadBotConfig({ ...base, PLAN_TTL: '20m' }, 'serve')).toThrow(
+      'bad setting APPROVAL_TTL: must be within PLAN_TTL',
+    );
+    expect(loadBotConfig({ ...base, PLAN_TTL: '20m', APPROVAL_TTL: '10m' }, 'serve').approvalTtlSeconds).toBe(
+      600,
+    );
   });
   it.each([
     [{}, 'SLACK_BOT_TOKEN'],
@@ -34,6 +62,11 @@ describe('loadBotConfig', () => {
     [{ ...base, DIAGNOSE_ALLOWED_CHANNELS: '#ops' }, 'DIAGNOSE_ALLOWED_CHANNELS'],
     [{ ...base, RESULT_RETENTION: 'a week' }, 'RESULT_RETENTION'],
     [{ ...base, JOB_ATTEMPTS: '0' }, 'JOB_ATTEMPTS'],
+    [{ ...base, APPROVERS_PATCH: 'bob' }, 'APPROVERS_PATCH'],
+    [{ ...base, APPROVALS_REQUIRED_PATCH: '0' }, 'APPROVALS_REQUIRED_PATCH'],
+    [{ ...base, SELF_APPROVAL: 'sometimes' }, 'SELF_APPROVAL'],
+    [{ ...base, REMEDIATION_ENABLED: 'on' }, 'REMEDIATION_ENABLED'],
+    [{ ...base, VERIFY_AFTER: 'soon' }, 'VERIFY_AFTER'],
     // A token of the wrong kind, e.g. the bot token pasted as the app token: named at start.
     [{ ...base, SLACK_BOT_TOKEN: 'xapp-1-abc' }, 'SLACK_BOT_TOKEN'],
     [{ ...base, SLACK_SOCKET_MODE: 'true', SLACK_APP_TOKEN: 'xoxb-1' }, 'SLACK_APP_TOKEN'],

@@ -2,17 +2,16 @@ import { describe, expect, it } from '@jest/globals';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SlackMessage } from '../../src/slack/render/blocks.js';
-import { closeActions } from '../../src/slack/render/blocks.js';
 import { renderFailure, renderProgress, renderQueued } from '../../src/slack/render/job-messages.js';
 import { renderReport } from '../../src/slack/render/report.js';
 import {
   renderAlreadyRunning,
-  renderApprovalRecorded,
+  renderApprovalRefused,
+  renderApproved,
   renderCommandFailed,
   renderDismissed,
   renderHelp,
   renderNotAllowed,
-  renderNotApprover,
   renderPlanExpired,
   renderQueuedAck,
   renderRedisDown,
@@ -25,6 +24,35 @@ import { expectMessageGolden } from '../support/golden.js';
 import { blocksText } from '../support/slack-api.js';
 import { esc } from '../../src/slack/render/limits.js';
 import { job, reportWithFinding } from './fixtures.js';
+
+const dismissedState = {
+  object: { clusterId: 'c-dql6k', nodeId: 'machine-h46dc' },
+  count: 1,
+  closedBefore: '2026-11-25T06:05:00.000Z',
+  current: {
+    number: 1,
+    kind: 'dismiss' as const,
+    planId: 'planDISMISS01',
+    diagnosisJobId: 'dmabc123f00d',
+    requestedBy: 'U0ALICE',
+    required: 1,
+    approvals: [],
+    closedBy: { userId: 'U0BOB', at: '2026-11-25T06:05:00.000Z' },
+    status: 'dismissed' as const,
+    openedAt: '2026-11-25T06:05:00.000Z',
+    expiresAt: '2026-11-25T06:30:00.000Z',
+    updatedAt: '2026-11-25T06:05:00.000Z',
+    result: null,
+    verification: null,
+  },
+};
+const awaitingDecision = {
+  ...dismissedState.current,
+  kind: 'patch' as const,
+  status: 'queued' as const,
+  closedBy: null,
+  approvals: [{ userId: 'U0BOB', at: '2026-11-25T06:05:00.000Z' }],
+};
 
 const GOLDEN_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'golden', 'slack');
 const plans = {
@@ -236,7 +264,7 @@ describe('hostile names', () => {
     expectInert(report);
     for (const reply of report.thread ?? []) expectInert(reply, false);
     expect(report.text).toMatch(/^&lt;!channel&gt; /);
-    const confirms = mrkdwnTexts(report).filter((t) => t.startsWith('Records your approval'));
+    const confirms = mrkdwnTexts(report).filter((t) => /^(Applies|Approves) /.test(t));
     expect(confirms).toHaveLength(2);
     for (const c of confirms) expect(c).toContain('&lt;!channel&gt;');
     expectGolden('report-hostile-names', report);
@@ -251,7 +279,7 @@ describe('hostile names', () => {
     expectInert(renderAlreadyRunning('dmabc123f00d', HOSTILE, 'active', null));
     expectInert(renderUnknownCluster(HOSTILE, [{ id: 'c-1', name: HOSTILE, driver: 'imported' }]));
     expectInert(renderHelp(`unknown subcommand "${HOSTILE}"`));
-    expectInert(renderApprovalRecorded('drain', 'U0BOB', `machine-h46dc in ${HOSTILE}`, 'now'));
+    expectInert(renderApproved(awaitingDecision, `machine-h46dc in ${HOSTILE}`));
     expectInert(renderDismissed('U0BOB', `machine-h46dc in ${HOSTILE}`));
   });
 
@@ -399,21 +427,7 @@ describe('replies', () => {
   });
   it('button answers', () => {
     expectGolden('plan-expired', renderPlanExpired());
-    expectGolden('not-approver', renderNotApprover());
-    const approved = renderApprovalRecorded(
-      'patch',
-      'U0BOB',
-      'machine-h46dc in prod-east',
-      '2026-11-25T06:01:00.000Z',
-    );
-    expect(approved.text).toContain('not applied');
-    expectGolden('approval-recorded', approved);
+    expectGolden('not-approver', renderApprovalRefused('not-approver', 'patch'));
     expectGolden('dismissed', renderDismissed('U0BOB', 'machine-h46dc in prod-east'));
-  });
-  it('closing a finding replaces its buttons with the decision', () => {
-    const msg = renderReport(job, reportWithFinding, plans);
-    const closed = closeActions(msg.blocks, 'finding-0', 'Dismissed by <@U0BOB>');
-    expect(closed.some((b) => b.type === 'actions' && b.block_id === 'finding-0')).toBe(false);
-    expect(blocksText(closed)).toContain('Dismissed by <@U0BOB>');
   });
 });

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DiagnosisReport } from '../../src/diagnosis/types.js';
 import type { FindingPlanIds } from '../../src/queue/job-reporter.js';
-import { closeActions, type Block, type SlackMessage } from '../../src/slack/render/blocks.js';
+import type { Block, SlackMessage } from '../../src/slack/render/blocks.js';
 import { esc } from '../../src/slack/render/limits.js';
 import { renderReport } from '../../src/slack/render/report.js';
 import { expectMessageGolden } from '../support/golden.js';
@@ -209,10 +209,8 @@ describe('the report: what to do first, the evidence in the thread', () => {
       expect(threadText(msg)).toContain('register the host again: (the command below)');
       const evidence = msg.thread![0]!;
       expect(actionIds(evidence, 'registration')).toEqual(['show_registration']);
-      // The decision closes the report's row, never the thread's button.
-      expect(closeActions(msg.blocks, 'finding-0', 'Dismissed').some((b) => b.type === 'actions')).toBe(
-        false,
-      );
+      // In the thread, apart from the row a decision replaces: the button stays once it is decided.
+      expect(msg.blocks.filter((b) => b.type === 'actions').map((b) => b.block_id)).toEqual(['finding-0']);
     }
     const bare = renderReport(job, reportWithFinding, {});
     expect(bare.blocks.some((b) => b.type === 'actions')).toBe(false);

@@ -99,8 +99,3 @@ export function message(text: string, blocks: Block[], uploads?: SlackMessage['u
     ...(uploads && uploads.length ? { uploads } : {}),
   };
 }
-
-/** The report's blocks with one finding's buttons replaced by a note of what was decided. */
-export function closeActions(blocks: Block[], blockId: string, note: string): Block[] {
-  return blocks.map((b) => (b.type === 'actions' && b.block_id === blockId ? context(note) : b));
-}

@@ -1,72 +1,148 @@
+import type { FixKind } from '../../remediation/approval/decision.js';
 import type { FindingPlanIds } from '../../queue/job-reporter.js';
 import type { FindingFacts } from '../../report/model.js';
 import { PLAN_WORDS } from '../../report/vocabulary.js';
 import { actions, context, type Block, type ButtonSpec } from './blocks.js';
+import { buttonState, decisionLines, NO_DECISIONS, type ReportDecisions } from './decision-view.js';
 import { esc } from './limits.js';
+
+export const REJECT_ACTION = 'reject';
 
 /**
  * The row of buttons under one finding of a report (and the note that says why a fix has no
- * button). Its block id, `finding-<index>`, is how a decision finds the row to replace.
+ * button), or, once something is decided about its object, the decision in their place. Its block
+ * id, `finding-<index>`, names the row.
  */
-export function findingActions(f: FindingFacts, index: number, plans: FindingPlanIds): Block[] {
+export function findingActions(
+  f: FindingFacts,
+  index: number,
+  plans: FindingPlanIds,
+  decisions: ReportDecisions = NO_DECISIONS,
+): Block[] {
   const blocks: Block[] = [];
+  const { settings, now } = decisions;
+  const state = buttonState(decisions.byFinding[f.id] ?? null, decisions.reportMadeAt, now);
   // Plain text: actions() escapes confirm texts.
   const target = `${f.subject} in ${f.cluster.name ?? f.cluster.id ?? 'the cluster'}`;
+  if (state.type === 'busy' || state.type === 'closed') {
+    blocks.push(context(...decisionLines(state.decision, now)));
+    return blocks;
+  }
+  if (state.type === 'awaiting') {
+    const d = state.decision;
+    const planId = d.kind === 'dismiss' ? null : plans[d.kind];
+    blocks.push(context(...decisionLines(d, now)));
+    const buttons: ButtonSpec[] = [];
+    if (planId && d.kind !== 'dismiss') buttons.push(approveButton(d.kind, planId, target, d.required));
+    buttons.push({
+      text: 'Reject',
+      actionId: REJECT_ACTION,
+      value: planId ?? plans.dismiss,
+      confirm: {
+        title: `Reject the ${d.kind}?`,
+        text: `Closes this request for ${target}: nothing is written, and the approvals given are set aside. A new diagnosis can propose the fix again.`,
+        confirm: 'Reject',
+        deny: 'Cancel',
+      },
+    });
+    blocks.push(actions(`finding-${index}`, buttons));
+    return blocks;
+  }
+  if (state.last) blocks.push(context(...decisionLines(state.last, now)));
   const buttons: ButtonSpec[] = [];
+  const notes: string[] = [];
   // An incomplete patch is shown for reading, never offered for approval.
-  // Until fixes are carried out, a click records a decision and nothing else: the dialogs say so.
-  if (plans.patch && f.patch?.complete !== false) {
-    buttons.push({
-      text: PLAN_WORDS.patch.button,
-      actionId: 'approve_patch',
-      value: plans.patch,
-      // The recommended fix is the one that stands out; the drain is red whatever is advised.
-      ...(f.fixAdvice?.fix !== 'drain' ? { style: 'primary' as const } : {}),
-      confirm: {
-        title: 'Approve the patch?',
-        text: `Records your approval of the patch for ${target}. Nothing is written to the cluster: this version does not apply fixes yet, so the patch is applied by hand, as the report shows.`,
-        confirm: PLAN_WORDS.patch.button,
-        deny: 'Cancel',
-      },
-    });
+  // A fix in place is not offered again; once the loop is measured stopped, neither fix is.
+  const last = state.last;
+  const inPlace = last?.result?.outcome === 'applied' || last?.result?.outcome === 'already-applied';
+  const stopped = inPlace && last?.verification?.stopped === true;
+  const patchOffered =
+    plans.patch && f.patch?.complete !== false && !f.patch?.ineligible && !(inPlace && last?.kind === 'patch')
+      ? plans.patch
+      : null;
+  const offered: [FixKind, string | null][] = stopped
+    ? []
+    : [
+        ['patch', patchOffered],
+        ['drain', plans.drain && f.drainOffer.offered ? plans.drain : null],
+      ];
+  for (const [kind, planId] of offered) {
+    if (!planId) continue;
+    if (!settings.enabled) continue;
+    if (!settings.approvers[kind]) {
+      notes.push(
+        `No *${PLAN_WORDS[kind].button}*: no approvers are configured for ${PLAN_WORDS[kind].approval}, so nobody can approve it here.`,
+      );
+      continue;
+    }
+    const recommended = f.fixAdvice?.fix === kind;
+    buttons.push(approveButton(kind, planId, target, settings.approvalsRequired[kind], recommended));
   }
-  if (plans.drain && f.drainOffer.offered) {
-    buttons.push({
-      text: PLAN_WORDS.drain.button,
-      actionId: 'approve_drain',
-      value: plans.drain,
-      style: 'danger' as const,
-      confirm: {
-        title: 'Approve drain and remove?',
-        text: `Records your approval of draining and removing the node of ${target}. Nothing is cordoned, drained or deleted: this version does not carry out fixes yet, so the steps are run by hand, as the report shows.`,
-        confirm: PLAN_WORDS.drain.button,
-        deny: 'Cancel',
-        style: 'danger',
-      },
-    });
-  }
+  if (!settings.enabled && (plans.patch || plans.drain))
+    notes.push(
+      'Fixes are not carried out by this bot (remediation is off): apply them by hand, as the thread shows.',
+    );
   buttons.push({
     text: 'Dismiss',
     actionId: 'dismiss',
     value: plans.dismiss,
     confirm: {
       title: 'Dismiss this finding?',
-      text: `Nothing is changed in ${target}; the buttons go away.`,
+      text: `Nothing is changed in ${target}; the buttons go away, here and in every report showing this node.`,
       confirm: 'Dismiss',
       deny: 'Keep',
     },
   });
   blocks.push(actions(`finding-${index}`, buttons));
   // Why a fix has no button, right under the buttons.
-  const missing: string[] = [];
   if (f.patch && !f.patch.complete) {
     const fields = f.patch.underivable.map((u) => `\`${esc(u.field)}\``).join(', ');
-    missing.push(
+    notes.push(
       `No *Approve patch*: the patch is incomplete, ${fields || 'some values'} could not be derived (see the thread).`,
     );
+  } else if (plans.patch && f.patch?.ineligible) {
+    notes.push(`No *Approve patch*: ${esc(f.patch.ineligible)}.`);
   }
   if (plans.drain && !f.drainOffer.offered && f.drainOffer.why)
-    missing.push(`No *Approve drain and remove*: ${esc(f.drainOffer.why)}.`);
-  if (missing.length) blocks.push(context(missing.join('\n')));
+    notes.push(`No *Approve drain and remove*: ${esc(f.drainOffer.why)}.`);
+  if (notes.length) blocks.push(context(notes.join('\n')));
   return blocks;
+}
+
+function approveButton(
+  kind: FixKind,
+  planId: string,
+  target: string,
+  required: number,
+  recommended = true,
+): ButtonSpec {
+  const two = required > 1 ? ` Needs ${required} approvers.` : '';
+  if (kind === 'patch') {
+    return {
+      text: PLAN_WORDS.patch.button,
+      actionId: 'approve_patch',
+      value: planId,
+      // The recommended fix stands out; the drain is red whatever is advised.
+      ...(recommended ? { style: 'primary' as const } : {}),
+      confirm: {
+        title: 'Approve the patch?',
+        text: `Applies the patch to ${target} after reading it again and a server-side dry run. If what the patch is built from (addresses, hostname, roles) changed, nothing is written.${two}`,
+        confirm: PLAN_WORDS.patch.button,
+        deny: 'Cancel',
+      },
+    };
+  }
+  return {
+    text: PLAN_WORDS.drain.button,
+    actionId: 'approve_drain',
+    value: planId,
+    style: 'danger',
+    confirm: {
+      title: 'Approve drain and remove?',
+      text: `Approves draining and removing the node of ${target}. This version does not carry out the drain yet: your approval is recorded, nothing is cordoned, drained or deleted, and the steps are run by hand as the report shows.${two}`,
+      confirm: PLAN_WORDS.drain.button,
+      deny: 'Cancel',
+      style: 'danger',
+    },
+  };
 }

@@ -5,11 +5,16 @@ import type { DiagnoseJobResult } from '../../queue/job-data.js';
 import { oneLine } from '../../text/one-line.js';
 import { plural } from '../../text/plural.js';
 import { context, message, section, type SlackMessage } from './blocks.js';
+import type { AuditEntry } from '../../remediation/approval/audit.js';
+import type { ApprovalRefusal } from '../../remediation/approval/policy.js';
+import type { Decision, FixKind } from '../../remediation/approval/decision.js';
+import { decisionLines, verificationLine } from './decision-view.js';
 import { codeBlock, cut, esc } from './limits.js';
 
 const USAGE = [
   '`/rancher diagnose [cluster] [--since 30m] [--watch 60s]` — look for Rancher node objects rewritten in a loop (all clusters when none is named)',
   '`/rancher status [job-id]` — where a diagnosis is, or the recent ones',
+  '`/rancher audit [n]` — the latest n entries of the audit trail (approvers only)',
   '`/rancher help` — this text',
 ].join('\n');
 
@@ -201,26 +206,6 @@ export function renderPatchNotApprovable(): SlackMessage {
   ]);
 }
 
-export function renderNotApprover(): SlackMessage {
-  return message('Only approvers can approve fixes', [
-    section(':lock: Only the configured approvers can approve fixes. Nothing was changed.'),
-  ]);
-}
-
-export function renderApprovalRecorded(
-  kind: 'patch' | 'drain',
-  userId: string,
-  target: string,
-  at: string,
-): SlackMessage {
-  const what = PLAN_WORDS[kind].approval;
-  return message(`Approval of ${what} for ${target} recorded; not applied`, [
-    section(
-      `:memo: <@${userId}> approved *${what}* for \`${esc(target)}\` at ${esc(at)}. The approval is recorded; *nothing has been applied*: carrying out fixes is not supported by this version yet, so apply it by hand following the report.`,
-    ),
-  ]);
-}
-
 export function renderDismissed(userId: string, target: string): SlackMessage {
   return message(`Finding for ${target} dismissed`, [
     section(`:no_bell: <@${userId}> dismissed the finding for \`${esc(target)}\`. Nothing was changed.`),
@@ -272,5 +257,177 @@ export function renderRegistrationCommand(clusterId: string, target: string, com
     section(
       `:key: The registration command for ${esc(target)}, read from Rancher just now. Only you see this message. It holds the cluster's registration token: run it on the cleaned host, and do not paste it into a channel.\n${codeBlock(command, 2000)}`,
     ),
+  ]);
+}
+
+const FIX_WORDS: Record<FixKind | 'any', string> = {
+  patch: 'the patch',
+  drain: 'the drain',
+  any: 'fixes',
+};
+
+/** A click by someone the settings do not let approve (or reject, or dismiss) this. */
+export function renderApprovalRefused(reason: ApprovalRefusal, kind: FixKind | 'any'): SlackMessage {
+  const what = FIX_WORDS[kind];
+  if (reason === 'no-approvers') {
+    return message(`Nobody can approve ${what} here`, [
+      section(
+        `:lock: No approvers are configured for ${what}, so nobody can approve it here. Nothing was changed. The bot's operators set them (\`APPROVERS\`).`,
+      ),
+    ]);
+  }
+  if (reason === 'self-approval') {
+    return message('You asked for this diagnosis: another approver approves its fix', [
+      section(
+        `:lock: You asked for this diagnosis, so another approver approves ${what}: a second pair of eyes is required whenever there is one. Nothing was changed.`,
+      ),
+    ]);
+  }
+  return message(`You are not an approver for ${what}`, [
+    section(
+      `:lock: You are not an approver for ${what}. Nothing was changed; the attempt is in the audit trail.`,
+    ),
+  ]);
+}
+
+export function renderRemediationOff(): SlackMessage {
+  return message('Fixes are not carried out by this bot', [
+    section(
+      ':lock: Fixes are not carried out by this bot (remediation is off), so nothing can be approved here. Nothing was changed; apply the fix by hand as the report shows.',
+    ),
+  ]);
+}
+
+/** The click does not match the plan it carries (a forged or stale click): nothing is decided. */
+export function renderNotThisPlan(): SlackMessage {
+  return message('This button does not match its plan', [
+    section(
+      ':warning: This button does not match the plan it names, so nothing was decided. Run the diagnosis again.',
+    ),
+  ]);
+}
+
+export function renderApprovalExpired(): SlackMessage {
+  return message('The time to approve this has passed', [
+    section(
+      ':hourglass: The time to approve this fix has passed, so nothing was decided. Run the diagnosis again: `/rancher diagnose <cluster>` gives a fresh plan, read from the cluster now.',
+    ),
+  ]);
+}
+
+export function renderApprovalCounted(d: Decision): SlackMessage {
+  return message(`Your approval counts: ${d.approvals.length} of ${d.required}`, [
+    section(
+      `:ballot_box_with_check: Your approval counts: *${d.approvals.length} of ${d.required}*. Nothing is written until another approver approves too.`,
+    ),
+  ]);
+}
+
+export function renderAlreadyCounted(d: Decision): SlackMessage {
+  return message('You have approved this already', [
+    section(
+      `:ballot_box_with_check: You have approved this already; one person counts once. It needs ${d.required - d.approvals.length} more from another approver.`,
+    ),
+  ]);
+}
+
+/** To a click that lost: what holds the object, by whom. */
+export function renderAlreadyDecided(d: Decision, now: string): SlackMessage {
+  const lines = decisionLines(d, now);
+  return message(`Already decided for this node: ${d.kind}`, [
+    section(
+      `:information_source: This node already has a decision, so your click changed nothing:\n${lines.join('\n')}`,
+    ),
+  ]);
+}
+
+export function renderRequestClosed(d: Decision | null, now: string): SlackMessage {
+  const lines = d ? decisionLines(d, now).join('\n') : 'It was dismissed or rejected.';
+  return message('This request is closed', [
+    section(
+      `:no_entry_sign: This request is closed, so your click changed nothing:\n${lines}\nRun the diagnosis again to propose a fix anew.`,
+    ),
+  ]);
+}
+
+export function renderNothingToReject(): SlackMessage {
+  return message('Nothing is waiting for approval here', [
+    section(
+      ':information_source: Nothing is waiting for approval on this node, so there is nothing to reject. Nothing was changed.',
+    ),
+  ]);
+}
+
+/** In the report's thread: a fix approved, about to be carried out. */
+export function renderApproved(d: Decision, target: string): SlackMessage {
+  const who = d.approvals.map((a) => `<@${a.userId}>`).join(' and ');
+  const what = d.kind === 'drain' ? 'drain and remove' : 'the patch';
+  const title = d.kind === 'drain' ? 'Drain and remove' : 'Patch';
+  const how =
+    d.kind === 'patch'
+      ? 'It is carried out now: the object is read again, the patch goes through a dry run, and it is written only if what it is built from is unchanged. The result follows here.'
+      : 'This version does not carry out the drain: run the steps by hand, as the report shows.';
+  return message(`${title} approved for ${target}`, [
+    section(`:white_check_mark: ${who} approved *${what}* for \`${esc(target)}\`. ${how}`),
+  ]);
+}
+
+export function renderRejected(d: Decision, target: string): SlackMessage {
+  return message(`The ${d.kind} for ${target} was rejected`, [
+    section(
+      `:no_entry_sign: <@${d.closedBy?.userId ?? '?'}> rejected *the ${d.kind}* for \`${esc(target)}\`. Nothing was written; the request is closed.`,
+    ),
+  ]);
+}
+
+/** In the report's thread: what the action came to. */
+export function renderRemediationResult(d: Decision, target: string, now: string): SlackMessage {
+  const r = d.result;
+  const lines = decisionLines(d, now);
+  const diff = r?.outcome === 'applied' && r.diff ? `\nApplied:\n${codeBlock(r.diff, 2000)}` : '';
+  const title =
+    r?.outcome === 'applied'
+      ? `Patch applied to ${target}`
+      : r?.outcome === 'already-applied'
+        ? `The fix was already in place on ${target}`
+        : r?.outcome === 'refused'
+          ? `Patch refused for ${target}: nothing written`
+          : `The ${d.kind} for ${target} failed`;
+  return message(title, [section(`${lines[0] ?? ''}${diff}`)]);
+}
+
+/** In the report's thread: the loop measured again after the fix. */
+export function renderVerification(d: Decision, target: string): SlackMessage {
+  const v = d.verification!;
+  const title = v.stopped
+    ? `${target}: loop stopped, ${Math.round(v.writesPerMinute)} writes/min`
+    : `${target}: still looping, ${Math.round(v.writesPerMinute)} writes/min`;
+  return message(title, [section(verificationLine(v))]);
+}
+
+export function renderAuditRefused(): SlackMessage {
+  return message('Only approvers can read the audit trail', [
+    section(':lock: Only approvers can read the audit trail.'),
+  ]);
+}
+
+export function renderAudit(entries: AuditEntry[]): SlackMessage {
+  if (!entries.length) return message('The audit trail is empty', [section('The audit trail is empty.')]);
+  const lines = entries.map((e) => {
+    const who = e.slackUser ? `<@${e.slackUser}>` : 'the bot';
+    const as = e.kubernetesIdentity ? ` as \`${esc(e.kubernetesIdentity)}\`` : '';
+    const object = e.nodeId ? ` \`${esc(e.clusterId ?? '?')}/${esc(e.nodeId)}\`` : '';
+    const kind = e.kind ? ` ${e.kind}` : '';
+    const n = e.decision ? ` #${e.decision}` : '';
+    const rv =
+      e.resourceVersionBefore || e.resourceVersionAfter
+        ? ` (resourceVersion ${esc(e.resourceVersionBefore ?? '?')} → ${esc(e.resourceVersionAfter ?? '?')})`
+        : '';
+    const detail = e.detail ? `: ${esc(cut(oneLine(e.detail, 200), 200))}` : '';
+    return `• ${esc(e.at.slice(0, 19).replace('T', ' '))} *${e.event}*${kind}${n}${object} by ${who}${as}${rv}${detail}`;
+  });
+  return message(plural(entries.length, 'audit entry', 'audit entries'), [
+    section(cut(lines.join('\n'), 2900)),
+    context('Newest first. Only you see this.'),
   ]);
 }

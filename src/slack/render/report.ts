@@ -6,6 +6,7 @@ import { formatSeconds } from '../../text/duration.js';
 import { scopeLabel } from '../../queue/job-data.js';
 import { context, message, section, type Block, type SlackMessage } from './blocks.js';
 import { slackDate } from './dates.js';
+import { headlineSuffix, NO_DECISIONS, type ReportDecisions } from './decision-view.js';
 import { findingActions } from './finding-actions.js';
 import { esc, cut } from './limits.js';
 import { formatRate, reportThread } from './report-thread.js';
@@ -23,6 +24,7 @@ export function renderReport(
   job: JobRef,
   report: DiagnosisReport,
   plans: Record<string, FindingPlanIds>,
+  decisions: ReportDecisions = NO_DECISIONS,
 ): SlackMessage {
   const model = buildReportModel(report);
   const findings = model.findings;
@@ -31,14 +33,16 @@ export function renderReport(
 
   if (findings.length === 1) {
     const f = findings[0]!;
-    blocks.push(section(headline(f)));
+    blocks.push(section(`${headline(f)}${headlineSuffix(decisions)}`));
     blocks.push(section(causeAndAdvice(f)));
-    if (plans[f.id]) blocks.push(...findingActions(f, 0, plans[f.id]!));
+    if (plans[f.id]) blocks.push(...findingActions(f, 0, plans[f.id]!, decisions));
   } else if (findings.length > 1) {
-    blocks.push(section(`:rotating_light: *${severalTitle(model)}*, worst first:`));
+    blocks.push(
+      section(`:rotating_light: *${severalTitle(model)}*, worst first${headlineSuffix(decisions)}:`),
+    );
     shown.forEach((f, index) => {
       blocks.push(section(`${headline(f)}\n${shortAdvice(f)}`));
-      if (plans[f.id]) blocks.push(...findingActions(f, index, plans[f.id]!));
+      if (plans[f.id]) blocks.push(...findingActions(f, index, plans[f.id]!, decisions));
     });
     if (findings.length > shown.length) {
       const rest = findings.length - shown.length;

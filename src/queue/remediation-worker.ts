@@ -1,0 +1,278 @@
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { AuditEntry } from '../remediation/approval/audit.js';
+import {
+  decisionId,
+  finish,
+  startRunning,
+  verified,
+  type Decision,
+  type DecisionResult,
+  type ObjectRef,
+  type ObjectState,
+} from '../remediation/approval/decision.js';
+import type {
+  PatchOutcome,
+  RemediationExecutor,
+  RemediationRequest,
+} from '../remediation/approval/executor.js';
+import type { AuditLog } from './audit-log.js';
+import type { DecisionStore } from './decision-store.js';
+import type { PlanStore } from './plan-store.js';
+import {
+  REMEDIATION_QUEUE,
+  remediationJobDataSchema,
+  type RemediationJobData,
+  type RemediationQueue,
+} from './remediation-queue.js';
+import type { RemediationReporter } from './remediation-reporter.js';
+import { watchRedisOutage, type RedisOutage } from './redis.js';
+import { redisStepJournal } from './step-journal.js';
+
+export interface RemediationWorkerOptions {
+  connection: Redis;
+  prefix: string;
+  decisions: DecisionStore;
+  plans: PlanStore;
+  audit: AuditLog;
+  queue: RemediationQueue;
+  executor: RemediationExecutor;
+  reporter: RemediationReporter;
+  log: Logger;
+  verifyAfterSeconds: number;
+  journalTtlSeconds: number;
+  lockDurationMs: number;
+  stalledIntervalMs: number;
+  now?: () => Date;
+  /** Shared with the other workers on the connection, so an outage is logged once. */
+  outage?: RedisOutage;
+}
+
+export interface RemediationWorker {
+  worker: Worker;
+  close(): Promise<void>;
+}
+
+/**
+ * Carries out decided fixes: takes the decision up (it may have moved on: then nothing), calls the
+ * executor with the decision's journal, records the result on the decision, in the audit trail and
+ * through the reporter, and after a patch schedules the verification.
+ */
+export function startRemediationWorker(options: RemediationWorkerOptions): RemediationWorker {
+  const { decisions, audit, log } = options;
+  const now = () => (options.now?.() ?? new Date()).toISOString();
+
+  const processor = async (job: Job): Promise<string> => {
+    const parsed = remediationJobDataSchema.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`malformed remediation job: ${parsed.error.message}`);
+    const data = parsed.data;
+    const object: ObjectRef = { clusterId: data.clusterId, nodeId: data.nodeId };
+    const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    return job.name === 'verify' ? verify(data, object, last) : apply(data, object, last);
+  };
+
+  const entry = (d: Decision, object: ObjectRef, rest: Partial<AuditEntry>): AuditEntry => ({
+    at: now(),
+    event: 'execution',
+    slackUser: null,
+    kubernetesIdentity: null,
+    ...object,
+    kind: d.kind,
+    decision: d.number,
+    planId: d.planId,
+    detail: null,
+    ...rest,
+  });
+
+  async function request(
+    data: RemediationJobData,
+    object: ObjectRef,
+    d: Decision,
+  ): Promise<RemediationRequest | null> {
+    const plan = await options.plans.get(data.planId);
+    if (!plan) return null;
+    return {
+      decisionId: decisionId(object, d.number),
+      planId: data.planId,
+      ...object,
+      plan: plan.plan,
+      approvedBy: d.approvals.map((a) => a.userId),
+    };
+  }
+
+  async function apply(data: RemediationJobData, object: ObjectRef, last: boolean): Promise<string> {
+    const { state, result: live } = await decisions.update(object, (s) => {
+      const next = startRunning(s, data.number, now());
+      return { next, result: next !== null };
+    });
+    if (!live || !state?.current) return 'not the live decision';
+    const d = state.current;
+    await options.reporter.changed(object, state, 'running');
+    const req = await request(data, object, d);
+    if (!req) return record(data, object, d, { outcome: 'failed', message: 'the plan has expired' });
+    await audit.append(entry(d, object, { event: 'execution', detail: `carrying out the ${d.kind}` }));
+    const journal = redisStepJournal(
+      options.connection,
+      options.prefix,
+      req.decisionId,
+      options.journalTtlSeconds,
+    );
+    let outcome: PatchOutcome;
+    try {
+      outcome =
+        data.kind === 'patch'
+          ? await options.executor.applyPatch(req, journal)
+          : options.executor.applyDrain
+            ? await options.executor.applyDrain(req, journal)
+            : {
+                outcome: 'refused',
+                reason: 'this version does not carry out the drain: follow the steps in the report',
+              };
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      log.warn({ decision: req.decisionId, err: message, last }, 'remediation step failed');
+      if (!last) throw err;
+      outcome = { outcome: 'failed', message };
+    }
+    return record(data, object, d, outcome);
+  }
+
+  async function record(
+    data: RemediationJobData,
+    object: ObjectRef,
+    d: Decision,
+    outcome: PatchOutcome,
+  ): Promise<string> {
+    const result = toResult(outcome, now());
+    const { state } = await decisions.update(object, (s) => ({
+      next: finish(s, d.number, result),
+      result: null,
+    }));
+    await audit.append(
+      entry(d, object, {
+        event: 'result',
+        detail: `${result.outcome}${result.detail ? `: ${result.detail}` : ''}`,
+        kubernetesIdentity:
+          outcome.outcome === 'applied' || outcome.outcome === 'already-applied'
+            ? (outcome.kubernetesIdentity ?? null)
+            : null,
+        ...(outcome.outcome === 'applied'
+          ? {
+              resourceVersionBefore: outcome.resourceVersionBefore,
+              resourceVersionAfter: outcome.resourceVersionAfter,
+              before: outcome.before,
+              patch: outcome.patch,
+            }
+          : {}),
+      }),
+    );
+    if (state) await options.reporter.changed(object, state, 'result');
+    if (result.outcome === 'applied' || result.outcome === 'already-applied')
+      await options.queue.enqueueVerify(data, options.verifyAfterSeconds);
+    return result.outcome;
+  }
+
+  async function verify(data: RemediationJobData, object: ObjectRef, last: boolean): Promise<string> {
+    const state = await decisions.get(object);
+    const d = state?.current;
+    if (!d || d.number !== data.number) return 'not the latest decision';
+    const req = await request(data, object, d);
+    if (!req) return 'the plan has expired';
+    const journal = redisStepJournal(
+      options.connection,
+      options.prefix,
+      req.decisionId,
+      options.journalTtlSeconds,
+    );
+    let outcome;
+    try {
+      outcome = await options.executor.verify(req, journal);
+    } catch (err) {
+      if (!last) throw err;
+      outcome = { outcome: 'failed' as const, message: err instanceof Error ? err.message : String(err) };
+    }
+    const plan = await options.plans.get(data.planId);
+    const v =
+      outcome.outcome === 'failed'
+        ? null
+        : {
+            stopped: outcome.outcome === 'stopped',
+            writesPerMinute: outcome.writesPerMinute,
+            siblingWritesPerMinute: outcome.siblingWritesPerMinute,
+            wasWritesPerMinute: plan?.writesPerMinute ?? null,
+            detail: null,
+            at: now(),
+          };
+    const written: ObjectState | null = v
+      ? (await decisions.update(object, (s) => ({ next: verified(s, d.number, v), result: null }))).state
+      : null;
+    await audit.append(
+      entry(d, object, {
+        event: 'verification',
+        detail:
+          outcome.outcome === 'failed'
+            ? `could not measure: ${outcome.message}`
+            : `${outcome.outcome}: ${outcome.writesPerMinute} writes/min`,
+      }),
+    );
+    if (written) await options.reporter.changed(object, written, 'verified');
+    return outcome.outcome;
+  }
+
+  const worker = new Worker(REMEDIATION_QUEUE, processor, {
+    connection: options.connection,
+    prefix: options.prefix,
+    concurrency: 2,
+    lockDuration: options.lockDurationMs,
+    stalledInterval: options.stalledIntervalMs,
+    maxStalledCount: 2,
+  });
+  const outage = options.outage ?? watchRedisOutage(options.connection, log);
+  worker.on('error', (err) => {
+    if (!outage.absorb(err)) log.error({ err: err.message }, 'remediation worker error');
+  });
+  // A job that BullMQ gives up on without its processor saying so (it stalled too often, its data
+  // was unreadable) must not hold the object for ever: its decision is closed as failed.
+  worker.on('failed', (job, err) => {
+    if (!job || job.name !== 'apply' || job.attemptsMade < (job.opts.attempts ?? 1)) return;
+    const parsed = remediationJobDataSchema.safeParse(job.data);
+    if (!parsed.success) return;
+    const object = { clusterId: parsed.data.clusterId, nodeId: parsed.data.nodeId };
+    const result = toResult({ outcome: 'failed', message: err.message }, now());
+    void decisions
+      .update(object, (s) => ({ next: finish(s, parsed.data.number, result), result: null }))
+      .then(({ state }) => state && options.reporter.changed(object, state, 'result'))
+      .catch((e: unknown) => log.warn({ err: String(e) }, 'could not close a failed remediation'));
+  });
+  return { worker, close: () => worker.close() };
+}
+
+function toResult(outcome: PatchOutcome, at: string): DecisionResult {
+  const base: DecisionResult = {
+    outcome: outcome.outcome,
+    detail: null,
+    changed: [],
+    resourceVersionBefore: null,
+    resourceVersionAfter: null,
+    diff: null,
+    attempts: null,
+    at,
+  };
+  switch (outcome.outcome) {
+    case 'applied':
+      return {
+        ...base,
+        resourceVersionBefore: outcome.resourceVersionBefore,
+        resourceVersionAfter: outcome.resourceVersionAfter,
+        diff: outcome.diff,
+        attempts: outcome.attempts,
+      };
+    case 'already-applied':
+      return { ...base, resourceVersionAfter: outcome.resourceVersion ?? null };
+    case 'refused':
+      return { ...base, detail: outcome.reason, changed: outcome.changed ?? [] };
+    case 'failed':
+      return { ...base, detail: outcome.message };
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * The port through which a remediation job carries out a decided fix. The worker hands each call
+ * a journal kept with the decision: a step recorded there is done, so a worker killed mid-way
+ * resumes past it (and never writes twice).
+ */
+
+export interface StepJournal {
+  get(step: string): Promise<unknown | null>;
+  record(step: string, value: unknown): Promise<void>;
+}
+
+export interface RemediationRequest {
+  /** `<cluster>/<node>#<number>`: one per decision. */
+  decisionId: string;
+  planId: string;
+  clusterId: string;
+  nodeId: string;
+  /** The plan as the diagnosis made it (PatchPlan or DrainPlan); the executor checks what it reads. */
+  plan: unknown;
+  approvedBy: string[];
+}
+
+export type PatchOutcome =
+  | {
+      outcome: 'applied';
+      resourceVersionBefore: string;
+      resourceVersionAfter: string;
+      /** The object as it was before the write, for the audit trail. */
+      before: unknown;
+      patch: unknown;
+      diff: string;
+      attempts: number;
+      /** The Kubernetes user the write went as, when known (impersonation). */
+      kubernetesIdentity?: string | null;
+    }
+  | { outcome: 'already-applied'; resourceVersion?: string; kubernetesIdentity?: string | null }
+  | { outcome: 'refused'; reason: string; changed?: string[] }
+  | { outcome: 'failed'; message: string };
+
+export type VerifyOutcome =
+  | {
+      outcome: 'stopped' | 'looping';
+      writesPerMinute: number;
+      siblingWritesPerMinute: number | null;
+      watchedSeconds: number;
+    }
+  | { outcome: 'failed'; message: string };
+
+export interface RemediationExecutor {
+  applyPatch(req: RemediationRequest, journal: StepJournal): Promise<PatchOutcome>;
+  verify(req: RemediationRequest, journal: StepJournal): Promise<VerifyOutcome>;
+  /** Absent until the drain is carried out by the product (issue 15). */
+  applyDrain?(req: RemediationRequest, journal: StepJournal): Promise<PatchOutcome>;
+}
