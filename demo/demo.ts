@@ -77,6 +77,11 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
         KUBECONFIG: kubeconfig,
         RANCHER_URL: standin.url,
         RANCHER_TOKEN: standin.rancherToken,
+        // The stand-in is the only cluster the demo reaches: an approved fix is applied there, and
+        // the loop measured again within seconds, so a newcomer sees it stop.
+        REMEDIATION_ENABLED: 'true',
+        VERIFY_AFTER: '5s',
+        VERIFY_WINDOW: '10s',
       },
       onProblem: o.say,
       startTimeoutMs: 30_000,

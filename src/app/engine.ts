@@ -9,12 +9,16 @@ import { clusterPorts } from '../rancher/diagnosis-ports.js';
 import { registrationCommand } from '../remediation/plans/drain-plan.js';
 import type { RegistrationReader } from '../slack/actions.js';
 import type { DiagnoseFn } from '../queue/worker.js';
+import type { RemediationExecutor } from '../remediation/approval/executor.js';
+import { clusterExecutor, type ClusterExecutorSettings } from './remediation-executor.js';
 
 export interface DiagnosisEngine {
   diagnose: DiagnoseFn;
   listClusters: () => Promise<ClusterSummary[]>;
   /** The full registration command, read when an approver asks for it; absent in stand-in engines. */
   readRegistration?: RegistrationReader;
+  /** Carries out approved fixes through the same cluster access; absent in stand-in engines. */
+  executor?: RemediationExecutor;
 }
 
 /** What the diagnosis reads, from one cluster access and the files on this machine. */
@@ -44,7 +48,10 @@ export function lazyRegistrationReader(env: Record<string, string | undefined>):
  * Builds the real engine from the environment (KUBECONFIG, RANCHER_URL, RANCHER_TOKEN...). One
  * cluster access object serves every job of the process; tokens never enter job data.
  */
-export function loadDiagnosisEngine(env: Record<string, string | undefined>): DiagnosisEngine {
+export function loadDiagnosisEngine(
+  env: Record<string, string | undefined>,
+  fixes: ClusterExecutorSettings = { verifyWindowSeconds: 60 },
+): DiagnosisEngine {
   // One file is read from the env given (tests and roles pass theirs); a list is left to
   // client-node's default loader, which reads KUBECONFIG from the process environment.
   const kubeconfig = env.KUBECONFIG?.trim();
@@ -65,5 +72,6 @@ export function loadDiagnosisEngine(env: Record<string, string | undefined>): Di
       ),
     listClusters: () => listClusters(ports.local),
     readRegistration: registrationReader(access),
+    executor: clusterExecutor(access, fixes),
   };
 }

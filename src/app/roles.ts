@@ -73,7 +73,7 @@ export async function startRoles(
   role: BotRole,
   env: Record<string, string | undefined>,
   engine?: DiagnosisEngine,
-  executor: RemediationExecutor = NO_EXECUTOR,
+  executor?: RemediationExecutor,
 ): Promise<RunningRoles> {
   const config: BotConfig = loadBotConfig(env, role);
   const log = roleLogger(role);
@@ -119,7 +119,8 @@ export async function startRoles(
   notReady.push(() => (refused ? `stopping: ${refused.message}` : null));
   let workerEngine: DiagnosisEngine | null = null;
   if (runsWorker) {
-    const realEngine = engine ?? loadDiagnosisEngine(env);
+    const realEngine =
+      engine ?? loadDiagnosisEngine(env, { verifyWindowSeconds: config.verifyWindowSeconds });
     workerEngine = realEngine;
     const connection = createWorkerConnection(config.redisUrl);
     const poster = new SlackPoster(
@@ -175,7 +176,8 @@ export async function startRoles(
       ...workerStores,
       queue: workerStores.remediation,
       plans: new PlanStore(connection, config.queuePrefix, config.planTtlSeconds),
-      executor,
+      // Fixes go through the engine's cluster access unless a test hands in its own executor.
+      executor: executor ?? realEngine.executor ?? NO_EXECUTOR,
       reporter: new SlackRemediationReporter(views, jobMessages, workerStores.reports, poster, log),
       log: log.child({ component: 'remediation' }),
       verifyAfterSeconds: config.verifyAfterSeconds,

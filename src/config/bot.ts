@@ -44,6 +44,8 @@ export interface BotConfig {
   auditMaxEntries: number;
   /** How long after a fix is applied the loop is measured again. */
   verifyAfterSeconds: number;
+  /** For how long the object's writes are counted then. */
+  verifyWindowSeconds: number;
   /** Empty lists mean: everyone, everywhere. */
   diagnoseAllowedChannels: string[];
   diagnoseAllowedUsers: string[];
@@ -203,6 +205,7 @@ const envSchema = z.object({
   AUDIT_RETENTION: duration(90 * 86400),
   AUDIT_MAX_ENTRIES: int(100_000, 100),
   VERIFY_AFTER: duration(120),
+  VERIFY_WINDOW: duration(60),
   DIAGNOSE_ALLOWED_CHANNELS: list.refine((ids) => ids.every((id) => /^[CGD][A-Z0-9]+$/.test(id)), {
     message: 'must be Slack channel ids (C..., G...), comma separated',
   }),
@@ -288,6 +291,7 @@ export function loadBotConfig(env: Env, role: BotRole): BotConfig {
     auditRetentionSeconds: e.AUDIT_RETENTION,
     auditMaxEntries: e.AUDIT_MAX_ENTRIES,
     verifyAfterSeconds: e.VERIFY_AFTER,
+    verifyWindowSeconds: e.VERIFY_WINDOW,
     diagnoseAllowedChannels: e.DIAGNOSE_ALLOWED_CHANNELS,
     diagnoseAllowedUsers: e.DIAGNOSE_ALLOWED_USERS,
     resultRetentionSeconds: e.RESULT_RETENTION,

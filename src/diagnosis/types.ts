@@ -142,6 +142,8 @@ export interface PatchPlan {
   derivedFrom: Record<string, string>;
   /** What the plan was built from; absent in plans made before it was added (they cannot be applied). */
   basis?: PatchBasis;
+  /** The healthy node object of the same cluster the plan was compared with: the yardstick after the fix. */
+  siblingId?: string | null;
   /**
    * Why the patch must not be offered or applied here (not a custom RKE1 node: a node pool, a v2prov
    * cluster); absent when it may be.

@@ -201,7 +201,12 @@ export function startRemediationWorker(options: RemediationWorkerOptions): Remed
             writesPerMinute: outcome.writesPerMinute,
             siblingWritesPerMinute: outcome.siblingWritesPerMinute,
             wasWritesPerMinute: plan?.writesPerMinute ?? null,
-            detail: null,
+            detail:
+              outcome.outcome === 'unclear'
+                ? outcome.siblingWritesPerMinute === null
+                  ? 'under the loop rule, with no healthy sibling to compare with'
+                  : 'under the loop rule, but faster than its healthy sibling'
+                : null,
             at: now(),
           };
     const written: ObjectState | null = v

@@ -109,9 +109,21 @@ let page: Page;
     await page.click('#dialog-confirm');
     await page.locator('[data-action="approve_patch"]').waitFor({ state: 'detached', timeout: 20_000 });
     const decided = page.locator('article.message', { has: page.locator('.thread') }).first();
-    expect(await decided.locator('[data-action="approve_drain"]').count()).toBe(0);
     expect(await decided.locator('.content').first().textContent()).toMatch(/approved/i);
-    await decided.locator('.thread article.message').first().waitFor({ timeout: 20_000 });
-    expect(await decided.locator('.thread').textContent()).toMatch(/approved/i);
+    // The patch is applied on the stand-in, the loop measured again: the thread says it stopped,
+    // the headline says fixed, no fix is offered any more, and the node shows no longer looping.
+    await decided
+      .locator('.thread')
+      .getByText('Loop stopped', { exact: false })
+      .first()
+      .waitFor({ timeout: 60_000 });
+    expect(await decided.locator('.thread').textContent()).toMatch(/applied at/);
+    expect(await decided.locator('.content').first().textContent()).toContain('— fixed');
+    expect(await decided.locator('[data-action^="approve_"]').count()).toBe(0);
+    await page
+      .locator('#nodes li', { hasText: 'c-dql6k/machine-h46dc' })
+      .getByText('loop stopped', { exact: false })
+      .waitFor({ timeout: 20_000 });
+    await page.screenshot({ path: SCREENSHOT.replace(/\.png$/, '-fixed.png') });
   }, 150_000);
 });

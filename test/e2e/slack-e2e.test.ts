@@ -63,6 +63,9 @@ beforeAll(async () => {
     RANCHER_TOKEN: standin.rancherToken,
     APPROVERS: 'U0ALICE',
     REMEDIATION_ENABLED: 'true',
+    // The loop measured again 1 s after the fix, for 3 s: seconds here, minutes in production.
+    VERIFY_AFTER: '1s',
+    VERIFY_WINDOW: '3s',
     // Every stage visible: with the production throttle (1 s) a stage shorter than that may be skipped.
     PROGRESS_THROTTLE_MS: '0',
     SLACK_RETRIES: '1',
@@ -180,7 +183,32 @@ describe('end to end: Slack -> bot -> queue -> worker -> stand-in apiserver -> S
     const isRecord = (c: RecordedCall) =>
       inThread(c) && blocksText(c.args.blocks).includes('<@U0ALICE> approved *the patch*');
     await slack.waitFor((calls) => calls.some(isRecord), 10000, 'the approval record');
-  }, 90000);
+
+    // The patch is applied on the stand-in: one dry run, one write, after a re-read.
+    const objectPath = `/apis/management.cattle.io/v3/namespaces/${CLUSTER}/nodes/${NODE}`;
+    const threadSays = (words: string) => (c: RecordedCall) =>
+      inThread(c) && blocksText(c.args.blocks).includes(words);
+    await slack.waitFor((calls) => calls.some(threadSays('applied at')), 30000, 'the patch applied');
+    const patched = standin.get('local', objectPath) as unknown as {
+      spec: { customConfig?: { address?: string } };
+      status: { rkeNode?: { address?: string; nodeName?: string } };
+    };
+    expect(patched.status.rkeNode).toMatchObject({ address: internalIp(), nodeName: `${CLUSTER}:${NODE}` });
+    expect(patched.spec.customConfig).toMatchObject({ address: internalIp() });
+    expect(standin.countRequests({ method: 'PATCH', path: objectPath, dryRun: true })).toBe(1);
+    expect(standin.countRequests({ method: 'PATCH', path: objectPath, dryRun: false })).toBe(1);
+
+    // The loop stops; measured again, the thread says so with the figures, and the report's
+    // headline says fixed, its buttons replaced by the decision.
+    await slack.waitFor((calls) => calls.some(threadSays('*Loop stopped*')), 30000, 'the verification');
+    const reportNow = slack.calls
+      .filter((c) => c.method === 'chat.update' && c.args.ts === report.args.ts)
+      .at(-1)!;
+    const now = blocksText(reportNow.args.blocks);
+    expect(now).toContain('— fixed');
+    expect(now).toContain('Patch approved by <@U0ALICE>');
+    expect(now).not.toContain('Approve patch');
+  }, 120000);
 
   it("the cluster's registration token is never in the channel, a log line or Redis; an approver gets it alone, on request", async () => {
     const tokenObject = standin.get(

@@ -39,7 +39,8 @@ export type PatchOutcome =
 
 export type VerifyOutcome =
   | {
-      outcome: 'stopped' | 'looping';
+      /** unclear: under the loop rule, but faster than its sibling or with none to compare with. */
+      outcome: 'stopped' | 'looping' | 'unclear';
       writesPerMinute: number;
       siblingWritesPerMinute: number | null;
       watchedSeconds: number;

@@ -171,6 +171,7 @@ export function buildPatchPlan(node: ManagementNode, sibling: ManagementNode | n
     underivable: underivable.map((u) => ({ ...u, fillIn: fillIn(u.field, clusterId, node) })),
     derivedFrom,
     basis: patchBasis(node),
+    siblingId: sibling?.metadata.name ?? null,
   };
 }
 

@@ -143,7 +143,12 @@ export function verificationLine(v: NonNullable<Decision['verification']>): stri
       v.siblingWritesPerMinute !== null ? `, like its sibling (${rate(v.siblingWritesPerMinute)}/min)` : '';
     return `:tada: *Loop stopped*: ${rate(v.writesPerMinute)} writes/min${sibling}${was}.`;
   }
-  return `:warning: *Still looping*: ${rate(v.writesPerMinute)} writes/min${was}. Next: the drain fix (drain and remove the node), or look again at the node agent.`;
+  if (v.detail) {
+    const sibling =
+      v.siblingWritesPerMinute !== null ? `; its sibling ${rate(v.siblingWritesPerMinute)}/min` : '';
+    return `:grey_question: *Not clear yet*: ${rate(v.writesPerMinute)} writes/min${sibling}${was}: ${esc(v.detail)}. Diagnose again in a few minutes.`;
+  }
+  return `:warning: *Still looping*: ${rate(v.writesPerMinute)} writes/min${was}. Next: drain and remove the node, or look again at the node agent.`;
 }
 
 /** " — fixed" or " — not fixed" once a finding's fix was measured; "" otherwise. */
@@ -152,7 +157,8 @@ export function headlineSuffix(decisions: ReportDecisions): string {
     s?.current?.verification ? [s.current.verification] : [],
   );
   if (!measured.length) return '';
-  return measured.every((v) => v.stopped) ? ' — fixed' : ' — not fixed';
+  if (measured.every((v) => v.stopped)) return ' — fixed';
+  return measured.some((v) => !v.stopped && !v.detail) ? ' — not fixed' : ' — not clear yet';
 }
 
 function capital(s: string): string {

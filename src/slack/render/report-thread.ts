@@ -51,14 +51,15 @@ function findingDetails(
   uploads: Uploads,
 ): SlackMessage {
   const blocks: Block[] = [];
-  const title = `${number ? `${number}. ` : ''}Evidence for \`${esc(f.subject)}\` in ${esc(f.cluster.name ?? f.cluster.id ?? 'unknown cluster')}`;
+  // Bold around inline code is not bold everywhere: only the words are.
+  const title = `${number ? `${number}. ` : ''}*Evidence* for \`${esc(f.subject)}\` in *${esc(f.cluster.name ?? f.cluster.id ?? 'unknown cluster')}*`;
   const why = f.cause.details.map((d) => `• ${esc(d)}`).join('\n');
   // With one finding the message itself says why this fix; where several share it, only here.
   const advice =
     number && f.fixAdvice
       ? `\n*Why ${esc(f.fixAdvice.label.toLowerCase())}:* ${esc(f.fixAdvice.reason)}.`
       : '';
-  blocks.push(section(`*${title}*${why ? `\n${why}` : ''}${advice}`));
+  blocks.push(section(`${title}${why ? `\n${why}` : ''}${advice}`));
   blocks.push(section(evidenceText(f)));
   if (f.patch) blocks.push(patchBlock(f.patch, uploads));
   if (f.drain) blocks.push(...drainBlocks(f, f.drain, drainPlanId));

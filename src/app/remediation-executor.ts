@@ -1,0 +1,107 @@
+import type { ClusterAccess } from '../rancher/access.js';
+import { patchPorts } from '../rancher/patch-ports.js';
+import type {
+  PatchOutcome,
+  RemediationExecutor,
+  RemediationRequest,
+  VerifyOutcome,
+} from '../remediation/approval/executor.js';
+import { applyPatchPlan, DEFAULT_PATCH_SETTINGS } from '../remediation/apply/patch.js';
+import { readPatchPlan } from '../remediation/apply/plan-schema.js';
+import { DEFAULT_VERIFY_SETTINGS, verifyLoopStopped } from '../remediation/apply/verify.js';
+
+export interface ClusterExecutorSettings {
+  /** How long the object's writes are counted after the fix (the wait before is the queue's delay). */
+  verifyWindowSeconds: number;
+}
+
+const VERIFIED = 'verify:outcome';
+
+/**
+ * The fixes carried out on the clusters this process reaches: the patch through
+ * `remediation/apply`, checked and journalled there, and its verification. The plan comes from
+ * Redis, so it is read back through its schema before anything is done with it.
+ */
+export function clusterExecutor(
+  access: ClusterAccess,
+  settings: ClusterExecutorSettings,
+): RemediationExecutor {
+  const ports = patchPorts(access);
+
+  function planOf(req: RemediationRequest) {
+    const plan = readPatchPlan(req.plan);
+    if (!plan)
+      return {
+        refused: 'the stored plan cannot be read (a plan from an older version?): run the diagnosis again',
+      };
+    if (plan.clusterId !== req.clusterId || plan.nodeId !== req.nodeId)
+      return {
+        refused: `the plan is for ${plan.clusterId}/${plan.nodeId}, not ${req.clusterId}/${req.nodeId}`,
+      };
+    return { plan };
+  }
+
+  return {
+    async applyPatch(req, journal): Promise<PatchOutcome> {
+      const read = planOf(req);
+      if (!read.plan) return { outcome: 'refused', reason: read.refused };
+      const out = await applyPatchPlan(read.plan, ports, journal, DEFAULT_PATCH_SETTINGS);
+      const identity = access.user ?? null;
+      switch (out.kind) {
+        case 'applied':
+          return {
+            outcome: 'applied',
+            resourceVersionBefore: out.resourceVersionBefore,
+            resourceVersionAfter: out.resourceVersionAfter,
+            before: out.objectBefore,
+            patch: out.requests,
+            diff: out.diff,
+            attempts: out.attempts,
+            kubernetesIdentity: identity,
+          };
+        case 'already-applied':
+          return {
+            outcome: 'already-applied',
+            resourceVersion: out.resourceVersion,
+            kubernetesIdentity: identity,
+          };
+        case 'refused':
+          return { outcome: 'refused', reason: out.reason, changed: out.changed };
+        case 'failed':
+          return { outcome: 'failed', message: out.message };
+        case 'dry-run-passed':
+          // Only the CLI's --dry-run stops there; an approval always writes.
+          return { outcome: 'failed', message: 'the write was not attempted after the dry run' };
+      }
+    },
+
+    async verify(req, journal): Promise<VerifyOutcome> {
+      const done = (await journal.get(VERIFIED)) as VerifyOutcome | null;
+      if (done) return done;
+      const read = planOf(req);
+      if (!read.plan) return { outcome: 'failed', message: read.refused };
+      const result = await verifyLoopStopped(
+        {
+          watchNodeObjects: (options, onEvent, signal) => access.watchNodeObjects(options, onEvent, signal),
+          // The queue waited VERIFY_AFTER before this job ran.
+          sleep: async () => undefined,
+        },
+        {
+          clusterId: req.clusterId,
+          nodeId: req.nodeId,
+          siblingId: read.plan.siblingId ?? null,
+          beforePerMinute: null,
+        },
+        { ...DEFAULT_VERIFY_SETTINGS, delaySeconds: 0, windowSeconds: settings.verifyWindowSeconds },
+      );
+      const outcome: VerifyOutcome = {
+        outcome: result.verdict,
+        writesPerMinute: result.writesPerMinute,
+        siblingWritesPerMinute: result.siblingWritesPerMinute,
+        watchedSeconds: result.windowSeconds,
+      };
+      await journal.record(VERIFIED, outcome);
+      return outcome;
+    },
+  };
+}
