@@ -92,3 +92,6 @@ export function findingOf(incident: Incident, report: DiagnosisReport) {
   if (!key) return null;
   return report.findings.find((f) => f.clusterId === key.clusterId && f.nodeId === key.nodeId) ?? null;
 }
+
+/** `requestedBy` of the diagnosis jobs incidents ask for: their report goes to the incident's message. */
+export const ALERT_REQUESTER = 'alerts';

@@ -24,6 +24,8 @@ import { SlackPoster, createWebClient } from '../slack/poster.js';
 import type { SlackTokenRefusedError } from '../slack/slack-auth.js';
 import { EXIT } from '../cli/exit-codes.js';
 import { lazyRegistrationReader, loadDiagnosisEngine, type DiagnosisEngine } from './engine.js';
+import { createIncidentService, startDetector } from './alerts.js';
+import { AlertJobReporter } from '../slack/alert-job-reporter.js';
 
 const REDIS_WAIT_AT_START_MS = 5000;
 
@@ -99,14 +101,31 @@ export async function startRoles(
       }),
       log.child({ component: 'slack' }),
     );
+    const jobReporter = new SlackJobReporter({
+      poster,
+      messages: new JobMessageStore(connection, config.queuePrefix, config.resultRetentionSeconds),
+      progressThrottleMs: config.progressThrottleMs,
+    });
+    // Alerts: incidents ask for diagnoses through a producer of their own, and one worker detects.
+    const alertRedis = config.alertChannel ? createProducerConnection(config.redisUrl) : null;
+    const alertProducer = alertRedis
+      ? new DiagnosisProducer(alertRedis, {
+          prefix: config.queuePrefix,
+          attempts: config.jobAttempts,
+          retentionSeconds: config.resultRetentionSeconds,
+        })
+      : null;
+    const incidents =
+      alertProducer && createIncidentService(config, connection, poster, alertProducer, log.child({ component: 'alerts' }));
+    const detector = incidents ? startDetector(config, env, connection, incidents, log.child({ component: 'alerts' })) : null;
     const worker = startDiagnosisWorker({
       connection,
       prefix: config.queuePrefix,
-      reporter: new SlackJobReporter({
-        poster,
-        messages: new JobMessageStore(connection, config.queuePrefix, config.resultRetentionSeconds),
-        progressThrottleMs: config.progressThrottleMs,
-      }),
+      reporter: incidents
+        ? new AlertJobReporter(jobReporter, incidents, (what, err) =>
+            log.warn({ what, err: String(err) }, 'alerts: incident update failed'),
+          )
+        : jobReporter,
       diagnose: realEngine.diagnose,
       log,
       concurrency: config.workerConcurrency,
@@ -126,6 +145,9 @@ export async function startRoles(
       what: 'worker',
       close: async () => {
         refresh.stop();
+        await detector?.stop();
+        await alertProducer?.close().catch(() => undefined);
+        alertRedis?.disconnect();
         const { handedBack } = await worker.close(config.shutdownGraceMs);
         if (handedBack.length) log.warn({ handedBack }, 'jobs handed back to the queue at shutdown');
         connection.disconnect();
@@ -166,6 +188,7 @@ export async function startRoles(
       // Read from the local cluster when an approver asks: the worker's access when in this process.
       readRegistration:
         (engine ?? workerEngine)?.readRegistration ?? (engine ? undefined : lazyRegistrationReader(env)),
+      incidents: (poster) => createIncidentService(config, redis, poster, producer, log.child({ component: 'alerts' })),
     }).catch(failStart);
     // The bot stops first (closers run in order), so no job is enqueued mid-shutdown.
     closers.unshift({ what: 'bot', close: () => bot.stop() });

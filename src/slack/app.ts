@@ -28,6 +28,8 @@ import { ClusterCacheReader } from '../queue/cluster-cache.js';
 import { describeError, redactSecrets } from './redact.js';
 import { SlackTokenRefusedError, refusedTokenError } from './slack-auth.js';
 import { SocketModeReceiver } from './socket-receiver.js';
+import type { IncidentService } from '../alerts/incidents.js';
+import { registerAlertActions } from './alert-actions.js';
 
 export interface BotDeps {
   config: BotConfig;
@@ -41,6 +43,8 @@ export interface BotDeps {
   onTokenRefused?: (err: SlackTokenRefusedError) => void;
   /** Reads the full registration command when an approver asks; absent: the answer points to Rancher. */
   readRegistration?: RegistrationReader;
+  /** The incidents of ALERT_CHANNEL, over this bot's poster; null when alerts are off. */
+  incidents?: (poster: SlackPoster) => IncidentService | null;
 }
 
 export interface SlackBot {
@@ -163,7 +167,9 @@ export async function createSlackBot(deps: BotDeps): Promise<SlackBot> {
   // Work after an ack (posting the queued message) waits for the acks in flight; finished at shutdown.
   const afterAck = new AfterAckWork(log);
   const clusters = new ClusterCacheReader(deps.redis, config.queuePrefix);
+  const incidents = deps.incidents?.(poster) ?? null;
   const commandDeps = {
+    incidents,
     redis: deps.redis,
     clusters,
     producer: deps.producer,
@@ -257,6 +263,11 @@ export async function createSlackBot(deps: BotDeps): Promise<SlackBot> {
         renderSlackFailedAfterClick("post the decision in the report's thread"),
         actionId,
       );
+    // Dismissed from an alert: that object's alerts stay quiet until it is resolved.
+    if (actionId === 'dismiss' && reply.closeButtons && incidents && messageTs)
+      await incidents
+        .dismissed({ channel, ts: messageTs }, body.user.id)
+        .catch((err: unknown) => log.warn({ err: String(err) }, 'alerts: dismissal not recorded'));
     if (reply.closeButtons && messageTs && body.message) {
       const blocks = closeActions(
         (body.message.blocks ?? []) as Block[],
@@ -293,6 +304,8 @@ export async function createSlackBot(deps: BotDeps): Promise<SlackBot> {
     });
     await tellClicker(respond, answer, SHOW_REGISTRATION);
   });
+
+  if (incidents) registerAlertActions(app, incidents, log, (respond, msg, action) => tellClicker(respond, msg, action));
 
   app.error(async (err) => {
     log.error({ err: err.message, code: (err as { code?: string }).code }, 'Slack handler failed');

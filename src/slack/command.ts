@@ -5,12 +5,13 @@ import { oneLine } from '../text/one-line.js';
 export type RancherCommand =
   | { kind: 'diagnose'; cluster: string | null; sinceSeconds: number | null; watchSeconds: number | null }
   | { kind: 'status'; jobId: string | null }
+  | { kind: 'alerts'; test: boolean }
   | { kind: 'help' }
   | { kind: 'invalid'; problem: string };
 
 const MAX_SINCE_SECONDS = 7 * 86400;
 const MAX_WATCH_SECONDS = 15 * 60;
-const SUBCOMMANDS = ['diagnose', 'status', 'help'] as const;
+const SUBCOMMANDS = ['diagnose', 'status', 'alerts', 'help'] as const;
 const OPTIONS = ['--since', '--watch'] as const;
 
 /**
@@ -30,6 +31,11 @@ export function parseRancherCommand(text: string): RancherCommand {
       : { kind: 'help' };
   }
   if (sub === 'diagnose') return parseDiagnose(rest);
+  if (sub === 'alerts') {
+    if (rest.length === 0) return { kind: 'alerts', test: false };
+    if (rest.length === 1 && rest[0]!.toLowerCase() === 'test') return { kind: 'alerts', test: true };
+    return invalid(`"alerts" takes nothing or "test", got "${quote(rest.join(' '))}"`);
+  }
   if (sub === 'status') {
     if (rest.length > 1) return invalid(`"status" takes at most one job id, got "${quote(rest.join(' '))}"`);
     const jobId = rest[0] ?? null;

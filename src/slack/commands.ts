@@ -10,6 +10,8 @@ import { mayDiagnose, parseRancherCommand } from './command.js';
 import type { SlackPoster } from './poster.js';
 import type { SlackMessage } from './render/blocks.js';
 import { renderQueued } from './render/job-messages.js';
+import { renderAlertList, renderAlertsOff, renderSampleSent } from './render/alerts.js';
+import type { IncidentService } from '../alerts/incidents.js';
 import {
   renderAlreadyRunning,
   renderHelp,
@@ -45,6 +47,8 @@ export interface CommandDeps {
   log: Logger;
   metrics?: Metrics;
   now?: () => Date;
+  /** Incidents in ALERT_CHANNEL; null when it is not set. */
+  incidents?: IncidentService | null;
   /** All the Redis calls of one command together get at most this long (default 1000 ms). */
   redisBudgetMs?: number;
 }
@@ -95,6 +99,20 @@ export async function answerCommand(cmd: SlashCommand, deps: CommandDeps): Promi
   if (parsed.kind === 'help') return ephemeral(renderHelp(), 'ok');
   if (parsed.kind === 'invalid') return ephemeral(renderHelp(parsed.problem), 'invalid');
   try {
+    if (parsed.kind === 'alerts') {
+      const incidents = deps.incidents;
+      if (!incidents) return ephemeral(renderAlertsOff(), 'off');
+      if (parsed.test) {
+        count('ok');
+        return {
+          visibility: 'ephemeral',
+          message: renderSampleSent(),
+          after: async () => void (await incidents.sample()),
+        };
+      }
+      const { open, snoozes } = await failFast(deps.redis, () => incidents.list(), left());
+      return ephemeral(renderAlertList(open, snoozes, Date.now()), 'ok');
+    }
     if (parsed.kind === 'status') {
       const jobs = await deps.producer.status(parsed.jobId, undefined, left());
       const refs = await failFast(
