@@ -49,7 +49,7 @@ export function createIncidentService(
             clusterId,
             clusterName: null,
             sinceSeconds: null,
-            watchSeconds: null,
+            watchSeconds: config.alerts.diagnosisWatchSeconds,
             channelId: channel,
             requestedBy: ALERT_REQUESTER,
             requestedAt: new Date().toISOString(),

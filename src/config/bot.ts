@@ -67,6 +67,8 @@ export interface AlertSettings {
   resolveAfterSeconds: number;
   /** Objects starting to loop within a minute from which one summary message is posted instead. */
   summaryAt: number;
+  /** The churn watch of the diagnosis an incident asks for (the detector has watched already). */
+  diagnosisWatchSeconds: number;
 }
 
 export type BotRole = 'bot' | 'worker' | 'serve';
@@ -184,6 +186,7 @@ const envSchema = z.object({
   ALERT_INTERVAL: duration(10).refine((s) => s >= 1, { message: 'must be at least 1s' }),
   ALERT_RESOLVE_AFTER: duration(300),
   ALERT_SUMMARY_AT: int(5, 2),
+  ALERT_DIAGNOSIS_WATCH: duration(15),
   APPROVERS: list.refine((ids) => ids.every((id) => /^[UWS][A-Z0-9]+$/.test(id)), {
     message: 'must be Slack user ids (U..., W...) or user group ids (S...), comma separated',
   }),
@@ -250,6 +253,7 @@ export function loadBotConfig(env: Env, role: BotRole): BotConfig {
       intervalSeconds: e.ALERT_INTERVAL,
       resolveAfterSeconds: e.ALERT_RESOLVE_AFTER,
       summaryAt: e.ALERT_SUMMARY_AT,
+      diagnosisWatchSeconds: e.ALERT_DIAGNOSIS_WATCH,
     },
     approvers: e.APPROVERS,
     diagnoseAllowedChannels: e.DIAGNOSE_ALLOWED_CHANNELS,
