@@ -19,8 +19,6 @@ import { createAlertSources } from '../rancher/alert-sources.js';
 import { SlackAlertPublisher } from '../slack/alert-publisher.js';
 import type { SlackPoster } from '../slack/poster.js';
 
-/** Posts in one channel at most once a second, across every process (Slack's limit). */
-const POST_GAP_MS = 1000;
 /** Fires are gathered this long, so that a burst of loops becomes one summary. */
 const GATHER_MS = 1000;
 
@@ -34,7 +32,7 @@ export function createIncidentService(
   const channel = config.alertChannel;
   if (!channel) return null;
   const onError = (what: string, err: unknown) => log.error({ what, err: String(err) }, 'alerts: step failed');
-  const pacer = new ChannelPacer(redis, config.queuePrefix, POST_GAP_MS);
+  const pacer = new ChannelPacer(redis, config.queuePrefix, config.alerts.postGapMs);
   return new IncidentService({
     store: new RedisIncidentStore(redis, {
       prefix: config.queuePrefix,

@@ -69,6 +69,8 @@ export interface AlertSettings {
   summaryAt: number;
   /** The churn watch of the diagnosis an incident asks for (the detector has watched already). */
   diagnosisWatchSeconds: number;
+  /** Posts in the alert channel are this far apart at least, across processes (Slack: 1 a second). */
+  postGapMs: number;
 }
 
 export type BotRole = 'bot' | 'worker' | 'serve';
@@ -187,6 +189,7 @@ const envSchema = z.object({
   ALERT_RESOLVE_AFTER: duration(300),
   ALERT_SUMMARY_AT: int(5, 2),
   ALERT_DIAGNOSIS_WATCH: duration(15),
+  ALERT_POST_GAP_MS: int(1000),
   APPROVERS: list.refine((ids) => ids.every((id) => /^[UWS][A-Z0-9]+$/.test(id)), {
     message: 'must be Slack user ids (U..., W...) or user group ids (S...), comma separated',
   }),
@@ -254,6 +257,7 @@ export function loadBotConfig(env: Env, role: BotRole): BotConfig {
       resolveAfterSeconds: e.ALERT_RESOLVE_AFTER,
       summaryAt: e.ALERT_SUMMARY_AT,
       diagnosisWatchSeconds: e.ALERT_DIAGNOSIS_WATCH,
+      postGapMs: e.ALERT_POST_GAP_MS,
     },
     approvers: e.APPROVERS,
     diagnoseAllowedChannels: e.DIAGNOSE_ALLOWED_CHANNELS,

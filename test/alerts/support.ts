@@ -85,10 +85,14 @@ export function stopLoop(standin: Standin, node = NODE): void {
   standin.put('local', { ...obj, status: { ...(obj.status ?? {}), rkeNode: { address: '10.0.0.1' } } });
 }
 
-/** Root messages posted in the alert channel (not thread replies). */
+/** Root messages Slack took in the alert channel (not thread replies, not calls answered 429). */
 export function roots(calls: RecordedCall[]): RecordedCall[] {
   return calls.filter(
-    (c) => c.method === 'chat.postMessage' && c.args.channel === ALERT_CHANNEL && c.args.thread_ts === undefined,
+    (c) =>
+      c.method === 'chat.postMessage' &&
+      c.answer !== undefined &&
+      c.args.channel === ALERT_CHANNEL &&
+      c.args.thread_ts === undefined,
   );
 }
 
@@ -101,3 +105,18 @@ export function tsOf(call: RecordedCall): string {
 }
 
 export { blocksText };
+
+/** A copy of the looping node object under another name, looping too (no Kubernetes node to find). */
+export function addLoopingNode(standin: Standin, name: string): void {
+  const obj = standin.get('local', nodePath(NODE))! as K8sObject & { status?: Record<string, unknown> };
+  const { resourceVersion: _rv, uid: _uid, ...metadata } = obj.metadata;
+  const { nodeName: _n, rkeNode: _r, ...status } = obj.status ?? {};
+  standin.create('local', { ...obj, metadata: { ...metadata, name }, status });
+}
+
+/** The object loops again: its status.rkeNode goes. */
+export function restartLoop(standin: Standin, node = NODE): void {
+  const obj = standin.get('local', nodePath(node))! as K8sObject & { status?: Record<string, unknown> };
+  const { rkeNode: _r, ...status } = obj.status ?? {};
+  standin.put('local', { ...obj, status });
+}
