@@ -3,7 +3,7 @@
 // path, so the rules hold whether node_modules is a folder or a link to one.
 
 // The layers of one diagnosis and the helpers they share: code that runs with its I/O handed in.
-const PURE = '^src/(diagnosis|remediation/plans|engine|report|text)/|^src/(errors|retry)[.]ts$';
+const PURE = '^src/(diagnosis|remediation/plans|engine|report|text|alerts)/|^src/(errors|retry)[.]ts$';
 const EDGES = '^src/(rancher|io|slack|queue|config|cli|server|app)/';
 const IO_BUILTINS = '^(node:)?(fs|net|http|https|child_process|worker_threads|dgram|tls)(/|$)';
 const IO_PACKAGES =

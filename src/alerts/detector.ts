@@ -70,7 +70,11 @@ export interface DetectorDeps {
 /** How the lease is timed: a dead leader's key lapses and is taken well within `leaseSeconds`. */
 export function leaseTiming(leaseSeconds: number) {
   const leaseMs = leaseSeconds * 1000;
-  return { ttlMs: Math.round((leaseMs * 2) / 3), renewMs: Math.round(leaseMs / 4), tryMs: Math.round(leaseMs / 10) };
+  return {
+    ttlMs: Math.round((leaseMs * 2) / 3),
+    renewMs: Math.round(leaseMs / 4),
+    tryMs: Math.round(leaseMs / 10),
+  };
 }
 
 /** Runs until `signal` aborts: waits for the lease, detects while it holds it, lets it go at the end. */
@@ -144,7 +148,9 @@ export async function detect(deps: DetectorDeps, signal: AbortSignal): Promise<v
     if (signal.aborted) break;
     const now = clock.now();
     if (deps.metrics)
-      metrics = await deps.metrics.read(signal).catch(() => ({ nodeWrites: null, residentMemoryBytes: null }));
+      metrics = await deps.metrics
+        .read(signal)
+        .catch(() => ({ nodeWrites: null, residentMemoryBytes: null }));
     if (contactLostAt !== null) {
       if (!contactTold && now - contactLostAt >= settings.lostContactSeconds * 1000) {
         contactTold = true;

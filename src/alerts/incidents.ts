@@ -4,13 +4,7 @@
  * change of one incident happens under its lock, so that the detector, the Alertmanager
  * webhook and a button click in other processes never post it twice.
  */
-import type {
-  DiagnosisOutcome,
-  Incident,
-  IncidentSource,
-  MessageRef,
-  Snooze,
-} from './incident.js';
+import type { DiagnosisOutcome, Incident, IncidentSource, MessageRef, Snooze } from './incident.js';
 import { lastedSeconds, rateDoubled } from './incident.js';
 
 /** What the Alertmanager webhook (and the detector) call. */
@@ -64,7 +58,11 @@ export interface LostContact {
 /** How incidents reach the channel; the Slack implementation paces posts per channel. */
 export interface AlertPublisher {
   /** Posts the incident's message: in the channel, or in `thread` (a summary's). */
-  post(incident: Incident, diagnosis: DiagnosisOutcome | null, thread?: MessageRef): Promise<MessageRef | null>;
+  post(
+    incident: Incident,
+    diagnosis: DiagnosisOutcome | null,
+    thread?: MessageRef,
+  ): Promise<MessageRef | null>;
   update(incident: Incident, diagnosis: DiagnosisOutcome | null): Promise<boolean>;
   note(incident: Incident, note: IncidentNote): Promise<void>;
   summary(incidents: Incident[]): Promise<MessageRef | null>;
@@ -161,7 +159,11 @@ export class IncidentService implements IncidentSink {
     if (incident.toldPerMinute === null || doubled) incident.toldPerMinute = writesPerMinute;
     await this.o.store.put(incident);
     if (doubled && incident.message)
-      await this.o.publisher.note(incident, { kind: 'rate-doubled', writesPerMinute, wasPerMinute: was ?? 0 });
+      await this.o.publisher.note(incident, {
+        kind: 'rate-doubled',
+        writesPerMinute,
+        wasPerMinute: was ?? 0,
+      });
   }
 
   private scheduleFlush(): void {
@@ -247,7 +249,11 @@ export class IncidentService implements IncidentSink {
         return true;
       });
       const now = await store.get(i.fingerprint);
-      if (now?.message && !now.summaryRoot && (await store.claimOnce(`report:${i.fingerprint}:${outcome.jobId}`)))
+      if (
+        now?.message &&
+        !now.summaryRoot &&
+        (await store.claimOnce(`report:${i.fingerprint}:${outcome.jobId}`))
+      )
         await publisher.reportThread(now, outcome);
     }
   }

@@ -76,9 +76,19 @@ export class LoopTracker {
       if (!t.fired && now - t.loopingSince >= forMs) {
         t.fired = true;
         t.firedAt = now;
-        events.push({ type: 'fire', key: rate.key, since: t.loopingSince, writesPerMinute: rate.writesPerMinute });
+        events.push({
+          type: 'fire',
+          key: rate.key,
+          since: t.loopingSince,
+          writesPerMinute: rate.writesPerMinute,
+        });
       } else if (t.fired && t.peak > before) {
-        events.push({ type: 'rate', key: rate.key, writesPerMinute: rate.writesPerMinute, peakPerMinute: t.peak });
+        events.push({
+          type: 'rate',
+          key: rate.key,
+          writesPerMinute: rate.writesPerMinute,
+          peakPerMinute: t.peak,
+        });
       }
     }
     for (const [key, t] of this.tracked) {

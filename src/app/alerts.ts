@@ -31,7 +31,8 @@ export function createIncidentService(
 ): IncidentService | null {
   const channel = config.alertChannel;
   if (!channel) return null;
-  const onError = (what: string, err: unknown) => log.error({ what, err: String(err) }, 'alerts: step failed');
+  const onError = (what: string, err: unknown) =>
+    log.error({ what, err: String(err) }, 'alerts: step failed');
   const pacer = new ChannelPacer(redis, config.queuePrefix, config.alerts.postGapMs);
   return new IncidentService({
     store: new RedisIncidentStore(redis, {

@@ -116,8 +116,11 @@ export async function startRoles(
         })
       : null;
     const incidents =
-      alertProducer && createIncidentService(config, connection, poster, alertProducer, log.child({ component: 'alerts' }));
-    const detector = incidents ? startDetector(config, env, connection, incidents, log.child({ component: 'alerts' })) : null;
+      alertProducer &&
+      createIncidentService(config, connection, poster, alertProducer, log.child({ component: 'alerts' }));
+    const detector = incidents
+      ? startDetector(config, env, connection, incidents, log.child({ component: 'alerts' }))
+      : null;
     const worker = startDiagnosisWorker({
       connection,
       prefix: config.queuePrefix,
@@ -188,7 +191,8 @@ export async function startRoles(
       // Read from the local cluster when an approver asks: the worker's access when in this process.
       readRegistration:
         (engine ?? workerEngine)?.readRegistration ?? (engine ? undefined : lazyRegistrationReader(env)),
-      incidents: (poster) => createIncidentService(config, redis, poster, producer, log.child({ component: 'alerts' })),
+      incidents: (poster) =>
+        createIncidentService(config, redis, poster, producer, log.child({ component: 'alerts' })),
     }).catch(failStart);
     // The bot stops first (closers run in order), so no job is enqueued mid-shutdown.
     closers.unshift({ what: 'bot', close: () => bot.stop() });

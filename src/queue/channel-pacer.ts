@@ -25,7 +25,13 @@ export class ChannelPacer {
   async wait(channel: string): Promise<number> {
     const now = this.now();
     const slot = Number(
-      await this.redis.eval(NEXT_SLOT, 1, `${this.prefix}:doctor:alerts:pace:${channel}`, String(now), String(this.gapMs)),
+      await this.redis.eval(
+        NEXT_SLOT,
+        1,
+        `${this.prefix}:doctor:alerts:pace:${channel}`,
+        String(now),
+        String(this.gapMs),
+      ),
     );
     return Math.max(0, slot - now);
   }

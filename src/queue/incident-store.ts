@@ -92,7 +92,12 @@ export class RedisIncidentStore implements IncidentStore {
   async put(incident: Incident): Promise<void> {
     const tx = this.redis.multi();
     if (incident.state === 'resolved') {
-      tx.set(this.k.incident(incident.fingerprint), JSON.stringify(incident), 'EX', this.options.retentionSeconds);
+      tx.set(
+        this.k.incident(incident.fingerprint),
+        JSON.stringify(incident),
+        'EX',
+        this.options.retentionSeconds,
+      );
       tx.srem(this.k.open, incident.fingerprint);
     } else {
       tx.set(this.k.incident(incident.fingerprint), JSON.stringify(incident));
@@ -144,9 +149,7 @@ export class RedisIncidentStore implements IncidentStore {
   }
 
   async claimOnce(key: string): Promise<boolean> {
-    return (
-      (await this.redis.set(this.k.once(key), '1', 'EX', this.options.retentionSeconds, 'NX')) === 'OK'
-    );
+    return (await this.redis.set(this.k.once(key), '1', 'EX', this.options.retentionSeconds, 'NX')) === 'OK';
   }
 
   async saveDiagnosis(fingerprint: string, outcome: DiagnosisOutcome): Promise<void> {
@@ -159,7 +162,10 @@ export class RedisIncidentStore implements IncidentStore {
   }
 
   async getDiagnosis(fingerprint: string): Promise<DiagnosisOutcome | null> {
-    return parseJson(outcomeSchema, await this.redis.get(this.k.diagnosis(fingerprint))) as DiagnosisOutcome | null;
+    return parseJson(
+      outcomeSchema,
+      await this.redis.get(this.k.diagnosis(fingerprint)),
+    ) as DiagnosisOutcome | null;
   }
 }
 

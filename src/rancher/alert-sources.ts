@@ -46,7 +46,11 @@ class GoneError extends Error {
   }
 }
 
-function nodeWriteWatch(kubeConfig: KubeConfig, config: RancherConfig, options: AlertSourceOptions): NodeWriteSource {
+function nodeWriteWatch(
+  kubeConfig: KubeConfig,
+  config: RancherConfig,
+  options: AlertSourceOptions,
+): NodeWriteSource {
   const custom = kubeConfig.makeApiClient(CustomObjectsApi);
   const caller = makeCaller({ ...config, retries: 0 });
   const op = {
@@ -66,7 +70,13 @@ function nodeWriteWatch(kubeConfig: KubeConfig, config: RancherConfig, options: 
         op,
         (o) =>
           custom.listClusterCustomObject(
-            { group: 'management.cattle.io', version: 'v3', plural: 'nodes', limit: PAGE_SIZE, _continue: cont },
+            {
+              group: 'management.cattle.io',
+              version: 'v3',
+              plural: 'nodes',
+              limit: PAGE_SIZE,
+              _continue: cont,
+            },
             o,
           ),
         signal,
@@ -96,7 +106,9 @@ function nodeWriteWatch(kubeConfig: KubeConfig, config: RancherConfig, options: 
         try {
           resourceVersion ??= await relist(signal);
           handlers.contact(true);
-          resourceVersion = await watchOnce(watch, resourceVersion, handlers, signal, () => retrier.succeeded());
+          resourceVersion = await watchOnce(watch, resourceVersion, handlers, signal, () =>
+            retrier.succeeded(),
+          );
         } catch (error) {
           if (signal.aborted) return;
           if (error instanceof GoneError) resourceVersion = null;
@@ -172,16 +184,20 @@ async function readApiserverMetrics(
   await kubeConfig.applyToHTTPSOptions(options);
   const body = await new Promise<string>((resolve, reject) => {
     const send = url.protocol === 'https:' ? https.request : http.request;
-    const req = send(url, { ...options, signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () =>
-        res.statusCode === 200
-          ? resolve(Buffer.concat(chunks).toString('utf8'))
-          : reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { statusCode: res.statusCode })),
-      );
-      res.on('error', reject);
-    });
+    const req = send(
+      url,
+      { ...options, signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          res.statusCode === 200
+            ? resolve(Buffer.concat(chunks).toString('utf8'))
+            : reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { statusCode: res.statusCode })),
+        );
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end();
   });

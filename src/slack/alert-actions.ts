@@ -27,13 +27,16 @@ export function registerAlertActions(
     });
   });
 
-  app.action(new RegExp(`^(${ALERT_ACTIONS.snooze1h}|${ALERT_ACTIONS.snooze4h})$`), async ({ ack, body, action, respond }) => {
-    await ack();
-    if (body.type !== 'block_actions' || action.type !== 'button' || !('action_id' in action)) return;
-    const seconds = SNOOZE_SECONDS[action.action_id] ?? 3600;
-    await incidents.snooze(action.value ?? '', seconds, body.user.id).catch(async (err: unknown) => {
-      log.error({ err: String(err) }, 'alerts: snooze failed');
-      await tellClicker(respond, failed('snooze the alert'), action.action_id);
-    });
-  });
+  app.action(
+    new RegExp(`^(${ALERT_ACTIONS.snooze1h}|${ALERT_ACTIONS.snooze4h})$`),
+    async ({ ack, body, action, respond }) => {
+      await ack();
+      if (body.type !== 'block_actions' || action.type !== 'button' || !('action_id' in action)) return;
+      const seconds = SNOOZE_SECONDS[action.action_id] ?? 3600;
+      await incidents.snooze(action.value ?? '', seconds, body.user.id).catch(async (err: unknown) => {
+        log.error({ err: String(err) }, 'alerts: snooze failed');
+        await tellClicker(respond, failed('snooze the alert'), action.action_id);
+      });
+    },
+  );
 }

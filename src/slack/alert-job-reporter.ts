@@ -49,7 +49,8 @@ export class AlertJobReporter implements JobReporter {
       done: (report, plans) => quietly('incident report', incidents.diagnosed(outcome(report, plans))),
       failed: async (f) => {
         // A failure the queue retries is not the incident's news yet.
-        if (!f.retry) await quietly('incident diagnosis failed', incidents.diagnosisFailed(job.jobId, f.message));
+        if (!f.retry)
+          await quietly('incident diagnosis failed', incidents.diagnosisFailed(job.jobId, f.message));
       },
       handedBack: async () => undefined,
     };

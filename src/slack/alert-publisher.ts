@@ -10,6 +10,7 @@ import { Retrier, type RetryClock } from '../retry.js';
 import type { SlackPoster } from './poster.js';
 import type { SlackMessage } from './render/blocks.js';
 import {
+  alertJobRef,
   renderIncident,
   renderLostContact,
   renderNote,
@@ -74,7 +75,11 @@ export class SlackAlertPublisher implements AlertPublisher {
     });
   }
 
-  post(incident: Incident, diagnosis: DiagnosisOutcome | null, thread?: MessageRef): Promise<MessageRef | null> {
+  post(
+    incident: Incident,
+    diagnosis: DiagnosisOutcome | null,
+    thread?: MessageRef,
+  ): Promise<MessageRef | null> {
     return this.send(renderIncident(incident, diagnosis, this.now()), thread?.ts);
   }
 
@@ -96,19 +101,7 @@ export class SlackAlertPublisher implements AlertPublisher {
 
   async reportThread(incident: Incident, d: DiagnosisOutcome): Promise<void> {
     if (!incident.message) return;
-    const ref = {
-      jobId: d.jobId,
-      data: {
-        v: 1 as const,
-        clusterId: d.clusterId,
-        clusterName: null,
-        sinceSeconds: null,
-        watchSeconds: null,
-        channelId: this.o.channel,
-        requestedBy: 'alerts',
-        requestedAt: d.requestedAt,
-      },
-    };
+    const ref = alertJobRef(d, this.o.channel);
     const report = renderReport(ref, d.report, d.plans);
     for (const reply of report.thread ?? []) await this.send(reply, incident.message.ts);
     if (report.uploads?.length) {

@@ -305,7 +305,8 @@ export async function createSlackBot(deps: BotDeps): Promise<SlackBot> {
     await tellClicker(respond, answer, SHOW_REGISTRATION);
   });
 
-  if (incidents) registerAlertActions(app, incidents, log, (respond, msg, action) => tellClicker(respond, msg, action));
+  if (incidents)
+    registerAlertActions(app, incidents, log, (respond, msg, action) => tellClicker(respond, msg, action));
 
   app.error(async (err) => {
     log.error({ err: err.message, code: (err as { code?: string }).code }, 'Slack handler failed');

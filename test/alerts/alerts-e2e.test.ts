@@ -1,13 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import {
-  alertGround,
-  blocksText,
-  roots,
-  stopLoop,
-  tsOf,
-  updatesOf,
-  type AlertGround,
-} from './support.js';
+import { alertGround, blocksText, roots, stopLoop, tsOf, updatesOf, type AlertGround } from './support.js';
 
 let ground: AlertGround | null = null;
 afterEach(async () => {

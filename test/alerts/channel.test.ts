@@ -37,10 +37,15 @@ describe('alerts in the channel', () => {
       messageTs: ts,
       text: 'Snooze 1 h',
     });
-    const click = await postToBot(`http://127.0.0.1:${serve.port}/slack/events`, body, signedHeaders('alerts-secret', body));
+    const click = await postToBot(
+      `http://127.0.0.1:${serve.port}/slack/events`,
+      body,
+      signedHeaders('alerts-secret', body),
+    );
     expect(click.status).toBe(200);
     await g.slack.waitFor(
-      (calls) => calls.some((c) => threadOf(ts)(c) && blocksText(c.args.blocks).includes('Snoozed by <@U0ALICE>')),
+      (calls) =>
+        calls.some((c) => threadOf(ts)(c) && blocksText(c.args.blocks).includes('Snoozed by <@U0ALICE>')),
       20000,
       'the snooze in the thread',
     );
@@ -59,7 +64,9 @@ describe('alerts in the channel', () => {
       'the other object alert',
     );
     expect(g.standin.loop.isLooping('c-dql6k', 'machine-h46dc')).toBe(true);
-    expect(roots(g.slack.calls).filter((c) => blocksText(c.args.blocks).includes('machine-h46dc'))).toHaveLength(1);
+    expect(
+      roots(g.slack.calls).filter((c) => blocksText(c.args.blocks).includes('machine-h46dc')),
+    ).toHaveLength(1);
   }, 120000);
 
   it('50 objects starting to loop together: one summary root, each object its own message in its thread', async () => {
@@ -81,7 +88,9 @@ describe('alerts in the channel', () => {
     expect(all).toHaveLength(1);
     expect(blocksText(all[0]!.args.blocks)).toContain('50 objects started looping within a minute');
     const members = g.slack.calls.filter(threadOf(tsOf(all[0]!)));
-    expect(new Set(members.map((m) => /machine-burst\d\d/.exec(blocksText(m.args.blocks))?.[0])).size).toBe(50);
+    expect(new Set(members.map((m) => /machine-burst\d\d/.exec(blocksText(m.args.blocks))?.[0])).size).toBe(
+      50,
+    );
     expect(members.every((m) => blocksText(m.args.blocks).includes('Acknowledge'))).toBe(true);
   }, 150000);
 
@@ -96,6 +105,8 @@ describe('alerts in the channel', () => {
     await g.slack.waitFor((calls) => roots(calls).length >= 4, 60000, 'four alerts');
     const posted = roots(g.slack.calls).map((c) => /machine-order\d/.exec(blocksText(c.args.blocks))?.[0]);
     expect(posted).toEqual(['machine-order0', 'machine-order1', 'machine-order2', 'machine-order3']);
-    expect(g.slack.callsOf('chat.postMessage').filter((c) => c.answer === undefined).length).toBeGreaterThanOrEqual(3);
+    expect(
+      g.slack.callsOf('chat.postMessage').filter((c) => c.answer === undefined).length,
+    ).toBeGreaterThanOrEqual(3);
   }, 120000);
 });

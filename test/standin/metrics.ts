@@ -32,7 +32,12 @@ export function apiserverMetricsText(inputs: MetricsInputs): string {
     counts.set(key, (counts.get(key) ?? 0) + inputs.loopNodeWrites);
   }
   const nodeWrites = [...counts]
-    .filter(([k]) => k.includes('group="management.cattle.io"') && k.includes('resource="nodes"') && /verb="(PUT|PATCH)"/.test(k))
+    .filter(
+      ([k]) =>
+        k.includes('group="management.cattle.io"') &&
+        k.includes('resource="nodes"') &&
+        /verb="(PUT|PATCH)"/.test(k),
+    )
     .reduce((sum, [, n]) => sum + n, 0);
   const lines = [
     '# HELP apiserver_request_total [STABLE] Counter of apiserver requests broken out for each verb, dry run value, group, version, resource, scope, component, and HTTP response code.',

@@ -395,7 +395,16 @@ class StandinServer implements Standin {
     if (!user) throw errors.unauthorized();
     record.user = user;
     if (!proxied && apiPath === '/metrics') {
-      if (this.faults.isForbidden({ cluster: 'local', user, verb: 'get', group: '', resource: '/metrics', namespace: null }))
+      if (
+        this.faults.isForbidden({
+          cluster: 'local',
+          user,
+          verb: 'get',
+          group: '',
+          resource: '/metrics',
+          namespace: null,
+        })
+      )
         throw errors.byCode(403, `forbidden: User "${user}" cannot get path "/metrics"`, 'Forbidden');
       sendMetrics(res, { requests: this.recorded, loopNodeWrites: this.loop.nodeWrites });
       return;

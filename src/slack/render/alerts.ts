@@ -3,8 +3,14 @@
  * report of `/rancher diagnose`, with its buttons, under the alert's own lines) to resolved; the
  * notes in its thread; the summary of a burst; the lost-contact notice; the sample.
  */
-import type { DiagnosisOutcome, Incident, IncidentNote, LostContact, Snooze } from '../../alerts/incidents.js';
-import { findingOf } from '../../alerts/incident.js';
+import type {
+  DiagnosisOutcome,
+  Incident,
+  IncidentNote,
+  LostContact,
+  Snooze,
+} from '../../alerts/incidents.js';
+import { ALERT_REQUESTER, findingOf } from '../../alerts/incident.js';
 import { buildReportModel } from '../../report/model.js';
 import { formatBytes } from '../../text/bytes.js';
 import { humanSpan } from '../../text/duration.js';
@@ -14,7 +20,9 @@ import { slackDate } from './dates.js';
 import { findingActions } from './finding-actions.js';
 import { esc } from './limits.js';
 import { renderReport } from './report.js';
-import { formatRate } from './report-thread.js';
+import { formatRate as formatNumber } from './report-thread.js';
+
+const formatRate = (perMinute: number) => `${formatNumber(perMinute)} writes a minute`;
 
 export const ALERT_ACTIONS = {
   ack: 'alert_ack',
@@ -36,7 +44,7 @@ function subject(i: Incident): string {
 }
 
 function rateWords(i: Incident): string {
-  return i.writesPerMinute !== null ? `, written ${formatRate(i.writesPerMinute)}` : '';
+  return i.writesPerMinute !== null ? `, ${formatRate(i.writesPerMinute)}` : '';
 }
 
 function headline(i: Incident, now: number): string {
@@ -58,8 +66,10 @@ function lastedSeconds(i: Incident, now: number): number {
 function status(i: Incident): string | null {
   const d = i.diagnosis;
   if (i.state === 'resolved' || !d) return null;
-  if (d.state === 'queued') return `:hourglass_flowing_sand: Diagnosis of \`${esc(i.clusterId ?? 'all clusters')}\` queued (job \`${esc(d.jobId)}\`).`;
-  if (d.state === 'running') return `:mag: Diagnosing \`${esc(i.clusterId ?? 'all clusters')}\` (job \`${esc(d.jobId)}\`)…`;
+  if (d.state === 'queued')
+    return `:hourglass_flowing_sand: Diagnosis of \`${esc(i.clusterId ?? 'all clusters')}\` queued (job \`${esc(d.jobId)}\`).`;
+  if (d.state === 'running')
+    return `:mag: Diagnosing \`${esc(i.clusterId ?? 'all clusters')}\` (job \`${esc(d.jobId)}\`)…`;
   if (d.state === 'failed') return `:warning: The diagnosis failed: ${esc(d.error ?? 'no reason given')}`;
   return null;
 }
@@ -88,7 +98,8 @@ function alertButtons(i: Incident): Block {
   ]);
 }
 
-function jobRef(d: DiagnosisOutcome) {
+/** The diagnosis as the report renderer knows a job. */
+export function alertJobRef(d: DiagnosisOutcome, channel = 'alerts') {
   return {
     jobId: d.jobId,
     data: {
@@ -97,8 +108,8 @@ function jobRef(d: DiagnosisOutcome) {
       clusterName: null,
       sinceSeconds: null,
       watchSeconds: null,
-      channelId: 'alerts',
-      requestedBy: 'alerts',
+      channelId: channel,
+      requestedBy: ALERT_REQUESTER,
       requestedAt: d.requestedAt,
     },
   };
@@ -111,7 +122,10 @@ export function renderIncident(i: Incident, diagnosis: DiagnosisOutcome | null, 
   if (line) blocks.push(section(line));
   if (i.state === 'diagnosed' && diagnosis) {
     if (i.summaryRoot) blocks.push(...ownFinding(i, diagnosis));
-    else blocks.push(...renderReport(jobRef(diagnosis), diagnosis.report, diagnosis.plans).blocks);
+    else
+      blocks.push(
+        ...askedByTheAlert(renderReport(alertJobRef(diagnosis), diagnosis.report, diagnosis.plans).blocks),
+      );
   }
   blocks.push(footer(i));
   if (i.state !== 'resolved') blocks.push(alertButtons(i));
@@ -120,6 +134,13 @@ export function renderIncident(i: Incident, diagnosis: DiagnosisOutcome | null, 
       ? `Resolved: ${plainSubject(i)}`
       : `Loop on ${plainSubject(i)}${i.writesPerMinute !== null ? `, ${formatRate(i.writesPerMinute)}` : ''}`;
   return message(text, blocks);
+}
+
+/** The report says who asked for it: here, the alert, not a person to mention. */
+function askedByTheAlert(blocks: Block[]): Block[] {
+  return JSON.parse(
+    JSON.stringify(blocks).replaceAll(`asked by <@${ALERT_REQUESTER}>`, 'asked by this alert'),
+  ) as Block[];
 }
 
 function ownFinding(i: Incident, d: DiagnosisOutcome): Block[] {
@@ -135,7 +156,8 @@ function ownFinding(i: Incident, d: DiagnosisOutcome): Block[] {
 
 function plainSubject(i: Incident): string {
   const slash = i.objectKey?.indexOf('/') ?? -1;
-  if (i.objectKey && slash > 0) return `node object ${i.objectKey.slice(slash + 1)} of cluster ${i.objectKey.slice(0, slash)}`;
+  if (i.objectKey && slash > 0)
+    return `node object ${i.objectKey.slice(slash + 1)} of cluster ${i.objectKey.slice(0, slash)}`;
   return i.summary;
 }
 
@@ -144,7 +166,9 @@ export function renderSummary(incidents: Incident[]): SlackMessage {
   const lines = shown.map((i) => `• ${subject(i)}${rateWords(i)}`);
   if (incidents.length > shown.length) lines.push(`… and ${incidents.length - shown.length} more`);
   return message(`${plural(incidents.length, 'node object')} started looping`, [
-    section(`:rotating_light: *${plural(incidents.length, 'object')} started looping within a minute:*\n${lines.join('\n')}`),
+    section(
+      `:rotating_light: *${plural(incidents.length, 'object')} started looping within a minute:*\n${lines.join('\n')}`,
+    ),
     context('Each is an incident of its own, with its buttons, in this thread.'),
   ]);
 }
@@ -180,7 +204,9 @@ export function renderLostContact(info: LostContact): SlackMessage {
     ? info.lastRates.map((r) => `• \`${esc(r.key)}\` ${formatRate(r.writesPerMinute)}`).join('\n')
     : 'no node object was being written';
   const memory =
-    info.apiserverMemoryBytes !== null ? ` The apiserver last used ${formatBytes(info.apiserverMemoryBytes)} of memory.` : '';
+    info.apiserverMemoryBytes !== null
+      ? ` The apiserver last used ${formatBytes(info.apiserverMemoryBytes)} of memory.`
+      : '';
   return message('The alert detector lost contact with the local apiserver', [
     section(
       `:warning: *The alert detector lost contact with the local apiserver* at ${slackDate(info.since, '{time}')}: no loop can be seen until it answers again.${memory}`,
@@ -191,7 +217,9 @@ export function renderLostContact(info: LostContact): SlackMessage {
 
 export function renderSampleAlert(): SlackMessage {
   return message('Sample alert: the alert channel works', [
-    section(':test_tube: *Sample alert.* The alert channel is wired: a real loop would show here as one message, edited as it is diagnosed and resolved.'),
+    section(
+      ':test_tube: *Sample alert.* The alert channel is wired: a real loop would show here as one message, edited as it is diagnosed and resolved.',
+    ),
     context('sent by `/rancher alerts test`; nothing is wrong'),
   ]);
 }
@@ -206,7 +234,10 @@ export function renderAlertList(open: Incident[], snoozes: Snooze[], now: number
       )
     : ['No open incident.'];
   const snoozed = snoozes.length
-    ? snoozes.map((s) => `• \`${esc(s.fingerprint)}\` until ${slackDate(s.until, '{date_short} {time}')} (by <@${s.userId}>)`)
+    ? snoozes.map(
+        (s) =>
+          `• \`${esc(s.fingerprint)}\` until ${slackDate(s.until, '{date_short} {time}')} (by <@${s.userId}>)`,
+      )
     : ['Nothing snoozed.'];
   return message(`${plural(open.length, 'open incident')}`, [
     section(`*Open incidents*\n${lines.join('\n')}`),
