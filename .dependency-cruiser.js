@@ -3,8 +3,9 @@
 // path, so the rules hold whether node_modules is a folder or a link to one.
 
 // The layers of one diagnosis and the helpers they share: code that runs with its I/O handed in.
-const PURE = '^src/(diagnosis|remediation/(plans|approval)|engine|report|text)/|^src/(errors|retry)[.]ts$';
-const EDGES = '^src/(rancher|io|slack|queue|config|cli|server|app|chart|alerts)/';
+const PURE =
+  '^src/(diagnosis|remediation/(plans|approval)|engine|report|text|alerts)/|^src/(errors|retry)[.]ts$';
+const EDGES = '^src/(rancher|io|slack|queue|config|cli|server|app|chart)/';
 const IO_BUILTINS = '^(node:)?(fs|net|http|https|child_process|worker_threads|dgram|tls)(/|$)';
 const IO_PACKAGES =
   '(^|/)node_modules/(pino|@kubernetes/client-node|@slack/[^/]+|bullmq|ioredis|prom-client)/';

@@ -1,7 +1,13 @@
 /**
- * Where every source of alerts (the watch detector, the apiserver's /metrics, Alertmanager) hands
- * what it found; the incidents and their channel messages live behind it.
+ * Incidents: one per fingerprint, kept in a store any process can read (Redis), shown as one
+ * message in the alert channel and edited in place from firing to diagnosed to resolved. Every
+ * change of one incident happens under its lock, so that the detector, the Alertmanager
+ * webhook and a button click in other processes never post it twice.
  */
+import type { DiagnosisOutcome, Incident, IncidentSource, MessageRef, Snooze } from './incident.js';
+import { lastedSeconds, rateDoubled } from './incident.js';
+
+/** What the Alertmanager webhook (and the detector) call. */
 export interface IncidentSink {
   fire(i: {
     fingerprint: string;
@@ -13,3 +19,354 @@ export interface IncidentSink {
   }): Promise<void>;
   resolve(fingerprint: string, at: string): Promise<void>;
 }
+
+export type FireInput = Parameters<IncidentSink['fire']>[0];
+
+export interface IncidentStore {
+  get(fingerprint: string): Promise<Incident | null>;
+  put(incident: Incident): Promise<void>;
+  /** Every incident not resolved. */
+  open(): Promise<Incident[]>;
+  /** Runs `fn` holding the named lock (waits for it); the lock lapses if its holder dies. */
+  withLock<T>(name: string, fn: () => Promise<T>): Promise<T>;
+  snooze(snooze: Snooze): Promise<void>;
+  snoozedUntil(fingerprint: string, now: number): Promise<Snooze | null>;
+  snoozes(now: number): Promise<Snooze[]>;
+  /** True the first time for `key`: for what must be posted once (a report's thread). */
+  claimOnce(key: string): Promise<boolean>;
+  saveDiagnosis(fingerprint: string, outcome: DiagnosisOutcome): Promise<void>;
+  getDiagnosis(fingerprint: string): Promise<DiagnosisOutcome | null>;
+}
+
+/** A thing worth a reply in the incident's thread. */
+export type IncidentNote =
+  | { kind: 'rate-doubled'; writesPerMinute: number; wasPerMinute: number }
+  | { kind: 'acknowledged'; userId: string }
+  | { kind: 'snoozed'; userId: string; until: string }
+  | { kind: 'dismissed'; userId: string }
+  | { kind: 'diagnosis-failed'; error: string }
+  | { kind: 'diagnosis-elsewhere'; jobId: string }
+  | { kind: 'resolved'; lastedSeconds: number; peakPerMinute: number | null };
+
+export interface LostContact {
+  since: string;
+  /** The highest write rates seen last, objects as `<cluster>/<node>`. */
+  lastRates: { key: string; writesPerMinute: number }[];
+  apiserverMemoryBytes: number | null;
+}
+
+/** How incidents reach the channel; the Slack implementation paces posts per channel. */
+export interface AlertPublisher {
+  /** Posts the incident's message: in the channel, or in `thread` (a summary's). */
+  post(
+    incident: Incident,
+    diagnosis: DiagnosisOutcome | null,
+    thread?: MessageRef,
+  ): Promise<MessageRef | null>;
+  update(incident: Incident, diagnosis: DiagnosisOutcome | null): Promise<boolean>;
+  note(incident: Incident, note: IncidentNote): Promise<void>;
+  summary(incidents: Incident[]): Promise<MessageRef | null>;
+  /** The report's own thread replies, under the incident's message. */
+  reportThread(incident: Incident, diagnosis: DiagnosisOutcome): Promise<void>;
+  lostContact(info: LostContact): Promise<void>;
+  sample(): Promise<MessageRef | null>;
+}
+
+export interface DiagnosisRequester {
+  /** Queues a diagnosis of the cluster (all clusters: null); `queued` false when one already runs. */
+  request(clusterId: string | null): Promise<{ jobId: string; queued: boolean }>;
+}
+
+export interface IncidentClock {
+  now(): number;
+  /** Calls `fn` after `ms`; the timer must not keep a process alive. */
+  later(ms: number, fn: () => void): void;
+}
+
+export interface IncidentServiceOptions {
+  store: IncidentStore;
+  publisher: AlertPublisher;
+  diagnoses: DiagnosisRequester;
+  clock: IncidentClock;
+  /** This many objects (or more) starting within a minute are shown in one summary message. */
+  summaryAt: number;
+  /** Fires are gathered this long before they are shown, so that a burst becomes one summary. */
+  gatherMs: number;
+  onError?: (what: string, err: unknown) => void;
+}
+
+const FLUSH_LOCK = 'flush';
+const BURST_MS = 60_000;
+
+export class IncidentService implements IncidentSink {
+  private flushScheduled = false;
+
+  constructor(private readonly o: IncidentServiceOptions) {}
+
+  async fire(i: FireInput): Promise<void> {
+    if (await this.record(i, null)) this.scheduleFlush();
+  }
+
+  /**
+   * A measured rate of a looping object: opens its incident when there is none (and no snooze),
+   * and tells the thread when the rate has doubled. True when an incident was opened.
+   */
+  async observe(i: FireInput, writesPerMinute: number): Promise<boolean> {
+    return this.record(i, writesPerMinute);
+  }
+
+  private async record(i: FireInput, writesPerMinute: number | null): Promise<boolean> {
+    const { store, clock } = this.o;
+    return store.withLock(i.fingerprint, async () => {
+      const existing = await store.get(i.fingerprint);
+      if (existing && existing.state !== 'resolved') {
+        if (writesPerMinute !== null) await this.rate(existing, writesPerMinute);
+        return false;
+      }
+      if (await store.snoozedUntil(i.fingerprint, clock.now())) return false;
+      const incident: Incident = {
+        v: 1,
+        fingerprint: i.fingerprint,
+        clusterId: i.clusterId,
+        objectKey: i.objectKey,
+        source: i.source,
+        summary: i.summary,
+        startsAt: i.startsAt,
+        state: 'pending',
+        message: null,
+        summaryRoot: null,
+        writesPerMinute,
+        peakPerMinute: writesPerMinute,
+        toldPerMinute: writesPerMinute,
+        ack: null,
+        dismissed: null,
+        diagnosis: null,
+        resolvedAt: null,
+        previous: existing
+          ? { startsAt: existing.startsAt, resolvedAt: existing.resolvedAt, message: existing.message }
+          : null,
+      };
+      await store.put(incident);
+      return true;
+    });
+  }
+
+  private async rate(incident: Incident, writesPerMinute: number): Promise<void> {
+    const was = incident.toldPerMinute;
+    const doubled = rateDoubled(incident, writesPerMinute) && !incident.dismissed;
+    incident.writesPerMinute = writesPerMinute;
+    incident.peakPerMinute = Math.max(incident.peakPerMinute ?? 0, writesPerMinute);
+    if (incident.toldPerMinute === null || doubled) incident.toldPerMinute = writesPerMinute;
+    await this.o.store.put(incident);
+    if (doubled && incident.message)
+      await this.o.publisher.note(incident, {
+        kind: 'rate-doubled',
+        writesPerMinute,
+        wasPerMinute: was ?? 0,
+      });
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    this.o.clock.later(this.o.gatherMs, () => {
+      this.flushScheduled = false;
+      this.flush().catch((err: unknown) => this.o.onError?.('flush', err));
+    });
+  }
+
+  /**
+   * Shows every incident not yet shown: each in its own message, or all of them in one summary
+   * when a burst of them started together; then asks for a diagnosis of each cluster once.
+   */
+  async flush(): Promise<void> {
+    const { store, publisher, clock } = this.o;
+    await store.withLock(FLUSH_LOCK, async () => {
+      const open = await store.open();
+      const pending = open.filter((i) => i.state === 'pending' && !i.message);
+      if (!pending.length) return;
+      const now = clock.now();
+      const recent = open.filter(
+        (i) => i.message && !i.summaryRoot && now - Date.parse(i.startsAt) < BURST_MS,
+      ).length;
+      const asSummary = pending.length >= 2 && pending.length + recent >= this.o.summaryAt;
+      const summaryRoot = asSummary ? await publisher.summary(pending) : null;
+      for (const p of pending) {
+        await store.withLock(p.fingerprint, async () => {
+          const incident = await store.get(p.fingerprint);
+          if (!incident || incident.state !== 'pending' || incident.message) return;
+          incident.summaryRoot = summaryRoot;
+          incident.state = 'firing';
+          incident.message = await publisher.post(incident, null, summaryRoot ?? undefined);
+          await store.put(incident);
+        });
+      }
+      const clusters = new Map<string | null, Incident[]>();
+      for (const p of pending) clusters.set(p.clusterId, [...(clusters.get(p.clusterId) ?? []), p]);
+      for (const [clusterId, incidents] of clusters) await this.diagnose(clusterId, incidents);
+    });
+  }
+
+  private async diagnose(clusterId: string | null, incidents: Incident[]): Promise<void> {
+    let asked: { jobId: string; queued: boolean };
+    try {
+      asked = await this.o.diagnoses.request(clusterId);
+    } catch (err) {
+      this.o.onError?.('diagnosis request', err);
+      return;
+    }
+    for (const i of incidents) {
+      await this.change(i.fingerprint, async (incident) => {
+        if (incident.state === 'resolved') return false;
+        incident.diagnosis = { jobId: asked.jobId, state: asked.queued ? 'queued' : 'running' };
+        incident.state = 'diagnosing';
+        return true;
+      });
+    }
+  }
+
+  /** A diagnosis has started: the incidents waiting on it say so. */
+  async diagnosisStarted(jobId: string): Promise<void> {
+    for (const i of await this.waitingOn(jobId)) {
+      await this.change(i.fingerprint, async (incident) => {
+        if (incident.diagnosis?.jobId !== jobId || incident.state === 'resolved') return false;
+        incident.diagnosis = { jobId, state: 'running' };
+        incident.state = 'diagnosing';
+        return true;
+      });
+    }
+  }
+
+  /** A diagnosis finished: each incident waiting on it shows the report (and its buttons). */
+  async diagnosed(outcome: DiagnosisOutcome): Promise<void> {
+    const { store, publisher } = this.o;
+    for (const i of await this.waitingOn(outcome.jobId)) {
+      await store.saveDiagnosis(i.fingerprint, outcome);
+      await this.change(i.fingerprint, async (incident) => {
+        if (incident.diagnosis?.jobId !== outcome.jobId || incident.state === 'resolved') return false;
+        incident.diagnosis = { jobId: outcome.jobId, state: 'done' };
+        incident.state = 'diagnosed';
+        return true;
+      });
+      const now = await store.get(i.fingerprint);
+      if (
+        now?.message &&
+        !now.summaryRoot &&
+        (await store.claimOnce(`report:${i.fingerprint}:${outcome.jobId}`))
+      )
+        await publisher.reportThread(now, outcome);
+    }
+  }
+
+  async diagnosisFailed(jobId: string, error: string): Promise<void> {
+    for (const i of await this.waitingOn(jobId)) {
+      await this.change(i.fingerprint, async (incident) => {
+        if (incident.diagnosis?.jobId !== jobId || incident.state === 'resolved') return false;
+        incident.diagnosis = { jobId, state: 'failed', error };
+        incident.state = 'firing';
+        return true;
+      });
+      const now = await this.o.store.get(i.fingerprint);
+      if (now?.message) await this.o.publisher.note(now, { kind: 'diagnosis-failed', error });
+    }
+  }
+
+  private async waitingOn(jobId: string): Promise<Incident[]> {
+    return (await this.o.store.open()).filter((i) => i.diagnosis?.jobId === jobId);
+  }
+
+  async resolve(fingerprint: string, at: string): Promise<void> {
+    let resolved: Incident | null = null;
+    await this.change(fingerprint, async (incident) => {
+      if (incident.state === 'resolved') return false;
+      incident.state = 'resolved';
+      incident.resolvedAt = at;
+      resolved = incident;
+      return true;
+    });
+    const r = resolved as Incident | null;
+    if (r?.message)
+      await this.o.publisher.note(r, {
+        kind: 'resolved',
+        lastedSeconds: lastedSeconds(r, this.o.clock.now()),
+        peakPerMinute: r.peakPerMinute,
+      });
+  }
+
+  async acknowledge(fingerprint: string, userId: string): Promise<Incident | null> {
+    const at = new Date(this.o.clock.now()).toISOString();
+    const done = await this.change(fingerprint, async (incident) => {
+      if (incident.state === 'resolved' || incident.ack?.userId === userId) return false;
+      incident.ack = { userId, at };
+      return true;
+    });
+    if (done?.message) await this.o.publisher.note(done, { kind: 'acknowledged', userId });
+    return done;
+  }
+
+  async snooze(fingerprint: string, seconds: number, userId: string): Promise<Snooze> {
+    const until = new Date(this.o.clock.now() + seconds * 1000).toISOString();
+    const snooze: Snooze = { fingerprint, until, userId };
+    await this.o.store.snooze(snooze);
+    const incident = await this.o.store.get(fingerprint);
+    if (incident?.message && incident.state !== 'resolved')
+      await this.o.publisher.note(incident, { kind: 'snoozed', userId, until });
+    return snooze;
+  }
+
+  /** The finding was dismissed from the incident's message: quiet until it is resolved. */
+  async dismissed(message: { channel: string; ts: string }, userId: string): Promise<boolean> {
+    const hit = (await this.o.store.open()).find(
+      (i) => i.message?.channel === message.channel && i.message.ts === message.ts,
+    );
+    if (!hit) return false;
+    const at = new Date(this.o.clock.now()).toISOString();
+    const done = await this.change(hit.fingerprint, async (incident) => {
+      if (incident.dismissed) return false;
+      incident.dismissed = { userId, at };
+      return true;
+    });
+    if (done?.message) await this.o.publisher.note(done, { kind: 'dismissed', userId });
+    return done !== null;
+  }
+
+  /** The stored report, when it is this incident's (a new incident of the object has none yet). */
+  private async shownDiagnosis(incident: Incident): Promise<DiagnosisOutcome | null> {
+    if (incident.diagnosis?.state !== 'done') return null;
+    const outcome = await this.o.store.getDiagnosis(incident.fingerprint);
+    return outcome?.jobId === incident.diagnosis.jobId ? outcome : null;
+  }
+
+  async lostContact(info: LostContact): Promise<void> {
+    await this.o.publisher.lostContact(info);
+  }
+
+  async list(): Promise<{ open: Incident[]; snoozes: Snooze[] }> {
+    const now = this.o.clock.now();
+    return { open: await this.o.store.open(), snoozes: await this.o.store.snoozes(now) };
+  }
+
+  sample(): Promise<MessageRef | null> {
+    return this.o.publisher.sample();
+  }
+
+  /**
+   * Changes one incident under its lock and, when `edit` says it changed, stores it and edits its
+   * message. Returns the incident as changed, or null when nothing changed.
+   */
+  private async change(
+    fingerprint: string,
+    edit: (incident: Incident) => Promise<boolean>,
+  ): Promise<Incident | null> {
+    const { store, publisher } = this.o;
+    return store.withLock(fingerprint, async () => {
+      const incident = await store.get(fingerprint);
+      if (!incident || !(await edit(incident))) return null;
+      await store.put(incident);
+      if (incident.message) await publisher.update(incident, await this.shownDiagnosis(incident));
+      return incident;
+    });
+  }
+}
+
+export type { Incident, IncidentSource, MessageRef, Snooze, DiagnosisOutcome };

@@ -25,7 +25,9 @@ import { ReportStore } from '../queue/report-store.js';
 import type { RemediationExecutor } from '../remediation/approval/executor.js';
 import { ObjectViews, SlackRemediationReporter } from '../slack/object-views.js';
 import { buttonSettings } from '../slack/app.js';
+import { alertmanagerWebhook } from '../server/alertmanager-webhook.js';
 import { startHttpServer } from '../server/http.js';
+import type { IncidentSink } from '../alerts/incidents.js';
 import { createMetrics } from '../server/metrics.js';
 import { createSlackBot } from '../slack/app.js';
 import { SlackJobReporter } from '../slack/job-reporter.js';
@@ -33,6 +35,8 @@ import { SlackPoster, createWebClient } from '../slack/poster.js';
 import type { SlackTokenRefusedError } from '../slack/slack-auth.js';
 import { EXIT } from '../cli/exit-codes.js';
 import { lazyRegistrationReader, loadDiagnosisEngine, type DiagnosisEngine } from './engine.js';
+import { createIncidentService, startDetector } from './alerts.js';
+import { AlertJobReporter } from '../slack/alert-job-reporter.js';
 
 const REDIS_WAIT_AT_START_MS = 5000;
 
@@ -112,6 +116,8 @@ export async function startRoles(
   };
 
   let slackListener: Parameters<typeof startHttpServer>[0]['slack'];
+  const internalRoutes: NonNullable<Parameters<typeof startHttpServer>[0]['internal']> = [];
+  let alertSink: IncidentSink | null = null;
   const notReady: (() => string | null)[] = [];
   let refused: SlackTokenRefusedError | null = null;
   let reportFailure: (err: SlackTokenRefusedError) => void = () => undefined;
@@ -141,17 +147,37 @@ export async function startRoles(
       settings: buttonSettings(config),
       log,
     });
+    const jobReporter = new SlackJobReporter({
+      poster,
+      messages: jobMessages,
+      progressThrottleMs: config.progressThrottleMs,
+      // The renderer (a native module among it) is loaded by the first report with a loop.
+      chart: async (report) => (await import('../chart/loop-chart-png.js')).reportChartPng(report),
+      decisionsFor: (report) => views.decisionsFor(report),
+    });
+    // Alerts: incidents ask for diagnoses through a producer of their own, and one worker detects.
+    const alertRedis = config.alertChannel ? createProducerConnection(config.redisUrl) : null;
+    const alertProducer = alertRedis
+      ? new DiagnosisProducer(alertRedis, {
+          prefix: config.queuePrefix,
+          attempts: config.jobAttempts,
+          retentionSeconds: config.resultRetentionSeconds,
+        })
+      : null;
+    const incidents =
+      alertProducer &&
+      createIncidentService(config, connection, poster, alertProducer, log.child({ component: 'alerts' }));
+    const detector = incidents
+      ? startDetector(config, env, connection, incidents, log.child({ component: 'alerts' }))
+      : null;
     const worker = startDiagnosisWorker({
       connection,
       prefix: config.queuePrefix,
-      reporter: new SlackJobReporter({
-        poster,
-        messages: jobMessages,
-        progressThrottleMs: config.progressThrottleMs,
-        // The renderer (a native module among it) is loaded by the first report with a loop.
-        chart: async (report) => (await import('../chart/loop-chart-png.js')).reportChartPng(report),
-        decisionsFor: (report) => views.decisionsFor(report),
-      }),
+      reporter: incidents
+        ? new AlertJobReporter(jobReporter, incidents, (what, err) =>
+            log.warn({ what, err: String(err) }, 'alerts: incident update failed'),
+          )
+        : jobReporter,
       reports: workerStores.reports,
       audit: workerStores.audit,
       outage,
@@ -192,6 +218,9 @@ export async function startRoles(
         refresh.stop();
         await fixer.close();
         await workerStores.remediation.close();
+        await detector?.stop();
+        await alertProducer?.close().catch(() => undefined);
+        alertRedis?.disconnect();
         const { handedBack } = await worker.close(config.shutdownGraceMs);
         if (handedBack.length) log.warn({ handedBack }, 'jobs handed back to the queue at shutdown');
         connection.disconnect();
@@ -235,7 +264,30 @@ export async function startRoles(
       // Read from the local cluster when an approver asks: the worker's access when in this process.
       readRegistration:
         (engine ?? workerEngine)?.readRegistration ?? (engine ? undefined : lazyRegistrationReader(env)),
+      incidents: (poster) =>
+        (alertSink = createIncidentService(
+          config,
+          redis,
+          poster,
+          producer,
+          log.child({ component: 'alerts' }),
+        )),
     }).catch(failStart);
+    // Alertmanager's webhook hands its alerts to the same incidents, on the internal port only.
+    if (config.alertmanagerToken && alertSink) {
+      internalRoutes.push({
+        path: '/alertmanager',
+        route: alertmanagerWebhook({
+          token: config.alertmanagerToken,
+          redis,
+          prefix: config.queuePrefix,
+          incidents: alertSink,
+          log: log.child({ component: 'alertmanager' }),
+        }),
+      });
+    } else if (config.alertmanagerToken) {
+      log.warn('ALERTMANAGER_TOKEN is set but ALERT_CHANNEL is not: the Alertmanager webhook is off');
+    }
     // The bot stops first (closers run in order), so no job is enqueued mid-shutdown.
     closers.unshift({ what: 'bot', close: () => bot.stop() });
     await bot.start().catch(failStart);
@@ -269,6 +321,7 @@ export async function startRoles(
     registry: metrics.registry,
     ready: () => notReady.map((check) => check()).find((missing) => missing !== null) ?? null,
     slack: slackListener,
+    internal: internalRoutes,
   }).catch(failStart);
   closers.unshift({ what: 'http server', close: () => server.close() });
   log.info(

@@ -28,6 +28,8 @@ export interface BotConfig {
   /** BullMQ key prefix and prefix of the bot's own keys: several installs can share one Redis. */
   queuePrefix: string;
   alertChannel: string | null;
+  /** Loop detection and incidents in ALERT_CHANNEL: every wait in seconds (docs/alerts.md). */
+  alerts: AlertSettings;
   /** Slack user ids (U.../W...) and user group ids (S...). Empty: nobody may approve. */
   approvers: string[];
   /** Off: reports show the plans without approve buttons, and no click can start a write. */
@@ -69,6 +71,27 @@ export interface BotConfig {
   /** Alertmanager's API, where snoozes become silences; null: snoozes stay in Redis only. */
   alertmanagerUrl: string | null;
   alertmanagerTimeoutMs: number;
+}
+
+export interface AlertSettings {
+  /** A loop that lasts this long raises an incident. */
+  forSeconds: number;
+  /** The sliding window writes are counted over. */
+  windowSeconds: number;
+  /** No answer from the apiserver for this long is said once in the channel. */
+  lostContactSeconds: number;
+  /** The detector's leader lease: a dead leader is replaced within this. */
+  leaseSeconds: number;
+  /** How often the counts are judged and the apiserver's /metrics read. */
+  intervalSeconds: number;
+  /** Under the rule for this long: the incident is resolved. */
+  resolveAfterSeconds: number;
+  /** Objects starting to loop within a minute from which one summary message is posted instead. */
+  summaryAt: number;
+  /** The churn watch of the diagnosis an incident asks for (the detector has watched already). */
+  diagnosisWatchSeconds: number;
+  /** Posts in the alert channel are this far apart at least, across processes (Slack: 1 a second). */
+  postGapMs: number;
 }
 
 export type BotRole = 'bot' | 'worker' | 'serve';
@@ -189,6 +212,15 @@ const envSchema = z.object({
     .transform((v) => (v === undefined || v === '' ? 'rancher-doctor' : v))
     .refine((v) => /^[A-Za-z0-9_.-]+$/.test(v), { message: 'letters, digits, _ . - only' }),
   ALERT_CHANNEL: text,
+  ALERT_FOR: duration(60),
+  ALERT_WINDOW: duration(60).refine((s) => s >= 1, { message: 'must be at least 1s' }),
+  ALERT_LOST_CONTACT: duration(120),
+  ALERT_LEASE: duration(30).refine((s) => s >= 1, { message: 'must be at least 1s' }),
+  ALERT_INTERVAL: duration(10).refine((s) => s >= 1, { message: 'must be at least 1s' }),
+  ALERT_RESOLVE_AFTER: duration(300),
+  ALERT_SUMMARY_AT: int(5, 2),
+  ALERT_DIAGNOSIS_WATCH: duration(15),
+  ALERT_POST_GAP_MS: int(1000),
   APPROVERS: approverList,
   APPROVERS_PATCH: approverList,
   APPROVERS_DRAIN: approverList,
@@ -279,6 +311,17 @@ export function loadBotConfig(env: Env, role: BotRole): BotConfig {
     redisUrl: e.REDIS_URL,
     queuePrefix: e.QUEUE_PREFIX,
     alertChannel: e.ALERT_CHANNEL,
+    alerts: {
+      forSeconds: e.ALERT_FOR,
+      windowSeconds: e.ALERT_WINDOW,
+      lostContactSeconds: e.ALERT_LOST_CONTACT,
+      leaseSeconds: e.ALERT_LEASE,
+      intervalSeconds: e.ALERT_INTERVAL,
+      resolveAfterSeconds: e.ALERT_RESOLVE_AFTER,
+      summaryAt: e.ALERT_SUMMARY_AT,
+      diagnosisWatchSeconds: e.ALERT_DIAGNOSIS_WATCH,
+      postGapMs: e.ALERT_POST_GAP_MS,
+    },
     approvers: e.APPROVERS,
     remediationEnabled: e.REMEDIATION_ENABLED,
     approversByFix: {

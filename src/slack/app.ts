@@ -34,6 +34,8 @@ import { ClusterCacheReader } from '../queue/cluster-cache.js';
 import { describeError, redactSecrets } from './redact.js';
 import { SlackTokenRefusedError, refusedTokenError } from './slack-auth.js';
 import { SocketModeReceiver } from './socket-receiver.js';
+import type { IncidentService } from '../alerts/incidents.js';
+import { registerAlertActions } from './alert-actions.js';
 
 export interface BotDeps {
   config: BotConfig;
@@ -51,6 +53,8 @@ export interface BotDeps {
   onTokenRefused?: (err: SlackTokenRefusedError) => void;
   /** Reads the full registration command when an approver asks; absent: the answer points to Rancher. */
   readRegistration?: RegistrationReader;
+  /** The incidents of ALERT_CHANNEL, over this bot's poster; null when alerts are off. */
+  incidents?: (poster: SlackPoster) => IncidentService | null;
 }
 
 export interface SlackBot {
@@ -199,7 +203,9 @@ export async function createSlackBot(deps: BotDeps): Promise<SlackBot> {
     settings: buttonSettings(config),
     log,
   });
+  const incidents = deps.incidents?.(poster) ?? null;
   const commandDeps = {
+    incidents,
     redis: deps.redis,
     clusters,
     producer: deps.producer,
@@ -308,6 +314,11 @@ export async function createSlackBot(deps: BotDeps): Promise<SlackBot> {
         renderSlackFailedAfterClick("post the decision in the report's thread"),
         actionId,
       );
+    // Dismissed from an alert: that object's alerts stay quiet until it is resolved.
+    if (actionId === 'dismiss' && reply.refresh && incidents && messageTs)
+      await incidents
+        .dismissed({ channel, ts: messageTs }, body.user.id)
+        .catch((err: unknown) => log.warn({ err: String(err) }, 'alerts: dismissal not recorded'));
     if (reply.refresh) {
       // Every message showing the object, this one included, from the stored state.
       const shown = await views.refresh(reply.refresh).catch((err: unknown) => {
@@ -340,6 +351,9 @@ export async function createSlackBot(deps: BotDeps): Promise<SlackBot> {
     });
     await tellClicker(respond, answer, SHOW_REGISTRATION);
   });
+
+  if (incidents)
+    registerAlertActions(app, incidents, log, (respond, msg, action) => tellClicker(respond, msg, action));
 
   app.error(async (err) => {
     log.error({ err: err.message, code: (err as { code?: string }).code }, 'Slack handler failed');

@@ -6,12 +6,13 @@ export type RancherCommand =
   | { kind: 'diagnose'; cluster: string | null; sinceSeconds: number | null; watchSeconds: number | null }
   | { kind: 'status'; jobId: string | null }
   | { kind: 'audit'; count: number }
+  | { kind: 'alerts'; test: boolean }
   | { kind: 'help' }
   | { kind: 'invalid'; problem: string };
 
 const MAX_SINCE_SECONDS = 7 * 86400;
 const MAX_WATCH_SECONDS = 15 * 60;
-const SUBCOMMANDS = ['diagnose', 'status', 'audit', 'help'] as const;
+const SUBCOMMANDS = ['diagnose', 'status', 'audit', 'alerts', 'help'] as const;
 const AUDIT_DEFAULT = 10;
 const AUDIT_MAX = 50;
 const OPTIONS = ['--since', '--watch'] as const;
@@ -33,6 +34,11 @@ export function parseRancherCommand(text: string): RancherCommand {
       : { kind: 'help' };
   }
   if (sub === 'diagnose') return parseDiagnose(rest);
+  if (sub === 'alerts') {
+    if (rest.length === 0) return { kind: 'alerts', test: false };
+    if (rest.length === 1 && rest[0]!.toLowerCase() === 'test') return { kind: 'alerts', test: true };
+    return invalid(`"alerts" takes nothing or "test", got "${quote(rest.join(' '))}"`);
+  }
   if (sub === 'status') {
     if (rest.length > 1) return invalid(`"status" takes at most one job id, got "${quote(rest.join(' '))}"`);
     const jobId = rest[0] ?? null;

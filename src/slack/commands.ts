@@ -11,6 +11,8 @@ import { mayDiagnose, parseRancherCommand } from './command.js';
 import type { SlackPoster } from './poster.js';
 import type { SlackMessage } from './render/blocks.js';
 import { renderQueued } from './render/job-messages.js';
+import { renderAlertList, renderAlertsOff, renderSampleSent } from './render/alerts.js';
+import type { IncidentService } from '../alerts/incidents.js';
 import {
   renderAlreadyRunning,
   renderAudit,
@@ -48,6 +50,8 @@ export interface CommandDeps {
   log: Logger;
   metrics?: Metrics;
   now?: () => Date;
+  /** Incidents in ALERT_CHANNEL; null when it is not set. */
+  incidents?: IncidentService | null;
   /** All the Redis calls of one command together get at most this long (default 1000 ms). */
   redisBudgetMs?: number;
   /** The audit trail `/rancher audit` reads; absent: nobody may read it here. */
@@ -108,6 +112,20 @@ export async function answerCommand(cmd: SlashCommand, deps: CommandDeps): Promi
       const trail = deps.audit;
       const entries = await failFast(deps.redis, () => trail.latest(parsed.count), left());
       return ephemeral(renderAudit(entries), 'ok');
+    }
+    if (parsed.kind === 'alerts') {
+      const incidents = deps.incidents;
+      if (!incidents) return ephemeral(renderAlertsOff(), 'off');
+      if (parsed.test) {
+        count('ok');
+        return {
+          visibility: 'ephemeral',
+          message: renderSampleSent(),
+          after: async () => void (await incidents.sample()),
+        };
+      }
+      const { open, snoozes } = await failFast(deps.redis, () => incidents.list(), left());
+      return ephemeral(renderAlertList(open, snoozes, Date.now()), 'ok');
     }
     if (parsed.kind === 'status') {
       const jobs = await deps.producer.status(parsed.jobId, undefined, left());

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createAlertmanagerClient } from '../../src/alerts/alertmanager-client.js';
+import { createAlertmanagerClient } from '../../src/io/alertmanager-client.js';
 
 interface Seen {
   url: string;

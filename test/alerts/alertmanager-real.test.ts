@@ -14,8 +14,8 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { parse } from 'yaml';
-import { createAlertmanagerClient } from '../../src/alerts/alertmanager-client.js';
-import { alertmanagerWebhook } from '../../src/alerts/alertmanager-webhook.js';
+import { createAlertmanagerClient } from '../../src/io/alertmanager-client.js';
+import { alertmanagerWebhook } from '../../src/server/alertmanager-webhook.js';
 import { startHttpServer, type RunningHttpServer } from '../../src/server/http.js';
 import {
   ALERTMANAGER,

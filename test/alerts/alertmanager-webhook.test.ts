@@ -9,7 +9,7 @@ import {
   alertmanagerWebhook,
   matchersOf,
   MAX_WEBHOOK_BYTES,
-} from '../../src/alerts/alertmanager-webhook.js';
+} from '../../src/server/alertmanager-webhook.js';
 import { startHttpServer, type RunningHttpServer } from '../../src/server/http.js';
 import { RecordingSink } from './recording-sink.js';
 

@@ -92,6 +92,13 @@ export class LoopSimulator implements LoopControl {
     for (let i = 0; i < n; i++) this.round();
   }
 
+  /** Node object writes the loop has made, all objects together. */
+  get nodeWrites(): number {
+    let sum = 0;
+    for (const n of this.writeCounts.values()) sum += n;
+    return sum;
+  }
+
   writes(clusterId: string, nodeId: string): number {
     return this.writeCounts.get(`${clusterId}/${nodeId}`) ?? 0;
   }

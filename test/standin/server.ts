@@ -18,6 +18,7 @@ import {
 import { Faults } from './faults.js';
 import { kubeconfigYaml } from './kubeconfig.js';
 import { LoopSimulator } from './loop.js';
+import { sendMetrics } from './metrics.js';
 import { parseApiPath } from './paths.js';
 import { PodLogStore, toLogLine } from './podlogs.js';
 import { qualifiedName, ResourceRegistry } from './resources.js';
@@ -393,6 +394,21 @@ class StandinServer implements Standin {
     const user = req.headers.authorization === undefined ? this.anonymousUser : bearer(req, tokens);
     if (!user) throw errors.unauthorized();
     record.user = user;
+    if (!proxied && apiPath === '/metrics') {
+      if (
+        this.faults.isForbidden({
+          cluster: 'local',
+          user,
+          verb: 'get',
+          group: '',
+          resource: '/metrics',
+          namespace: null,
+        })
+      )
+        throw errors.byCode(403, `forbidden: User "${user}" cannot get path "/metrics"`, 'Forbidden');
+      sendMetrics(res, { requests: this.recorded, loopNodeWrites: this.loop.nodeWrites });
+      return;
+    }
     if (proxied) {
       if (!this.clusters.has(clusterName)) {
         // Rancher's router answers an unknown cluster id with its own 404.

@@ -3,15 +3,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { SilenceMatcher } from './alertmanager-client.js';
+import type { SilenceMatcher } from '../io/alertmanager-client.js';
 import {
   alertSummary,
   alertTarget,
   payloadProblem,
   webhookPayloadSchema,
   type WebhookAlert,
-} from './alertmanager-payload.js';
-import type { IncidentSink } from './incidents.js';
+} from '../alerts/alertmanager-payload.js';
+import type { IncidentSink } from '../alerts/incidents.js';
 import { readBody, BodyTooLargeError } from './read-body.js';
 
 /**

@@ -1,0 +1,122 @@
+/**
+ * Alerts put together: the incident service (any role that posts or answers clicks) and the
+ * detector (worker role), which runs in whichever worker holds the leader lease.
+ */
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { runDetectorWhileLeader } from '../alerts/detector.js';
+import { ALERT_REQUESTER } from '../alerts/incident.js';
+import { IncidentService } from '../alerts/incidents.js';
+import type { BotConfig } from '../config/bot.js';
+import { loadRancherConfig } from '../config/rancher.js';
+import { ChannelPacer } from '../queue/channel-pacer.js';
+import { RedisIncidentStore } from '../queue/incident-store.js';
+import { RedisLease } from '../queue/lease.js';
+import type { DiagnosisProducer } from '../queue/producer.js';
+import { createAlertSources } from '../rancher/alert-sources.js';
+import { SlackAlertPublisher } from '../slack/alert-publisher.js';
+import type { SlackPoster } from '../slack/poster.js';
+
+/** Fires are gathered this long, so that a burst of loops becomes one summary. */
+const GATHER_MS = 1000;
+
+export function createIncidentService(
+  config: BotConfig,
+  redis: Redis,
+  poster: SlackPoster,
+  producer: DiagnosisProducer,
+  log: Logger,
+): IncidentService | null {
+  const channel = config.alertChannel;
+  if (!channel) return null;
+  const onError = (what: string, err: unknown) =>
+    log.error({ what, err: String(err) }, 'alerts: step failed');
+  const pacer = new ChannelPacer(redis, config.queuePrefix, config.alerts.postGapMs);
+  return new IncidentService({
+    store: new RedisIncidentStore(redis, {
+      prefix: config.queuePrefix,
+      retentionSeconds: config.resultRetentionSeconds,
+    }),
+    publisher: new SlackAlertPublisher({ poster, channel, pace: (c) => pacer.wait(c) }),
+    diagnoses: {
+      async request(clusterId) {
+        const outcome = await producer.enqueue(
+          {
+            v: 1,
+            clusterId,
+            clusterName: null,
+            sinceSeconds: null,
+            watchSeconds: config.alerts.diagnosisWatchSeconds,
+            channelId: channel,
+            requestedBy: ALERT_REQUESTER,
+            requestedAt: new Date().toISOString(),
+          },
+          10_000,
+        );
+        return { jobId: outcome.jobId, queued: outcome.outcome === 'queued' };
+      },
+    },
+    clock: { now: Date.now, later: (ms, fn) => setTimeout(fn, ms).unref() },
+    summaryAt: config.alerts.summaryAt,
+    gatherMs: GATHER_MS,
+    onError,
+  });
+}
+
+export interface RunningDetector {
+  stop(): Promise<void>;
+}
+
+/** Starts the detector loop (it detects only while it holds the lease); null without a cluster to watch. */
+export function startDetector(
+  config: BotConfig,
+  env: Record<string, string | undefined>,
+  redis: Redis,
+  incidents: IncidentService,
+  log: Logger,
+): RunningDetector | null {
+  let sources;
+  try {
+    const kubeconfig = env.KUBECONFIG?.trim();
+    sources = createAlertSources(loadRancherConfig(env, kubeconfig ? { kubeconfigPath: kubeconfig } : {}));
+  } catch (err) {
+    log.warn({ err: String(err) }, 'alerts: no local cluster to watch, the detector does not run');
+    return null;
+  }
+  const holder = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  const abort = new AbortController();
+  const running = runDetectorWhileLeader(
+    {
+      source: sources.nodeWrites,
+      metrics: sources.apiserverMetrics,
+      incidents,
+      lease: new RedisLease(redis, `${config.queuePrefix}:doctor:alerts:leader`, holder),
+      clock: {
+        now: Date.now,
+        sleep: (ms, signal) =>
+          new Promise((resolve) => {
+            const done = () => {
+              clearTimeout(timer);
+              signal.removeEventListener('abort', done);
+              resolve();
+            };
+            const timer = setTimeout(done, ms);
+            signal.addEventListener('abort', done, { once: true });
+          }),
+      },
+      settings: config.alerts,
+      onError: (what, err) => log.warn({ what, err: String(err) }, 'alerts: detector step failed'),
+      onLeader: (leading) =>
+        log.info({ holder }, leading ? 'alerts: this process runs the detector' : 'alerts: detector stopped'),
+    },
+    abort.signal,
+  );
+  return {
+    async stop() {
+      abort.abort();
+      await running;
+    },
+  };
+}

@@ -1,0 +1,258 @@
+/**
+ * The alert channel's messages: one per incident, edited in place from firing to diagnosed (the
+ * report of `/rancher diagnose`, with its buttons, under the alert's own lines) to resolved; the
+ * notes in its thread; the summary of a burst; the lost-contact notice; the sample.
+ */
+import type {
+  DiagnosisOutcome,
+  Incident,
+  IncidentNote,
+  LostContact,
+  Snooze,
+} from '../../alerts/incidents.js';
+import { ALERT_REQUESTER, findingOf } from '../../alerts/incident.js';
+import { buildReportModel } from '../../report/model.js';
+import { formatBytes } from '../../text/bytes.js';
+import { humanSpan } from '../../text/duration.js';
+import { plural } from '../../text/plural.js';
+import { actions, context, message, section, type Block, type SlackMessage } from './blocks.js';
+import { slackDate } from './dates.js';
+import { findingActions } from './finding-actions.js';
+import { esc } from './limits.js';
+import { renderReport } from './report.js';
+import { formatRate as formatNumber } from './report-thread.js';
+
+const formatRate = (perMinute: number) => `${formatNumber(perMinute)} writes a minute`;
+
+export const ALERT_ACTIONS = {
+  ack: 'alert_ack',
+  snooze1h: 'alert_snooze_1h',
+  snooze4h: 'alert_snooze_4h',
+} as const;
+
+export const SNOOZE_SECONDS: Record<string, number> = {
+  [ALERT_ACTIONS.snooze1h]: 3600,
+  [ALERT_ACTIONS.snooze4h]: 4 * 3600,
+};
+
+/** What the incident is about, in a few words: the node object and its cluster, or the alert's summary. */
+function subject(i: Incident): string {
+  const slash = i.objectKey?.indexOf('/') ?? -1;
+  if (i.objectKey && slash > 0)
+    return `node object \`${esc(i.objectKey.slice(slash + 1))}\` of cluster \`${esc(i.objectKey.slice(0, slash))}\``;
+  return esc(i.summary);
+}
+
+function rateWords(i: Incident): string {
+  return i.writesPerMinute !== null ? `, ${formatRate(i.writesPerMinute)}` : '';
+}
+
+function headline(i: Incident, now: number): string {
+  switch (i.state) {
+    case 'resolved':
+      return `:white_check_mark: *Resolved:* loop on ${subject(i)}. It lasted ${humanSpan(lastedSeconds(i, now))}${
+        i.peakPerMinute !== null ? `, peak ${formatRate(i.peakPerMinute)}` : ''
+      }.`;
+    default:
+      return `:rotating_light: *Loop on ${subject(i)}*${rateWords(i)}, since ${slackDate(i.startsAt, '{time}')}.`;
+  }
+}
+
+function lastedSeconds(i: Incident, now: number): number {
+  const end = i.resolvedAt ? Date.parse(i.resolvedAt) : now;
+  return Math.max(0, Math.round((end - Date.parse(i.startsAt)) / 1000));
+}
+
+function status(i: Incident): string | null {
+  const d = i.diagnosis;
+  if (i.state === 'resolved' || !d) return null;
+  if (d.state === 'queued')
+    return `:hourglass_flowing_sand: Diagnosis of \`${esc(i.clusterId ?? 'all clusters')}\` queued (job \`${esc(d.jobId)}\`).`;
+  if (d.state === 'running')
+    return `:mag: Diagnosing \`${esc(i.clusterId ?? 'all clusters')}\` (job \`${esc(d.jobId)}\`)…`;
+  if (d.state === 'failed') return `:warning: The diagnosis failed: ${esc(d.error ?? 'no reason given')}`;
+  return null;
+}
+
+function footer(i: Incident): Block {
+  const parts = [
+    `incident \`${esc(i.fingerprint)}\``,
+    `from ${i.source === 'watch' ? 'the node watch' : i.source === 'metrics' ? "the apiserver's metrics" : 'Alertmanager'}`,
+  ];
+  if (i.ack) parts.push(`:eyes: <@${i.ack.userId}> is on it`);
+  if (i.dismissed) parts.push(`dismissed by <@${i.dismissed.userId}>: quiet until resolved`);
+  if (i.previous)
+    parts.push(
+      `happened before: since ${slackDate(i.previous.startsAt, '{date_short} {time}')}${
+        i.previous.message?.permalink ? ` (<${i.previous.message.permalink}|previous alert>)` : ''
+      }`,
+    );
+  return context(parts.join(' · '));
+}
+
+function alertButtons(i: Incident): Block {
+  return actions(`alert:${i.fingerprint}`.slice(0, 255), [
+    { text: 'Acknowledge', actionId: ALERT_ACTIONS.ack, value: i.fingerprint },
+    { text: 'Snooze 1 h', actionId: ALERT_ACTIONS.snooze1h, value: i.fingerprint },
+    { text: 'Snooze 4 h', actionId: ALERT_ACTIONS.snooze4h, value: i.fingerprint },
+  ]);
+}
+
+/** The diagnosis as the report renderer knows a job. */
+export function alertJobRef(d: DiagnosisOutcome, channel = 'alerts') {
+  return {
+    jobId: d.jobId,
+    data: {
+      v: 1 as const,
+      clusterId: d.clusterId,
+      clusterName: null,
+      sinceSeconds: null,
+      watchSeconds: null,
+      channelId: channel,
+      requestedBy: ALERT_REQUESTER,
+      requestedAt: d.requestedAt,
+    },
+  };
+}
+
+/** The incident's message as it stands. A message in a summary's thread shows its own finding only. */
+export function renderIncident(i: Incident, diagnosis: DiagnosisOutcome | null, now: number): SlackMessage {
+  const blocks: Block[] = [section(headline(i, now))];
+  const line = status(i);
+  if (line) blocks.push(section(line));
+  if (i.state === 'diagnosed' && diagnosis) {
+    if (i.summaryRoot) blocks.push(...ownFinding(i, diagnosis));
+    else
+      blocks.push(
+        ...askedByTheAlert(renderReport(alertJobRef(diagnosis), diagnosis.report, diagnosis.plans).blocks),
+      );
+  }
+  blocks.push(footer(i));
+  if (i.state !== 'resolved') blocks.push(alertButtons(i));
+  const text =
+    i.state === 'resolved'
+      ? `Resolved: ${plainSubject(i)}`
+      : `Loop on ${plainSubject(i)}${i.writesPerMinute !== null ? `, ${formatRate(i.writesPerMinute)}` : ''}`;
+  return message(text, blocks);
+}
+
+/** The report says who asked for it: here, the alert, not a person to mention. */
+function askedByTheAlert(blocks: Block[]): Block[] {
+  return JSON.parse(
+    JSON.stringify(blocks).replaceAll(`asked by <@${ALERT_REQUESTER}>`, 'asked by this alert'),
+  ) as Block[];
+}
+
+function ownFinding(i: Incident, d: DiagnosisOutcome): Block[] {
+  const finding = findingOf(i, d.report);
+  if (!finding) return [section('The diagnosis did not find this object looping any more.')];
+  const model = buildReportModel({ ...d.report, findings: [finding] });
+  const f = model.findings[0];
+  const plans = d.plans[finding.id];
+  const out: Block[] = [section(`*Cause:* ${esc(finding.cause.summary)}`)];
+  if (f && plans) out.push(...findingActions(f, 0, plans));
+  return out;
+}
+
+function plainSubject(i: Incident): string {
+  const slash = i.objectKey?.indexOf('/') ?? -1;
+  if (i.objectKey && slash > 0)
+    return `node object ${i.objectKey.slice(slash + 1)} of cluster ${i.objectKey.slice(0, slash)}`;
+  return i.summary;
+}
+
+export function renderSummary(incidents: Incident[]): SlackMessage {
+  const shown = incidents.slice(0, 40);
+  const lines = shown.map((i) => `• ${subject(i)}${rateWords(i)}`);
+  if (incidents.length > shown.length) lines.push(`… and ${incidents.length - shown.length} more`);
+  return message(`${plural(incidents.length, 'node object')} started looping`, [
+    section(
+      `:rotating_light: *${plural(incidents.length, 'object')} started looping within a minute:*\n${lines.join('\n')}`,
+    ),
+    context('Each is an incident of its own, with its buttons, in this thread.'),
+  ]);
+}
+
+export function renderNote(i: Incident, note: IncidentNote): SlackMessage {
+  const text = noteText(note);
+  return message(text.replace(/[*:`]/g, ''), [section(text)]);
+}
+
+function noteText(note: IncidentNote): string {
+  switch (note.kind) {
+    case 'rate-doubled':
+      return `:chart_with_upwards_trend: The rate doubled: ${formatRate(note.writesPerMinute)} (was ${formatRate(note.wasPerMinute)}).`;
+    case 'acknowledged':
+      return `:eyes: <@${note.userId}> is on it.`;
+    case 'snoozed':
+      return `:zzz: Snoozed by <@${note.userId}> until ${slackDate(note.until, '{date_short} {time}')}: no new alert for this object until then.`;
+    case 'dismissed':
+      return `:see_no_evil: Dismissed by <@${note.userId}>: no more alerts or notes for this object until it is resolved.`;
+    case 'diagnosis-failed':
+      return `:warning: The diagnosis failed: ${esc(note.error)}`;
+    case 'diagnosis-elsewhere':
+      return `:mag: A diagnosis of this cluster was already running (job \`${esc(note.jobId)}\`): its report will be shown here.`;
+    case 'resolved':
+      return `:white_check_mark: Resolved: under the loop threshold for long enough. It lasted ${humanSpan(note.lastedSeconds)}${
+        note.peakPerMinute !== null ? `, peak ${formatRate(note.peakPerMinute)}` : ''
+      }.`;
+  }
+}
+
+export function renderLostContact(info: LostContact): SlackMessage {
+  const rates = info.lastRates.length
+    ? info.lastRates.map((r) => `• \`${esc(r.key)}\` ${formatRate(r.writesPerMinute)}`).join('\n')
+    : 'no node object was being written';
+  const memory =
+    info.apiserverMemoryBytes !== null
+      ? ` The apiserver last used ${formatBytes(info.apiserverMemoryBytes)} of memory.`
+      : '';
+  return message('The alert detector lost contact with the local apiserver', [
+    section(
+      `:warning: *The alert detector lost contact with the local apiserver* at ${slackDate(info.since, '{time}')}: no loop can be seen until it answers again.${memory}`,
+    ),
+    section(`Last write rates it saw:\n${rates}`),
+  ]);
+}
+
+export function renderSampleAlert(): SlackMessage {
+  return message('Sample alert: the alert channel works', [
+    section(
+      ':test_tube: *Sample alert.* The alert channel is wired: a real loop would show here as one message, edited as it is diagnosed and resolved.',
+    ),
+    context('sent by `/rancher alerts test`; nothing is wrong'),
+  ]);
+}
+
+export function renderAlertList(open: Incident[], snoozes: Snooze[], now: number): SlackMessage {
+  const lines = open.length
+    ? open.map(
+        (i) =>
+          `• ${subject(i)}: ${i.state}, since ${slackDate(i.startsAt, '{date_short} {time}')} (${humanSpan(lastedSeconds(i, now))})${
+            i.ack ? `, <@${i.ack.userId}> on it` : ''
+          }`,
+      )
+    : ['No open incident.'];
+  const snoozed = snoozes.length
+    ? snoozes.map(
+        (s) =>
+          `• \`${esc(s.fingerprint)}\` until ${slackDate(s.until, '{date_short} {time}')} (by <@${s.userId}>)`,
+      )
+    : ['Nothing snoozed.'];
+  return message(`${plural(open.length, 'open incident')}`, [
+    section(`*Open incidents*\n${lines.join('\n')}`),
+    section(`*Snoozed*\n${snoozed.join('\n')}`),
+  ]);
+}
+
+export function renderAlertsOff(): SlackMessage {
+  return message('Alerts are off', [
+    section('Alerts are off: set `ALERT_CHANNEL` to the channel id they should go to (docs/alerts.md).'),
+  ]);
+}
+
+export function renderSampleSent(): SlackMessage {
+  return message('A sample alert is on its way', [
+    section(':test_tube: A sample alert is on its way to the alert channel.'),
+  ]);
+}

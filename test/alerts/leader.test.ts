@@ -1,0 +1,120 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { alertGround, blocksText, roots, stopLoop, tsOf, updatesOf, type AlertGround } from './support.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const CHILD = join(here, 'fixtures', 'alert-worker-child.ts');
+const ROOT = join(here, '..', '..');
+
+let ground: AlertGround | null = null;
+const children: ChildProcess[] = [];
+afterEach(async () => {
+  for (const c of children.splice(0)) {
+    if (c.exitCode === null && c.signalCode === null) {
+      const exited = new Promise((r) => c.once('exit', r));
+      c.kill('SIGKILL');
+      await exited;
+    }
+  }
+  await ground?.close();
+  ground = null;
+});
+
+interface Worker {
+  process: ChildProcess;
+  output: () => string;
+}
+
+function startWorker(env: Record<string, string>): Worker {
+  let output = '';
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'info',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  children.push(child);
+  return { process: child, output: () => output };
+}
+
+async function until(test: () => boolean | Promise<boolean>, what: string, timeoutMs = 30000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await test())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const LEADING = 'this process runs the detector';
+
+describe('alerts: one detector however many workers', () => {
+  it('three workers: one detector; the leader killed, another takes over, and the incident has one root message', async () => {
+    const g = (ground = await alertGround());
+    const workers = [startWorker(g.env), startWorker(g.env), startWorker(g.env)];
+    await until(() => workers.some((w) => w.output().includes(LEADING)), 'a leader');
+    g.standin.loop.start(50);
+    await g.slack.waitFor((calls) => roots(calls).length >= 1, 60000, 'the alert');
+    const leaders = workers.filter((w) => w.output().includes(LEADING));
+    expect(leaders).toHaveLength(1);
+    const ts = tsOf(roots(g.slack.calls)[0]!);
+
+    const redis = new Redis('redis://127.0.0.1:6379');
+    const holderBefore = await redis.get(`${g.prefix}:doctor:alerts:leader`);
+    leaders[0]!.process.kill('SIGKILL');
+    await until(
+      () => workers.filter((w) => w !== leaders[0]).some((w) => w.output().includes(LEADING)),
+      'another worker to take over',
+    );
+    const holderAfter = await redis.get(`${g.prefix}:doctor:alerts:leader`);
+    redis.disconnect();
+    expect(holderAfter).not.toBe(holderBefore);
+    expect(workers.filter((w) => w.output().includes(LEADING))).toHaveLength(2);
+
+    // The new leader carries the open incident on: it resolves it in the same message.
+    g.standin.loop.stop();
+    stopLoop(g.standin);
+    await g.slack.waitFor(
+      (calls) => updatesOf(calls, ts).some((c) => blocksText(c.args.blocks).includes('Resolved')),
+      60000,
+      'the resolved alert',
+    );
+    expect(roots(g.slack.calls)).toHaveLength(1);
+  }, 180000);
+
+  it('every process restarted mid-incident: no second root message, and resolved edits the first', async () => {
+    const g = (ground = await alertGround());
+    const first = await g.start('serve');
+    g.standin.loop.start(50);
+    await g.slack.waitFor((calls) => roots(calls).length >= 1, 30000, 'the alert');
+    const ts = tsOf(roots(g.slack.calls)[0]!);
+    await g.slack.waitFor(
+      (calls) => updatesOf(calls, ts).some((c) => blocksText(c.args.blocks).includes('Approve patch')),
+      60000,
+      'the diagnosed alert',
+    );
+    await first.shutdown();
+
+    await g.start('serve');
+    // Still looping after the restart: the new detector sees it for longer than ALERT_FOR.
+    const writes = g.standin.loop.writes('c-dql6k', 'machine-h46dc');
+    await until(() => g.standin.loop.writes('c-dql6k', 'machine-h46dc') > writes + 100, 'the loop to go on');
+    g.standin.loop.stop();
+    stopLoop(g.standin);
+    await g.slack.waitFor(
+      (calls) => updatesOf(calls, ts).some((c) => blocksText(c.args.blocks).includes('Resolved')),
+      30000,
+      'the resolved alert',
+    );
+    expect(roots(g.slack.calls)).toHaveLength(1);
+  }, 180000);
+});

@@ -1,0 +1,131 @@
+import { describe, it } from '@jest/globals';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Incident } from '../../src/alerts/incident.js';
+import {
+  renderAlertList,
+  renderIncident,
+  renderLostContact,
+  renderNote,
+  renderSummary,
+} from '../../src/slack/render/alerts.js';
+import { expectMessageGolden } from '../support/golden.js';
+import { reportWithFinding } from '../slack/fixtures.js';
+
+const GOLDEN_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'golden', 'slack');
+const golden = (name: string, msg: Parameters<typeof expectMessageGolden>[1]) =>
+  expectMessageGolden(join(GOLDEN_DIR, `${name}.json`), msg);
+
+const NOW = Date.parse('2025-03-04T10:12:00Z');
+const base: Incident = {
+  v: 1,
+  fingerprint: 'node:c-dql6k/machine-h46dc',
+  clusterId: 'c-dql6k',
+  objectKey: 'c-dql6k/machine-h46dc',
+  source: 'watch',
+  summary: 'node object machine-h46dc of cluster c-dql6k is rewritten in a loop',
+  startsAt: '2025-03-04T10:00:00Z',
+  state: 'firing',
+  message: { channel: 'C0ALERTS', ts: '1741082400.000100' },
+  summaryRoot: null,
+  writesPerMinute: 1180,
+  peakPerMinute: 1200,
+  toldPerMinute: 1180,
+  ack: null,
+  dismissed: null,
+  diagnosis: null,
+  resolvedAt: null,
+  previous: null,
+};
+const outcome = {
+  jobId: 'dm7x2k9abc123',
+  clusterId: 'c-dql6k',
+  requestedAt: '2025-03-04T10:01:00Z',
+  report: reportWithFinding,
+  plans: {
+    [reportWithFinding.findings[0]!.id]: { patch: 'p-patch', drain: 'p-drain', dismiss: 'p-dismiss' },
+  },
+};
+
+describe('alert messages, as the person on call reads them', () => {
+  it('firing', () => golden('alert-firing', renderIncident(base, null, NOW)));
+  it('diagnosing', () =>
+    golden(
+      'alert-diagnosing',
+      renderIncident(
+        { ...base, state: 'diagnosing', diagnosis: { jobId: 'dm7x2k9abc123', state: 'running' } },
+        null,
+        NOW,
+      ),
+    ));
+  it('diagnosed: the report and its buttons under the alert, acknowledged', () =>
+    golden(
+      'alert-diagnosed',
+      renderIncident(
+        {
+          ...base,
+          state: 'diagnosed',
+          diagnosis: { jobId: 'dm7x2k9abc123', state: 'done' },
+          ack: { userId: 'U0BOB', at: '2025-03-04T10:03:00Z' },
+        },
+        outcome,
+        NOW,
+      ),
+    ));
+  it('resolved, after an earlier incident of the same object', () =>
+    golden(
+      'alert-resolved',
+      renderIncident(
+        {
+          ...base,
+          state: 'resolved',
+          resolvedAt: '2025-03-04T10:47:00Z',
+          previous: {
+            startsAt: '2025-03-03T22:10:00Z',
+            resolvedAt: '2025-03-03T23:00:00Z',
+            message: {
+              channel: 'C0ALERTS',
+              ts: '1',
+              permalink: 'https://example.slack.com/archives/C0ALERTS/p1',
+            },
+          },
+        },
+        outcome,
+        NOW,
+      ),
+    ));
+  it('a summary of a burst', () =>
+    golden(
+      'alert-summary',
+      renderSummary(
+        Array.from({ length: 3 }, (_, i) => ({
+          ...base,
+          fingerprint: `node:c-dql6k/machine-b${i}`,
+          objectKey: `c-dql6k/machine-b${i}`,
+        })),
+      ),
+    ));
+  it('the rate doubled, in the thread', () =>
+    golden(
+      'alert-note-rate',
+      renderNote(base, { kind: 'rate-doubled', writesPerMinute: 2400, wasPerMinute: 1180 }),
+    ));
+  it('lost contact', () =>
+    golden(
+      'alert-lost-contact',
+      renderLostContact({
+        since: '2025-03-04T10:05:00Z',
+        lastRates: [{ key: 'c-dql6k/machine-h46dc', writesPerMinute: 1180 }],
+        apiserverMemoryBytes: 7.5 * 1024 ** 3,
+      }),
+    ));
+  it('/rancher alerts', () =>
+    golden(
+      'alert-list',
+      renderAlertList(
+        [{ ...base, ack: { userId: 'U0BOB', at: '2025-03-04T10:03:00Z' } }],
+        [{ fingerprint: 'node:c-dql6k/machine-x', until: '2025-03-04T14:00:00Z', userId: 'U0ALICE' }],
+        NOW,
+      ),
+    ));
+});
