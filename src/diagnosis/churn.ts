@@ -73,7 +73,7 @@ export function createChurnCounter(early: EarlyEndRule = EARLY_END_RULE): ChurnC
         key: nodeObjectKey(namespace, name),
         writes: tally.count,
         seconds: Math.round(seconds),
-        writesPerMinute: Math.round(((tally.count * 60) / seconds) * 10) / 10,
+        writesPerMinute: Math.round((((tally.count - 1) * 60) / seconds) * 10) / 10,
       };
     },
     modified(namespace, name, at) {

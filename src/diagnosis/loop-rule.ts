@@ -46,7 +46,7 @@ export function isConclusive(
   early: EarlyEndRule = EARLY_END_RULE,
 ): boolean {
   if (object.writes < early.minWrites || object.seconds < early.minSeconds) return false;
-  const writesPerMinute = (object.writes * 60) / object.seconds;
+  const writesPerMinute = ((object.writes - 1) * 60) / object.seconds;
   return (
     writesPerMinute >= early.rateFactor * rule.minWritesPerMinute &&
     isLooping({ writes: object.writes, writesPerMinute }, typicalPerMinute, rule)

@@ -45,7 +45,9 @@ export function observedRate(o: Observation, rule: SpanRule = SPAN_RULE): Observ
   const own = Math.max(0, (o.lastMs - o.firstMs) / 1000);
   const window = Math.max(own, (o.windowEndMs - o.windowStartMs) / 1000);
   const measured = o.writes >= rule.minWrites && own >= rule.minSeconds;
+  // n writes from first to last are n - 1 intervals: a steady 60/min over 59 s is 60, not 61.
+  if (measured) return { writesPerMinute: ((o.writes - 1) * 60) / own, observedSeconds: own };
   // A second at least: a window of one instant says nothing of a rate.
-  const seconds = Math.max(1, measured ? own : Math.max(own, Math.min(window, rule.floorSeconds)));
+  const seconds = Math.max(1, own, Math.min(window, rule.floorSeconds));
   return { writesPerMinute: (o.writes * 60) / seconds, observedSeconds: seconds };
 }

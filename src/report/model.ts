@@ -217,6 +217,15 @@ function observedSeconds(
   return Number.isFinite(span) && span > 0 ? span : null;
 }
 
+/** The sighting the headline rate is, for what it adds (over how long, since when). */
+function headlineSighting(f: Finding, rate: WriteRate): WriteRate | WriteSighting {
+  return (
+    f.writeRates?.find(
+      (s) => s.source === rate.source && s.writes === rate.writes && s.writesPerMinute === rate.writesPerMinute,
+    ) ?? rate
+  );
+}
+
 /** The most written first; findings whose rate is unknown last, in the order they came. */
 function worstFirst(findings: Finding[]): Finding[] {
   const rate = (f: Finding) => f.writeRate?.writesPerMinute ?? -1;
@@ -237,7 +246,7 @@ function findingFacts(f: Finding, index: number, report: DiagnosisReport): Findi
     objectKey: f.objectKey,
     cluster: { id: f.clusterId, name: f.clusterName },
     node: { id: f.nodeId, hostname: f.hostname, ip: f.ip },
-    rate: f.writeRate ? rateFacts(f.writeRate, report) : null,
+    rate: f.writeRate ? rateFacts(headlineSighting(f, f.writeRate), report) : null,
     rates: rates.map((r) => rateFacts(r, report)),
     since: firstSeen[0] ?? null,
     confidence: f.confidence,

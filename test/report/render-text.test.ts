@@ -109,8 +109,9 @@ describe('renderReport', () => {
     const lines = text.split('\n');
     expect(lines[0]).toMatch(/^rancher-doctor diagnosis of the one cluster: 1 object rewritten in a loop/);
     const at = lines.findIndex((l) => l.startsWith('Finding 1: '));
+    // The headline is the best-founded rate: ten minutes of log, not five seconds of watch.
     expect(lines[at]).toBe(
-      'Finding 1: prod-east (c-dql6k): node machine-h46dc (host worker-3, 10.0.3.17) rewritten 1,188 times a minute since 2022-05-07 08:20 UTC',
+      'Finding 1: prod-east (c-dql6k): node machine-h46dc (host worker-3, 10.0.3.17) rewritten 41.0 times a minute since 2022-05-07 08:20 UTC',
     );
     expect(lines[at + 1]).toMatch(/^ {2}Cause \(confidence high\): Rancher made a node object for this host/);
     expect(lines[at + 2]).toMatch(/^ {2}Recommended: Patch the node object: c-dql6k could not be read/);
