@@ -7,6 +7,7 @@ const parts: Record<string, () => Promise<{ run: (args: string[]) => Promise<voi
   diagnose: () => import('./diagnose.js'),
   ack: () => import('./ack.js'),
   'patch-race': () => import('./patch-race.js'),
+  'time-to-report': () => import('./time-to-report.js'),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

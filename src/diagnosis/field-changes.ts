@@ -45,7 +45,11 @@ const same = (a: Json, b: Json) => a === b || JSON.stringify(a) === JSON.stringi
  * The paths at which `before` and `after` differ, e.g. status.conditions[type=Updated].lastUpdateTime.
  * Lists are compared whole unless keyed by type; a writer's field is one path (status.dockerInfo).
  */
-export function changedPaths(before: Json, after: Json, writers: readonly NodeWriter[] = NODE_WRITERS): string[] {
+export function changedPaths(
+  before: Json,
+  after: Json,
+  writers: readonly NodeWriter[] = NODE_WRITERS,
+): string[] {
   const out = new Set<string>();
   const walk = (a: Json, b: Json, path: string, depth: number) => {
     if (a === b) return;
@@ -86,37 +90,59 @@ interface ObjectStats {
 export interface FieldChangeCounter {
   /** The object's version after one write, with who wrote it when the source says (an audit log). */
   version(key: string, object: Json, actor?: { user: string; userAgent: string | null }): void;
+  /** A write known only by the fields it sent (a patch's body): each of them counts as changed. */
+  fields(key: string, sent: Json, actor?: { user: string; userAgent: string | null }): void;
   /** What the writes of `key` changed; null when no two versions of it were compared. */
   summary(key: string, source: EvidenceSource): FieldChanges | null;
 }
 
 export function createFieldChangeCounter(writers: readonly NodeWriter[] = NODE_WRITERS): FieldChangeCounter {
   const stats = new Map<string, ObjectStats>();
+  const statsOf = (key: string, first: Json): { s: ObjectStats; fresh: boolean } => {
+    const s = stats.get(key);
+    if (s) return { s, fresh: false };
+    const made = {
+      last: first,
+      compared: 0,
+      unchanged: 0,
+      paths: new Map(),
+      writers: new Map(),
+      actors: new Map(),
+    };
+    stats.set(key, made);
+    return { s: made, fresh: true };
+  };
+  const count = (s: ObjectStats, paths: string[]) => {
+    s.compared++;
+    if (!paths.length) s.unchanged++;
+    const touched = new Set<string>();
+    for (const p of paths) {
+      const counted = s.paths.has(p) || s.paths.size < MAX_PATHS ? p : OTHER;
+      s.paths.set(counted, (s.paths.get(counted) ?? 0) + 1);
+      for (const w of writersOf(p, writers)) touched.add(w);
+    }
+    for (const w of touched) s.writers.set(w, (s.writers.get(w) ?? 0) + 1);
+  };
+  const note = (s: ObjectStats, actor?: { user: string; userAgent: string | null }) => {
+    if (!actor) return;
+    const id = `${actor.user}\u0000${actor.userAgent ?? ''}`;
+    const a = s.actors.get(id);
+    if (a) a.writes++;
+    else if (s.actors.size < MAX_ACTORS) s.actors.set(id, { ...actor, writes: 1 });
+  };
   return {
     version(key, object, actor) {
-      let s = stats.get(key);
-      if (!s) {
-        s = { last: object, compared: 0, unchanged: 0, paths: new Map(), writers: new Map(), actors: new Map() };
-        stats.set(key, s);
-      } else {
-        const paths = changedPaths(s.last, object, writers);
+      const { s, fresh } = statsOf(key, object);
+      if (!fresh) {
+        count(s, changedPaths(s.last, object, writers));
         s.last = object;
-        s.compared++;
-        if (!paths.length) s.unchanged++;
-        const touched = new Set<string>();
-        for (const p of paths) {
-          const counted = s.paths.has(p) || s.paths.size < MAX_PATHS ? p : OTHER;
-          s.paths.set(counted, (s.paths.get(counted) ?? 0) + 1);
-          for (const w of writersOf(p, writers)) touched.add(w);
-        }
-        for (const w of touched) s.writers.set(w, (s.writers.get(w) ?? 0) + 1);
       }
-      if (actor) {
-        const id = `${actor.user}\u0000${actor.userAgent ?? ''}`;
-        const a = s.actors.get(id);
-        if (a) a.writes++;
-        else if (s.actors.size < MAX_ACTORS) s.actors.set(id, { ...actor, writes: 1 });
-      }
+      note(s, actor);
+    },
+    fields(key, sent, actor) {
+      const { s } = statsOf(key, null);
+      count(s, changedPaths({}, sent, writers));
+      note(s, actor);
     },
     summary(key, source) {
       const s = stats.get(key);
@@ -139,7 +165,11 @@ export function createFieldChangeCounter(writers: readonly NodeWriter[] = NODE_W
         fields,
         writers: byWriter,
         ...(s.actors.size
-          ? { actors: [...s.actors.values()].sort((a, b) => b.writes - a.writes || a.user.localeCompare(b.user)) }
+          ? {
+              actors: [...s.actors.values()].sort(
+                (a, b) => b.writes - a.writes || a.user.localeCompare(b.user),
+              ),
+            }
           : {}),
       };
     },
