@@ -132,6 +132,43 @@ describe('renderReport', () => {
     expect(text).not.toMatch(/\[(churn|apiserver-log|node-object)\]/);
   });
 
+  it('says which field flips on each write and who writes it, with every path under it', () => {
+    const f = finding(true);
+    f.writeRates![1]!.fieldChanges = {
+      source: 'audit-log',
+      compared: 98,
+      unchanged: 0,
+      fields: [
+        {
+          path: 'status.conditions[type=Updated].lastUpdateTime',
+          writes: 98,
+          share: 1,
+          writers: ['node-controller-sync'],
+        },
+      ],
+      writers: [
+        {
+          name: 'node-controller-sync',
+          share: 1,
+          fields: ['status.conditions[type=Updated].lastUpdateTime'],
+        },
+      ],
+      actors: [
+        { user: 'system:serviceaccount:cattle-system:cattle', userAgent: 'rancher/v2.7.5', writes: 99 },
+      ],
+    };
+    const text = renderReport(report([f]));
+    expect(text).toContain(
+      '    - which field flips (audit log): status.conditions[type=Updated].lastUpdateTime on 100% of 98 writes: node-controller-sync; sent by system:serviceaccount:cattle-system:cattle (rancher/v2.7.5)',
+    );
+    expect(text).toContain(
+      '          status.conditions[type=Updated].lastUpdateTime: 98 (100%), written by node-controller-sync',
+    );
+    expect(text).toContain(
+      '          sent by system:serviceaccount:cattle-system:cattle, user agent rancher/v2.7.5: 99 writes',
+    );
+  });
+
   it('a complete patch gets its apply command', () => {
     const text = renderReport(report([finding(true)]));
     expect(text).toContain('Patch the node object (complete)');
