@@ -59,7 +59,5 @@ export function writerField(path: string, writers: readonly NodeWriter[] = NODE_
 
 /** The writers of the field a counted path is (or lies under). */
 export function writersOf(path: string, writers: readonly NodeWriter[] = NODE_WRITERS): string[] {
-  return writers
-    .filter((w) => w.fields.some((f) => under(path, f)))
-    .map((w) => w.name);
+  return writers.filter((w) => w.fields.some((f) => under(path, f))).map((w) => w.name);
 }

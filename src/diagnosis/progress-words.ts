@@ -18,7 +18,9 @@ export function watchWords(w: WatchProgress): string {
 export function endWords(end: WatchEnd): string | null {
   if (end.reason === 'conclusive' && end.object) {
     const o = end.object;
-    const name = o.key.replace(/^\/apis\/management\.cattle\.io\/v3\/namespaces\//, '').replace('/nodes/', '/');
+    const name = o.key
+      .replace(/^\/apis\/management\.cattle\.io\/v3\/namespaces\//, '')
+      .replace('/nodes/', '/');
     const rate = Math.round(o.writesPerMinute).toLocaleString('en-US');
     return `ended early, the loop plain: ${name} written ${plural(o.writes, 'time')} in ${o.seconds} s (${rate}/min)`;
   }

@@ -23,9 +23,13 @@ const SHOWN_IN_LINE = 3;
 const percent = (share: number) => `${Math.round(share * 100)}%`;
 
 function summaryLine(c: FieldChanges): string {
-  const fields = c.fields.slice(0, SHOWN_IN_LINE).map((f, i) =>
-    i === 0 ? `${f.path} on ${percent(f.share)} of ${plural(c.compared, 'write')}` : `${f.path} ${percent(f.share)}`,
-  );
+  const fields = c.fields
+    .slice(0, SHOWN_IN_LINE)
+    .map((f, i) =>
+      i === 0
+        ? `${f.path} on ${percent(f.share)} of ${plural(c.compared, 'write')}`
+        : `${f.path} ${percent(f.share)}`,
+    );
   const more = c.fields.length > SHOWN_IN_LINE ? ` and ${c.fields.length - SHOWN_IN_LINE} more` : '';
   const what = fields.length
     ? `${fields.join(', ')}${more}`
@@ -49,7 +53,9 @@ function detailLines(c: FieldChanges): string[] {
     out.push(`  ${w.name} (${percent(w.share)} of the writes)${what ? `: ${what}` : ''}`);
   }
   for (const a of c.actors ?? [])
-    out.push(`  sent by ${a.user}${a.userAgent ? `, user agent ${a.userAgent}` : ''}: ${plural(a.writes, 'write')}`);
+    out.push(
+      `  sent by ${a.user}${a.userAgent ? `, user agent ${a.userAgent}` : ''}: ${plural(a.writes, 'write')}`,
+    );
   return out;
 }
 

@@ -221,7 +221,8 @@ function observedSeconds(
 function headlineSighting(f: Finding, rate: WriteRate): WriteRate | WriteSighting {
   return (
     f.writeRates?.find(
-      (s) => s.source === rate.source && s.writes === rate.writes && s.writesPerMinute === rate.writesPerMinute,
+      (s) =>
+        s.source === rate.source && s.writes === rate.writes && s.writesPerMinute === rate.writesPerMinute,
     ) ?? rate
   );
 }

@@ -73,7 +73,9 @@ describe('collectHeat', () => {
   it("keeps every source's sighting of an object, the best founded (observed longest) first, not the hottest", () => {
     const heat = collectHeat([
       evidence('churn', 'churn', [{ ...hot(NODE, 1188), writes: 99, observedSeconds: 5 }]),
-      evidence('apiserver-pod-logs', 'httplog', [{ ...hot(NODE, 1200), writes: 12000, observedSeconds: 600 }]),
+      evidence('apiserver-pod-logs', 'httplog', [
+        { ...hot(NODE, 1200), writes: 12000, observedSeconds: 600 },
+      ]),
     ]);
     const h = heat.get(NODE)!;
     expect(h.source).toBe('apiserver-pod-logs');
@@ -155,7 +157,9 @@ describe('findings', () => {
     expect(lines[0]!.text).toMatch(
       /^410 writes \(41\/min over 10 min\) to .*machine-h46dc in the apiserver-pod-logs, counted from httplog access lines$/,
     );
-    expect(lines[1]!.text).toMatch(/^99 updates \(1188\/min over 5 s\) of .*machine-h46dc seen by the churn$/);
+    expect(lines[1]!.text).toMatch(
+      /^99 updates \(1188\/min over 5 s\) of .*machine-h46dc seen by the churn$/,
+    );
   });
 
   it('a hot healthy node object: cause unknown and no plans', () => {

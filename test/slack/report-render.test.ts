@@ -295,6 +295,29 @@ describe('the report: what to do first, the evidence in the thread', () => {
     expect(text).toContain('watched 35s of the 45s asked');
   });
 
+  it('a watch that ended early because the loop was plain says so, and is not called cut short', () => {
+    const early: DiagnosisReport = {
+      ...reportWithFinding,
+      scope: {
+        ...reportWithFinding.scope,
+        watchSeconds: 60,
+        watchedSeconds: 11,
+        watchEnd: {
+          reason: 'conclusive',
+          object: {
+            key: reportWithFinding.findings[0]!.objectKey,
+            writes: 220,
+            seconds: 11,
+            writesPerMinute: 1200,
+          },
+        },
+      },
+    };
+    const text = blocksText(renderReport(job, early, {}).blocks);
+    expect(text).toContain('watched writes 11s (ended early, the loop plain; 1m asked)');
+    expect(text).not.toContain('of the 1m asked');
+  });
+
   it('no finding, and access problems: what was read and what to grant', () => {
     expectGolden('report-no-finding', renderReport(job, reportNoFinding, {}));
     const msg = renderReport(job, reportWithProblems, {});

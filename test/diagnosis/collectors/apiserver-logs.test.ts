@@ -162,7 +162,9 @@ describe('churn watch progress', () => {
     expect(ticks.at(-1)).toMatch(/^\d s left, [1-9]\d* updates? of 1 object$/);
     expect(watching[0]).toBe('2 s left, 0 updates of 0 objects');
     // One looping object: "of 1 object", never "of 1 objects".
-    expect(watching.at(-1)).toMatch(/^[1-9]\d* updates of 1 object in 2s: the whole window, no loop plain before its end$/);
+    expect(watching.at(-1)).toMatch(
+      /^[1-9]\d* updates of 1 object in 2s: the whole window, no loop plain before its end$/,
+    );
     const last = events.filter((e) => e.stage === 'watching-churn').at(-1)!;
     expect(last.watch).toMatchObject({ seconds: 2, secondsLeft: 0, objects: 1 });
   });
