@@ -6,9 +6,10 @@ import { EARLY_END_RULE } from './loop-rule.js';
  * touching two minutes would then read a tenth of the real rate).
  *
  * The span is the object's own, first to last sighting, when it holds enough writes to be a
- * measurement (the bar that also ends the churn watch early); otherwise the window the source
- * read, at most a minute, so that a short burst (a node registering) is spread over a minute as
- * it always was, and a loop that started late in a long log is still measured over its own span.
+ * measurement (the bar that also ends the churn watch early), so that a loop that started late in
+ * a long log is measured over its own span; otherwise the window the source read, at most a
+ * minute, and a whole minute for fewer writes than a measurement takes, so that a short burst (a
+ * node registering) is spread over a minute as it always was.
  */
 export interface SpanRule {
   /** At least this many writes ... */
@@ -47,7 +48,9 @@ export function observedRate(o: Observation, rule: SpanRule = SPAN_RULE): Observ
   const measured = o.writes >= rule.minWrites && own >= rule.minSeconds;
   // n writes from first to last are n - 1 intervals: a steady 60/min over 59 s is 60, not 61.
   if (measured) return { writesPerMinute: ((o.writes - 1) * 60) / own, observedSeconds: own };
-  // A second at least: a window of one instant says nothing of a rate.
-  const seconds = Math.max(1, own, Math.min(window, rule.floorSeconds));
+  // Fewer writes than a measurement takes are a minute's at most, whatever the window (one write in
+  // a log of one line is no loop); more, in a short window, are over the window.
+  const floor = o.writes < rule.minWrites ? rule.floorSeconds : Math.min(window, rule.floorSeconds);
+  const seconds = Math.max(1, own, floor);
   return { writesPerMinute: (o.writes * 60) / seconds, observedSeconds: seconds };
 }

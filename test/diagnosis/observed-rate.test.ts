@@ -17,15 +17,20 @@ describe('rates over the span observed', () => {
     expect(r).toEqual({ writesPerMinute: 1200, observedSeconds: 15 });
   });
 
-  it('a short window: over the window, not over the calendar minute it touches', () => {
+  it('many writes in a short window: over the window, not over the calendar minute it touches', () => {
     const r = observedRate({
-      writes: 20,
+      writes: 40,
       firstMs: T0,
       lastMs: T0 + 4_000,
       windowStartMs: T0,
       windowEndMs: T0 + 5_000,
     });
-    expect(r).toEqual({ writesPerMinute: 240, observedSeconds: 5 });
+    expect(r).toEqual({ writesPerMinute: 480, observedSeconds: 5 });
+  });
+
+  it('one write in a log of one line is one write a minute, not sixty', () => {
+    const r = observedRate({ writes: 1, firstMs: T0, lastMs: T0, windowStartMs: T0, windowEndMs: T0 });
+    expect(r).toEqual({ writesPerMinute: 1, observedSeconds: 60 });
   });
 
   it('a few writes in a long window: spread over a minute of it, as bursts always were', () => {
