@@ -134,8 +134,8 @@ function reportContext(job: JobRef, model: ReportModel): Block {
     : early
       ? `watched writes ${formatSeconds(early.watchedSeconds)} (ended early, the loop plain; ${formatSeconds(early.askedSeconds)} asked)`
       : model.scope.watchedSeconds
-      ? `watched writes ${formatSeconds(model.scope.watchedSeconds)}`
-      : null;
+        ? `watched writes ${formatSeconds(model.scope.watchedSeconds)}`
+        : null;
   const thread = model.findings.length || model.reads.length ? 'evidence in the thread' : null;
   const parts = [
     `job \`${esc(job.jobId)}\``,
