@@ -8,6 +8,7 @@ const parts: Record<string, () => Promise<{ run: (args: string[]) => Promise<voi
   ack: () => import('./ack.js'),
   'patch-race': () => import('./patch-race.js'),
   alerts: () => import('./alerts.js'),
+  'time-to-report': () => import('./time-to-report.js'),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -1,5 +1,7 @@
-import { CHURN_LOOP_RULE, isLooping, typicalRate } from './loop-rule.js';
-import type { ActivitySummary, HotObject, ObjectActivity } from './types.js';
+import { CHURN_LOOP_RULE, EARLY_END_RULE, isConclusive, isLooping, typicalRate } from './loop-rule.js';
+import type { EarlyEndRule } from './loop-rule.js';
+import { observedRate } from './observed-rate.js';
+import type { ActivitySummary, FieldChanges, HotObject, ObjectActivity, WatchEnd } from './types.js';
 
 /**
  * Counts updates per nodes.management.cattle.io object seen on a watch, and summarises them in
@@ -10,8 +12,21 @@ import type { ActivitySummary, HotObject, ObjectActivity } from './types.js';
 export interface ChurnCounter {
   /** One MODIFIED event of a node object; `at` is when it was seen. */
   modified(namespace: string, name: string, at: Date): void;
-  summary(windowStart: Date, windowEnd: Date): ActivitySummary;
+  /**
+   * Whether the writes of this object seen so far settle that it loops (EarlyEndRule): what it
+   * showed, else null. Asked after each of its updates; the others' rates are read at most once a
+   * second for it.
+   */
+  conclusive(namespace: string, name: string, windowStart: Date, now: Date): ConclusiveObject | null;
+  /** `fieldChanges` adds what the writes of a hot object changed, where that is known. */
+  summary(
+    windowStart: Date,
+    windowEnd: Date,
+    fieldChanges?: (key: string) => FieldChanges | null,
+  ): ActivitySummary;
 }
+
+export type ConclusiveObject = NonNullable<WatchEnd['object']>;
 
 interface Tally {
   namespace: string;
@@ -26,10 +41,41 @@ export function nodeObjectKey(namespace: string, name: string): string {
   return `/apis/management.cattle.io/v3/namespaces/${namespace}/nodes/${name}`;
 }
 
-export function createChurnCounter(): ChurnCounter {
+export function createChurnCounter(early: EarlyEndRule = EARLY_END_RULE): ChurnCounter {
   const tallies = new Map<string, Tally>();
   let events = 0;
+  let typical: { at: number; perMinute: number } | null = null;
+  const rateOf = (tally: Tally, startMs: number, endMs: number) =>
+    observedRate({
+      writes: tally.count,
+      firstMs: tally.first,
+      lastMs: tally.last,
+      windowStartMs: startMs,
+      windowEndMs: endMs,
+    });
   return {
+    conclusive(namespace, name, windowStart, now) {
+      const tally = tallies.get(nodeObjectKey(namespace, name));
+      if (!tally) return null;
+      const seconds = (tally.last - tally.first) / 1000;
+      const candidate = { writes: tally.count, seconds };
+      // Cheap test first, against no typical writer: the others' rates only when it passes.
+      if (!isConclusive(candidate, 0, CHURN_LOOP_RULE, early)) return null;
+      const nowMs = now.getTime();
+      if (!typical || nowMs - typical.at >= 1000) {
+        const rates = [...tallies.values()].map(
+          (t) => rateOf(t, windowStart.getTime(), nowMs).writesPerMinute,
+        );
+        typical = { at: nowMs, perMinute: typicalRate(rates, CHURN_LOOP_RULE) };
+      }
+      if (!isConclusive(candidate, typical.perMinute, CHURN_LOOP_RULE, early)) return null;
+      return {
+        key: nodeObjectKey(namespace, name),
+        writes: tally.count,
+        seconds: Math.round(seconds),
+        writesPerMinute: Math.round((((tally.count - 1) * 60) / seconds) * 10) / 10,
+      };
+    },
     modified(namespace, name, at) {
       events++;
       const key = nodeObjectKey(namespace, name);
@@ -45,14 +91,19 @@ export function createChurnCounter(): ChurnCounter {
       const minute = Math.floor(t / 60_000);
       tally.perMinute.set(minute, (tally.perMinute.get(minute) ?? 0) + 1);
     },
-    summary(windowStart, windowEnd) {
-      const minutes = Math.max((windowEnd.getTime() - windowStart.getTime()) / 60_000, 1 / 60);
+    summary(windowStart, windowEnd, fieldChanges) {
       const startMinute = Math.floor(windowStart.getTime() / 60_000);
       const endMinute = Math.floor(windowEnd.getTime() / 60_000);
-      const activities: (ObjectActivity & { rate: number; namespace: string; name: string })[] = [];
+      const activities: (ObjectActivity & {
+        rate: number;
+        seconds: number;
+        namespace: string;
+        name: string;
+      })[] = [];
       for (const [key, tally] of tallies) {
         const perMinute: number[] = [];
         for (let m = startMinute; m <= endMinute; m++) perMinute.push(tally.perMinute.get(m) ?? 0);
+        const observed = rateOf(tally, windowStart.getTime(), windowEnd.getTime());
         activities.push({
           key,
           namespace: tally.namespace,
@@ -73,7 +124,8 @@ export function createChurnCounter(): ChurnCounter {
           lastSeen: new Date(tally.last).toISOString(),
           perMinute,
           perMinuteStart: new Date(startMinute * 60_000).toISOString(),
-          rate: tally.count / minutes,
+          rate: observed.writesPerMinute,
+          seconds: observed.observedSeconds,
         });
       }
       activities.sort((a, b) => b.writes - a.writes || a.key.localeCompare(b.key));
@@ -83,12 +135,17 @@ export function createChurnCounter(): ChurnCounter {
       );
       const hot: HotObject[] = activities
         .filter((a) => isLooping({ writes: a.writes, writesPerMinute: a.rate }, typical, CHURN_LOOP_RULE))
-        .map(({ rate, namespace, name, ...activity }, i) => ({
-          ...activity,
-          rank: i + 1,
-          writesPerMinute: Math.round(rate * 10) / 10,
-          rancherNode: { clusterId: namespace, nodeId: name },
-        }));
+        .map(({ rate, seconds, namespace, name, ...activity }, i) => {
+          const changes = fieldChanges?.(activity.key) ?? null;
+          return {
+            ...activity,
+            rank: i + 1,
+            writesPerMinute: Math.round(rate * 10) / 10,
+            observedSeconds: Math.round(seconds),
+            rancherNode: { clusterId: namespace, nodeId: name },
+            ...(changes ? { fieldChanges: changes } : {}),
+          };
+        });
       return {
         signal: events > 0 ? 'churn' : null,
         signalsSeen: events > 0 ? { churn: events } : {},

@@ -16,6 +16,7 @@ import type {
   WriteRate,
   WriteSighting,
 } from './types.js';
+import { humanSpan } from '../text/duration.js';
 import { plural } from '../text/plural.js';
 
 /** Assembles findings from the evidence, the node analysis and the plans. Pure. */
@@ -26,13 +27,21 @@ import { plural } from '../text/plural.js';
  */
 const HOT_WRITES_PER_MINUTE_FLOOR = CHURN_LOOP_RULE.minWritesPerMinute;
 
-/** Every source's sighting of one object; `hot`, `source` and `signal` are the hottest of them. */
+/** Every source's sighting of one object; `hot`, `source` and `signal` are the best-founded of them. */
 export interface Heat {
   hot: HotObject;
   source: EvidenceSource;
   signal: Signal;
-  /** One per source that saw the object hot (logs, audit, churn), highest rate first. */
+  /** One per source that saw the object hot (logs, audit, churn), best founded (observed longest) first. */
   sightings: WriteSighting[];
+}
+
+/**
+ * Which of two sightings is better founded: the one observed longer (a rate over ten minutes of
+ * log beats one over ten seconds of watch), then the one that counted more writes.
+ */
+export function betterFounded(a: WriteSighting, b: WriteSighting): number {
+  return (b.observedSeconds ?? 0) - (a.observedSeconds ?? 0) || b.writes - a.writes;
 }
 
 /**
@@ -61,15 +70,24 @@ export function collectHeat(activity: WriteActivityEvidence[]): Map<string, Heat
             description: evidence.description,
             firstSeen: hot.firstSeen,
             lastSeen: hot.lastSeen,
+            ...(hot.observedSeconds !== undefined ? { observedSeconds: hot.observedSeconds } : {}),
+            ...(hot.fieldChanges ? { fieldChanges: hot.fieldChanges } : {}),
           },
         });
         continue;
       }
       const s = seen.sighting;
       s.writes += hot.writes;
-      s.writesPerMinute = Math.round((s.writesPerMinute + hot.writesPerMinute) * 100) / 100;
       s.firstSeen = earliest(s.firstSeen, hot.firstSeen);
       s.lastSeen = latest(s.lastSeen, hot.lastSeen);
+      // Both over the same span: the rate of the sum; over different spans, the writes over the longer.
+      const seconds = Math.max(s.observedSeconds ?? 0, hot.observedSeconds ?? 0);
+      s.writesPerMinute =
+        seconds > 0
+          ? Math.round(((s.writes * 60) / seconds) * 100) / 100
+          : Math.round((s.writesPerMinute + hot.writesPerMinute) * 100) / 100;
+      if (seconds > 0) s.observedSeconds = seconds;
+      if (!s.fieldChanges && hot.fieldChanges) s.fieldChanges = hot.fieldChanges;
       // The object itself (no subresource) names the finding when both were hot.
       if (seen.hot.ref.subresource && !hot.ref.subresource) seen.hot = hot;
     }
@@ -81,10 +99,10 @@ export function collectHeat(activity: WriteActivityEvidence[]): Map<string, Heat
         continue;
       }
       entry.sightings.push(sighting);
-      if (sighting.writesPerMinute > entry.sightings[0]!.writesPerMinute) {
+      if (betterFounded(sighting, entry.sightings[0]!) < 0) {
         Object.assign(entry, { hot, source: evidence.source, signal });
       }
-      entry.sightings.sort((a, b) => b.writesPerMinute - a.writesPerMinute);
+      entry.sightings.sort(betterFounded);
     }
   }
   return byKey;
@@ -125,7 +143,7 @@ export interface NodeFindingInput {
   notes: string[];
 }
 
-/** The hottest sighting, as the finding's headline rate. */
+/** The best-founded sighting (observed longest), as the finding's headline rate. */
 function writeRate(heat: Heat): WriteRate {
   const top = heat.sightings[0];
   return top
@@ -155,17 +173,21 @@ function span(s: WriteSighting): string {
   return `, ${s.firstSeen} .. ${s.lastSeen}`;
 }
 
+function over(s: WriteSighting): string {
+  return s.observedSeconds ? ` over ${humanSpan(s.observedSeconds)}` : '';
+}
+
 /** One evidence line per source that saw the object written. */
 function sightingLines(heat: Heat, key: string): EvidenceLine[] {
   return heat.sightings.map((s) =>
     s.source === 'churn'
       ? {
           kind: 'churn',
-          text: `${plural(s.writes, 'update')} (${s.writesPerMinute}/min) of ${key} seen by the ${s.description}`,
+          text: `${plural(s.writes, 'update')} (${s.writesPerMinute}/min${over(s)}) of ${key} seen by the ${s.description}`,
         }
       : {
           kind: 'apiserver-log',
-          text: `${plural(s.writes, 'write')} (${s.writesPerMinute}/min${span(s)}) to ${key} in the ${s.description}, counted from ${signalWords(s.signal)}`,
+          text: `${plural(s.writes, 'write')} (${s.writesPerMinute}/min${over(s)}${span(s)}) to ${key} in the ${s.description}, counted from ${signalWords(s.signal)}`,
         },
   );
 }

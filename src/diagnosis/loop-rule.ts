@@ -24,6 +24,35 @@ export const LOG_LOOP_RULE: LoopRuleSettings = { minWritesPerMinute: 60, farAbov
  */
 export const CHURN_LOOP_RULE: LoopRuleSettings = { minWritesPerMinute: 20, farAboveFactor: 5, minWrites: 3 };
 
+/**
+ * When the churn watch may end before its window: one object written at least `minWrites` times
+ * over at least `minSeconds` (first to last write), at `rateFactor` times the rule's rate or more,
+ * and looping by the rule. Far enough past the rule that a longer watch would not change the
+ * verdict; a quiet cluster never meets it and gets the whole window ("nothing loops" needs it).
+ */
+export interface EarlyEndRule {
+  minWrites: number;
+  minSeconds: number;
+  rateFactor: number;
+}
+
+export const EARLY_END_RULE: EarlyEndRule = { minWrites: 30, minSeconds: 10, rateFactor: 3 };
+
+/** Whether `writes` over `seconds` (the object's own span) settle it: see EarlyEndRule. */
+export function isConclusive(
+  object: { writes: number; seconds: number },
+  typicalPerMinute: number,
+  rule: LoopRuleSettings,
+  early: EarlyEndRule = EARLY_END_RULE,
+): boolean {
+  if (object.writes < early.minWrites || object.seconds < early.minSeconds) return false;
+  const writesPerMinute = ((object.writes - 1) * 60) / object.seconds;
+  return (
+    writesPerMinute >= early.rateFactor * rule.minWritesPerMinute &&
+    isLooping({ writes: object.writes, writesPerMinute }, typicalPerMinute, rule)
+  );
+}
+
 export interface WriteCount {
   writes: number;
   writesPerMinute: number;

@@ -87,6 +87,8 @@ export interface LogFileProgress {
 /** Log files a person names (plain or gzipped, '-' for stdin), scanned whole. */
 export interface LogFileReader {
   scan(files: string[], onProgress: (progress: LogFileProgress) => void): Promise<ActivitySummary>;
+  /** Every line of the files again, in order (stdin cannot be read twice: skipped); absent where it cannot. */
+  eachLine?(files: string[], onLine: (text: string) => void): Promise<void>;
 }
 
 export interface DiagnosisPorts extends ClusterPorts {

@@ -43,7 +43,12 @@ export interface ObjectActivity {
 
 export interface HotObject extends ObjectActivity {
   rank: number;
+  /** Writes over observedSeconds (diagnosis/observed-rate.ts), a minute. */
   writesPerMinute: number;
+  /** The span the rate is over, in seconds; absent in reports made before it was added. */
+  observedSeconds?: number;
+  /** Which fields its writes changed, where the source can tell (a watch, an audit log with bodies). */
+  fieldChanges?: FieldChanges;
   /** Set for nodes.management.cattle.io objects. */
   rancherNode: RancherNodeKey | null;
 }
@@ -73,6 +78,8 @@ export interface WriteActivityEvidence {
   /** Human description: which pods or files, which window. */
   description: string;
   summary: ActivitySummary;
+  /** The churn watch's: why it ended. */
+  watchEnd?: WatchEnd;
 }
 
 export type FindingKind = 'orphaned-machine-node' | 'loop-unknown-cause';
@@ -207,6 +214,47 @@ export interface WriteSighting extends WriteRate {
   description: string;
   firstSeen: string | null;
   lastSeen: string | null;
+  /** The span the rate is over, in seconds; absent in reports made before it was added. */
+  observedSeconds?: number;
+  /** Which fields the writes this source saw changed, and who changes them; absent where it cannot tell. */
+  fieldChanges?: FieldChanges;
+}
+
+/** One field path that writes of an object changed. */
+export interface FieldChange {
+  /** e.g. status.conditions[type=Updated].lastUpdateTime, or status.dockerInfo for all of a writer's field. */
+  path: string;
+  /** Writes that changed it. */
+  writes: number;
+  /** writes / FieldChanges.compared, 0 to 1. */
+  share: number;
+  /** The writers known to write it (DOMAIN.md, "Who writes such an object"), by name. */
+  writers: string[];
+}
+
+/** Who wrote the object, as an audit log names them. */
+export interface WriteActor {
+  user: string;
+  userAgent: string | null;
+  writes: number;
+}
+
+/**
+ * Consecutive versions of one object compared: which paths changed how often, the writers those
+ * paths belong to, and (from an audit log) the users who wrote. Counters only, never the versions.
+ */
+export interface FieldChanges {
+  source: EvidenceSource;
+  /** Writes compared with the version before them. */
+  compared: number;
+  /** Writes that changed no field but the object's bookkeeping (resourceVersion, managedFields). */
+  unchanged: number;
+  /** Most often changed first; at most a few dozen. */
+  fields: FieldChange[];
+  /** The writers those fields point at, with the share of writes that touched a field of theirs. */
+  writers: { name: string; share: number; fields: string[] }[];
+  /** From an audit log: who sent the writes, most first. */
+  actors?: WriteActor[];
 }
 
 /** Which of the two fixes fits what was found, in one line. */
@@ -226,11 +274,14 @@ export interface Finding {
   nodeId: string | null;
   hostname: string | null;
   ip: string | null;
-  /** The highest rate any source measured (one of writeRates); null when the object was not hot. */
+  /**
+   * The best-founded rate: the sighting observed longest (one of writeRates); null when the object
+   * was not hot. (Reports made before observedSeconds was added chose the highest.)
+   */
   writeRate: WriteRate | null;
   /**
    * Every source's sighting of the object (apiserver logs summed over the pods, log files, audit
-   * log, churn), highest rate first. Absent in reports made before it was added.
+   * log, churn), longest observed first. Absent in reports made before it was added.
    */
   writeRates?: WriteSighting[];
   cause: { code: CauseCode; summary: string; details: string[] };
@@ -277,6 +328,18 @@ export interface WatchProgress {
   secondsLeft: number;
   updates: number;
   objects: number;
+  /** Once it has ended: why. */
+  ended?: WatchEnd;
+}
+
+/**
+ * Why the churn watch ended: its whole window ran (nothing looping needs all of it), the evidence
+ * of a loop was conclusive before that, or it was stopped (cancelled, failed) midway.
+ */
+export interface WatchEnd {
+  reason: 'window' | 'conclusive' | 'stopped';
+  /** For 'conclusive': the object that settled it, and what it showed. */
+  object?: { key: string; writes: number; seconds: number; writesPerMinute: number };
 }
 
 export type ProgressReporter = (event: ProgressEvent) => void;
@@ -297,6 +360,8 @@ export interface DiagnosisReport {
     watchSeconds: number | null;
     /** Seconds the churn watch really ran; null when none ran or it failed. */
     watchedSeconds: number | null;
+    /** Why the churn watch ended; absent when none ran, it failed, or in older reports. */
+    watchEnd?: WatchEnd;
   };
   clusters: ClusterSummary[];
   activity: WriteActivityEvidence[];

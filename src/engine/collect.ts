@@ -22,8 +22,14 @@ export interface CollectRun {
   made: Map<string, Promise<unknown>>;
 }
 
-export function context<S>(run: CollectRun, subject: S, signal = run.signal): CollectContext<S> {
+export function context<S>(
+  run: CollectRun,
+  subject: S,
+  signal = run.signal,
+  othersRead?: Promise<void>,
+): CollectContext<S> {
   return {
+    ...(othersRead ? { othersRead } : {}),
     ports: run.ports,
     options: run.options,
     subject,
@@ -54,9 +60,11 @@ export async function collectScope(
 ): Promise<Required<ScopeEvidence>> {
   const stop = new AbortController();
   const alongsideSignal = run.signal ? AbortSignal.any([run.signal, stop.signal]) : stop.signal;
+  let othersDone = () => {};
+  const othersRead = new Promise<void>((resolve) => (othersDone = resolve));
   const alongside = collectors
     .filter((c) => c.alongside)
-    .map((c) => ({ collector: c, result: c.collect(context(run, scope, alongsideSignal)) }));
+    .map((c) => ({ collector: c, result: c.collect(context(run, scope, alongsideSignal, othersRead)) }));
   for (const a of alongside) a.result.catch(() => undefined);
 
   const inTurn: ScopeEvidence[] = [];
@@ -66,6 +74,7 @@ export async function collectScope(
     stop.abort();
     throw error;
   }
+  othersDone();
   const fromAlongside: ScopeEvidence[] = [];
   for (const { collector, result } of alongside) {
     try {

@@ -5,6 +5,7 @@ import { SCOPE_COLLECTORS, SUSPECT_COLLECTORS } from '../diagnosis/collectors/in
 import type { ScopeCollector, SuspectCollector } from '../diagnosis/collectors/index.js';
 import { watchedSeconds } from '../diagnosis/collectors/churn-watch.js';
 import { DEFAULT_WATCH_SECONDS } from '../diagnosis/defaults.js';
+import type { EarlyEndRule } from '../diagnosis/loop-rule.js';
 import { clusterFacts, isOrphanedMachineNode } from '../diagnosis/nodes.js';
 import type { DiagnosisPorts, LocalClusterReader } from '../diagnosis/ports.js';
 import { clusterSummary, resolveCluster } from '../diagnosis/scope.js';
@@ -26,6 +27,8 @@ export interface DiagnoseOptions {
   apiserverLogLimitBytes?: number;
   /** How often the churn watch reports its progress (default: every few seconds, by window). */
   churnProgressEveryMs?: number;
+  /** When the churn watch may end before its window (default EARLY_END_RULE); null: never. */
+  earlyEnd?: EarlyEndRule | null;
   signal?: AbortSignal;
 }
 
@@ -80,6 +83,7 @@ export async function runDiagnosis(
       logFiles: options.logFiles,
       apiserverLogLimitBytes: options.apiserverLogLimitBytes,
       churnProgressEveryMs: options.churnProgressEveryMs,
+      ...(options.earlyEnd !== undefined ? { earlyEnd: options.earlyEnd } : {}),
     },
     signal,
     progress,
@@ -131,6 +135,7 @@ export async function runDiagnosis(
       sinceSeconds: options.sinceSeconds ?? null,
       watchSeconds,
       watchedSeconds: watched,
+      ...(churn?.watchEnd ? { watchEnd: churn.watchEnd } : {}),
     },
     clusters: clusters
       .filter((c) => inScope(c.id))

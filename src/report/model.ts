@@ -15,7 +15,10 @@ import type {
   WriteRate,
   WriteSighting,
 } from '../diagnosis/types.js';
+import { collectHeat } from '../diagnosis/findings.js';
+import { endWords } from '../diagnosis/progress-words.js';
 import { plural } from '../text/plural.js';
+import { fieldChangeFacts, type FieldChangeFacts } from './field-change-facts.js';
 import { countNoun, fixAdviceLabel, SIGNAL_LABELS, SOURCE_LABELS } from './vocabulary.js';
 
 /**
@@ -47,6 +50,8 @@ export interface ScopeFacts {
   watchedSeconds: number | null;
   /** Set when the churn watch ran shorter than asked (cancelled, failed midway). */
   watchCutShort: { watchedSeconds: number; askedSeconds: number } | null;
+  /** Set when the churn watch ended early because a loop was plain: why, in words. */
+  watchEndedEarly: { watchedSeconds: number; askedSeconds: number; why: string } | null;
 }
 
 export interface ReadFacts {
@@ -115,6 +120,8 @@ export interface FindingFacts {
   evidence: EvidenceLine[];
   patch: PatchPlan | null;
   drain: DrainPlan | null;
+  /** Which field flips on each write and who writes it; null when no source compared versions. */
+  fieldChanges: FieldChangeFacts | null;
 }
 
 export interface ProblemFacts {
@@ -143,7 +150,8 @@ export function buildReportModel(report: DiagnosisReport): ReportModel {
         description: a.description,
         linesRead: a.summary.linesRead,
         requestsCounted: a.summary.requestsCounted,
-        hotObjects: a.summary.hot.length,
+        // Counted as the findings count them (an object and its /status once, ordinary traffic not).
+        hotObjects: collectHeat([a]).size,
         busiest: top ? { key: top.key, writesPerMinute: top.writesPerMinute } : null,
       };
     }),
@@ -155,6 +163,8 @@ export function buildReportModel(report: DiagnosisReport): ReportModel {
 
 function scopeFacts(report: DiagnosisReport): ScopeFacts {
   const s = report.scope;
+  const early = s.watchEnd?.reason === 'conclusive';
+  const why = s.watchEnd ? endWords(s.watchEnd) : null;
   return {
     clusterId: s.clusterId,
     label:
@@ -164,8 +174,12 @@ function scopeFacts(report: DiagnosisReport): ScopeFacts {
     watchSeconds: s.watchSeconds,
     watchedSeconds: s.watchedSeconds,
     watchCutShort:
-      s.watchedSeconds !== null && s.watchSeconds !== null && s.watchedSeconds < s.watchSeconds
+      !early && s.watchedSeconds !== null && s.watchSeconds !== null && s.watchedSeconds < s.watchSeconds
         ? { watchedSeconds: s.watchedSeconds, askedSeconds: s.watchSeconds }
+        : null,
+    watchEndedEarly:
+      early && why && s.watchedSeconds !== null && s.watchSeconds !== null
+        ? { watchedSeconds: s.watchedSeconds, askedSeconds: s.watchSeconds, why }
         : null,
   };
 }
@@ -187,18 +201,30 @@ function rateFacts(r: WriteRate | WriteSighting, report: DiagnosisReport): RateF
 }
 
 /**
- * How long a source observed the object: the churn watch for as long as it ran; a log from its
- * first to its last write of the object.
+ * How long a source observed the object: the span its rate is over (diagnosis/observed-rate.ts);
+ * in reports older than that, the churn watch for as long as it ran, a log from its first to its
+ * last write of the object.
  */
 function observedSeconds(
   source: EvidenceSource,
   sighting: WriteSighting | null,
   report: DiagnosisReport,
 ): number | null {
+  if (sighting?.observedSeconds) return sighting.observedSeconds;
   if (source === 'churn') return report.scope.watchedSeconds ?? report.scope.watchSeconds;
   if (!sighting?.firstSeen || !sighting.lastSeen) return null;
   const span = Math.round((Date.parse(sighting.lastSeen) - Date.parse(sighting.firstSeen)) / 1000);
   return Number.isFinite(span) && span > 0 ? span : null;
+}
+
+/** The sighting the headline rate is, for what it adds (over how long, since when). */
+function headlineSighting(f: Finding, rate: WriteRate): WriteRate | WriteSighting {
+  return (
+    f.writeRates?.find(
+      (s) =>
+        s.source === rate.source && s.writes === rate.writes && s.writesPerMinute === rate.writesPerMinute,
+    ) ?? rate
+  );
 }
 
 /** The most written first; findings whose rate is unknown last, in the order they came. */
@@ -221,7 +247,7 @@ function findingFacts(f: Finding, index: number, report: DiagnosisReport): Findi
     objectKey: f.objectKey,
     cluster: { id: f.clusterId, name: f.clusterName },
     node: { id: f.nodeId, hostname: f.hostname, ip: f.ip },
-    rate: f.writeRate ? rateFacts(f.writeRate, report) : null,
+    rate: f.writeRate ? rateFacts(headlineSighting(f, f.writeRate), report) : null,
     rates: rates.map((r) => rateFacts(r, report)),
     since: firstSeen[0] ?? null,
     confidence: f.confidence,
@@ -241,6 +267,7 @@ function findingFacts(f: Finding, index: number, report: DiagnosisReport): Findi
     evidence: f.evidence,
     patch: f.patchPlan,
     drain: f.drainPlan,
+    fieldChanges: fieldChangeFacts(rates),
   };
 }
 

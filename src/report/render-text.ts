@@ -67,6 +67,10 @@ function renderFinding(f: FindingFacts): string {
   out.push('  evidence:');
   if (!f.rates.length) out.push('    - no write of it was measured in this run');
   for (const r of f.rates) out.push(`    - ${rateLine(r)}`);
+  if (f.fieldChanges) {
+    out.push(`    - which field flips (${f.fieldChanges.sourceLabel}): ${f.fieldChanges.line}`);
+    for (const d of f.fieldChanges.details) out.push(`        ${d}`);
+  }
   if (f.missing.length && f.sibling)
     out.push(
       `    - its healthy sibling ${f.sibling.nodeId}${f.sibling.hostname ? ` (${f.sibling.hostname})` : ''} has ${f.missing.join(' and ')}`,

@@ -61,7 +61,7 @@ describe('churn watch window', () => {
     expect(evidence.description).toBe(
       'watch on nodes.management.cattle.io in c-dql6k for 1s (cut short: 45s asked)',
     );
-    expect(details.at(-1)).toBe('0 updates of 0 objects in 1s');
+    expect(details.at(-1)).toBe('0 updates of 0 objects in 1s: stopped before the end of its window');
   });
 
   it('a whole window is stated as asked', async () => {

@@ -70,18 +70,30 @@ describe('collectHeat', () => {
     expect(heat.get(NODE)).toMatchObject({ source: 'churn', signal: 'churn' });
   });
 
-  it("keeps every source's sighting of an object, hottest first, not only the hottest", () => {
+  it("keeps every source's sighting of an object, the best founded (observed longest) first, not the hottest", () => {
     const heat = collectHeat([
-      evidence('apiserver-pod-logs', 'httplog', [{ ...hot(NODE, 41), writes: 410 }]),
-      evidence('churn', 'churn', [{ ...hot(NODE, 1188), writes: 99 }]),
+      evidence('churn', 'churn', [{ ...hot(NODE, 1188), writes: 99, observedSeconds: 5 }]),
+      evidence('apiserver-pod-logs', 'httplog', [
+        { ...hot(NODE, 1200), writes: 12000, observedSeconds: 600 },
+      ]),
     ]);
     const h = heat.get(NODE)!;
-    expect(h.source).toBe('churn');
-    expect(h.sightings.map((s) => [s.source, s.signal, s.writes, s.writesPerMinute])).toEqual([
-      ['churn', 'churn', 99, 1188],
-      ['apiserver-pod-logs', 'httplog', 410, 41],
+    expect(h.source).toBe('apiserver-pod-logs');
+    expect(
+      h.sightings.map((s) => [s.source, s.signal, s.writes, s.writesPerMinute, s.observedSeconds]),
+    ).toEqual([
+      ['apiserver-pod-logs', 'httplog', 12000, 1200, 600],
+      ['churn', 'churn', 99, 1188, 5],
     ]);
-    expect(h.sightings[1]!.description).toBe('apiserver-pod-logs');
+    expect(h.sightings[0]!.description).toBe('apiserver-pod-logs');
+  });
+
+  it('a short log no longer outranks a long watch because its rate is higher', () => {
+    const heat = collectHeat([
+      evidence('apiserver-pod-logs', 'httplog', [{ ...hot(NODE, 3000), writes: 50, observedSeconds: 1 }]),
+      evidence('churn', 'churn', [{ ...hot(NODE, 1200), writes: 1200, observedSeconds: 60 }]),
+    ]);
+    expect(heat.get(NODE)!.sightings.map((s) => s.source)).toEqual(['churn', 'apiserver-pod-logs']);
   });
 
   it('adds writes to a node and to its /status within one evidence', () => {
@@ -125,21 +137,28 @@ describe('findings', () => {
   it('a finding from logs and churn cites both: the rate and source of each, one evidence line each', () => {
     const analysis = analyzeNode(broken, [broken, sibling], cluster, null);
     const [h] = collectHeat([
-      evidence('apiserver-pod-logs', 'httplog', [{ ...hot(NODE, 41), writes: 410 }]),
-      evidence('churn', 'churn', [{ ...hot(NODE, 1188), writes: 99 }]),
+      evidence('apiserver-pod-logs', 'httplog', [{ ...hot(NODE, 41), writes: 410, observedSeconds: 600 }]),
+      evidence('churn', 'churn', [{ ...hot(NODE, 1188), writes: 99, observedSeconds: 5 }]),
     ]).values();
     const f = nodeFinding({ analysis, heat: h!, agent: null, patchPlan: null, drainPlan: null, notes: [] });
-    // The headline is the highest rate, unchanged in shape for the Slack renderers.
-    expect(f.writeRate).toEqual({ writes: 99, writesPerMinute: 1188, source: 'churn', signal: 'churn' });
+    // The headline is the best-founded rate (observed longest), unchanged in shape for the Slack renderers.
+    expect(f.writeRate).toEqual({
+      writes: 410,
+      writesPerMinute: 41,
+      source: 'apiserver-pod-logs',
+      signal: 'httplog',
+    });
     expect(f.writeRates?.map((r) => [r.source, r.writes])).toEqual([
-      ['churn', 99],
       ['apiserver-pod-logs', 410],
+      ['churn', 99],
     ]);
     const lines = f.evidence.filter((e) => e.kind === 'apiserver-log' || e.kind === 'churn');
-    expect(lines.map((e) => e.kind)).toEqual(['churn', 'apiserver-log']);
-    expect(lines[0]!.text).toMatch(/^99 updates \(1188\/min\) of .*machine-h46dc seen by the churn$/);
+    expect(lines.map((e) => e.kind)).toEqual(['apiserver-log', 'churn']);
+    expect(lines[0]!.text).toMatch(
+      /^410 writes \(41\/min over 10 min\) to .*machine-h46dc in the apiserver-pod-logs, counted from httplog access lines$/,
+    );
     expect(lines[1]!.text).toMatch(
-      /^410 writes \(41\/min\) to .*machine-h46dc in the apiserver-pod-logs, counted from httplog access lines$/,
+      /^99 updates \(1188\/min over 5 s\) of .*machine-h46dc seen by the churn$/,
     );
   });
 

@@ -35,7 +35,8 @@ const remembered: ScopeCollector = {
   collect() {
     const counter = createChurnCounter();
     const start = new Date('2026-01-01T00:00:00Z');
-    for (let i = 0; i < 90; i++) counter.modified('c-dql6k', 'm-aaaaa', new Date(start.getTime() + i * 600));
+    for (let i = 0; i < 90; i++)
+      counter.modified('c-dql6k', 'm-aaaaa', new Date(start.getTime() + Math.round((i * 60_000) / 90)));
     return Promise.resolve({
       activity: [
         {

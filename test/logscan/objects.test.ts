@@ -183,6 +183,7 @@ describe('hot objects', () => {
       perMinuteStart: '2022-05-07T08:20:00.000Z',
       rank: 2,
       writesPerMinute: 120,
+      observedSeconds: 300,
       rancherNode: { clusterId: 'c-dql6k', nodeId: 'machine-h46dc' },
     });
   });
@@ -224,17 +225,30 @@ describe('hot objects', () => {
     ]);
   });
 
-  test('the write rate is over the minutes from first to last write', () => {
-    // 60 writes in minute 0 and 60 in minute 3: 120 writes over 4 minutes is 30 a minute.
+  test('the write rate is over the span from first to last write', () => {
+    // 60 writes in minute 0 and 60 in minute 3, the last at 3:59: 119 intervals over 239 s.
     const { summary, counts } = scan(
       logOf(traffic(HOT_NODE, 'PUT', 60, 1), traffic(HOT_NODE, 'PUT', 60, 1, 3)),
-      { threshold: 30 },
+      { threshold: 25 },
     );
     expect(objectOf(counts, HOT_NODE).perMinute).toEqual([60, 0, 0, 60]);
-    expect(summary.hot.map((h) => h.writesPerMinute)).toEqual([30]);
+    expect(summary.hot.map((h) => [h.writesPerMinute, h.observedSeconds])).toEqual([[29.87, 239]]);
     expect(
       scan(logOf(traffic(HOT_NODE, 'PUT', 60, 1), traffic(HOT_NODE, 'PUT', 60, 1, 3))).summary.hot,
     ).toEqual([]);
+  });
+
+  test('a short log is rated over the span it holds, not over the calendar minutes it touches', () => {
+    // 120 writes a minute for 20 s, from 0:50 to 1:10: two calendar minutes, a third of one observed.
+    const short = traffic(HOT_NODE, 'PUT', 120, 2).filter((t) => t.ms >= M0 + 50_000 && t.ms < M0 + 70_000);
+    const { summary } = scan(logOf(short));
+    expect(summary.hot.map((h) => [h.writesPerMinute, h.observedSeconds])).toEqual([[120, 20]]);
+  });
+
+  test('a burst is spread over a minute of the window: ten writes in a second of a long log are no loop', () => {
+    const burst = traffic(HOT_NODE, 'PUT', 600, 1).slice(0, 10);
+    const { summary } = scan(logOf(...background, burst));
+    expect(summary.hot).toEqual([]);
   });
 
   test('a healthy log has no hot object', () => {

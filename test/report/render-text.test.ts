@@ -109,8 +109,9 @@ describe('renderReport', () => {
     const lines = text.split('\n');
     expect(lines[0]).toMatch(/^rancher-doctor diagnosis of the one cluster: 1 object rewritten in a loop/);
     const at = lines.findIndex((l) => l.startsWith('Finding 1: '));
+    // The headline is the best-founded rate: ten minutes of log, not five seconds of watch.
     expect(lines[at]).toBe(
-      'Finding 1: prod-east (c-dql6k): node machine-h46dc (host worker-3, 10.0.3.17) rewritten 1,188 times a minute since 2022-05-07 08:20 UTC',
+      'Finding 1: prod-east (c-dql6k): node machine-h46dc (host worker-3, 10.0.3.17) rewritten 41.0 times a minute since 2022-05-07 08:20 UTC',
     );
     expect(lines[at + 1]).toMatch(/^ {2}Cause \(confidence high\): Rancher made a node object for this host/);
     expect(lines[at + 2]).toMatch(/^ {2}Recommended: Patch the node object: c-dql6k could not be read/);
@@ -129,6 +130,43 @@ describe('renderReport', () => {
       /- 41\.0\/min by the kube-apiserver pod log: 410 writes over .*, from 2022-05-07 08:20 UTC \(httplog access lines; log of kube-system\/kube-apiserver-cp-1, last 1800s\)/,
     );
     expect(text).not.toMatch(/\[(churn|apiserver-log|node-object)\]/);
+  });
+
+  it('says which field flips on each write and who writes it, with every path under it', () => {
+    const f = finding(true);
+    f.writeRates![1]!.fieldChanges = {
+      source: 'audit-log',
+      compared: 98,
+      unchanged: 0,
+      fields: [
+        {
+          path: 'status.conditions[type=Updated].lastUpdateTime',
+          writes: 98,
+          share: 1,
+          writers: ['node-controller-sync'],
+        },
+      ],
+      writers: [
+        {
+          name: 'node-controller-sync',
+          share: 1,
+          fields: ['status.conditions[type=Updated].lastUpdateTime'],
+        },
+      ],
+      actors: [
+        { user: 'system:serviceaccount:cattle-system:cattle', userAgent: 'rancher/v2.7.5', writes: 99 },
+      ],
+    };
+    const text = renderReport(report([f]));
+    expect(text).toContain(
+      '    - which field flips (audit log): status.conditions[type=Updated].lastUpdateTime on 100% of 98 writes: node-controller-sync; sent by system:serviceaccount:cattle-system:cattle (rancher/v2.7.5)',
+    );
+    expect(text).toContain(
+      '          status.conditions[type=Updated].lastUpdateTime: 98 (100%), written by node-controller-sync',
+    );
+    expect(text).toContain(
+      '          sent by system:serviceaccount:cattle-system:cattle, user agent rancher/v2.7.5: 99 writes',
+    );
   });
 
   it('a complete patch gets its apply command', () => {

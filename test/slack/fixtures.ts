@@ -306,6 +306,14 @@ export const reportTwoSources: DiagnosisReport = {
           {
             ...hot,
             key: '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/kube-controller-manager',
+            ref: {
+              group: 'coordination.k8s.io',
+              version: 'v1',
+              resource: 'leases',
+              namespace: 'kube-system',
+              name: 'kube-controller-manager',
+              subresource: null,
+            },
             rank: 2,
             writesPerMinute: 30,
             rancherNode: null,

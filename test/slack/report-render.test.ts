@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { DiagnosisReport } from '../../src/diagnosis/types.js';
+import type { DiagnosisReport, FieldChanges } from '../../src/diagnosis/types.js';
 import type { FindingPlanIds } from '../../src/queue/job-reporter.js';
 import type { Block, SlackMessage } from '../../src/slack/render/blocks.js';
 import { esc } from '../../src/slack/render/limits.js';
@@ -226,6 +226,63 @@ describe('the report: what to do first, the evidence in the thread', () => {
     expectGolden('report-two-sources', msg);
   });
 
+  it('which field flips and who writes it: one line in the evidence, every path in a snippet in the thread', () => {
+    const changes: FieldChanges = {
+      source: 'churn',
+      compared: 204,
+      unchanged: 0,
+      fields: [
+        {
+          path: 'status.conditions[type=Updated].lastUpdateTime',
+          writes: 204,
+          share: 1,
+          writers: ['node-controller-sync'],
+        },
+        { path: 'status.dockerInfo', writes: 102, share: 0.5, writers: ['tunnel authorizer'] },
+      ],
+      writers: [
+        {
+          name: 'node-controller-sync',
+          share: 1,
+          fields: ['status.conditions[type=Updated].lastUpdateTime'],
+        },
+        { name: 'tunnel authorizer', share: 0.5, fields: ['status.dockerInfo'] },
+      ],
+    };
+    const finding = reportTwoSources.findings[0]!;
+    const report: DiagnosisReport = {
+      ...reportTwoSources,
+      findings: [
+        {
+          ...finding,
+          writeRates: [
+            {
+              ...finding.writeRate!,
+              source: 'churn',
+              signal: 'churn',
+              writes: 205,
+              writesPerMinute: 205,
+              description: 'watch on nodes.management.cattle.io in c-dql6k for 60s',
+              firstSeen: '2022-05-07T08:29:00.000Z',
+              lastSeen: '2022-05-07T08:30:00.000Z',
+              observedSeconds: 60,
+              fieldChanges: changes,
+            },
+          ],
+        },
+      ],
+    };
+    const msg = renderReport(job, report, plansFor(report));
+    const thread = threadText(msg);
+    expect(thread).toContain(
+      '• Which field flips (churn watch): status.conditions[type=Updated].lastUpdateTime on 100% of 204 writes, status.dockerInfo 50%: node-controller-sync, tunnel authorizer; details in `fields-c-dql6k-machine-h46dc.txt`.',
+    );
+    const snippet = msg.uploads!.find((u) => u.filename === 'fields-c-dql6k-machine-h46dc.txt')!;
+    expect(snippet.content).toContain('  status.dockerInfo: 102 (50%), written by tunnel authorizer');
+    expect(snippet.content).toContain('  tunnel authorizer (50% of the writes): ');
+    expectGolden('report-field-changes', msg);
+  });
+
   it('a report whose churn watch was cut short states the window it watched, not the one asked', () => {
     const asked45 = { ...job, data: { ...job.data, watchSeconds: 45 } };
     const cutShort = {
@@ -234,6 +291,29 @@ describe('the report: what to do first, the evidence in the thread', () => {
     };
     const text = blocksText(renderReport(asked45, cutShort, {}).blocks);
     expect(text).toContain('watched 35s of the 45s asked');
+  });
+
+  it('a watch that ended early because the loop was plain says so, and is not called cut short', () => {
+    const early: DiagnosisReport = {
+      ...reportWithFinding,
+      scope: {
+        ...reportWithFinding.scope,
+        watchSeconds: 60,
+        watchedSeconds: 11,
+        watchEnd: {
+          reason: 'conclusive',
+          object: {
+            key: reportWithFinding.findings[0]!.objectKey,
+            writes: 220,
+            seconds: 11,
+            writesPerMinute: 1200,
+          },
+        },
+      },
+    };
+    const text = blocksText(renderReport(job, early, {}).blocks);
+    expect(text).toContain('watched writes 11s (ended early, the loop plain; 1m asked)');
+    expect(text).not.toContain('of the 1m asked');
   });
 
   it('no finding, and access problems: what was read and what to grant', () => {

@@ -84,9 +84,11 @@ async function readApiserverLogs<S extends StreamingScanner>(
     const cut = bytes >= limitBytes;
     if (cut) context.note(cutLogProblem(pod.metadata.name, bytes, since));
     const summary = scanner.summary();
+    // With several pods an object is hot on their sum, not on one pod: only the sum says how many.
+    const hot = pods.length === 1 ? `, ${plural(summary.hot.length, 'hot object')}` : '';
     progress({
       stage: 'reading-apiserver-logs',
-      detail: `${pod.metadata.name}: ${plural(summary.linesRead, 'line')}, ${plural(summary.hot.length, 'hot object')}${cut ? `, cut at ${formatBytes(bytes)}` : ''}`,
+      detail: `${pod.metadata.name}: ${plural(summary.linesRead, 'line')}${hot}${cut ? `, cut at ${formatBytes(bytes)}` : ''}`,
       bytes: summary.bytesRead,
       lines: summary.linesRead,
     });

@@ -1,3 +1,4 @@
+import type { EarlyEndRule } from '../loop-rule.js';
 import type { KubeNode, ManagementNode, Pod, PodDisruptionBudget, RegistrationToken } from '../objects.js';
 import type { DiagnosisPorts, DownstreamReader } from '../ports.js';
 import type { AccessProblem, AgentEvidence, ProgressReporter, WriteActivityEvidence } from '../types.js';
@@ -9,6 +10,8 @@ export interface CollectOptions {
   logFiles?: string[];
   apiserverLogLimitBytes?: number;
   churnProgressEveryMs?: number;
+  /** When the churn watch may end before its window (default EARLY_END_RULE); null: never. */
+  earlyEnd?: EarlyEndRule | null;
 }
 
 /** Everything a collector may use: the ports, what it is about, and where its results go. */
@@ -23,6 +26,11 @@ export interface CollectContext<Subject> {
   problem(target: string, error: unknown): void;
   /** A problem that is not a failed read (a log cut at the read limit). */
   note(problem: AccessProblem): void;
+  /**
+   * For a collector running alongside: settles once the ones in turn (node objects, logs) are
+   * read, so that it may end early without the report waiting on anything else.
+   */
+  othersRead?: Promise<void>;
   /** The value `make` gives for `key`, made once per diagnosis (a downstream cluster read for several of its nodes). */
   once<T>(key: string, make: () => Promise<T>): Promise<T>;
 }

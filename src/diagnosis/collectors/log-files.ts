@@ -1,5 +1,7 @@
 import { plural } from '../../text/plural.js';
-import type { ScopeCollector } from './collector.js';
+import { auditWriteReader } from '../audit-writes.js';
+import type { ActivitySummary } from '../types.js';
+import type { CollectContext, DiagnosisScope, ScopeCollector } from './collector.js';
 
 const PROGRESS_EVERY_BYTES = 64 * 1024 * 1024;
 
@@ -16,12 +18,13 @@ export const logFiles: ScopeCollector = {
     const { progress } = context;
     progress({ stage: 'reading-apiserver-logs', detail: `scanning ${files.join(', ')}` });
     let lastReport = 0;
-    const summary = await context.ports.logFiles.scan(files, (p) => {
+    const scanned = await context.ports.logFiles.scan(files, (p) => {
       if (p.bytesDone - lastReport >= PROGRESS_EVERY_BYTES) {
         lastReport = p.bytesDone;
         progress({ stage: 'reading-apiserver-logs', detail: `scanning ${p.path}`, bytes: p.bytesDone });
       }
     });
+    const summary = await withWriteBodies(context, files, scanned);
     progress({
       stage: 'reading-apiserver-logs',
       detail: `${plural(summary.linesRead, 'line')}, ${plural(summary.hot.length, 'hot object')}`,
@@ -39,3 +42,28 @@ export const logFiles: ScopeCollector = {
     };
   },
 };
+
+/**
+ * An audit log's hot objects, read again for their writes' bodies (level Request or
+ * RequestResponse): which fields flipped and who sent them. A log without bodies adds nothing.
+ */
+async function withWriteBodies(
+  context: CollectContext<DiagnosisScope>,
+  files: string[],
+  summary: ActivitySummary,
+): Promise<ActivitySummary> {
+  const again = context.ports.logFiles.eachLine;
+  if (summary.signal !== 'audit' || !summary.hot.length || !again) return summary;
+  context.progress({
+    stage: 'reading-apiserver-logs',
+    detail: "reading the hot objects' write bodies in the audit log",
+  });
+  const reader = auditWriteReader(summary.hot);
+  try {
+    await again(files, (line) => reader.line(line));
+  } catch (error) {
+    context.problem(`write bodies in ${files.join(', ')}`, error);
+    return summary;
+  }
+  return reader.attach(summary);
+}

@@ -1,5 +1,6 @@
 import type { ActivitySummary, HotObject, ObjectActivity, Signal } from '../types.js';
 import { LOG_LOOP_RULE, isLooping, typicalRate, type LoopRuleSettings } from '../loop-rule.js';
+import { observedRate, type ObservedRate } from '../observed-rate.js';
 import { VERBS, isWriteVerb } from './request-path.js';
 import type { ChannelTally, ObjectTally } from './tally.js';
 import { COMPONENT_PREFERENCE, type ScanCounts } from './scan-counts.js';
@@ -84,12 +85,23 @@ export function toActivity(tally: ObjectTally): ObjectActivity {
   };
 }
 
-/** Writes per minute over the minutes from the object's first write to its last in the window. */
-export function writeRate(tally: ObjectTally): number {
-  if (!tally.perMinute || tally.minutes === 0) return 0;
-  let sum = 0;
-  for (let i = 0; i < tally.minutes; i++) sum += tally.perMinute[i]!;
-  return sum / tally.minutes;
+/**
+ * The object's writes over the span the log observed it (diagnosis/observed-rate.ts): its first to
+ * its last request when they are enough to measure, else the log's window, at most a minute.
+ */
+export function writeRate(
+  tally: ObjectTally,
+  window: { startMs: number; endMs: number } = { startMs: tally.firstMs, endMs: tally.lastMs },
+): ObservedRate {
+  const writes = writeCount(tally);
+  if (writes === 0) return { writesPerMinute: 0, observedSeconds: 0 };
+  return observedRate({
+    writes,
+    firstMs: tally.firstMs,
+    lastMs: tally.lastMs,
+    windowStartMs: window.startMs,
+    windowEndMs: window.endMs,
+  });
 }
 
 export function summarize(counts: ScanCounts, options: HotOptions = {}): ActivitySummary {
@@ -101,12 +113,20 @@ export function summarize(counts: ScanCounts, options: HotOptions = {}): Activit
   const { signal, channel } = chooseChannel(counts);
   let windowStart = Infinity;
   let windowEnd = -Infinity;
-  const rates: { tally: ObjectTally; rate: number; writes: number }[] = [];
   for (const tally of channel?.objects.values() ?? []) {
     windowStart = Math.min(windowStart, tally.firstMs);
     windowEnd = Math.max(windowEnd, tally.lastMs);
-    const rate = writeRate(tally);
-    if (rate > 0) rates.push({ tally, rate, writes: writeCount(tally) });
+  }
+  const rates: { tally: ObjectTally; rate: number; seconds: number; writes: number }[] = [];
+  for (const tally of channel?.objects.values() ?? []) {
+    const observed = writeRate(tally, { startMs: windowStart, endMs: windowEnd });
+    if (observed.writesPerMinute > 0)
+      rates.push({
+        tally,
+        rate: observed.writesPerMinute,
+        seconds: observed.observedSeconds,
+        writes: writeCount(tally),
+      });
   }
   const typical = typicalRate(
     rates.map((r) => r.rate),
@@ -126,6 +146,7 @@ export function summarize(counts: ScanCounts, options: HotOptions = {}): Activit
         ...activity,
         rank: i + 1,
         writesPerMinute: Math.round(r.rate * 100) / 100,
+        observedSeconds: Math.round(r.seconds),
         rancherNode: isRancherNode ? { clusterId: r.tally.ref.namespace!, nodeId: r.tally.ref.name } : null,
       };
     });

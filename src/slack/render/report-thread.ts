@@ -1,5 +1,6 @@
 import type { DrainPlan, PatchPlan } from '../../diagnosis/types.js';
 import type { FindingPlanIds } from '../../queue/job-reporter.js';
+import type { FieldChangeFacts } from '../../report/field-change-facts.js';
 import type { FindingFacts, RateFacts, ReportModel } from '../../report/model.js';
 import { PLAN_WORDS } from '../../report/vocabulary.js';
 import { humanSpan } from '../../text/duration.js';
@@ -61,6 +62,7 @@ function findingDetails(
       : '';
   blocks.push(section(`${title}${why ? `\n${why}` : ''}${advice}`));
   blocks.push(section(evidenceText(f)));
+  if (f.fieldChanges) uploads.push(fieldChangesSnippet(f, f.fieldChanges));
   if (f.patch) blocks.push(patchBlock(f.patch, uploads));
   if (f.drain) blocks.push(...drainBlocks(f, f.drain, drainPlanId));
   return message(`Evidence for ${target(f)}`, blocks);
@@ -76,6 +78,10 @@ function evidenceText(f: FindingFacts): string {
   const lines = ['*Evidence*'];
   if (f.rates.length) lines.push(...f.rates.map(rateLine));
   else lines.push('• No write of it was measured in this run.');
+  if (f.fieldChanges)
+    lines.push(
+      `• Which field flips (${esc(f.fieldChanges.sourceLabel)}): ${esc(cut(f.fieldChanges.line, 400))}; details in \`${esc(fieldChangesFile(f))}\`.`,
+    );
   // The evidence's own node-object line says what the object lacks; the sibling shows it should not.
   if (f.missing.length && f.sibling) {
     const has = f.missing.map((m) => `\`${esc(m)}\``).join(' and ');
@@ -96,6 +102,19 @@ function evidenceText(f: FindingFacts): string {
     );
   }
   return lines.join('\n');
+}
+
+function fieldChangesFile(f: FindingFacts): string {
+  return `fields-${f.cluster.id ?? 'object'}-${f.node.id ?? f.number}.txt`.replace(/[^A-Za-z0-9._-]/g, '_');
+}
+
+/** Every path that changed, with counts, the writers and the users: a snippet in the thread. */
+function fieldChangesSnippet(f: FindingFacts, c: FieldChangeFacts): Uploads[number] {
+  return {
+    filename: fieldChangesFile(f),
+    title: `Which field flips on ${f.subject}`,
+    content: `${c.details.join('\n')}\n`,
+  };
 }
 
 function patchBlock(p: PatchPlan, uploads: Uploads): Block {

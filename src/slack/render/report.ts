@@ -132,11 +132,14 @@ function problemsBlock(model: ReportModel): Block {
 
 function reportContext(job: JobRef, model: ReportModel): Block {
   const short = model.scope.watchCutShort;
+  const early = model.scope.watchEndedEarly;
   const watched = short
     ? `watched ${formatSeconds(short.watchedSeconds)} of the ${formatSeconds(short.askedSeconds)} asked`
-    : model.scope.watchedSeconds
-      ? `watched writes ${formatSeconds(model.scope.watchedSeconds)}`
-      : null;
+    : early
+      ? `watched writes ${formatSeconds(early.watchedSeconds)} (ended early, the loop plain; ${formatSeconds(early.askedSeconds)} asked)`
+      : model.scope.watchedSeconds
+        ? `watched writes ${formatSeconds(model.scope.watchedSeconds)}`
+        : null;
   const thread = model.findings.length || model.reads.length ? 'evidence in the thread' : null;
   const parts = [
     `job \`${esc(job.jobId)}\``,
