@@ -15,7 +15,7 @@ export function findingActions(f: FindingFacts, index: number, plans: FindingPla
   const buttons: ButtonSpec[] = [];
   // An incomplete patch is shown for reading, never offered for approval.
   // Until fixes are carried out, a click records a decision and nothing else: the dialogs say so.
-  if (plans.patch && f.patch?.complete !== false) {
+  if (plans.patch && f.patch?.complete !== false && !f.patch?.ineligible) {
     buttons.push({
       text: PLAN_WORDS.patch.button,
       actionId: 'approve_patch',
@@ -59,7 +59,9 @@ export function findingActions(f: FindingFacts, index: number, plans: FindingPla
   blocks.push(actions(`finding-${index}`, buttons));
   // Why a fix has no button, right under the buttons.
   const missing: string[] = [];
-  if (f.patch && !f.patch.complete) {
+  if (f.patch?.ineligible) {
+    missing.push(`No *Approve patch*: ${esc(f.patch.ineligible)}.`);
+  } else if (f.patch && !f.patch.complete) {
     const fields = f.patch.underivable.map((u) => `\`${esc(u.field)}\``).join(', ');
     missing.push(
       `No *Approve patch*: the patch is incomplete, ${fields || 'some values'} could not be derived (see the thread).`,
