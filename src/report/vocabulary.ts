@@ -82,7 +82,8 @@ export { watchWords } from '../diagnosis/progress-words.js';
  * InternalIP", "from the hostname (spec.requestedHostname)", "from sibling m-p9w4d".
  */
 export function derivedSourceWords(source: string): string {
-  if (source.startsWith('status.internalNodeStatus.addresses (InternalIP)')) return "from the node's InternalIP";
+  if (source.startsWith('status.internalNodeStatus.addresses (InternalIP)'))
+    return "from the node's InternalIP";
   if (source === 'spec.requestedHostname') return 'from the hostname (spec.requestedHostname)';
   if (source === 'spec.etcd / spec.controlPlane / spec.worker')
     return "from the node's roles (spec.etcd, controlPlane, worker)";

@@ -16,7 +16,10 @@ const owner: ProvisioningCluster = {
 };
 
 describe('the CAPI Machine behind a v2prov node', () => {
-  const machines = [machine('custom-other', 'other', 'rke2-worker-1'), machine('custom-a41b', 'edge-rke2', 'rke2-worker-1')];
+  const machines = [
+    machine('custom-other', 'other', 'rke2-worker-1'),
+    machine('custom-a41b', 'edge-rke2', 'rke2-worker-1'),
+  ];
 
   it('by the annotation the node carries, else by status.nodeRef among the Machines of its cluster', () => {
     const annotated = nodeObject('machine-rk2w1', { hostname: 'rke2-worker-1' });

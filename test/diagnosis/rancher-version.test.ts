@@ -31,10 +31,17 @@ describe("Rancher's version", () => {
     expect(syncsUnconditionally('v2.5.17')).toBe(false);
     expect(keepsMachineWhenNodeDeleted('v2.7.6')).toBe(false);
     expect(keepsMachineWhenNodeDeleted('v2.7.7')).toBe(true);
-    for (const f of [agentWaitingWording, copiesHeartbeats, syncsUnconditionally, keepsMachineWhenNodeDeleted])
+    for (const f of [
+      agentWaitingWording,
+      copiesHeartbeats,
+      syncsUnconditionally,
+      keepsMachineWhenNodeDeleted,
+    ])
       expect(f(null)).toBeNull();
     expect(nodeWriters(null)).toEqual([]);
     expect(nodeWriters('v2.6.5')).toHaveLength(1);
-    expect(nodeWriters('v2.6.11').join('\n')).toMatch(/node-controller-sync updates the object on every event/);
+    expect(nodeWriters('v2.6.11').join('\n')).toMatch(
+      /node-controller-sync updates the object on every event/,
+    );
   });
 });

@@ -94,7 +94,13 @@ describe('every kind of Rancher cluster (stand-in scenarios)', () => {
     g.standin.loop.tick(120);
     const report = await runDiagnosis(g.ports, { watchSeconds: 0 });
     expect(report.rancherVersion).toBe('v2.7.10');
-    expect(report.clusters.map((c) => c.id)).toEqual(['c-dql6k', 'c-eks01', 'c-imp01', 'c-m-8n2xq5vd', 'local']);
+    expect(report.clusters.map((c) => c.id)).toEqual([
+      'c-dql6k',
+      'c-eks01',
+      'c-imp01',
+      'c-m-8n2xq5vd',
+      'local',
+    ]);
     expect(report.findings.map((f) => `${f.id} ${f.kind}`)).toEqual([
       'c-dql6k/machine-h46dc orphaned-machine-node',
     ]);

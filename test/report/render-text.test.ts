@@ -179,7 +179,9 @@ describe('renderReport', () => {
     const f = finding(true);
     f.patchPlan!.ineligible = 'c-m-4x7bqz2n is an RKE2/k3s cluster provisioned by Rancher (v2prov)';
     const text = renderReport(report([f]));
-    expect(text).toContain('Patch the node object: NOT FOR THIS NODE, do not apply: c-m-4x7bqz2n is an RKE2/k3s');
+    expect(text).toContain(
+      'Patch the node object: NOT FOR THIS NODE, do not apply: c-m-4x7bqz2n is an RKE2/k3s',
+    );
     expect(text).not.toContain('apply: kubectl patch');
     expect(text).not.toContain('before applying:');
   });
@@ -195,12 +197,19 @@ describe('renderReport', () => {
       pdbs: [],
       registrationTokens: [],
       roles: ['worker'],
-      removal: { kind: 'capi-machine', namespace: 'fleet-default', name: 'custom-a41b7c2e0d96', replaced: false },
+      removal: {
+        kind: 'capi-machine',
+        namespace: 'fleet-default',
+        name: 'custom-a41b7c2e0d96',
+        replaced: false,
+      },
       rancherVersion: '2.7.5',
     });
     const text = renderReport(report([f]));
     expect(text).toContain('steps 1-2 run in downstream cluster c-m-4x7bqz2n');
-    expect(text).toContain('3. kubectl delete machines.cluster.x-k8s.io -n fleet-default custom-a41b7c2e0d96');
+    expect(text).toContain(
+      '3. kubectl delete machines.cluster.x-k8s.io -n fleet-default custom-a41b7c2e0d96',
+    );
     expect(text).toContain(
       'note: before Rancher 2.7.7 (this one is v2.7.5) deleting the Kubernetes node also removed its Machine',
     );

@@ -458,7 +458,7 @@ export const reportV2prov: DiagnosisReport = {
           'cluster c-m-4x7bqz2n is an RKE2/k3s cluster provisioned by Rancher (v2prov): its node objects have no status.rkeNode by design, so that is not the fault here, and the patch is never for it',
           "its host is CAPI Machine fleet-default/custom-a41b7c2e0d96 (CustomMachine), phase Running, found by the node's cluster.x-k8s.io/machine annotation",
           'its host runs rancher-system-agent, not cattle-node-agent',
-          'in Rancher v2.8.5 node-controller-sync updates the object on every event it gets (2.6.11+ and 2.7.0+), so two writers that each react to the other\'s write make a loop',
+          "in Rancher v2.8.5 node-controller-sync updates the object on every event it gets (2.6.11+ and 2.7.0+), so two writers that each react to the other's write make a loop",
         ],
       },
       fixAdvice: {
@@ -479,7 +479,10 @@ export const reportV2prov: DiagnosisReport = {
           kind: 'node-object',
           text: "CAPI Machine fleet-default/custom-a41b7c2e0d96 is its host (the node's cluster.x-k8s.io/machine annotation)",
         },
-        { kind: 'downstream-node', text: 'Kubernetes node rke2-worker-1 is present in downstream cluster c-m-4x7bqz2n' },
+        {
+          kind: 'downstream-node',
+          text: 'Kubernetes node rke2-worker-1 is present in downstream cluster c-m-4x7bqz2n',
+        },
         {
           kind: 'note',
           text: 'v2prov hosts run rancher-system-agent (a systemd service), not cattle-node-agent: its log is on the host (journalctl -u rancher-system-agent)',
@@ -507,7 +510,12 @@ export const reportV2prov: DiagnosisReport = {
           'since Rancher 2.7.7 deleting the Kubernetes node no longer removes its CAPI Machine (this Rancher is v2.8.5): delete the Machine, not the node',
         ],
         downstreamKubectl: null,
-        removal: { kind: 'capi-machine', namespace: 'fleet-default', name: 'custom-a41b7c2e0d96', replaced: false },
+        removal: {
+          kind: 'capi-machine',
+          namespace: 'fleet-default',
+          name: 'custom-a41b7c2e0d96',
+          replaced: false,
+        },
       },
     },
   ],

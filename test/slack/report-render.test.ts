@@ -195,7 +195,9 @@ describe('the report: what to do first, the evidence in the thread', () => {
     const thread = threadText(msg);
     expect(thread).not.toContain('Patch the node object');
     expect(thread).toContain('kubectl delete machines.cluster.x-k8s.io -n fleet-default custom-a41b7c2e0d96');
-    expect(thread).toContain('since Rancher 2.7.7 deleting the Kubernetes node no longer removes its CAPI Machine');
+    expect(thread).toContain(
+      'since Rancher 2.7.7 deleting the Kubernetes node no longer removes its CAPI Machine',
+    );
     expectGolden('report-v2prov', msg);
   });
 

@@ -30,7 +30,8 @@ export const hotProvisionedNode: Analyzer = {
       const siblings = facts.nodesByCluster.get(suspect.clusterId) ?? [];
       const analysis = analyzeNode(suspect.node, siblings, cluster, downstream.nodes);
       const nodePoolName = suspect.node.spec.nodePoolName || null;
-      const machine = suspect.evidence && 'machine' in suspect.evidence ? suspect.evidence.machine : undefined;
+      const machine =
+        suspect.evidence && 'machine' in suspect.evidence ? suspect.evidence.machine : undefined;
       const notes: string[] = [];
       if (suspect.evidence && downstream.nodes === null)
         notes.push(`downstream cluster ${suspect.clusterId} could not be reached: see problems`);

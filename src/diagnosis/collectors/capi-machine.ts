@@ -27,8 +27,7 @@ export const capiMachine: SuspectCollector = {
     );
     const owner = provisioning?.find((c) => c.status.clusterName === clusterId) ?? null;
     const annotations = node.status.nodeAnnotations ?? {};
-    const namespace =
-      annotations[MACHINE_NAMESPACE_ANNOTATION] ?? owner?.metadata.namespace ?? FLEET_DEFAULT;
+    const namespace = annotations[MACHINE_NAMESPACE_ANNOTATION] ?? owner?.metadata.namespace ?? FLEET_DEFAULT;
     const machines = await context.once(`machines ${namespace}`, () =>
       attempt(context, `machines.cluster.x-k8s.io in ${namespace}`, () =>
         ports.local.listCapiMachines(namespace, signal),
@@ -54,9 +53,7 @@ export function findMachine(
     m.spec.clusterName === owner.metadata.name ||
     m.metadata.labels?.[CLUSTER_NAME_LABEL] === owner.metadata.name;
   const byNodeRef =
-    nodeName === null
-      ? undefined
-      : machines.find((m) => ofCluster(m) && m.status.nodeRef?.name === nodeName);
+    nodeName === null ? undefined : machines.find((m) => ofCluster(m) && m.status.nodeRef?.name === nodeName);
   const machine = byAnnotation ?? byNodeRef;
   if (!machine) return null;
   return {

@@ -293,7 +293,9 @@ function removalNotes(input: DrainInput, removal: RemovalTarget): string[] {
   const version = input.rancherVersion ? displayVersion(input.rancherVersion) : null;
   const notes: string[] = [];
   if (!removal.name)
-    notes.push(`no CAPI Machine was found for ${input.nodeId}: find it in ${removal.namespace} before deleting`);
+    notes.push(
+      `no CAPI Machine was found for ${input.nodeId}: find it in ${removal.namespace} before deleting`,
+    );
   const keeps = keepsMachineWhenNodeDeleted(input.rancherVersion);
   notes.push(
     keeps === false
