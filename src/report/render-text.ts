@@ -90,8 +90,16 @@ function renderFinding(f: FindingFacts): string {
   } else if (f.patch) {
     const p = f.patch;
     out.push('');
+    // What approving sets off comes before the patch itself, so that it is read first.
+    const notice = f.patchNotice
+      ? [
+          `    before applying: ${f.patchNotice.consequence}`,
+          `    where each value came from: ${f.patchNotice.derivedFrom}`,
+        ]
+      : [];
     if (p.complete) {
       out.push(`  ${fixA} (complete), resourceVersion ${p.resourceVersion}:`);
+      out.push(...notice);
       out.push('    merge patch:');
       out.push(indent(stringify(p.mergePatch), '      '));
       out.push(
@@ -101,6 +109,7 @@ function renderFinding(f: FindingFacts): string {
       out.push(
         `  ${fixA}: INCOMPLETE, do not apply as is (resourceVersion ${p.resourceVersion}); no apply command is given.`,
       );
+      out.push(...notice);
       if (p.underivable.length) {
         out.push(
           `    ${plural(p.underivable.length, 'value')} could not be derived; fill ${p.underivable.length === 1 ? 'it' : 'them'} in before applying:`,
@@ -123,10 +132,6 @@ function renderFinding(f: FindingFacts): string {
       out.push(
         '    once every value is filled in, apply it as a JSON merge patch (kubectl patch --type merge) to this resourceVersion',
       );
-    }
-    if (f.patchNotice) {
-      out.push(`    before applying: ${f.patchNotice.consequence}`);
-      out.push(`    where each value came from: ${f.patchNotice.derivedFrom}`);
     }
     out.push('    diff:');
     out.push(indent(p.diff, '      '));

@@ -1,4 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
+import { selectCause } from '../../src/diagnosis/cause.js';
+import { analyzeNode, clusterFacts } from '../../src/diagnosis/nodes.js';
+import { nodeObject, rkeCluster } from './fixtures.js';
 import {
   agentWaitingWording,
   atLeast,
@@ -43,5 +46,33 @@ describe("Rancher's version", () => {
     expect(nodeWriters('v2.6.11').join('\n')).toMatch(
       /node-controller-sync updates the object on every event/,
     );
+  });
+});
+
+describe('the cause, by version', () => {
+  const cluster = clusterFacts(rkeCluster('c-dql6k', 'prod-east'));
+  const broken = nodeObject('machine-h46dc', { hostname: 'worker-3', ip: '10.0.3.17' });
+  const analysis = analyzeNode(broken, [broken], cluster, null);
+  const quietAgent = {
+    namespace: 'cattle-system',
+    podName: 'cattle-node-agent-x',
+    waitingLines: 0,
+    lastWaitingAt: null,
+    errorLines: 0,
+    sample: [],
+  };
+
+  it("an agent that logged no wait: the detail quotes the wording of this Rancher's agent", () => {
+    const details = (v: string | null) =>
+      selectCause({ analysis, writesPerMinute: 600, agent: quietAgent, rancherVersion: v }).details.join(
+        '\n',
+      );
+    expect(details('v2.5.9')).toMatch(
+      /the node agent of Rancher v2\.5\.9 says "waiting for node to register\. .*registered first"/,
+    );
+    expect(details('v2.6.5')).toMatch(
+      /Rancher v2\.6\.5 says "Waiting for node to register\. .*currently provisioning/,
+    );
+    expect(details(null)).not.toMatch(/says "/);
   });
 });

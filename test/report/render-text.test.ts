@@ -172,7 +172,7 @@ describe('renderReport', () => {
     expect(from).toContain('hostnameOverride worker-3 from the hostname (spec.requestedHostname)');
     expect(from).toContain("role worker from the node's roles");
     expect(from).toMatch(/port 22, user rancher.* from sibling m-aaaaa/);
-    expect(text.indexOf('before applying:')).toBeLessThan(text.indexOf('    diff:'));
+    expect(text.indexOf('before applying:')).toBeLessThan(text.indexOf('    merge patch:'));
   });
 
   it('a patch the checks would refuse is not offered: no merge patch, no apply command, the reason', () => {
