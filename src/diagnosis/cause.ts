@@ -1,4 +1,6 @@
-import type { NodeAnalysis } from './nodes.js';
+import type { MachineFacts } from './collectors/collector.js';
+import { clusterKind, type NodeAnalysis } from './nodes.js';
+import { agentWaitingWording, displayVersion, nodeWriters } from './rancher-version.js';
 import type { AgentEvidence, CauseCode, Confidence } from './types.js';
 import { plural } from '../text/plural.js';
 
@@ -9,6 +11,12 @@ export interface CauseInput {
   /** Writes per minute seen for the object (logs or churn); null when it was not hot. */
   writesPerMinute: number | null;
   agent: AgentEvidence | null;
+  /** settings server-version; null or absent when not known. */
+  rancherVersion?: string | null;
+  /** A v2prov node's CAPI Machine: null when looked for and not found; absent when not looked for. */
+  machine?: MachineFacts | null;
+  /** spec.nodePoolName of a node-pool node. */
+  nodePoolName?: string | null;
 }
 
 export interface CauseVerdict {
@@ -23,13 +31,17 @@ export function selectCause(input: CauseInput): CauseVerdict {
   const hot = writesPerMinute !== null;
   if (!analysis || !analysis.isOrphanedMachineNode) {
     const details: string[] = [];
+    const kind = analysis?.cluster ? clusterKind(analysis.cluster) : null;
     if (!analysis) details.push('the object is not a Rancher node object, or it could not be read');
+    else if (kind === 'v2prov') details.push(...provisionedDetails(analysis, input));
+    else if (kind === 'rke1' && input.nodePoolName) details.push(...nodePoolDetails(analysis, input));
     else if (!analysis.isMachineNode) details.push(`${analysis.nodeId} is not a machine- node object`);
     else if (!analysis.cluster?.isRke1)
       details.push(
         `cluster ${analysis.clusterId} is not an RKE1 custom cluster (driver ${analysis.cluster?.driver ?? 'unknown'}): machine- objects are normal there`,
       );
     else if (!analysis.lacksRkeNode) details.push(`${analysis.nodeId} has status.rkeNode`);
+    if (analysis && hot) details.push(...nodeWriters(input.rancherVersion));
     return {
       code: 'unknown',
       summary: 'The object is rewritten in a loop, for a reason this diagnosis does not recognise.',
@@ -46,6 +58,11 @@ export function selectCause(input: CauseInput): CauseVerdict {
   if (waiting)
     details.push(
       `the node agent logged "Waiting for node to register" ${plural(agent?.waitingLines ?? 0, 'time')}`,
+    );
+  const wording = agentWaitingWording(input.rancherVersion);
+  if (agent && !waiting && wording)
+    details.push(
+      `the node agent of Rancher ${displayVersion(input.rancherVersion!)} says "${wording}" while it waits for a plan; its log read here has no such line`,
     );
 
   let code: CauseCode;
@@ -87,4 +104,25 @@ export function selectCause(input: CauseInput): CauseVerdict {
   else confidence = 'medium';
   if (!hot) details.push('no write activity was measured for it in this run');
   return { code, summary, details, confidence };
+}
+
+/** What was seen of a hot node of a v2prov cluster: no rkeNode is normal there, so the cause is not known. */
+function provisionedDetails(analysis: NodeAnalysis, input: CauseInput): string[] {
+  const details = [
+    `cluster ${analysis.clusterId} is an RKE2/k3s cluster provisioned by Rancher (v2prov): its node objects have no status.rkeNode by design, so that is not the fault here, and the patch is never for it`,
+  ];
+  const m = input.machine;
+  if (m)
+    details.push(
+      `its host is CAPI Machine ${m.namespace}/${m.name}${m.infrastructureKind ? ` (${m.infrastructureKind})` : ''}${m.phase ? `, phase ${m.phase}` : ''}, found by ${m.matchedBy}`,
+    );
+  else if (m === null) details.push('no CAPI Machine was found for it (machines.cluster.x-k8s.io)');
+  details.push('its host runs rancher-system-agent, not cattle-node-agent');
+  return details;
+}
+
+function nodePoolDetails(analysis: NodeAnalysis, input: CauseInput): string[] {
+  return [
+    `${analysis.nodeId} belongs to node pool ${input.nodePoolName}: Rancher made its host from a node template${analysis.lacksRkeNode ? ', and a pool node has no status.rkeNode until it is provisioned' : ''}, so this is not the known failure, and the patch is never for it`,
+  ];
 }

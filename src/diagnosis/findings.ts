@@ -1,4 +1,5 @@
 import { selectCause } from './cause.js';
+import type { MachineFacts } from './collectors/collector.js';
 import { nodeObjectKey } from './churn.js';
 import { CHURN_LOOP_RULE } from './loop-rule.js';
 import type { NodeAnalysis } from './nodes.js';
@@ -141,6 +142,12 @@ export interface NodeFindingInput {
   drainPlan: DrainPlan | null;
   /** Extra lines: what could not be read about this node. */
   notes: string[];
+  /** settings server-version; null or absent when not known. */
+  rancherVersion?: string | null;
+  /** A v2prov node's CAPI Machine: null when looked for and not found; absent when not looked for. */
+  machine?: MachineFacts | null;
+  /** spec.nodePoolName, for a node-pool node. */
+  nodePoolName?: string | null;
 }
 
 /** The best-founded sighting (observed longest), as the finding's headline rate. */
@@ -195,7 +202,14 @@ function sightingLines(heat: Heat, key: string): EvidenceLine[] {
 export function nodeFinding(input: NodeFindingInput): Finding {
   const { analysis, heat, agent } = input;
   const rate = heat ? writeRate(heat) : null;
-  const verdict = selectCause({ analysis, writesPerMinute: rate?.writesPerMinute ?? null, agent });
+  const verdict = selectCause({
+    analysis,
+    writesPerMinute: rate?.writesPerMinute ?? null,
+    agent,
+    rancherVersion: input.rancherVersion ?? null,
+    ...(input.machine !== undefined ? { machine: input.machine } : {}),
+    nodePoolName: input.nodePoolName ?? null,
+  });
   const orphan = analysis.isOrphanedMachineNode;
   const objectKey = nodeObjectKey(analysis.clusterId, analysis.nodeId);
   const evidence: EvidenceLine[] = [];
@@ -216,6 +230,11 @@ export function nodeFinding(input: NodeFindingInput): Finding {
       text: `healthy sibling ${analysis.sibling.metadata.name} (has status.rkeNode) used for comparison`,
     });
   }
+  if (input.machine)
+    evidence.push({
+      kind: 'node-object',
+      text: `CAPI Machine ${input.machine.namespace}/${input.machine.name} is its host (${input.machine.matchedBy})`,
+    });
   if (analysis.downstreamNodePresent !== null) {
     evidence.push({
       kind: 'downstream-node',
@@ -310,6 +329,7 @@ export function adviseFix(
 ): FixAdvice {
   const cluster = analysis.clusterId;
   const incomplete = patchPlan !== null && !patchPlan.complete;
+  const ineligible = patchPlan?.ineligible ?? null;
   if (analysis.downstreamNodePresent === false) {
     return {
       fix: 'none',
@@ -325,13 +345,42 @@ export function adviseFix(
     const critical = analysis.roles.filter((r) => r !== 'worker');
     if (critical.length)
       caveats.push(`it is an ${critical.join('/')} node: remove it only if the others can carry the cluster`);
+    const patchWords = ineligible
+      ? `the patch is not for this node (${ineligible})`
+      : `the patch${incomplete ? ' (incomplete here)' : ''} is for a node that cannot be removed`;
     return {
       fix: 'drain',
-      reason: `${node} is still in ${cluster}: removing it and registering the host again ends the loop for good; the patch${incomplete ? ' (incomplete here)' : ''} is for a node that cannot be removed${caveats.length ? `. ${caveats.join('; ')}` : ''}`,
+      reason: `${node} is still in ${cluster}: removing it and registering the host again ends the loop for good; ${patchWords}${caveats.length ? `. ${caveats.join('; ')}` : ''}`,
     };
   }
+  if (ineligible)
+    return {
+      fix: 'none',
+      reason: `${cluster} could not be read, so it is not known whether the node is there to drain, and the patch is not for this node (${ineligible})`,
+    };
   return {
     fix: 'patch',
     reason: `${cluster} could not be read, so it is not known whether the node is there to drain; the patch needs only Rancher's local cluster${incomplete ? ', but is incomplete: fill in the values it names first' : ''}`,
+  };
+}
+
+/**
+ * A hot node whose host Rancher provisions (v2prov, node pool): the cause is not known, so neither
+ * fix is advised; the patch is never offered, and the removal plan says what to delete if the node
+ * must go.
+ */
+export function adviseProvisionedNode(analysis: NodeAnalysis, drainPlan: DrainPlan | null): FixAdvice {
+  const removal = drainPlan?.removal;
+  const what =
+    removal?.kind === 'capi-machine'
+      ? removal.name
+        ? `deleting its CAPI Machine ${removal.namespace}/${removal.name}`
+        : 'deleting its CAPI Machine (not found here: see the plan)'
+      : removal?.kind === 'node-pool-node'
+        ? `deleting its node object ${removal.name ?? analysis.nodeId}, which its node pool replaces`
+        : 'removing it';
+  return {
+    fix: 'none',
+    reason: `the cause of these writes is not known, so no fix is known to fit: find which writer rewrites ${analysis.nodeId} first. The patch is never for a node whose host Rancher provisions; if the node must go, the removal plan is ${what}`,
   };
 }

@@ -5,24 +5,74 @@ import type { KubeNode, ManagementCluster, ManagementNode } from './objects.js';
  * sibling to compare with. Pure: objects in, facts out.
  */
 
+/**
+ * How Rancher came to manage a cluster, which decides what its node objects should look like:
+ * `rke1` (custom or node pools: every node object should get status.rkeNode), `v2prov` (RKE2/k3s
+ * provisioned by Rancher 2.6+, ids c-m-...: machine- objects without rkeNode by design),
+ * `imported`, `hosted` (EKS, AKS, GKE), `other`.
+ */
+export type ClusterKind = 'rke1' | 'v2prov' | 'imported' | 'hosted' | 'other';
+
 export interface ClusterFacts {
   id: string;
   displayName: string;
   driver: string | null;
   /** RKE1 (custom or node-pool) cluster: nodessyncer must not create machine- objects there. */
   isRke1: boolean;
+  /** Absent in facts made before it was added: read it with clusterKind(). */
+  kind?: ClusterKind;
 }
 
+const HOSTED_DRIVERS = new Set([
+  'aks',
+  'eks',
+  'gke',
+  'azurekubernetesservice',
+  'amazonelasticcontainerservice',
+  'googlekubernetesengine',
+]);
+
+/** Rancher names the management cluster of a v2prov cluster c-m- + 8 characters. */
+export const isV2provClusterId = (id: string): boolean => id.startsWith('c-m-');
+
 export function clusterFacts(cluster: ManagementCluster): ClusterFacts {
+  const id = cluster.metadata.name;
   const driver = cluster.status.driver ?? null;
+  const rke1 =
+    !isV2provClusterId(id) &&
+    (driver === 'rancherKubernetesEngine' ||
+      (driver === null && cluster.spec.rancherKubernetesEngineConfig != null));
+  let kind: ClusterKind;
+  if (rke1) kind = 'rke1';
+  else if (isV2provClusterId(id)) kind = 'v2prov';
+  else if (driver && HOSTED_DRIVERS.has(driver.toLowerCase())) kind = 'hosted';
+  else if (driver === 'imported' || driver === 'k3s' || driver === 'rke2') kind = 'imported';
+  else kind = 'other';
   return {
-    id: cluster.metadata.name,
-    displayName: cluster.status.appliedSpec?.displayName || cluster.spec.displayName || cluster.metadata.name,
+    id,
+    displayName: cluster.status.appliedSpec?.displayName || cluster.spec.displayName || id,
     driver,
-    isRke1:
-      driver === 'rancherKubernetesEngine' ||
-      (driver === null && cluster.spec.rancherKubernetesEngineConfig != null),
+    isRke1: rke1,
+    kind,
   };
+}
+
+export function clusterKind(cluster: ClusterFacts): ClusterKind {
+  return cluster.kind ?? (cluster.isRke1 ? 'rke1' : isV2provClusterId(cluster.id) ? 'v2prov' : 'other');
+}
+
+/** A node a node-driver pool made (m- + 5 characters, spec.nodePoolName): Rancher owns its host. */
+export const isNodePoolNode = (node: ManagementNode): boolean => Boolean(node.spec.nodePoolName);
+
+/**
+ * A node whose host Rancher provisions itself: any node of a v2prov cluster, or a node-pool node of
+ * an RKE1 cluster. Without status.rkeNode such a node is not the known failure; hot, its cause is
+ * not known, and it is removed through what made it (the CAPI Machine, the node pool), never patched.
+ */
+export function isProvisionedNode(node: ManagementNode, cluster: ClusterFacts | null | undefined): boolean {
+  if (!cluster) return false;
+  const kind = clusterKind(cluster);
+  return kind === 'v2prov' || (kind === 'rke1' && isNodePoolNode(node));
 }
 
 export type Role = 'etcd' | 'controlplane' | 'worker';

@@ -60,6 +60,8 @@ export interface ManagementNode {
     rkeNode?: RkeNode | null;
     internalNodeStatus?: { addresses?: NodeAddress[] | null } | null;
     nodeLabels?: Record<string, string> | null;
+    /** The Kubernetes node's annotations; CAPI's `cluster.x-k8s.io/machine` names a v2prov node's Machine. */
+    nodeAnnotations?: Record<string, string> | null;
   };
 }
 
@@ -98,4 +100,22 @@ export interface PodDisruptionBudget {
   metadata: ObjectMeta;
   spec: { selector?: LabelSelector | null };
   status: { disruptionsAllowed?: number };
+}
+
+/** clusters.provisioning.cattle.io (v2prov, in a fleet workspace such as fleet-default). */
+export interface ProvisioningCluster {
+  metadata: ObjectMeta;
+  /** `clusterName` is the management cluster's id (c-m-...). */
+  status: { clusterName?: string };
+}
+
+/** machines.cluster.x-k8s.io: the CAPI Machine behind a v2prov node. */
+export interface CapiMachine {
+  metadata: ObjectMeta;
+  spec: {
+    clusterName?: string;
+    /** kind CustomMachine (rke.cattle.io) for a custom host; a node driver's machine kind otherwise. */
+    infrastructureRef?: { kind?: string; name?: string } | null;
+  };
+  status: { nodeRef?: { name?: string } | null; phase?: string };
 }

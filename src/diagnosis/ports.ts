@@ -1,9 +1,11 @@
 import type {
+  CapiMachine,
   KubeNode,
   ManagementCluster,
   ManagementNode,
   Pod,
   PodDisruptionBudget,
+  ProvisioningCluster,
   RegistrationToken,
 } from './objects.js';
 import type { ActivitySummary } from './types.js';
@@ -43,6 +45,15 @@ export interface LocalClusterReader {
     sink: (chunk: Buffer) => void,
     signal?: AbortSignal,
   ): Promise<void>;
+  /**
+   * Rancher's version, from settings.management.cattle.io/server-version; null when there is no
+   * such setting (404). Other failures throw: the caller decides they are not fatal.
+   */
+  getRancherVersion(signal?: AbortSignal): Promise<string | null>;
+  /** clusters.provisioning.cattle.io of every namespace: which v2prov cluster is which c-m- id. */
+  listProvisioningClusters(signal?: AbortSignal): Promise<ProvisioningCluster[]>;
+  /** machines.cluster.x-k8s.io of one namespace (the fleet workspace, fleet-default). */
+  listCapiMachines(namespace: string, signal?: AbortSignal): Promise<CapiMachine[]>;
 }
 
 /** One downstream cluster. */

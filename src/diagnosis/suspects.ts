@@ -24,6 +24,8 @@ export interface CollectedFacts {
   heat: Map<string, Heat>;
   /** By cluster, then node. */
   suspects: NodeSuspect[];
+  /** settings server-version; null when not known. */
+  rancherVersion: string | null;
 }
 
 const nodeKey = (clusterId: string, nodeId: string) => `${clusterId}/${nodeId}`;
@@ -64,6 +66,7 @@ export function collectFacts(
   nodes: ManagementNode[],
   clusterById: Map<string, ClusterFacts>,
   inScope: (clusterId: string | null) => boolean,
+  rancherVersion: string | null = null,
 ): CollectedFacts {
   const nodesByCluster = new Map<string, ManagementNode[]>();
   for (const n of nodes) {
@@ -79,5 +82,6 @@ export function collectFacts(
     inScope,
     heat,
     suspects: findSuspects(heat, nodes, clusterById, inScope),
+    rancherVersion,
   };
 }

@@ -172,6 +172,17 @@ export interface RegistrationRef {
   maskedCommand: string | null;
 }
 
+/** What removing the node deletes where Rancher provisions the host itself. */
+export interface RemovalTarget {
+  /** 'capi-machine': a v2prov node's machines.cluster.x-k8s.io; 'node-pool-node': an RKE1 node pool's node object. */
+  kind: 'capi-machine' | 'node-pool-node';
+  namespace: string;
+  /** null when the Machine could not be found. */
+  name: string | null;
+  /** True when its owner makes a new one (a MachineDeployment, a node pool); false for a custom host, registered again by hand. */
+  replaced: boolean;
+}
+
 export interface DrainPlan {
   clusterId: string;
   nodeId: string;
@@ -198,6 +209,11 @@ export interface DrainPlan {
    * not reached; absent in plans made before it was added.
    */
   downstreamKubectl?: string | null;
+  /**
+   * Set where Rancher provisions the host (v2prov, node pools): what is deleted in Rancher's local
+   * cluster to remove the node, in place of deleting the Kubernetes node. Absent otherwise.
+   */
+  removal?: RemovalTarget;
 }
 
 /** How often an object was written, as one source measured it. */
@@ -367,4 +383,6 @@ export interface DiagnosisReport {
   activity: WriteActivityEvidence[];
   findings: Finding[];
   problems: AccessProblem[];
+  /** settings.management.cattle.io/server-version; null when it could not be read, absent in older reports. */
+  rancherVersion?: string | null;
 }

@@ -87,6 +87,7 @@ export async function collectScope(
   return {
     activity: all.flatMap((e) => e.activity ?? []),
     nodes: all.flatMap((e) => e.nodes ?? []),
+    rancherVersion: all.map((e) => e.rancherVersion).find((v) => v != null) ?? null,
   };
 }
 

@@ -6,7 +6,7 @@ import type { ScopeCollector, SuspectCollector } from '../diagnosis/collectors/i
 import { watchedSeconds } from '../diagnosis/collectors/churn-watch.js';
 import { DEFAULT_WATCH_SECONDS } from '../diagnosis/defaults.js';
 import type { EarlyEndRule } from '../diagnosis/loop-rule.js';
-import { clusterFacts, isOrphanedMachineNode } from '../diagnosis/nodes.js';
+import { clusterFacts, isOrphanedMachineNode, isProvisionedNode } from '../diagnosis/nodes.js';
 import type { DiagnosisPorts, LocalClusterReader } from '../diagnosis/ports.js';
 import { clusterSummary, resolveCluster } from '../diagnosis/scope.js';
 import { collectFacts } from '../diagnosis/suspects.js';
@@ -90,7 +90,7 @@ export async function runDiagnosis(
     problems: [],
     made: new Map(),
   };
-  const { activity, nodes } = await collectScope(
+  const { activity, nodes, rancherVersion } = await collectScope(
     run,
     { clusterId: scope?.id ?? null },
     parts.scopeCollectors,
@@ -106,12 +106,16 @@ export async function runDiagnosis(
       ? watchedSeconds(new Date(windowStart), new Date(windowEnd), watchSeconds)
       : null;
 
-  const facts = collectFacts(activity, nodes, clusterById, inScope);
+  const facts = collectFacts(activity, nodes, clusterById, inScope, rancherVersion);
   for (const suspect of facts.suspects) {
-    if (!suspect.node || !isOrphanedMachineNode(suspect.node, clusterById.get(suspect.clusterId))) continue;
+    const cluster = clusterById.get(suspect.clusterId) ?? null;
+    if (!suspect.node) continue;
+    // A provisioned host's node is asked about only when hot: without rkeNode it is normal.
+    const orphan = isOrphanedMachineNode(suspect.node, cluster);
+    if (!orphan && !(suspect.heat && isProvisionedNode(suspect.node, cluster))) continue;
     suspect.evidence = await collectSuspect(
       run,
-      { clusterId: suspect.clusterId, nodeId: suspect.nodeId, node: suspect.node },
+      { clusterId: suspect.clusterId, nodeId: suspect.nodeId, node: suspect.node, cluster },
       parts.suspectCollectors,
     );
   }
@@ -144,6 +148,7 @@ export async function runDiagnosis(
     activity,
     findings,
     problems: run.problems,
+    rancherVersion,
   };
 }
 

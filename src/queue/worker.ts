@@ -279,9 +279,10 @@ async function savePlans(
     };
     ids[f.id] = {
       // An incomplete patch cannot be approved: no plan id, so no button can carry one.
-      patch: f.patchPlan?.complete
-        ? await plans.save({ ...base, kind: 'patch', plan: { ...f.patchPlan } })
-        : null,
+      patch:
+        f.patchPlan?.complete && !f.patchPlan.ineligible
+          ? await plans.save({ ...base, kind: 'patch', plan: { ...f.patchPlan } })
+          : null,
       drain: f.drainPlan ? await plans.save({ ...base, kind: 'drain', plan: { ...f.drainPlan } }) : null,
       dismiss: await plans.save({ ...base, kind: 'dismiss', plan: null }),
     };

@@ -20,16 +20,21 @@ import { localKubeConfig } from './kubeconfig.js';
 import { listAllPages, parseList } from './paging.js';
 import { streamLog, type LogStreamOptions } from './pod-logs.js';
 import {
+  capiMachineSchema,
   crdSchema,
   managementClusterSchema,
   managementNodeSchema,
   parseObject,
   podSchema,
+  provisioningClusterSchema,
   registrationTokenSchema,
+  settingSchema,
+  type CapiMachine,
   type CustomResourceDefinition,
   type ManagementCluster,
   type ManagementNode,
   type Pod,
+  type ProvisioningCluster,
   type RegistrationToken,
 } from './schemas.js';
 import { watchWindow, type WatchEvent } from './watch.js';
@@ -41,6 +46,8 @@ export { LogStreamBroken, type LogStreamOptions } from './pod-logs.js';
 export type { WatchEvent } from './watch.js';
 
 const MANAGEMENT = { group: 'management.cattle.io', version: 'v3' } as const;
+const PROVISIONING = { group: 'provisioning.cattle.io', version: 'v1' } as const;
+const CAPI = { group: 'cluster.x-k8s.io', version: 'v1beta1' } as const;
 export const APISERVER_SELECTOR = 'component=kube-apiserver';
 
 /** The one door to the clusters. Everything else in the product goes through this. */
@@ -85,6 +92,10 @@ export interface ClusterAccess {
     signal?: AbortSignal,
   ): Promise<void>;
   downstream(clusterId: string): DownstreamAccess;
+  /** settings.management.cattle.io/server-version's value; null when the setting does not exist (404). */
+  getRancherVersion(signal?: AbortSignal): Promise<string | null>;
+  listProvisioningClusters(signal?: AbortSignal): Promise<ProvisioningCluster[]>;
+  listCapiMachines(namespace: string, signal?: AbortSignal): Promise<CapiMachine[]>;
 }
 
 export function createClusterAccess(config: RancherConfig): ClusterAccess {
@@ -231,6 +242,41 @@ export function createClusterAccess(config: RancherConfig): ClusterAccess {
         pod,
         options,
         sink,
+        signal,
+      );
+    },
+    async getRancherVersion(signal) {
+      let raw: unknown;
+      try {
+        raw = await caller.call(
+          op('get', 'settings.management.cattle.io', null),
+          (o) =>
+            custom.getClusterCustomObject({ ...MANAGEMENT, plural: 'settings', name: 'server-version' }, o),
+          signal,
+        );
+      } catch (error) {
+        if (error instanceof AccessError && error.status === 404) return null;
+        throw error;
+      }
+      const setting = parseObject(settingSchema, raw, 'setting server-version');
+      return setting.value || setting.default || null;
+    },
+    async listProvisioningClusters(signal) {
+      return listAllPages(
+        caller,
+        op('list', 'clusters.provisioning.cattle.io', null),
+        (page, o) => custom.listClusterCustomObject({ ...PROVISIONING, plural: 'clusters', ...page }, o),
+        parseList(provisioningClusterSchema, 'provisioning cluster list'),
+        signal,
+      );
+    },
+    async listCapiMachines(namespace, signal) {
+      return listAllPages(
+        caller,
+        op('list', 'machines.cluster.x-k8s.io', namespace),
+        (page, o) =>
+          custom.listNamespacedCustomObject({ ...CAPI, namespace, plural: 'machines', ...page }, o),
+        parseList(capiMachineSchema, `machines of ${namespace}`),
         signal,
       );
     },

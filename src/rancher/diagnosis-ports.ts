@@ -21,6 +21,9 @@ export function clusterPorts(access: ClusterAccess): ClusterPorts {
     listApiserverPods: (signal) => access.listApiserverPods(signal),
     streamPodLog: async (pod, options, sink, signal) =>
       access.streamPodLog(edgePod(pod), options, sink, signal),
+    getRancherVersion: (signal) => access.getRancherVersion(signal),
+    listProvisioningClusters: (signal) => access.listProvisioningClusters(signal),
+    listCapiMachines: (namespace, signal) => access.listCapiMachines(namespace, signal),
   };
   return {
     local,

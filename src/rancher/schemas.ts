@@ -65,6 +65,7 @@ export const managementNodeSchema = z.looseObject({
       rkeNode: rkeNodeSchema.nullish(),
       internalNodeStatus: z.looseObject({ addresses: z.array(address).nullish() }).nullish(),
       nodeLabels: z.record(z.string(), z.string()).nullish(),
+      nodeAnnotations: z.record(z.string(), z.string()).nullish(),
     })
     .default({}),
 });
@@ -87,6 +88,40 @@ export const managementClusterSchema = z.looseObject({
     .default({}),
 });
 export type ManagementCluster = z.infer<typeof managementClusterSchema>;
+
+/** settings.management.cattle.io: `value`, else `default` when none was set. */
+export const settingSchema = z.looseObject({
+  metadata,
+  value: z.string().nullish(),
+  default: z.string().nullish(),
+});
+
+/** clusters.provisioning.cattle.io (v2prov): status.clusterName is the management cluster's id. */
+export const provisioningClusterSchema = z.looseObject({
+  metadata,
+  status: z.looseObject({ clusterName: z.string().optional() }).default({}),
+});
+export type ProvisioningCluster = z.infer<typeof provisioningClusterSchema>;
+
+/** machines.cluster.x-k8s.io: the CAPI Machine behind a v2prov node. */
+export const capiMachineSchema = z.looseObject({
+  metadata,
+  spec: z
+    .looseObject({
+      clusterName: z.string().optional(),
+      infrastructureRef: z
+        .looseObject({ kind: z.string().optional(), name: z.string().optional() })
+        .nullish(),
+    })
+    .default({}),
+  status: z
+    .looseObject({
+      nodeRef: z.looseObject({ name: z.string().optional() }).nullish(),
+      phase: z.string().optional(),
+    })
+    .default({}),
+});
+export type CapiMachine = z.infer<typeof capiMachineSchema>;
 
 export const registrationTokenSchema = z.looseObject({
   metadata,

@@ -19,7 +19,8 @@ import { collectHeat } from '../diagnosis/findings.js';
 import { endWords } from '../diagnosis/progress-words.js';
 import { plural } from '../text/plural.js';
 import { fieldChangeFacts, type FieldChangeFacts } from './field-change-facts.js';
-import { countNoun, fixAdviceLabel, SIGNAL_LABELS, SOURCE_LABELS } from './vocabulary.js';
+import { displayVersion } from '../diagnosis/rancher-version.js';
+import { countNoun, derivedSourceWords, fixAdviceLabel, SIGNAL_LABELS, SOURCE_LABELS } from './vocabulary.js';
 
 /**
  * What a report says, decided once for every front end: the command line's text and the Slack
@@ -39,6 +40,8 @@ export interface ReportModel {
   hottest: HotObjectFacts[];
   findings: FindingFacts[];
   problems: ProblemFacts[];
+  /** "v2.6.5": Rancher's version as its server-version setting says; null when not known. */
+  rancherVersion: string | null;
 }
 
 export interface ScopeFacts {
@@ -119,6 +122,11 @@ export interface FindingFacts {
   agent: AgentEvidence | null;
   evidence: EvidenceLine[];
   patch: PatchPlan | null;
+  /**
+   * Said next to a patch that may be applied: what it sets off, and where each value came from so
+   * that a reviewer can check them. null when there is no patch or it is not for this node.
+   */
+  patchNotice: { consequence: string; derivedFrom: string } | null;
   drain: DrainPlan | null;
   /** Which field flips on each write and who writes it; null when no source compared versions. */
   fieldChanges: FieldChangeFacts | null;
@@ -158,6 +166,7 @@ export function buildReportModel(report: DiagnosisReport): ReportModel {
     hottest: hottestObjects(report),
     findings: worstFirst(report.findings).map((f, i) => findingFacts(f, i, report)),
     problems: report.problems.map(problemFacts),
+    rancherVersion: report.rancherVersion ? displayVersion(report.rancherVersion) : null,
   };
 }
 
@@ -266,9 +275,57 @@ function findingFacts(f: Finding, index: number, report: DiagnosisReport): Findi
     agent: f.agent,
     evidence: f.evidence,
     patch: f.patchPlan,
+    patchNotice: f.patchPlan && !f.patchPlan.ineligible ? patchNotice(f, f.patchPlan) : null,
     drain: f.drainPlan,
     fieldChanges: fieldChangeFacts(rates),
   };
+}
+
+/**
+ * The patch hands the host to RKE: once status.rkeNode is there the RKE1 provisioner takes it into
+ * the cluster's RKE config and reconciles, so its roles and addresses must be the host's real ones.
+ */
+function patchNotice(f: Finding, p: PatchPlan): NonNullable<FindingFacts['patchNotice']> {
+  const host = f.hostname ?? f.nodeId ?? 'the host';
+  const cluster = f.clusterName ?? p.clusterId;
+  const rke = (p.mergePatch.status as { rkeNode?: Record<string, unknown> } | undefined)?.rkeNode ?? {};
+  const roles = Array.isArray(rke.role) ? rke.role.join(', ') : null;
+  const addresses = [rke.address, rke.internalAddress].filter((a) => typeof a === 'string');
+  const what = [
+    roles ? `roles (${roles})` : 'roles',
+    addresses.length ? `address (${[...new Set(addresses)].join(', ')})` : 'addresses',
+  ].join(' and ');
+  return {
+    consequence: `Applying it hands ${host} to RKE: the next reconcile takes the host into ${cluster}'s RKE config, so its ${what} must be the host's real ones.`,
+    derivedFrom: derivedFromWords(p),
+  };
+}
+
+/** "address and customConfig.address 10.0.3.17 from the node's InternalIP; port 22 and user root from sibling m-p9w4d". */
+function derivedFromWords(p: PatchPlan): string {
+  const bySource = new Map<string, string[]>();
+  for (const [path, source] of Object.entries(p.derivedFrom)) {
+    const value = valueAt(p.mergePatch, path);
+    const field = path.replace(/^status\.rkeNode\./, '').replace(/^spec\./, '');
+    const shown = value === undefined ? field : `${field} ${valueWords(value)}`;
+    const words = derivedSourceWords(source);
+    bySource.set(words, [...(bySource.get(words) ?? []), shown]);
+  }
+  return [...bySource].map(([source, fields]) => `${fields.join(', ')} ${source}`).join('; ');
+}
+
+function valueWords(value: unknown): string {
+  if (Array.isArray(value)) return value.join(',');
+  return typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
+}
+
+function valueAt(patch: Record<string, unknown>, path: string): unknown {
+  let cur: unknown = patch;
+  for (const key of path.split('.')) {
+    if (typeof cur !== 'object' || cur === null) return undefined;
+    cur = (cur as Record<string, unknown>)[key];
+  }
+  return cur;
 }
 
 /** What applying the fix sets off, for the person who approves it. */
@@ -295,6 +352,16 @@ function drainOffer(f: Finding): FindingFacts['drainOffer'] {
   if (d.downstreamRead === false)
     return { offered: false, why: `${cluster} could not be read, so what a drain would evict is not known` };
   if (!d.downstreamNode) return { offered: false, why: `its Kubernetes node was not found in ${cluster}` };
+  // The bot removes a node the RKE1 custom way (drain, delete the Kubernetes node); a provisioned
+  // host goes with its CAPI Machine or its node pool, by the steps the thread lists.
+  if (d.removal)
+    return {
+      offered: false,
+      why:
+        d.removal.kind === 'capi-machine'
+          ? 'its host is a CAPI Machine: removing it means deleting the Machine, as the thread shows'
+          : "its host is in a node pool: removing it means deleting the pool's node, as the thread shows",
+    };
   return { offered: true, why: null };
 }
 

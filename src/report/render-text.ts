@@ -88,11 +88,22 @@ function renderFinding(f: FindingFacts): string {
   }
 
   const fixA = PLAN_WORDS.patch.title;
-  if (f.patch) {
+  if (f.patch?.ineligible) {
+    out.push('');
+    out.push(`  ${fixA}: NOT FOR THIS NODE, do not apply: ${f.patch.ineligible}.`);
+  } else if (f.patch) {
     const p = f.patch;
     out.push('');
+    // What approving sets off comes before the patch itself, so that it is read first.
+    const notice = f.patchNotice
+      ? [
+          `    before applying: ${f.patchNotice.consequence}`,
+          `    where each value came from: ${f.patchNotice.derivedFrom}`,
+        ]
+      : [];
     if (p.complete) {
       out.push(`  ${fixA} (complete), resourceVersion ${p.resourceVersion}:`);
+      out.push(...notice);
       out.push('    merge patch:');
       out.push(indent(stringify(p.mergePatch), '      '));
       out.push(
@@ -102,6 +113,7 @@ function renderFinding(f: FindingFacts): string {
       out.push(
         `  ${fixA}: INCOMPLETE, do not apply as is (resourceVersion ${p.resourceVersion}); no apply command is given.`,
       );
+      out.push(...notice);
       if (p.underivable.length) {
         out.push(
           `    ${plural(p.underivable.length, 'value')} could not be derived; fill ${p.underivable.length === 1 ? 'it' : 'them'} in before applying:`,
@@ -134,7 +146,8 @@ function renderFinding(f: FindingFacts): string {
     out.push(
       `  ${PLAN_WORDS.drain.title} ${d.downstreamNode ?? '(not found downstream)'} from ${d.clusterId}:`,
     );
-    if (d.downstreamNode) out.push(`    ${reachDownstream(d.clusterId, d.downstreamKubectl)}`);
+    if (d.downstreamNode)
+      out.push(`    ${reachDownstream(d.clusterId, d.downstreamKubectl, d.removal ? '1-2' : '1-4')}`);
     d.steps.forEach((s, i) => out.push(`    ${i + 1}. ${s}`));
     if (d.registration) out.push(`    ${fullCommandHint(d.clusterId, d.registration)}`);
     if (d.evict.length)
@@ -153,8 +166,9 @@ export function renderReport(report: DiagnosisReport): string {
   const found = model.findings.length
     ? `${plural(model.findings.length, 'object')} rewritten in a loop, worst first`
     : 'no object rewritten in a loop';
+  const rancher = model.rancherVersion ? ` (Rancher ${model.rancherVersion})` : '';
   out.push(
-    `rancher-doctor diagnosis of ${model.scope.label}: ${found} (${utcMinute(model.finishedAt)}, took ${humanSpan(model.durationSeconds)})`,
+    `rancher-doctor diagnosis of ${model.scope.label}${rancher}: ${found} (${utcMinute(model.finishedAt)}, took ${humanSpan(model.durationSeconds)})`,
   );
   if (model.problems.length)
     out.push(
@@ -184,11 +198,11 @@ export function renderReport(report: DiagnosisReport): string {
 }
 
 /** How to point kubectl at the downstream cluster for the steps that run there. */
-function reachDownstream(clusterId: string, kubectl: string | null | undefined): string {
+function reachDownstream(clusterId: string, kubectl: string | null | undefined, steps: string): string {
   const fromRancher = `the kubeconfig Rancher offers for ${clusterId} (Cluster Management, ${clusterId}, Download KubeConfig)`;
   return kubectl
-    ? `steps 1-4 run in downstream cluster ${clusterId}: kubectl ${kubectl} (the way this diagnosis reached it), or ${fromRancher}`
-    : `steps 1-4 run in downstream cluster ${clusterId}: use ${fromRancher}, or kubectl --server "$RANCHER_URL/k8s/clusters/${clusterId}" --token "$RANCHER_TOKEN"`;
+    ? `steps ${steps} run in downstream cluster ${clusterId}: kubectl ${kubectl} (the way this diagnosis reached it), or ${fromRancher}`
+    : `steps ${steps} run in downstream cluster ${clusterId}: use ${fromRancher}, or kubectl --server "$RANCHER_URL/k8s/clusters/${clusterId}" --token "$RANCHER_TOKEN"`;
 }
 
 /** One stderr line per progress event, in the words of the Slack message: "Watching writes — 55 s left, ...". */

@@ -76,3 +76,17 @@ export function fixAdviceLabel(fix: FixAdvice['fix']): string {
 }
 
 export { watchWords } from '../diagnosis/progress-words.js';
+
+/**
+ * Where a patch value came from (PatchPlan.derivedFrom), as a reviewer checks it: "from the node's
+ * InternalIP", "from the hostname (spec.requestedHostname)", "from sibling m-p9w4d".
+ */
+export function derivedSourceWords(source: string): string {
+  if (source.startsWith('status.internalNodeStatus.addresses (InternalIP)'))
+    return "from the node's InternalIP";
+  if (source === 'spec.requestedHostname') return 'from the hostname (spec.requestedHostname)';
+  if (source === 'spec.etcd / spec.controlPlane / spec.worker')
+    return "from the node's roles (spec.etcd, controlPlane, worker)";
+  if (source === '<cluster-id>:<node-id>') return 'as <cluster-id>:<node-id>';
+  return `from ${source}`;
+}

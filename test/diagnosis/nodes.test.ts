@@ -22,7 +22,18 @@ describe('clusterFacts', () => {
       displayName: 'applied-name',
       driver: 'rancherKubernetesEngine',
       isRke1: true,
+      kind: 'rke1',
     });
+  });
+  it('tells each kind of cluster: v2prov by its c-m- id whatever the driver says, hosted, imported', () => {
+    const kind = (id: string, driver: string) => clusterFacts(rkeCluster(id, 'x', driver));
+    expect(kind('c-m-4x7bqz2n', 'rke2')).toMatchObject({ kind: 'v2prov', isRke1: false });
+    expect(kind('c-m-4x7bqz2n', 'rancherKubernetesEngine')).toMatchObject({ kind: 'v2prov', isRke1: false });
+    expect(kind('c-eks01', 'EKS').kind).toBe('hosted');
+    expect(kind('c-aks01', 'AKS').kind).toBe('hosted');
+    expect(kind('c-k3s01', 'k3s').kind).toBe('imported');
+    expect(kind('c-imp01', 'imported').kind).toBe('imported');
+    expect(kind('c-odd01', 'somethingElse').kind).toBe('other');
   });
   it('falls back to spec.displayName and marks imported clusters as not RKE1', () => {
     const c = rkeCluster('c-imp01', 'edge', 'imported');

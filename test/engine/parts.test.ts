@@ -20,6 +20,9 @@ function memoryPorts(): DiagnosisPorts {
       listRegistrationTokens: () => Promise.resolve([]),
       listApiserverPods: () => Promise.resolve([]),
       streamPodLog: () => Promise.resolve(),
+      getRancherVersion: () => Promise.resolve(null),
+      listProvisioningClusters: () => Promise.resolve([]),
+      listCapiMachines: () => Promise.resolve([]),
     },
     downstream: () => {
       throw new Error('no way to reach it');

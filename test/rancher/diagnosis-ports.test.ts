@@ -24,6 +24,8 @@ function failingAccess(): ClusterAccess {
     streamPodLog: () =>
       Promise.reject(new AccessError('could not read the log: HTTP 403', 403, 'grant pods/log')),
     listRegistrationTokens: () => Promise.reject(new TransientError('could not list tokens: timeout')),
+    getRancherVersion: () =>
+      Promise.reject(new AccessError('could not get settings: HTTP 403', 403, 'grant get on settings')),
     downstream: () => {
       throw new DownstreamUnreachableConfig('no way to reach c-dql6k');
     },
@@ -60,11 +62,13 @@ describe("the rancher adapter turns the edge's errors into the diagnosis's probl
       { watchSeconds: 0, cluster: 'c-dql6k' },
     );
     expect(report.findings.map((f) => f.id)).toEqual(['c-dql6k/machine-h46dc']);
+    expect(report.rancherVersion).toBeNull();
     expect(report.problems.map((p) => [p.target, p.status])).toEqual([
+      ['settings.management.cattle.io server-version', 403],
       ['log of kube-system/kube-apiserver-a', 403],
       ['clusterregistrationtokens.management.cattle.io in c-dql6k', null],
       ['downstream cluster c-dql6k', null],
     ]);
-    expect(report.problems[0]!.hint).toBe('grant pods/log');
+    expect(report.problems[1]!.hint).toBe('grant pods/log');
   });
 });

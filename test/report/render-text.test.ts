@@ -191,6 +191,69 @@ describe('renderReport', () => {
     expect(text).toMatch(/status\.rkeNode\.user: .*\n\s+fill in: the user RKE uses on the host/);
   });
 
+  it("names Rancher's version on the first line when it is known", () => {
+    expect(renderReport(report([finding(true)], { rancherVersion: '2.6.5' })).split('\n')[0]).toMatch(
+      /^rancher-doctor diagnosis of the one cluster \(Rancher v2\.6\.5\): 1 object rewritten in a loop/,
+    );
+    expect(renderReport(report([finding(true)], { rancherVersion: null })).split('\n')[0]).not.toContain(
+      'Rancher v',
+    );
+  });
+
+  it('says next to the patch what it sets off and where each value came from', () => {
+    const text = renderReport(report([finding(true)]));
+    expect(text).toContain(
+      "    before applying: Applying it hands worker-3 to RKE: the next reconcile takes the host into prod-east's RKE config, so its roles (worker) and address (10.0.3.17) must be the host's real ones.",
+    );
+    const from = text.split('\n').find((l) => l.startsWith('    where each value came from: '))!;
+    expect(from).toContain("address 10.0.3.17 from the node's InternalIP");
+    expect(from).toContain('hostnameOverride worker-3 from the hostname (spec.requestedHostname)');
+    expect(from).toContain("role worker from the node's roles");
+    expect(from).toMatch(/port 22, user rancher.* from sibling m-aaaaa/);
+    expect(text.indexOf('before applying:')).toBeLessThan(text.indexOf('    merge patch:'));
+  });
+
+  it('a patch the checks would refuse is not offered: no merge patch, no apply command, the reason', () => {
+    const f = finding(true);
+    f.patchPlan!.ineligible = 'c-m-4x7bqz2n is an RKE2/k3s cluster provisioned by Rancher (v2prov)';
+    const text = renderReport(report([f]));
+    expect(text).toContain(
+      'Patch the node object: NOT FOR THIS NODE, do not apply: c-m-4x7bqz2n is an RKE2/k3s',
+    );
+    expect(text).not.toContain('apply: kubectl patch');
+    expect(text).not.toContain('before applying:');
+  });
+
+  it('a removal through the CAPI Machine runs only its first two steps downstream', () => {
+    const f = finding(true);
+    f.patchPlan = null;
+    f.drainPlan = buildDrainPlan({
+      clusterId: 'c-m-4x7bqz2n',
+      nodeId: 'machine-rk2w1',
+      downstreamNodeName: 'rke2-worker-1',
+      podsOnNode: [],
+      pdbs: [],
+      registrationTokens: [],
+      roles: ['worker'],
+      removal: {
+        kind: 'capi-machine',
+        namespace: 'fleet-default',
+        name: 'custom-a41b7c2e0d96',
+        replaced: false,
+      },
+      rancherVersion: '2.7.5',
+    });
+    const text = renderReport(report([f]));
+    expect(text).toContain('steps 1-2 run in downstream cluster c-m-4x7bqz2n');
+    expect(text).toContain(
+      '3. kubectl delete machines.cluster.x-k8s.io -n fleet-default custom-a41b7c2e0d96',
+    );
+    expect(text).toContain(
+      'note: before Rancher 2.7.7 (this one is v2.7.5) deleting the Kubernetes node also removed its Machine',
+    );
+    expect(text).not.toContain('kubectl delete node ');
+  });
+
   it('says how to reach the downstream cluster for the drain steps', () => {
     const viaProxy = renderReport(
       report([

@@ -422,3 +422,124 @@ export const reportIncompletePatch: DiagnosisReport = {
     },
   ],
 };
+
+/**
+ * A hot node of a Rancher-provisioned RKE2 cluster (v2prov) on Rancher v2.8.5: cause unknown, no
+ * patch, a removal plan that deletes its CAPI Machine.
+ */
+export const reportV2prov: DiagnosisReport = {
+  ...reportWithFinding,
+  scope: { ...reportWithFinding.scope, clusterId: 'c-m-4x7bqz2n' },
+  clusters: [{ id: 'c-m-4x7bqz2n', name: 'edge-rke2', driver: 'rke2' }],
+  rancherVersion: 'v2.8.5',
+  activity: [
+    {
+      ...reportWithFinding.activity[0]!,
+      summary: {
+        ...reportWithFinding.activity[0]!.summary,
+        hot: [
+          {
+            ...hot,
+            key: '/apis/management.cattle.io/v3/namespaces/c-m-4x7bqz2n/nodes/machine-rk2w1',
+            ref: { ...hot.ref, namespace: 'c-m-4x7bqz2n', name: 'machine-rk2w1' },
+            rancherNode: { clusterId: 'c-m-4x7bqz2n', nodeId: 'machine-rk2w1' },
+          },
+        ],
+      },
+    },
+  ],
+  findings: [
+    {
+      ...finding,
+      id: 'c-m-4x7bqz2n/machine-rk2w1',
+      kind: 'loop-unknown-cause',
+      objectKey: '/apis/management.cattle.io/v3/namespaces/c-m-4x7bqz2n/nodes/machine-rk2w1',
+      clusterId: 'c-m-4x7bqz2n',
+      clusterName: 'edge-rke2',
+      nodeId: 'machine-rk2w1',
+      hostname: 'rke2-worker-1',
+      ip: '10.20.0.21',
+      cause: {
+        code: 'unknown',
+        summary: 'The object is rewritten in a loop, for a reason this diagnosis does not recognise.',
+        details: [
+          'cluster c-m-4x7bqz2n is an RKE2/k3s cluster provisioned by Rancher (v2prov): its node objects have no status.rkeNode by design, so that is not the fault here, and the patch is never for it',
+          "its host is CAPI Machine fleet-default/custom-a41b7c2e0d96 (CustomMachine), phase Running, found by the node's cluster.x-k8s.io/machine annotation",
+          'its host runs rancher-system-agent, not cattle-node-agent',
+          "in Rancher v2.8.5 node-controller-sync updates the object on every event it gets (2.6.11+ and 2.7.0+), so two writers that each react to the other's write make a loop",
+        ],
+      },
+      fixAdvice: {
+        fix: 'none',
+        reason:
+          'the cause of these writes is not known, so no fix is known to fit: find which writer rewrites machine-rk2w1 first. The patch is never for a node whose host Rancher provisions; if the node must go, the removal plan is deleting its CAPI Machine fleet-default/custom-a41b7c2e0d96',
+      },
+      confidence: 'medium',
+      missing: [],
+      sibling: null,
+      agent: null,
+      evidence: [
+        {
+          kind: 'node-object',
+          text: 'c-m-4x7bqz2n/machine-rk2w1: no status.rkeNode, no spec.customConfig; roles worker; addresses InternalIP=10.20.0.21 Hostname=rke2-worker-1',
+        },
+        {
+          kind: 'node-object',
+          text: "CAPI Machine fleet-default/custom-a41b7c2e0d96 is its host (the node's cluster.x-k8s.io/machine annotation)",
+        },
+        {
+          kind: 'downstream-node',
+          text: 'Kubernetes node rke2-worker-1 is present in downstream cluster c-m-4x7bqz2n',
+        },
+        {
+          kind: 'note',
+          text: 'v2prov hosts run rancher-system-agent (a systemd service), not cattle-node-agent: its log is on the host (journalctl -u rancher-system-agent)',
+        },
+      ],
+      patchPlan: null,
+      drainPlan: {
+        clusterId: 'c-m-4x7bqz2n',
+        nodeId: 'machine-rk2w1',
+        downstreamNode: 'rke2-worker-1',
+        downstreamRead: true,
+        evict: [{ namespace: 'default', name: 'shop-7c9d8b6f5-k2x4q', owner: 'ReplicaSet/shop-7c9d8b6f5' }],
+        leave: [],
+        blockingPodDisruptionBudgets: [],
+        steps: [
+          'kubectl cordon rke2-worker-1   # steps 1-2 in downstream cluster c-m-4x7bqz2n',
+          'kubectl drain rke2-worker-1 --ignore-daemonsets --timeout=10m',
+          'kubectl delete machines.cluster.x-k8s.io -n fleet-default custom-a41b7c2e0d96   # in the local cluster: Rancher removes the node with its Machine',
+          'kubectl get nodes.management.cattle.io -n c-m-4x7bqz2n machine-rk2w1   # must answer NotFound once Rancher has removed the node',
+          'clean the host: uninstall RKE2/k3s and rancher-system-agent (Rancher docs: "Removing Kubernetes Components from Nodes")',
+          "register the host again with the cluster's registration command and --worker",
+        ],
+        registration: null,
+        notes: [
+          'since Rancher 2.7.7 deleting the Kubernetes node no longer removes its CAPI Machine (this Rancher is v2.8.5): delete the Machine, not the node',
+        ],
+        downstreamKubectl: null,
+        removal: {
+          kind: 'capi-machine',
+          namespace: 'fleet-default',
+          name: 'custom-a41b7c2e0d96',
+          replaced: false,
+        },
+      },
+    },
+  ],
+};
+
+/** A complete patch the checks would refuse (a node-pool node): shown, never offered for approval. */
+export const reportIneligiblePatch: DiagnosisReport = {
+  ...reportWithFinding,
+  findings: [
+    {
+      ...finding,
+      patchPlan: {
+        ...finding.patchPlan!,
+        ineligible:
+          'machine-h46dc belongs to node pool c-dql6k:np-7hq2c: the patch is only for custom nodes, not node-driver pools',
+      },
+    },
+  ],
+};

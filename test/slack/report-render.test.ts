@@ -15,6 +15,7 @@ import {
   job,
   reportBlockingPdb,
   reportIncompletePatch,
+  reportIneligiblePatch,
   reportLongDiff,
   reportManyFindings,
   reportNoFinding,
@@ -22,6 +23,7 @@ import {
   reportTwoClusters,
   reportTwoSources,
   reportUnreachableDownstream,
+  reportV2prov,
   reportWithFinding,
   reportWithProblems,
 } from './fixtures.js';
@@ -34,7 +36,7 @@ function plansFor(report: DiagnosisReport): Record<string, FindingPlanIds> {
     report.findings.map((f, i) => [
       f.id,
       {
-        patch: f.patchPlan?.complete ? `planPATCH${i}` : null,
+        patch: f.patchPlan?.complete && !f.patchPlan.ineligible ? `planPATCH${i}` : null,
         drain: f.drainPlan ? `planDRAIN${i}` : null,
         dismiss: `planDISMISS${i}`,
       },
@@ -167,12 +169,46 @@ describe('the report: what to do first, the evidence in the thread', () => {
 
   it('an incomplete patch: no patch button, the row says which values are missing, the thread shows them', () => {
     const msg = renderReport(job, reportIncompletePatch, plansFor(reportIncompletePatch));
-    expect(actionIds(msg, 'finding-0')).toEqual(['approve_drain', 'dismiss']);
+    // Its removal is deleting the CAPI Machine, by hand: no drain button, and the row says why.
+    expect(actionIds(msg, 'finding-0')).toEqual(['dismiss']);
+    expect(blocksText(msg.blocks)).toContain('No *Approve drain and remove*: its host is a CAPI Machine');
     expect(blocksText(msg.blocks)).toContain('No *Approve patch*: the patch is incomplete');
     const thread = threadText(msg);
     expect(thread).toContain('*Incomplete: not offered for approval.*');
     expect(thread).toContain('`status.rkeNode.address` (the node object has no InternalIP address)');
     expectGolden('report-incomplete-patch', msg);
+  });
+
+  it('a patch the checks would refuse: no patch button, the row and the thread say why', () => {
+    const msg = renderReport(job, reportIneligiblePatch, plansFor(reportIneligiblePatch));
+    expect(actionIds(msg, 'finding-0')).toEqual(['approve_drain', 'dismiss']);
+    expect(blocksText(msg.blocks)).toContain('No *Approve patch*: machine-h46dc belongs to node pool');
+    const thread = threadText(msg);
+    expect(thread).toContain(':no_entry_sign: not for this node, not offered for approval');
+    expect(thread).not.toContain('one merge patch');
+  });
+
+  it("a v2prov node: cause unknown, no patch, the removal deletes its CAPI Machine; Rancher's version in the context line", () => {
+    const msg = renderReport(job, reportV2prov, plansFor(reportV2prov));
+    expect(actionIds(msg, 'finding-0')).toEqual(['approve_drain', 'dismiss']);
+    const text = blocksText(msg.blocks);
+    expect(text).toContain('*Recommended: No fix yet*');
+    expect(text).toContain('Rancher v2.8.5');
+    const thread = threadText(msg);
+    expect(thread).not.toContain('Patch the node object');
+    expect(thread).toContain('kubectl delete machines.cluster.x-k8s.io -n fleet-default custom-a41b7c2e0d96');
+    expect(thread).toContain(
+      'since Rancher 2.7.7 deleting the Kubernetes node no longer removes its CAPI Machine',
+    );
+    expectGolden('report-v2prov', msg);
+  });
+
+  it('the patch says, next to it, what it sets off and where each value came from', () => {
+    const thread = threadText(renderReport(job, reportWithFinding, plansFor(reportWithFinding)));
+    expect(thread).toContain(
+      "Applying it hands worker-3 to RKE: the next reconcile takes the host into prod-east's RKE config, so its roles and address (10.0.0.12) must be the host's real ones.",
+    );
+    expect(thread).toContain('_Where each value came from:_ port from sibling m-7xk2p');
   });
 
   it('an unreachable downstream cluster: no drain button, and why; the thread says the pods are unknown', () => {

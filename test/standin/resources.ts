@@ -2,6 +2,7 @@
  * Which resources a cluster serves: kind, plural, scope, verbs. Built-ins for what the product
  * uses, plus whatever kinds the scenario's objects bring (plural guessed the way kube does).
  */
+import { RANCHER_KINDS } from './rancher-kinds.js';
 
 export interface ResourceInfo {
   group: string;
@@ -155,6 +156,7 @@ const BUILTINS: Seed[] = [
     namespaced: true,
     builtin: false,
   },
+  ...RANCHER_KINDS,
 ];
 
 /** Kinds known to be cluster-scoped when a scenario brings a kind the table does not have. */

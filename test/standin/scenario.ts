@@ -100,6 +100,8 @@ export const scenarioSchema = z.object({
   description: z.string().optional(),
   /** A base scenario file (relative to this one) that this one adds to; see docs/standin.md. */
   extends: z.string().optional(),
+  /** Rancher's version: settings.management.cattle.io/server-version of the local cluster (none when absent). */
+  rancherVersion: z.string().optional(),
   /** Kubernetes version reported by /version. */
   version: z.object({ major: z.string(), minor: z.string() }).default({ major: '1', minor: '32' }),
   tokens: z
@@ -217,6 +219,7 @@ function extendScenario(
   return {
     description: child.description ?? base.description,
     version: raw.version ? child.version : base.version,
+    rancherVersion: raw.rancherVersion !== undefined ? child.rancherVersion : base.rancherVersion,
     anonymousUser: raw.anonymousUser !== undefined ? child.anonymousUser : base.anonymousUser,
     tokens: {
       local: [...base.tokens.local, ...child.tokens.local],

@@ -32,6 +32,7 @@ import {
 } from './scenario.js';
 import { ApiError, errors } from './status.js';
 import { ClusterStore } from './store.js';
+import { scenarioSettings } from './rancher-kinds.js';
 import type {
   K8sObject,
   KubeconfigOptions,
@@ -94,7 +95,8 @@ class StandinServer implements Standin {
       const state: ClusterState = { name, store: new ClusterStore(name), registry: new ResourceRegistry() };
       this.clusters.set(name, state);
       if (cluster.unreachable) this.unreachable.add(name);
-      this.seed(state, cluster.objects as K8sObject[]);
+      const settings = name === 'local' ? scenarioSettings(scenario) : [];
+      this.seed(state, [...settings, ...(cluster.objects as K8sObject[])]);
       for (const info of state.registry.all()) {
         if (
           scenario.statusSubresources.includes(qualifiedName(info)) &&

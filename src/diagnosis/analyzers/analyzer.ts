@@ -1,4 +1,4 @@
-import type { DownstreamFacts } from '../collectors/collector.js';
+import type { DownstreamFacts, MachineFacts } from '../collectors/collector.js';
 import type { NodeAnalysis } from '../nodes.js';
 import type { ManagementNode, Pod } from '../objects.js';
 import type { CollectedFacts } from '../suspects.js';
@@ -10,6 +10,12 @@ export interface FixBasis {
   analysis: NodeAnalysis;
   downstream: DownstreamFacts;
   podsOnNode: Pod[] | null;
+  /**
+   * Where Rancher provisions the host (v2prov, node pool): no patch is built, the removal deletes
+   * what made the node, and the advice is the provisioned node's. Absent for the known failure.
+   */
+  provisioned?: { machine: MachineFacts | null; nodePoolName: string | null };
+  rancherVersion?: string | null;
 }
 
 /** A finding, and for the known failure what its fixes are built from (the plans are attached by the engine). */

@@ -1,5 +1,5 @@
 import { nodeFinding } from '../findings.js';
-import { analyzeNode, isOrphanedMachineNode } from '../nodes.js';
+import { analyzeNode, isOrphanedMachineNode, isProvisionedNode } from '../nodes.js';
 import type { Analyzer, Diagnosed } from './analyzer.js';
 
 /** A node object rewritten in a loop that is not the known failure: reported without asking its downstream cluster. */
@@ -10,7 +10,7 @@ export const hotNodeObject: Analyzer = {
     for (const suspect of facts.suspects) {
       if (!suspect.node) continue;
       const cluster = facts.clusterById.get(suspect.clusterId) ?? null;
-      if (isOrphanedMachineNode(suspect.node, cluster)) continue;
+      if (isOrphanedMachineNode(suspect.node, cluster) || isProvisionedNode(suspect.node, cluster)) continue;
       const siblings = facts.nodesByCluster.get(suspect.clusterId) ?? [];
       out.push({
         finding: nodeFinding({
@@ -20,6 +20,7 @@ export const hotNodeObject: Analyzer = {
           patchPlan: null,
           drainPlan: null,
           notes: [],
+          rancherVersion: facts.rancherVersion,
         }),
       });
     }

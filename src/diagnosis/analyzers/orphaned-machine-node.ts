@@ -39,12 +39,14 @@ export const orphanedMachineNode: Analyzer = {
           patchPlan: null,
           drainPlan: null,
           notes,
+          rancherVersion: facts.rancherVersion,
         }),
         fixBasis: {
           node: suspect.node,
           analysis,
           downstream,
           podsOnNode: suspect.evidence?.podsOnNode ?? null,
+          rancherVersion: facts.rancherVersion,
         },
       });
     }

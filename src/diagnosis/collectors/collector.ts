@@ -1,4 +1,5 @@
 import type { EarlyEndRule } from '../loop-rule.js';
+import type { ClusterFacts } from '../nodes.js';
 import type { KubeNode, ManagementNode, Pod, PodDisruptionBudget, RegistrationToken } from '../objects.js';
 import type { DiagnosisPorts, DownstreamReader } from '../ports.js';
 import type { AccessProblem, AgentEvidence, ProgressReporter, WriteActivityEvidence } from '../types.js';
@@ -50,6 +51,8 @@ export interface DiagnosisScope {
 export interface ScopeEvidence {
   activity?: WriteActivityEvidence[];
   nodes?: ManagementNode[];
+  /** Rancher's version as settings.management.cattle.io/server-version says; null when not known. */
+  rancherVersion?: string | null;
 }
 
 /**
@@ -66,6 +69,8 @@ export interface Suspect {
   clusterId: string;
   nodeId: string;
   node: ManagementNode;
+  /** Its cluster as clusters.management.cattle.io tells; null (or absent) when that is not known. */
+  cluster?: ClusterFacts | null;
 }
 
 /** What one downstream cluster told; each null is a read that failed (and is in the problems). */
@@ -85,6 +90,19 @@ export interface SuspectEvidence {
   /** Why there is no agent evidence, when that is worth a line in the finding. */
   agentNote?: string | null;
   podsOnNode?: Pod[] | null;
+  /** The CAPI Machine behind a v2prov node; null when it was looked for and not found or not readable. */
+  machine?: MachineFacts | null;
+}
+
+/** A v2prov node's CAPI Machine (machines.cluster.x-k8s.io), which removing the node deletes. */
+export interface MachineFacts {
+  namespace: string;
+  name: string;
+  /** The infrastructure's kind: CustomMachine for a custom host, a node driver's kind otherwise. */
+  infrastructureKind: string | null;
+  phase: string | null;
+  /** How it was matched to the node: its annotation on the node, or its status.nodeRef. */
+  matchedBy: string;
 }
 
 /** A suspect, and what the collectors before this one found about it. */

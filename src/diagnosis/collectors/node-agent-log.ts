@@ -21,7 +21,13 @@ export const nodeAgentLog: SuspectCollector = {
   name: 'node agent log',
   async collect(context) {
     const facts = context.subject.gathered.downstream;
-    const { node } = context.subject.suspect;
+    const { node, cluster } = context.subject.suspect;
+    if (cluster?.kind === 'v2prov')
+      return {
+        agent: null,
+        agentNote:
+          'v2prov hosts run rancher-system-agent (a systemd service), not cattle-node-agent: its log is on the host (journalctl -u rancher-system-agent)',
+      };
     if (!facts?.agentPods || !facts.reader) return {};
     const nodeName = locateDownstreamNode(node, facts.nodes).name;
     const ip = internalIp(node);

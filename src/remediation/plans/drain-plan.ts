@@ -1,4 +1,5 @@
-import type { DrainPlan, PodRef, RegistrationRef } from '../../diagnosis/types.js';
+import type { DrainPlan, PodRef, RegistrationRef, RemovalTarget } from '../../diagnosis/types.js';
+import { displayVersion, keepsMachineWhenNodeDeleted } from '../../diagnosis/rancher-version.js';
 import type { Role } from '../../diagnosis/nodes.js';
 import type { Pod, PodDisruptionBudget, RegistrationToken } from '../../diagnosis/objects.js';
 import { plural } from '../../text/plural.js';
@@ -25,6 +26,10 @@ export interface DrainInput {
   downstreamRead?: boolean;
   /** kubectl flags that reach the downstream cluster the way the diagnosis did; null when it did not. */
   downstreamKubectl?: string | null;
+  /** Where Rancher provisions the host: what is deleted in the local cluster instead of the Kubernetes node. */
+  removal?: RemovalTarget;
+  /** settings server-version, for what removal does in this version; null when not known. */
+  rancherVersion?: string | null;
 }
 
 const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
@@ -183,22 +188,11 @@ export function buildDrainPlan(input: DrainInput): DrainPlan {
     notes.push('PodDisruptionBudgets could not be listed: some evictions may be refused');
 
   const node = input.downstreamNodeName;
-  const registration = input.registrationTokens
-    ? registrationRef(input.registrationTokens, input.roles)
-    : null;
-  if (input.registrationTokens === null) {
-    notes.push(
-      `the cluster's registration token could not be read: copy the registration command from Rancher (Cluster Management > ${input.clusterId} > Registration)`,
-    );
-  } else if (registration !== null && registration.maskedCommand === null) {
-    notes.push(
-      `the registration command is not shown: its token could not be told apart in it. Copy it from Rancher (Cluster Management > ${input.clusterId} > Registration)`,
-    );
-  } else if (registration === null) {
-    notes.push(
-      `no clusterregistrationtoken of ${input.clusterId} has status.nodeCommand: copy the registration command from Rancher's UI`,
-    );
-  }
+  const removal = input.removal;
+  const registers = !removal?.replaced;
+  const registration =
+    registers && input.registrationTokens ? registrationRef(input.registrationTokens, input.roles) : null;
+  if (registers) notes.push(...registrationNotes(input, registration));
 
   const steps: string[] = [];
   if (node) {
@@ -210,28 +204,40 @@ export function buildDrainPlan(input: DrainInput): DrainPlan {
     ]
       .filter(Boolean)
       .join(' ');
+    const downstreamSteps = removal ? '1-2' : '1-4';
     steps.push(
-      `kubectl cordon ${node}   # steps 1-4 in downstream cluster ${input.clusterId} (Rancher's kubeconfig for it, or RANCHER_URL/k8s/clusters/${input.clusterId})`,
+      `kubectl cordon ${node}   # steps ${downstreamSteps} in downstream cluster ${input.clusterId} (Rancher's kubeconfig for it, or RANCHER_URL/k8s/clusters/${input.clusterId})`,
     );
     steps.push(`kubectl drain ${node} ${drainFlags}`);
-    steps.push(`kubectl delete node ${node}`);
-    steps.push(`kubectl get node ${node}   # must answer NotFound`);
+    if (!removal) {
+      steps.push(`kubectl delete node ${node}`);
+      steps.push(`kubectl get node ${node}   # must answer NotFound`);
+    }
   } else {
     notes.push(
       'the Kubernetes node for this object was not found downstream (or could not be read): check with kubectl get nodes -o wide there',
     );
   }
-  steps.push(
-    `kubectl get nodes.management.cattle.io -n ${input.clusterId} ${input.nodeId}   # in the local cluster: Rancher removes it once the node is gone`,
-  );
-  steps.push(
-    'clean the host: remove its containers and Rancher/Kubernetes state (Rancher docs: "Removing Kubernetes Components from Nodes")',
-  );
-  steps.push(
-    registration?.maskedCommand
-      ? `register the host again: ${registration.maskedCommand}`
-      : `register the host again with the cluster's registration command${input.roles.length ? ` and ${input.roles.map((r) => `--${r}`).join(' ')}` : ''}`,
-  );
+  if (removal) {
+    steps.push(...removalSteps(input, removal, node));
+    notes.push(...removalNotes(input, removal));
+  } else {
+    steps.push(
+      `kubectl get nodes.management.cattle.io -n ${input.clusterId} ${input.nodeId}   # in the local cluster: Rancher removes it once the node is gone`,
+    );
+  }
+  if (registers) {
+    steps.push(
+      removal
+        ? 'clean the host: uninstall RKE2/k3s and rancher-system-agent (Rancher docs: "Removing Kubernetes Components from Nodes")'
+        : 'clean the host: remove its containers and Rancher/Kubernetes state (Rancher docs: "Removing Kubernetes Components from Nodes")',
+    );
+    steps.push(
+      registration?.maskedCommand
+        ? `register the host again: ${registration.maskedCommand}`
+        : `register the host again with the cluster's registration command${input.roles.length ? ` and ${input.roles.map((r) => `--${r}`).join(' ')}` : ''}`,
+    );
+  }
   if (needsForce)
     notes.push('some pods have no controller: drain needs --force and they will not come back elsewhere');
 
@@ -247,5 +253,54 @@ export function buildDrainPlan(input: DrainInput): DrainPlan {
     registration,
     notes,
     downstreamKubectl: input.downstreamKubectl ?? null,
+    ...(removal ? { removal } : {}),
   };
+}
+
+function registrationNotes(input: DrainInput, registration: RegistrationRef | null): string[] {
+  if (input.registrationTokens === null)
+    return [
+      `the cluster's registration token could not be read: copy the registration command from Rancher (Cluster Management > ${input.clusterId} > Registration)`,
+    ];
+  if (registration !== null && registration.maskedCommand === null)
+    return [
+      `the registration command is not shown: its token could not be told apart in it. Copy it from Rancher (Cluster Management > ${input.clusterId} > Registration)`,
+    ];
+  if (registration === null)
+    return [
+      `no clusterregistrationtoken of ${input.clusterId} has status.nodeCommand: copy the registration command from Rancher's UI`,
+    ];
+  return [];
+}
+
+/** In the local cluster: delete what made the node, then see the node object go. */
+function removalSteps(input: DrainInput, removal: RemovalTarget, node: string | null): string[] {
+  const gone = `kubectl get nodes.management.cattle.io -n ${input.clusterId} ${input.nodeId}   # must answer NotFound once Rancher has removed the node`;
+  if (removal.kind === 'node-pool-node')
+    return [
+      `kubectl delete nodes.management.cattle.io -n ${removal.namespace} ${removal.name ?? input.nodeId}   # in the local cluster: Rancher deletes the host and its node pool makes a new one (or scale the pool down in Rancher)`,
+      gone,
+    ];
+  const replaced = removal.replaced ? ': its MachineSet makes a new one' : '';
+  const del = removal.name
+    ? `kubectl delete machines.cluster.x-k8s.io -n ${removal.namespace} ${removal.name}   # in the local cluster: Rancher removes the node with its Machine${replaced}`
+    : `kubectl get machines.cluster.x-k8s.io -n ${removal.namespace} -o wide   # in the local cluster: the Machine whose node is ${node ?? 'this host'}; kubectl delete it`;
+  return [del, gone];
+}
+
+function removalNotes(input: DrainInput, removal: RemovalTarget): string[] {
+  if (removal.kind !== 'capi-machine') return [];
+  const version = input.rancherVersion ? displayVersion(input.rancherVersion) : null;
+  const notes: string[] = [];
+  if (!removal.name)
+    notes.push(
+      `no CAPI Machine was found for ${input.nodeId}: find it in ${removal.namespace} before deleting`,
+    );
+  const keeps = keepsMachineWhenNodeDeleted(input.rancherVersion);
+  notes.push(
+    keeps === false
+      ? `before Rancher 2.7.7 (this one is ${version}) deleting the Kubernetes node also removed its Machine; deleting the Machine works in every version`
+      : `since Rancher 2.7.7 deleting the Kubernetes node no longer removes its CAPI Machine (${version ? `this Rancher is ${version}` : "this Rancher's version is not known"}): delete the Machine, not the node`,
+  );
+  return notes;
 }

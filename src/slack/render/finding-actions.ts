@@ -95,13 +95,13 @@ export function findingActions(
   });
   blocks.push(actions(`finding-${index}`, buttons));
   // Why a fix has no button, right under the buttons.
-  if (f.patch && !f.patch.complete) {
+  if (f.patch?.ineligible) {
+    notes.push(`No *Approve patch*: ${esc(f.patch.ineligible)}.`);
+  } else if (f.patch && !f.patch.complete) {
     const fields = f.patch.underivable.map((u) => `\`${esc(u.field)}\``).join(', ');
     notes.push(
       `No *Approve patch*: the patch is incomplete, ${fields || 'some values'} could not be derived (see the thread).`,
     );
-  } else if (plans.patch && f.patch?.ineligible) {
-    notes.push(`No *Approve patch*: ${esc(f.patch.ineligible)}.`);
   }
   if (plans.drain && !f.drainOffer.offered && f.drainOffer.why)
     notes.push(`No *Approve drain and remove*: ${esc(f.drainOffer.why)}.`);

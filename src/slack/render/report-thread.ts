@@ -63,7 +63,7 @@ function findingDetails(
   blocks.push(section(`${title}${why ? `\n${why}` : ''}${advice}`));
   blocks.push(section(evidenceText(f)));
   if (f.fieldChanges) uploads.push(fieldChangesSnippet(f, f.fieldChanges));
-  if (f.patch) blocks.push(patchBlock(f.patch, uploads));
+  if (f.patch) blocks.push(patchBlock(f.patch, uploads, f.patchNotice));
   if (f.drain) blocks.push(...drainBlocks(f, f.drain, drainPlanId));
   return message(`Evidence for ${target(f)}`, blocks);
 }
@@ -117,13 +117,21 @@ function fieldChangesSnippet(f: FindingFacts, c: FieldChangeFacts): Uploads[numb
   };
 }
 
-function patchBlock(p: PatchPlan, uploads: Uploads): Block {
+function patchBlock(p: PatchPlan, uploads: Uploads, notice: FindingFacts['patchNotice']): Block {
+  if (p.ineligible)
+    return section(
+      `*${PLAN_WORDS.patch.title}*: :no_entry_sign: not for this node, not offered for approval: ${esc(p.ineligible)}.`,
+    );
   const incomplete = p.complete
     ? ''
     : `\n:warning: *Incomplete: not offered for approval.* Could not derive ${p.underivable
         .map((u) => `\`${esc(u.field)}\` (${esc(u.reason)})`)
         .join(', ')}. Fill ${p.underivable.length === 1 ? 'it' : 'them'} in by hand, or use the drain.`;
-  const lead = `*${PLAN_WORDS.patch.title}*: one merge patch of \`${esc(p.clusterId)}/${esc(p.nodeId)}\` (seen at resourceVersion ${esc(p.resourceVersion)})${incomplete}`;
+  // What approving sets off, and where each value came from, next to the patch itself.
+  const before = notice
+    ? `\n:warning: ${esc(notice.consequence)}\n_Where each value came from:_ ${esc(notice.derivedFrom)}`
+    : '';
+  const lead = `*${PLAN_WORDS.patch.title}*: one merge patch of \`${esc(p.clusterId)}/${esc(p.nodeId)}\` (seen at resourceVersion ${esc(p.resourceVersion)})${incomplete}${before}`;
   if (p.diff.length <= INLINE_DIFF_MAX) {
     return section(`${lead}\n${codeBlock(p.diff, LIMITS.sectionText - lead.length - 1)}`);
   }

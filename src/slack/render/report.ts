@@ -145,6 +145,7 @@ function reportContext(job: JobRef, model: ReportModel): Block {
     `job \`${esc(job.jobId)}\``,
     `asked by <@${job.data.requestedBy}>`,
     `took ${formatSeconds(model.durationSeconds)}`,
+    model.rancherVersion ? `Rancher ${esc(model.rancherVersion)}` : null,
     job.data.sinceSeconds ? `logs of the last ${formatSeconds(job.data.sinceSeconds)}` : null,
     watched,
     thread,
