@@ -169,9 +169,7 @@ describe('the report: what to do first, the evidence in the thread', () => {
 
   it('an incomplete patch: no patch button, the row says which values are missing, the thread shows them', () => {
     const msg = renderReport(job, reportIncompletePatch, plansFor(reportIncompletePatch));
-    // Its removal is deleting the CAPI Machine, by hand: no drain button, and the row says why.
-    expect(actionIds(msg, 'finding-0')).toEqual(['dismiss']);
-    expect(blocksText(msg.blocks)).toContain('No *Approve drain and remove*: its host is a CAPI Machine');
+    expect(actionIds(msg, 'finding-0')).toEqual(['approve_drain', 'dismiss']);
     expect(blocksText(msg.blocks)).toContain('No *Approve patch*: the patch is incomplete');
     const thread = threadText(msg);
     expect(thread).toContain('*Incomplete: not offered for approval.*');
@@ -190,7 +188,9 @@ describe('the report: what to do first, the evidence in the thread', () => {
 
   it("a v2prov node: cause unknown, no patch, the removal deletes its CAPI Machine; Rancher's version in the context line", () => {
     const msg = renderReport(job, reportV2prov, plansFor(reportV2prov));
-    expect(actionIds(msg, 'finding-0')).toEqual(['approve_drain', 'dismiss']);
+    // Its removal is deleting the CAPI Machine, by hand: no drain button, and the row says why.
+    expect(actionIds(msg, 'finding-0')).toEqual(['dismiss']);
+    expect(blocksText(msg.blocks)).toContain('No *Approve drain and remove*: its host is a CAPI Machine');
     const text = blocksText(msg.blocks);
     expect(text).toContain('*Recommended: No fix yet*');
     expect(text).toContain('Rancher v2.8.5');
