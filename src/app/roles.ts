@@ -8,6 +8,8 @@ import { startClusterRefresh } from '../queue/cluster-refresh.js';
 import { JobMessageStore } from '../queue/message-store.js';
 import { PlanStore } from '../queue/plan-store.js';
 import { DiagnosisProducer } from '../queue/producer.js';
+import { queueDepth } from '../queue/queue-depth.js';
+import { countSlackCalls } from '../slack/web-client-metrics.js';
 import {
   createProducerConnection,
   createWorkerConnection,
@@ -88,15 +90,19 @@ export async function startRoles(
   notReady.push(() => (refused ? `stopping: ${refused.message}` : null));
   let workerEngine: DiagnosisEngine | null = null;
   if (runsWorker) {
-    const realEngine = engine ?? loadDiagnosisEngine(env);
+    const realEngine =
+      engine ?? loadDiagnosisEngine(env, (outcome) => metrics.kubernetesRequests.inc({ outcome }));
     workerEngine = realEngine;
     const connection = createWorkerConnection(config.redisUrl);
     const poster = new SlackPoster(
-      createWebClient({
-        token: config.slackBotToken,
-        slackApiUrl: config.slackApiUrl,
-        retries: config.slackRetries,
-      }),
+      countSlackCalls(
+        createWebClient({
+          token: config.slackBotToken,
+          slackApiUrl: config.slackApiUrl,
+          retries: config.slackRetries,
+        }),
+        metrics,
+      ),
       log.child({ component: 'slack' }),
     );
     const worker = startDiagnosisWorker({
@@ -142,6 +148,7 @@ export async function startRoles(
       attempts: config.jobAttempts,
       retentionSeconds: config.resultRetentionSeconds,
     });
+    metrics.observeQueue(() => queueDepth(producer.queue));
     closers.unshift({
       what: 'bot redis',
       close: async () => {
@@ -187,7 +194,7 @@ export async function startRoles(
     // are then answered that it is down, and /readyz says so.
     await waitReady(redis, REDIS_WAIT_AT_START_MS).catch(() =>
       log.warn(
-        { redisUrl: config.redisUrl },
+        { redis: redisHost(config.redisUrl) },
         'Redis does not answer yet: slash commands will say so until it does',
       ),
     );
@@ -198,6 +205,7 @@ export async function startRoles(
     opsPort: config.metricsPort,
     log,
     registry: metrics.registry,
+    refused: (reason) => metrics.httpRefused.inc({ reason }),
     ready: () => notReady.map((check) => check()).find((missing) => missing !== null) ?? null,
     slack: slackListener,
   }).catch(failStart);
@@ -263,4 +271,13 @@ export async function runUntilSignal(
 
 export async function runRoles(role: BotRole): Promise<void> {
   await runUntilSignal(role, process.env);
+}
+
+/** The URL's host and port: its password, if any, never reaches a log line. */
+function redisHost(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return 'unparsable REDIS_URL';
+  }
 }
