@@ -43,8 +43,15 @@ async function modelOf(apiVersion: string, kind: string): Promise<Validatable | 
     group === 'monitoring.coreos.com'
       ? `@kubernetes-models/prometheus-operator/${group}/${version}`
       : `kubernetes-models/${group ? `${group}/` : ''}${version}`;
-  const mod = (await import(spec).catch(() => null)) as Record<string, unknown> | null;
-  return (mod?.[kind] as Validatable | undefined) ?? null;
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(spec)) as Record<string, unknown>;
+  } catch (err) {
+    // An apiVersion kubernetes-models does not know; anything else (the package missing) is thrown.
+    if ((err as { code?: string }).code === 'ERR_PACKAGE_PATH_NOT_EXPORTED') return null;
+    throw err;
+  }
+  return (mod[kind] as Validatable | undefined) ?? null;
 }
 
 /** Every object against its schema: the first problem, named by object and field path. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { RbacAuthorizer } from './rbac.js';
-import type { K8sObject } from './types.js';
+import type { RbacObject as K8sObject } from './rbac.js';
 
 const SA = 'system:serviceaccount:ops:doctor';
 const obj = (kind: string, name: string, rest: object, namespace?: string): K8sObject => ({

@@ -6,11 +6,17 @@
  * real apiserver; that keeps scenarios that do not ask for RBAC unchanged.
  */
 import { ApiError, type StatusBody } from './status.js';
-import type { K8sObject } from './types.js';
+
+/** An RBAC object as rendered (types.ts's K8sObject fits; not imported, as types.ts imports this). */
+export interface RbacObject {
+  kind: string;
+  metadata: { name: string; namespace?: string };
+  [field: string]: unknown;
+}
 
 export interface RbacOptions {
   /** Roles, ClusterRoles, RoleBindings and ClusterRoleBindings (other kinds are ignored). */
-  objects: K8sObject[];
+  objects: RbacObject[];
   /** Bearer token → user name accepted by the local cluster, e.g. system:serviceaccount:ns:sa. */
   tokens: Record<string, string>;
 }
