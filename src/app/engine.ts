@@ -5,6 +5,7 @@ import type { ClusterSummary } from '../diagnosis/types.js';
 import { listClusters, runDiagnosis } from '../engine/run.js';
 import { logFileReader } from '../io/log-file-reader.js';
 import { createClusterAccess, type ClusterAccess } from '../rancher/access.js';
+import type { RequestOutcome } from '../rancher/caller.js';
 import { clusterPorts } from '../rancher/diagnosis-ports.js';
 import { registrationCommand } from '../remediation/plans/drain-plan.js';
 import type { RegistrationReader } from '../slack/actions.js';
@@ -51,12 +52,13 @@ export function lazyRegistrationReader(env: Record<string, string | undefined>):
 export function loadDiagnosisEngine(
   env: Record<string, string | undefined>,
   fixes: ClusterExecutorSettings = { verifyWindowSeconds: 60 },
+  onKubernetesRequest?: (outcome: RequestOutcome) => void,
 ): DiagnosisEngine {
   // One file is read from the env given (tests and roles pass theirs); a list is left to
   // client-node's default loader, which reads KUBECONFIG from the process environment.
   const kubeconfig = env.KUBECONFIG?.trim();
   const single = kubeconfig && !kubeconfig.includes(delimiter) ? { kubeconfigPath: kubeconfig } : {};
-  const access = createClusterAccess(loadRancherConfig(env, single));
+  const access = createClusterAccess(loadRancherConfig(env, single), onKubernetesRequest);
   const ports = diagnosisPorts(access);
   return {
     diagnose: (params, onProgress, signal) =>

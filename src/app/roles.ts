@@ -9,6 +9,8 @@ import { JobMessageStore } from '../queue/message-store.js';
 import { PlanStore } from '../queue/plan-store.js';
 import { DiagnosisProducer } from '../queue/producer.js';
 import type { Redis } from 'ioredis';
+import { queueDepth } from '../queue/queue-depth.js';
+import { countSlackCalls } from '../slack/web-client-metrics.js';
 import {
   createProducerConnection,
   createWorkerConnection,
@@ -126,15 +128,21 @@ export async function startRoles(
   let workerEngine: DiagnosisEngine | null = null;
   if (runsWorker) {
     const realEngine =
-      engine ?? loadDiagnosisEngine(env, { verifyWindowSeconds: config.verifyWindowSeconds });
+      engine ??
+      loadDiagnosisEngine(env, { verifyWindowSeconds: config.verifyWindowSeconds }, (outcome) =>
+        metrics.kubernetesRequests.inc({ outcome }),
+      );
     workerEngine = realEngine;
     const connection = createWorkerConnection(config.redisUrl);
     const poster = new SlackPoster(
-      createWebClient({
-        token: config.slackBotToken,
-        slackApiUrl: config.slackApiUrl,
-        retries: config.slackRetries,
-      }),
+      countSlackCalls(
+        createWebClient({
+          token: config.slackBotToken,
+          slackApiUrl: config.slackApiUrl,
+          retries: config.slackRetries,
+        }),
+        metrics,
+      ),
       log.child({ component: 'slack' }),
     );
     const workerStores = stores(connection);
@@ -238,6 +246,7 @@ export async function startRoles(
       retentionSeconds: config.resultRetentionSeconds,
     });
     const botStores = stores(redis);
+    metrics.observeQueue(() => queueDepth(producer.queue));
     closers.unshift({
       what: 'bot redis',
       close: async () => {
@@ -308,7 +317,7 @@ export async function startRoles(
     // are then answered that it is down, and /readyz says so.
     await waitReady(redis, REDIS_WAIT_AT_START_MS).catch(() =>
       log.warn(
-        { redisUrl: config.redisUrl },
+        { redis: redisHost(config.redisUrl) },
         'Redis does not answer yet: slash commands will say so until it does',
       ),
     );
@@ -319,6 +328,7 @@ export async function startRoles(
     opsPort: config.metricsPort,
     log,
     registry: metrics.registry,
+    refused: (reason) => metrics.httpRefused.inc({ reason }),
     ready: () => notReady.map((check) => check()).find((missing) => missing !== null) ?? null,
     slack: slackListener,
     internal: internalRoutes,
@@ -386,4 +396,13 @@ export async function runUntilSignal(
 
 export async function runRoles(role: BotRole): Promise<void> {
   await runUntilSignal(role, process.env);
+}
+
+/** The URL's host and port: its password, if any, never reaches a log line. */
+function redisHost(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return 'unparsable REDIS_URL';
+  }
 }

@@ -9,6 +9,7 @@ import { DIAGNOSE_QUEUE, diagnoseJobDataSchema, type DiagnoseJobResult } from '.
 import type { Metrics } from '../server/metrics.js';
 import type { FindingPlanIds, JobAttempt, JobReport, JobReporter } from './job-reporter.js';
 import type { JobMessageRef } from './message-store.js';
+import { jobLogFields } from './job-log.js';
 import { PlanStore } from './plan-store.js';
 import type { ReportStore } from './report-store.js';
 import type { AuditLog } from './audit-log.js';
@@ -95,6 +96,13 @@ export function startDiagnosisWorker(options: DiagnosisWorkerOptions): Diagnosis
     signal: AbortSignal,
   ): Promise<DiagnoseJobResult> {
     const data = attempt.data;
+    const startedAt = performance.now();
+    const ended = (outcome: 'done' | 'failed' | 'handed-back') => {
+      options.metrics?.diagnosesFinished.inc({ outcome });
+      options.metrics?.diagnosisSeconds.observe({ outcome }, (performance.now() - startedAt) / 1000);
+    };
+    options.metrics?.diagnosesStarted.inc();
+    log.info({ ...jobLogFields(attempt.jobId, data), attempt: attempt.attempt }, 'diagnosis started');
     const out = await reporter.started(attempt);
     const onProgress: ProgressReporter = (event: ProgressEvent) => {
       out.progress(event);
@@ -118,11 +126,24 @@ export function startDiagnosisWorker(options: DiagnosisWorkerOptions): Diagnosis
       report = await Promise.race([diagnosis, abandoned]);
     } catch (err) {
       await out.settled();
+      ended(signal.aborted ? 'handed-back' : 'failed');
       if (signal.aborted) throw await handBack(attempt, job, token, out);
       throw await reportFailure(attempt, err, out);
     }
     await out.settled();
-    if (report === null || signal.aborted) throw await handBack(attempt, job, token, out);
+    if (report === null || signal.aborted) {
+      ended('handed-back');
+      throw await handBack(attempt, job, token, out);
+    }
+    ended('done');
+    log.info(
+      {
+        ...jobLogFields(attempt.jobId, data),
+        findings: report.findings.length,
+        nodes: report.findings.map((f) => `${f.clusterId ?? '?'}/${f.nodeId ?? '?'}`),
+      },
+      'diagnosis done',
+    );
 
     const planIds = await savePlans(attempt.jobId, data.requestedBy, report, plans);
     await options.reports
@@ -186,7 +207,10 @@ export function startDiagnosisWorker(options: DiagnosisWorkerOptions): Diagnosis
       handedBack.push(attempt.jobId);
     } catch (err) {
       // The lock expires anyway and stall detection hands the job to another worker.
-      log.warn({ jobId: attempt.jobId, err: String(err) }, 'could not hand the job back; it will stall over');
+      log.warn(
+        { ...jobLogFields(attempt.jobId, attempt.data), err: String(err) },
+        'could not hand the job back; it will stall over',
+      );
     }
     return new WaitingError();
   }
@@ -201,7 +225,12 @@ export function startDiagnosisWorker(options: DiagnosisWorkerOptions): Diagnosis
         : null;
     await out.failed({ message: error.message, hint: hintFor(error), permanent, retry });
     log.warn(
-      { jobId: attempt.jobId, attempt: attempt.attempt, permanent, err: error.message },
+      {
+        ...jobLogFields(attempt.jobId, attempt.data),
+        attempt: attempt.attempt,
+        permanent,
+        err: error.message,
+      },
       'diagnosis failed',
     );
     return permanent ? new UnrecoverableError(error.message) : error;
@@ -223,11 +252,11 @@ export function startDiagnosisWorker(options: DiagnosisWorkerOptions): Diagnosis
   });
   worker.on('failed', (job, err) => {
     options.metrics?.jobs.inc({ outcome: 'failed-attempt' });
-    log.info({ jobId: job?.id, err: err.message }, 'job attempt failed');
+    log.info({ ...jobLogFields(job?.id, job?.data), err: err.message }, 'job attempt failed');
   });
   worker.on('completed', (job) => {
     options.metrics?.jobs.inc({ outcome: 'completed' });
-    log.info({ jobId: job.id }, 'job completed');
+    log.info(jobLogFields(job.id, job.data), 'job completed');
   });
 
   async function close(graceMs: number): Promise<{ handedBack: string[] }> {

@@ -13,7 +13,7 @@ import {
   type ConfigurationOptions,
 } from '@kubernetes/client-node';
 import type { RancherConfig } from '../config/rancher.js';
-import { makeCaller, withOptions } from './caller.js';
+import { makeCaller, withOptions, type RequestOutcome } from './caller.js';
 import { makeDownstream, type DownstreamAccess } from './downstream.js';
 import type { Operation } from './hints.js';
 import { localKubeConfig } from './kubeconfig.js';
@@ -98,9 +98,12 @@ export interface ClusterAccess {
   listCapiMachines(namespace: string, signal?: AbortSignal): Promise<CapiMachine[]>;
 }
 
-export function createClusterAccess(config: RancherConfig): ClusterAccess {
+export function createClusterAccess(
+  config: RancherConfig,
+  onRequest?: (outcome: RequestOutcome) => void,
+): ClusterAccess {
   const local = localKubeConfig(config);
-  const caller = makeCaller(config);
+  const caller = makeCaller(config, onRequest);
   const custom = local.kubeConfig.makeApiClient(CustomObjectsApi);
   const core = local.kubeConfig.makeApiClient(CoreV1Api);
   const extensions = local.kubeConfig.makeApiClient(ApiextensionsV1Api);

@@ -50,7 +50,10 @@ export function withOptions(base: ConfigurationOptions, extra: ConfigurationOpti
   return { ...base, middleware: [...a, ...b], middlewareMergeStrategy: 'append' } as ConfigurationOptions;
 }
 
-export function makeCaller(config: RancherConfig): Caller {
+/** What a call to the apiserver came to, after its retries: for metrics. */
+export type RequestOutcome = 'ok' | 'forbidden' | 'unauthorized' | 'not_found' | 'transient' | 'error';
+
+export function makeCaller(config: RancherConfig, onOutcome?: (outcome: RequestOutcome) => void): Caller {
   const policy: RetryPolicy = {
     retries: config.retries,
     baseMs: config.retryBaseDelayMs,
@@ -71,15 +74,25 @@ export function makeCaller(config: RancherConfig): Caller {
     retryOptions,
     async call(op, fn, signal) {
       try {
-        return await withRetry(
+        const result = await withRetry(
           () => fn(deadlineOptions(config.requestTimeoutMs, signal)),
           retryOptions(op, signal),
         );
+        onOutcome?.('ok');
+        return result;
       } catch (error) {
-        throw toDoctorError(op, error);
+        const failure = toDoctorError(op, error);
+        onOutcome?.(outcomeOf(failure));
+        throw failure;
       }
     },
   };
+}
+
+function outcomeOf(error: Error): RequestOutcome {
+  if (error instanceof AccessError)
+    return error.status === 403 ? 'forbidden' : error.status === 401 ? 'unauthorized' : 'not_found';
+  return error instanceof TransientError ? 'transient' : 'error';
 }
 
 export function toDoctorError(op: Operation, error: unknown): Error {

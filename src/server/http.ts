@@ -23,6 +23,8 @@ export interface HttpServerOptions {
    */
   ready: () => string | null;
   log: Logger;
+  /** Told of each request refused: a bad Slack signature (401), a timestamp ahead, a method (405). */
+  refused?: (reason: 'signature' | 'timestamp' | 'method') => void;
   /** Slack's requests, when this process runs the HTTP receiver. */
   slack?: {
     path: string;
@@ -56,7 +58,7 @@ export type Route = (req: IncomingMessage, res: ServerResponse) => Promise<void>
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
   const split = options.opsPort != null && (options.opsPort === 0 || options.opsPort !== options.port);
   const ops = opsRoutes(options);
-  const slack = options.slack ? slackRoute(options.slack) : null;
+  const slack = options.slack ? slackRoute(options.slack, options.refused) : null;
   const internal = (options.internal ?? []).map(({ path, route }) => [path, route] as const);
   const publicRoutes = new Map<string, Route>(split ? [] : [...ops, ...(slack ? [] : internal)]);
   for (const [path, route] of internal) ops.set(path, route);
@@ -89,6 +91,7 @@ async function listen(
   const server = http.createServer(
     { requestTimeout: REQUEST_TIMEOUT_MS, headersTimeout: HEADERS_TIMEOUT_MS },
     (req, res) => {
+      if (options.refused) res.once('finish', () => res.statusCode === 405 && options.refused?.('method'));
       // Whatever a handler does, a request never takes the process down: it is logged and answered 500.
       void dispatch(routes, req, res).catch((err: unknown) => {
         options.log.error(
@@ -157,15 +160,21 @@ function opsRoutes(options: HttpServerOptions): Map<string, Route> {
   ]);
 }
 
-function slackRoute(slack: NonNullable<HttpServerOptions['slack']>): Route {
+function slackRoute(
+  slack: NonNullable<HttpServerOptions['slack']>,
+  refused: HttpServerOptions['refused'],
+): Route {
   // Bolt's receiver throws, out of the server, on anything but a POST to its path.
   return only(['POST'], (req, res) => {
     const stamp = Number(req.headers['x-slack-request-timestamp']);
     if (Number.isFinite(stamp) && stamp - Date.now() / 1000 > slack.maxFutureSkewSeconds) {
       req.resume();
+      refused?.('timestamp');
       res.writeHead(401, { 'content-type': 'text/plain' }).end('request timestamp is in the future\n');
       return;
     }
+    // Bolt's receiver answers 401 to a signature that does not match, or a request too old.
+    if (refused) res.once('finish', () => res.statusCode === 401 && refused('signature'));
     const answered = slack.requestStarted?.();
     if (answered) res.once('close', answered);
     slack.listener(req, res);

@@ -1,9 +1,32 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+export interface QueueDepth {
+  waiting: number;
+  oldestWaitingSeconds: number;
+}
+
 /** Prometheus metrics of one process (bot, worker or both), served at /metrics. */
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'rancher_doctor_' });
+  let readQueue: (() => Promise<QueueDepth>) | null = null;
+  const queueOldestWaitingSeconds = new Gauge({
+    name: 'rancher_doctor_queue_oldest_waiting_seconds',
+    help: 'Age of the diagnosis that has waited longest for a worker; 0 when none waits',
+    registers: [registry],
+  });
+  const queueWaiting = new Gauge({
+    name: 'rancher_doctor_queue_waiting_jobs',
+    help: 'Diagnoses waiting for a worker (read from Redis at each scrape)',
+    registers: [registry],
+    async collect() {
+      // Redis out: the gauges keep their last values; /readyz says Redis does not answer.
+      const depth = readQueue ? await readQueue().catch(() => null) : null;
+      if (!depth) return;
+      this.set(depth.waiting);
+      queueOldestWaitingSeconds.set(depth.oldestWaitingSeconds);
+    },
+  });
   return {
     registry,
     commands: new Counter({
@@ -39,6 +62,75 @@ export function createMetrics() {
       name: 'rancher_doctor_slack_socket_reconnects_total',
       help: 'Socket Mode connections replaced, by reason (refresh_requested, warning, closed, ...)',
       labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    diagnosesStarted: new Counter({
+      name: 'rancher_doctor_diagnoses_started_total',
+      help: 'Diagnosis attempts started by this worker',
+      registers: [registry],
+    }),
+    diagnosesFinished: new Counter({
+      name: 'rancher_doctor_diagnoses_finished_total',
+      help: 'Diagnosis attempts ended, by outcome (done, failed, handed-back)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    diagnosisSeconds: new Histogram({
+      name: 'rancher_doctor_diagnosis_duration_seconds',
+      help: 'Time from a worker taking a diagnosis to its end, by outcome',
+      labelNames: ['outcome'] as const,
+      buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1200],
+      registers: [registry],
+    }),
+    queueWaiting,
+    queueOldestWaitingSeconds,
+    /** Where the queue gauges read from at each scrape: the process that holds the queue. */
+    observeQueue(read: () => Promise<QueueDepth>) {
+      readQueue = read;
+    },
+    slackApiCalls: new Counter({
+      name: 'rancher_doctor_slack_api_calls_total',
+      help: 'Slack Web API calls, by method and outcome (ok, error, rate_limited: each 429 answered)',
+      labelNames: ['method', 'outcome'] as const,
+      registers: [registry],
+    }),
+    kubernetesRequests: new Counter({
+      name: 'rancher_doctor_kubernetes_requests_total',
+      help: 'Kubernetes API calls (retries included), by outcome (ok, forbidden, unauthorized, not_found, transient, error)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    httpRefused: new Counter({
+      name: 'rancher_doctor_http_requests_refused_total',
+      help: 'HTTP requests refused, by reason (signature: 401 from the Slack check, timestamp, method: 405)',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    approvals: new Counter({
+      name: 'rancher_doctor_approvals_total',
+      help: 'Approvals of a fix, by fix (patch, drain) and outcome (approved, refused, expired, ...)',
+      labelNames: ['fix', 'outcome'] as const,
+      registers: [registry],
+    }),
+    fixes: new Counter({
+      name: 'rancher_doctor_fixes_total',
+      help: 'Fixes carried out, by fix (patch, drain) and outcome (applied, already-applied, refused, failed)',
+      labelNames: ['fix', 'outcome'] as const,
+      registers: [registry],
+    }),
+    detectorLeader: new Gauge({
+      name: 'rancher_doctor_detector_leader',
+      help: '1 while this process leads the loop detector',
+      registers: [registry],
+    }),
+    detectorObjectsWatched: new Gauge({
+      name: 'rancher_doctor_detector_objects_watched',
+      help: 'Node objects the loop detector watches',
+      registers: [registry],
+    }),
+    incidentsOpen: new Gauge({
+      name: 'rancher_doctor_incidents_open',
+      help: 'Loop incidents open in the alert channel',
       registers: [registry],
     }),
   };

@@ -25,6 +25,7 @@ import {
   renderCommandFailed,
   renderSlackFailedAfterClick,
 } from './render/replies.js';
+import { countSlackCalls } from './web-client-metrics.js';
 import { SlackPoster } from './poster.js';
 import type { SlackMessage } from './render/blocks.js';
 import type { ButtonSettings } from './render/decision-view.js';
@@ -185,6 +186,7 @@ export async function createSlackBot(deps: BotDeps): Promise<SlackBot> {
     throw code ? new SlackTokenRefusedError('SLACK_BOT_TOKEN', code, 'auth.test') : err;
   });
 
+  countSlackCalls(app.client, deps.metrics);
   const poster = new SlackPoster(app.client, log.child({ component: 'slack' }));
   // Work after an ack (posting the queued message) waits for the acks in flight; finished at shutdown.
   const afterAck = new AfterAckWork(log);

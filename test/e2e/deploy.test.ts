@@ -90,11 +90,12 @@ describe('docker-compose.yml', () => {
 describe('deploy/Dockerfile', () => {
   const dockerfile = read('deploy/Dockerfile');
   const lines = dockerfile.split('\n').filter((l) => l.trim() && !l.trim().startsWith('#'));
-  it('is multi-stage and runs the built CLI as the non-root node user', () => {
+  it('is multi-stage and runs the built CLI as the non-root node user (uid 1000, which runAsNonRoot can check)', () => {
     const froms = lines.filter((l) => l.startsWith('FROM '));
     expect(froms.length).toBeGreaterThanOrEqual(2);
     const finalStage = lines.slice(lines.lastIndexOf(froms.at(-1)!));
-    expect(finalStage).toContain('USER node');
+    expect(finalStage).toContain('USER 1000:1000');
+    expect(finalStage.find((l) => l.includes('CMD ["node"'))).toContain("'/livez'");
     expect(finalStage.some((l) => /^USER (root|0)\b/.test(l))).toBe(false);
     expect(finalStage.some((l) => l.startsWith('RUN npm') || l.includes('tsc'))).toBe(false);
     const pkg = JSON.parse(read('package.json')) as { bin: Record<string, string> };

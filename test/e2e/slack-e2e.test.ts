@@ -292,3 +292,53 @@ describe('end to end: Slack -> bot -> queue -> worker -> stand-in apiserver -> S
     }
   }, 60000);
 });
+
+describe('operations: what a platform team charts and reads after the run above', () => {
+  it('no token, signing secret or registration token in any log line; job lines name the job, channel, user and cluster', () => {
+    for (const secret of ['xoxb-e2e', SECRET, standin.rancherToken]) {
+      expect(logLines.filter((l) => l.includes(secret))).toEqual([]);
+    }
+    const jobLines = logLines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.msg === 'diagnosis started' || l.msg === 'diagnosis done');
+    expect(jobLines.length).toBeGreaterThanOrEqual(2);
+    for (const line of jobLines) {
+      expect(line).toMatchObject({
+        job: expect.stringMatching(/^d/),
+        channel: 'C0OPS',
+        user: expect.any(String),
+        cluster: CLUSTER,
+      });
+    }
+    expect(jobLines.find((l) => l.msg === 'diagnosis done')).toMatchObject({ nodes: [`${CLUSTER}/${NODE}`] });
+  });
+
+  it('/metrics has each series with its labels', async () => {
+    // A forged signature and a GET on Slack's URL, for the refusals.
+    const body = slashCommandBody({ text: 'help', channelId: 'C0OPS' });
+    expect((await postToBot(url, body, signedHeaders('not-the-secret', body))).status).toBe(401);
+    expect((await fetch(url)).status).toBe(405);
+    const text = await (await fetch(`http://127.0.0.1:${serve.metricsPort}/metrics`)).text();
+    for (const series of [
+      /^rancher_doctor_slash_commands_total\{subcommand="diagnose",outcome="[a-z-]+"\} [1-9]/m,
+      /^rancher_doctor_diagnoses_started_total [1-9]/m,
+      /^rancher_doctor_diagnoses_finished_total\{outcome="done"\} [1-9]/m,
+      /^rancher_doctor_diagnosis_duration_seconds_count\{outcome="done"\} [1-9]/m,
+      /^rancher_doctor_queue_waiting_jobs \d/m,
+      /^rancher_doctor_queue_oldest_waiting_seconds \d/m,
+      /^rancher_doctor_slack_api_calls_total\{method="chat.postMessage",outcome="ok"\} [1-9]/m,
+      /^rancher_doctor_slack_api_calls_total\{method="chat.update",outcome="ok"\} [1-9]/m,
+      /^rancher_doctor_kubernetes_requests_total\{outcome="ok"\} [1-9]/m,
+      /^rancher_doctor_http_requests_refused_total\{reason="signature"\} [1-9]/m,
+      /^rancher_doctor_http_requests_refused_total\{reason="method"\} [1-9]/m,
+      // Declared here; counted where approvals, fixes and the loop detector happen.
+      /^# TYPE rancher_doctor_approvals_total counter/m,
+      /^# TYPE rancher_doctor_fixes_total counter/m,
+      /^# TYPE rancher_doctor_detector_leader gauge/m,
+      /^# TYPE rancher_doctor_detector_objects_watched gauge/m,
+      /^# TYPE rancher_doctor_incidents_open gauge/m,
+    ]) {
+      expect(text).toMatch(series);
+    }
+  });
+});

@@ -2,7 +2,6 @@
  * Which resources a cluster serves: kind, plural, scope, verbs. Built-ins for what the product
  * uses, plus whatever kinds the scenario's objects bring (plural guessed the way kube does).
  */
-import { RANCHER_KINDS } from './rancher-kinds.js';
 
 export interface ResourceInfo {
   group: string;
@@ -53,6 +52,39 @@ const DELETE_RETURNS_OBJECT = new Set([
   'storage.k8s.io/volumeattachments',
   'storage.k8s.io/volumeattributesclasses',
 ]);
+
+/**
+ * Rancher's resources beyond the management.cattle.io nodes and clusters (rancher-kinds.ts makes
+ * their objects): its settings, and what v2prov keeps in the local cluster. Served whether or not
+ * a scenario has objects of them, as Rancher's CRDs are always installed.
+ */
+const RANCHER_KINDS: Seed[] = [
+  {
+    group: 'management.cattle.io',
+    version: 'v3',
+    resource: 'settings',
+    kind: 'Setting',
+    namespaced: false,
+    builtin: false,
+  },
+  {
+    group: 'provisioning.cattle.io',
+    version: 'v1',
+    resource: 'clusters',
+    kind: 'Cluster',
+    namespaced: true,
+    builtin: false,
+  },
+  {
+    group: 'cluster.x-k8s.io',
+    version: 'v1beta1',
+    resource: 'machines',
+    kind: 'Machine',
+    namespaced: true,
+    builtin: false,
+    shortNames: ['ma'],
+  },
+];
 
 const BUILTINS: Seed[] = [
   {

@@ -21,6 +21,7 @@ import { LoopSimulator } from './loop.js';
 import { sendMetrics } from './metrics.js';
 import { parseApiPath } from './paths.js';
 import { PodLogStore, toLogLine } from './podlogs.js';
+import { forbiddenPath, RbacAuthorizer } from './rbac.js';
 import { qualifiedName, ResourceRegistry } from './resources.js';
 import { sendError, sendJson } from './respond.js';
 import {
@@ -74,6 +75,7 @@ class StandinServer implements Standin {
   private readonly rancherTokens: Map<string, string>;
   private readonly longRunning = new Set<() => void>();
   private readonly anonymousUser: string | null;
+  private readonly rbac: RbacAuthorizer | null;
   private readonly http: http.Server;
   private address: AddressInfo | null = null;
   private latencyMs: number;
@@ -89,6 +91,8 @@ class StandinServer implements Standin {
     this.localToken = scenario.tokens.local[0]?.token ?? 'standin-local-token';
     this.rancherToken = scenario.tokens.rancher[0]?.token ?? 'token-standin:rancher';
     if (!this.localTokens.has(this.localToken)) this.localTokens.set(this.localToken, 'system:admin');
+    this.rbac = opts.rbac ? new RbacAuthorizer(opts.rbac) : null;
+    for (const [token, user] of Object.entries(opts.rbac?.tokens ?? {})) this.localTokens.set(token, user);
     if (!this.rancherTokens.has(this.rancherToken)) this.rancherTokens.set(this.rancherToken, 'u-standin');
     const now = Date.now();
     for (const [name, cluster] of Object.entries(scenario.clusters)) {
@@ -433,6 +437,9 @@ class StandinServer implements Standin {
         return;
       }
     }
+    const rbac = !proxied && this.rbac?.governs(user) ? this.rbac : null;
+    if (rbac && route.type !== 'resource' && !rbac.allowsPath(user, method.toLowerCase(), apiPath))
+      throw forbiddenPath(user, method.toLowerCase(), apiPath);
     const state = this.clusters.get(clusterName)!;
     record.cluster = clusterName;
     const accept = req.headers.accept;
@@ -471,7 +478,16 @@ class StandinServer implements Standin {
     const resource = route.subresource ? `${info.resource}/${route.subresource}` : info.resource;
     const namespace = info.namespaced ? route.namespace : null;
     if (
-      this.faults.isForbidden({ cluster: clusterName, user, verb, group: info.group, resource, namespace })
+      this.faults.isForbidden({ cluster: clusterName, user, verb, group: info.group, resource, namespace }) ||
+      rbac?.allows({
+        user,
+        verb,
+        group: info.group,
+        resource: info.resource,
+        subresource: route.subresource,
+        namespace,
+        name: route.name,
+      }) === false
     ) {
       throw errors.forbidden(user, verb, info, route.subresource, namespace, route.name);
     }

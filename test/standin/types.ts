@@ -197,4 +197,6 @@ export interface StandinOptions {
   anonymousUser?: string | null;
   /** Added before every request is handled; see Standin.setLatency. */
   latencyMs?: number;
+  /** Puts the users of these tokens under RBAC (test/standin/rbac.ts); other users are unaffected. */
+  rbac?: import('./rbac.js').RbacOptions;
 }
