@@ -22,6 +22,7 @@ export function attachPlans({ finding, fixBasis }: Diagnosed): Finding {
     roles: analysis.roles,
     downstreamKubectl: downstream.reader?.kubectl ?? null,
     downstreamRead: downstream.nodes !== null,
+    downstreamNodes: downstream.nodes,
     notes:
       downstream.nodes === null
         ? [

@@ -268,6 +268,11 @@ function drainOffer(f: Finding): FindingFacts['drainOffer'] {
   if (d.downstreamRead === false)
     return { offered: false, why: `${cluster} could not be read, so what a drain would evict is not known` };
   if (!d.downstreamNode) return { offered: false, why: `its Kubernetes node was not found in ${cluster}` };
+  if (d.lastOfRole?.length)
+    return {
+      offered: false,
+      why: `${d.downstreamNode} is the last ${d.lastOfRole.join(' and ')} node of ${cluster}: removing it would leave the cluster without ${d.lastOfRole.length > 1 ? 'those roles' : 'that role'}`,
+    };
   return { offered: true, why: null };
 }
 
