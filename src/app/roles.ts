@@ -120,7 +120,10 @@ export async function startRoles(
   let workerEngine: DiagnosisEngine | null = null;
   if (runsWorker) {
     const realEngine =
-      engine ?? loadDiagnosisEngine(env, { verifyWindowSeconds: config.verifyWindowSeconds });
+      engine ?? loadDiagnosisEngine(env, {
+        verifyWindowSeconds: config.verifyWindowSeconds,
+        drain: { ...config.drain, maxAttempts: 10 },
+      });
     workerEngine = realEngine;
     const connection = createWorkerConnection(config.redisUrl);
     const poster = new SlackPoster(

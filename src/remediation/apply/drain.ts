@@ -2,6 +2,7 @@ import { WriteRefusedError } from '../../errors.js';
 import type { KubeNode, Pod } from '../../diagnosis/objects.js';
 import type { DrainPlan } from '../../diagnosis/types.js';
 import { hasEmptyDir, lastOfRole, leftByDrain, podOwner, selectorMatches } from '../plans/drain-plan.js';
+import { DRAIN_STOP_STEP } from '../approval/executor.js';
 import type { StepJournal } from './journal.js';
 import type { DrainPorts } from './ports.js';
 
@@ -93,7 +94,7 @@ export const DRAIN_STEPS = {
   deleted: 'drain:deleted',
   removal: 'drain:removal',
   outcome: 'drain:outcome',
-  stop: 'drain:stop',
+  stop: DRAIN_STOP_STEP,
 } as const;
 
 export interface StopRequest {
