@@ -55,7 +55,8 @@ export function clusterExecutor(
     const plan = readDrainPlan(req.plan);
     if (!plan)
       return {
-        refused: 'the stored drain plan cannot be read (a plan from an older version?): run the diagnosis again',
+        refused:
+          'the stored drain plan cannot be read (a plan from an older version?): run the diagnosis again',
       };
     if (plan.clusterId !== req.clusterId || plan.nodeId !== req.nodeId)
       return {
@@ -171,7 +172,11 @@ export function clusterExecutor(
         { ...DEFAULT_VERIFY_SETTINGS, delaySeconds: 0, windowSeconds: settings.verifyWindowSeconds },
       );
       // After a drain the object itself is gone: no write at all, and nothing left to write, is the loop stopped.
-      if (drain && result.writes === 0 && !(await drainPorts(access).getNodeObject(req.clusterId, req.nodeId)))
+      if (
+        drain &&
+        result.writes === 0 &&
+        !(await drainPorts(access).getNodeObject(req.clusterId, req.nodeId))
+      )
         result.verdict = 'stopped';
       const outcome: VerifyOutcome = {
         outcome: result.verdict,

@@ -120,7 +120,8 @@ export async function startRoles(
   let workerEngine: DiagnosisEngine | null = null;
   if (runsWorker) {
     const realEngine =
-      engine ?? loadDiagnosisEngine(env, {
+      engine ??
+      loadDiagnosisEngine(env, {
         verifyWindowSeconds: config.verifyWindowSeconds,
         drain: { ...config.drain, maxAttempts: 10 },
       });

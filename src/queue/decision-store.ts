@@ -15,9 +15,7 @@ const drainFactsSchema = z.object({
   machineObjectGone: z.boolean().nullable(),
   stopReason: z.enum(['deadline', 'stop']).nullable(),
   stoppedBy: z.string().nullable(),
-  uncordon: z
-    .object({ by: z.string(), at: z.string(), outcome: z.string(), message: z.string() })
-    .nullable(),
+  uncordon: z.object({ by: z.string(), at: z.string(), outcome: z.string(), message: z.string() }).nullable(),
 });
 
 const decisionSchema = z.object({

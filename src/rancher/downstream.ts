@@ -179,7 +179,10 @@ export function makeDownstream(config: RancherConfig, caller: Caller, clusterId:
                   dryRun: options.dryRun ? 'All' : undefined,
                   fieldManager: 'rancher-doctor',
                 },
-                withOptions(o, setHeaderOptions('Content-Type', PatchStrategy.MergePatch) as ConfigurationOptions),
+                withOptions(
+                  o,
+                  setHeaderOptions('Content-Type', PatchStrategy.MergePatch) as ConfigurationOptions,
+                ),
               )
               .catch((error: unknown) => {
                 last = error;

@@ -218,16 +218,24 @@ export async function applyDrainPlan(
           done[key(p)] !== (p.metadata.uid ?? ''),
       );
       const blocked: BlockedPod[] = [];
+      let stop: StopRequest | null = null;
       for (const pod of pending) {
-        const ask = await stopAsked();
-        if (ask) return stopped('cordon', 'stop', ask.by);
+        stop ??= await stopAsked();
+        if (stop) {
+          blocked.push({ pod: key(pod), pdbs: [], message: 'not evicted: the drain was stopped' });
+          continue;
+        }
         const why = unplannedWhy(pod, plan);
         if (why) {
           blocked.push({ pod: key(pod), pdbs: [], message: `not evicted: ${why}` });
           continue;
         }
         onStep(`evicting ${key(pod)}`);
-        const answer = await ports.evictPod(clusterId, pod.metadata.namespace ?? 'default', pod.metadata.name);
+        const answer = await ports.evictPod(
+          clusterId,
+          pod.metadata.namespace ?? 'default',
+          pod.metadata.name,
+        );
         if (answer.kind === 'blocked') blocked.push({ pod: key(pod), pdbs: [], message: answer.message });
         else if (answer.kind === 'evicted')
           await journal.record(DRAIN_STEPS.evictions, {
@@ -235,6 +243,7 @@ export async function applyDrainPlan(
             [key(pod)]: pod.metadata.uid ?? '',
           });
       }
+      if (stop) return stopped('cordon', 'stop', stop.by, await withBudgets(ports, clusterId, pods, blocked));
       if (!blocked.length) break;
       if (clock.now() >= deadline)
         return stopped('cordon', 'deadline', null, await withBudgets(ports, clusterId, pods, blocked));
