@@ -4,11 +4,10 @@
  * creates cannot run there, and a kubelet or docker restart on an uncleaned host registers it again
  * as a new machine- object (rancher/rancher#26545): so it is done by hand, first.
  */
+export const HOST_CLEANUP_WARNING =
+  'Do not restart docker or the kubelet, and do not reboot, before the host is clean: an uncleaned host registers itself again as a new machine- object.';
+
 export const HOST_CLEANUP: { what: string; how: string }[] = [
-  {
-    what: 'Do not restart docker or the kubelet, and do not reboot, before the host is clean',
-    how: 'an uncleaned host registers itself again as a new machine- object',
-  },
   {
     what: 'Containers and volumes',
     how: 'docker rm -f $(docker ps -qa); docker volume rm $(docker volume ls -q)',

@@ -1,6 +1,6 @@
 import type { DrainPlan } from '../../diagnosis/types.js';
 import type { Decision } from '../../remediation/approval/decision.js';
-import { HOST_CLEANUP } from '../../remediation/plans/host-cleanup.js';
+import { HOST_CLEANUP, HOST_CLEANUP_WARNING } from '../../remediation/plans/host-cleanup.js';
 import { actions, message, section, type Block, type SlackMessage } from './blocks.js';
 import { decisionLines } from './decision-view.js';
 import { codeBlock, esc } from './limits.js';
@@ -34,7 +34,7 @@ export function renderDrainResult(
 function wayBack(d: Decision, plan: DrainPlan | null): Block[] {
   const steps = HOST_CLEANUP.map((c, i) => `${i + 1}. *${esc(c.what)}*: \`${esc(c.how)}\``).join('\n');
   const clean = section(
-    `*The host's way back*, on the host itself, in this order:\n${steps}\n_With its Kubernetes node gone, the cleanup Job Rancher creates cannot run there: this is by hand._`,
+    `*The host's way back*, on the host itself, in this order. :warning: ${esc(HOST_CLEANUP_WARNING)}\n${steps}\n_With its Kubernetes node gone, the cleanup Job Rancher creates cannot run there: this is by hand._`,
   );
   const reg = plan?.registration ?? null;
   const where = `Rancher (Cluster Management → ${esc(plan?.clusterId ?? d.planId)} → Registration)`;
