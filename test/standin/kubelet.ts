@@ -4,17 +4,17 @@
  * stopped; one without goes at once. Here "stopped" comes after the grace period scaled down to
  * `msPerGraceSecond`, so that a 30-second pod takes 300 ms at the default of 10.
  */
-import type { ClusterState } from './api.js';
+import type { ClusterStore } from './store.js';
 import type { ResourceInfo } from './resources.js';
 import type { K8sObject } from './types.js';
 
 export const DEFAULT_MS_PER_GRACE_SECOND = 10;
 
-const pending = new WeakMap<ClusterState, Set<NodeJS.Timeout>>();
+const pending = new WeakMap<{ store: ClusterStore }, Set<NodeJS.Timeout>>();
 
 /** Evicts the pod as a real apiserver and kubelet would: at once, or after its grace period. */
 export function terminatePod(
-  cluster: ClusterState,
+  cluster: { store: ClusterStore },
   info: ResourceInfo,
   pod: K8sObject,
   msPerGraceSecond = DEFAULT_MS_PER_GRACE_SECOND,
@@ -47,7 +47,7 @@ export function terminatePod(
 }
 
 /** Drops the cluster's pending terminations (the stand-in is closing). */
-export function stopKubelet(cluster: ClusterState): void {
+export function stopKubelet(cluster: { store: ClusterStore }): void {
   for (const t of pending.get(cluster) ?? []) clearTimeout(t);
   pending.delete(cluster);
 }

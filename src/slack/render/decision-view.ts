@@ -176,7 +176,7 @@ export function drainLines(approved: string, f: DrainFacts, when: string): strin
   if (f.uncordon) lines.push(uncordonLine(f.uncordon));
   else if (f.cordoned)
     lines.push(
-      '_*Retry drain* tries again (with the same approvals as before); *Uncordon* makes the node schedulable again._',
+      '_*Retry drain* tries again, approved anew under the same rules; *Uncordon* makes the node schedulable again._',
     );
   return lines;
 }
