@@ -1,19 +1,40 @@
 import type { ClusterAccess } from '../rancher/access.js';
+import { drainPorts } from '../rancher/drain-ports.js';
 import { patchPorts } from '../rancher/patch-ports.js';
 import type {
+  DrainOutcome,
   PatchOutcome,
   RemediationExecutor,
   RemediationRequest,
   VerifyOutcome,
 } from '../remediation/approval/executor.js';
 import { applyPatchPlan, DEFAULT_PATCH_SETTINGS } from '../remediation/apply/patch.js';
-import { readPatchPlan } from '../remediation/apply/plan-schema.js';
+import {
+  applyDrainPlan,
+  DEFAULT_DRAIN_SETTINGS,
+  uncordon,
+  type DrainClock,
+  type DrainSettings,
+} from '../remediation/apply/drain.js';
+import { readDrainPlan, readPatchPlan } from '../remediation/apply/plan-schema.js';
 import { DEFAULT_VERIFY_SETTINGS, verifyLoopStopped } from '../remediation/apply/verify.js';
 
 export interface ClusterExecutorSettings {
   /** How long the object's writes are counted after the fix (the wait before is the queue's delay). */
   verifyWindowSeconds: number;
+  /** DRAIN_TIMEOUT and the drain's other waits. */
+  drain?: DrainSettings;
 }
+
+/** The clock the drain waits on in production. */
+export const systemClock: DrainClock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+    }),
+};
 
 const VERIFIED = 'verify:outcome';
 
@@ -25,8 +46,24 @@ const VERIFIED = 'verify:outcome';
 export function clusterExecutor(
   access: ClusterAccess,
   settings: ClusterExecutorSettings,
+  clock: DrainClock = systemClock,
 ): RemediationExecutor {
   const ports = patchPorts(access);
+  const drainSettings = settings.drain ?? DEFAULT_DRAIN_SETTINGS;
+
+  function drainPlanOf(req: RemediationRequest) {
+    const plan = readDrainPlan(req.plan);
+    if (!plan)
+      return {
+        refused:
+          'the stored drain plan cannot be read (a plan from an older version?): run the diagnosis again',
+      };
+    if (plan.clusterId !== req.clusterId || plan.nodeId !== req.nodeId)
+      return {
+        refused: `the plan is for ${plan.clusterId}/${plan.nodeId}, not ${req.clusterId}/${req.nodeId}`,
+      };
+    return { plan };
+  }
 
   function planOf(req: RemediationRequest) {
     const plan = readPatchPlan(req.plan);
@@ -75,11 +112,51 @@ export function clusterExecutor(
       }
     },
 
+    async applyDrain(req, journal): Promise<DrainOutcome> {
+      const read = drainPlanOf(req);
+      if (!read.plan) return { outcome: 'refused', reason: read.refused };
+      const out = await applyDrainPlan(read.plan, drainPorts(access), journal, clock, drainSettings);
+      switch (out.kind) {
+        case 'removed':
+          return {
+            outcome: 'removed',
+            node: out.node,
+            evicted: out.evicted,
+            machineObjectGone: out.machineObjectGone,
+            kubernetesIdentity: access.downstream(req.clusterId).via,
+          };
+        case 'stopped':
+          return {
+            outcome: 'stopped',
+            node: out.node,
+            reason: out.reason,
+            stoppedBy: out.stoppedBy,
+            cordoned: out.cordoned,
+            evicted: out.evicted,
+            blocked: out.blocked,
+            terminating: out.terminating,
+          };
+        case 'refused':
+          return { outcome: 'refused', reason: out.reason, changed: out.changed };
+        case 'failed':
+          return { outcome: 'failed', message: out.message, cordoned: out.cordoned };
+      }
+    },
+
+    async uncordon(req, journal) {
+      const read = drainPlanOf(req);
+      if (!read.plan) return { outcome: 'failed', message: read.refused };
+      const out = await uncordon(read.plan, drainPorts(access), journal, drainSettings);
+      return { outcome: out.kind, message: out.message };
+    },
+
     async verify(req, journal): Promise<VerifyOutcome> {
       const done = (await journal.get(VERIFIED)) as VerifyOutcome | null;
       if (done) return done;
-      const read = planOf(req);
-      if (!read.plan) return { outcome: 'failed', message: read.refused };
+      const patch = planOf(req);
+      const drain = patch.plan ? null : drainPlanOf(req);
+      if (!patch.plan && !drain?.plan)
+        return { outcome: 'failed', message: patch.refused ?? 'the plan cannot be read' };
       const result = await verifyLoopStopped(
         {
           watchNodeObjects: (options, onEvent, signal) => access.watchNodeObjects(options, onEvent, signal),
@@ -89,11 +166,18 @@ export function clusterExecutor(
         {
           clusterId: req.clusterId,
           nodeId: req.nodeId,
-          siblingId: read.plan.siblingId ?? null,
+          siblingId: patch.plan?.siblingId ?? null,
           beforePerMinute: null,
         },
         { ...DEFAULT_VERIFY_SETTINGS, delaySeconds: 0, windowSeconds: settings.verifyWindowSeconds },
       );
+      // After a drain the object itself is gone: no write at all, and nothing left to write, is the loop stopped.
+      if (
+        drain &&
+        result.writes === 0 &&
+        !(await drainPorts(access).getNodeObject(req.clusterId, req.nodeId))
+      )
+        result.verdict = 'stopped';
       const outcome: VerifyOutcome = {
         outcome: result.verdict,
         writesPerMinute: result.writesPerMinute,

@@ -129,8 +129,10 @@ export async function startRoles(
   if (runsWorker) {
     const realEngine =
       engine ??
-      loadDiagnosisEngine(env, { verifyWindowSeconds: config.verifyWindowSeconds }, (outcome) =>
-        metrics.kubernetesRequests.inc({ outcome }),
+      loadDiagnosisEngine(
+        env,
+        { verifyWindowSeconds: config.verifyWindowSeconds, drain: { ...config.drain, maxAttempts: 10 } },
+        (outcome) => metrics.kubernetesRequests.inc({ outcome }),
       );
     workerEngine = realEngine;
     const connection = createWorkerConnection(config.redisUrl);

@@ -48,6 +48,8 @@ export interface BotConfig {
   verifyAfterSeconds: number;
   /** For how long the object's writes are counted then. */
   verifyWindowSeconds: number;
+  /** DRAIN_TIMEOUT, DRAIN_RETRY_INTERVAL, DRAIN_POLL_INTERVAL, DRAIN_REMOVAL_WAIT: the drain's waits, in seconds. */
+  drain: { timeoutSeconds: number; retrySeconds: number; pollSeconds: number; removalWaitSeconds: number };
   /** Empty lists mean: everyone, everywhere. */
   diagnoseAllowedChannels: string[];
   diagnoseAllowedUsers: string[];
@@ -238,6 +240,10 @@ const envSchema = z.object({
   AUDIT_MAX_ENTRIES: int(100_000, 100),
   VERIFY_AFTER: duration(120),
   VERIFY_WINDOW: duration(60),
+  DRAIN_TIMEOUT: duration(600),
+  DRAIN_RETRY_INTERVAL: duration(5),
+  DRAIN_POLL_INTERVAL: duration(2),
+  DRAIN_REMOVAL_WAIT: duration(120),
   DIAGNOSE_ALLOWED_CHANNELS: list.refine((ids) => ids.every((id) => /^[CGD][A-Z0-9]+$/.test(id)), {
     message: 'must be Slack channel ids (C..., G...), comma separated',
   }),
@@ -335,6 +341,12 @@ export function loadBotConfig(env: Env, role: BotRole): BotConfig {
     auditMaxEntries: e.AUDIT_MAX_ENTRIES,
     verifyAfterSeconds: e.VERIFY_AFTER,
     verifyWindowSeconds: e.VERIFY_WINDOW,
+    drain: {
+      timeoutSeconds: e.DRAIN_TIMEOUT,
+      retrySeconds: e.DRAIN_RETRY_INTERVAL,
+      pollSeconds: e.DRAIN_POLL_INTERVAL,
+      removalWaitSeconds: e.DRAIN_REMOVAL_WAIT,
+    },
     diagnoseAllowedChannels: e.DIAGNOSE_ALLOWED_CHANNELS,
     diagnoseAllowedUsers: e.DIAGNOSE_ALLOWED_USERS,
     resultRetentionSeconds: e.RESULT_RETENTION,

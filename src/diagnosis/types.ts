@@ -162,6 +162,10 @@ export interface PodRef {
   namespace: string;
   name: string;
   owner: string | null;
+  /** Set on a pod to evict whose emptyDir volumes are lost with it. */
+  emptyDir?: true;
+  /** Set on a pod to evict that no controller re-creates elsewhere. */
+  noController?: true;
 }
 
 export interface RegistrationRef {
@@ -194,6 +198,12 @@ export interface DrainPlan {
   /** Pods drain leaves alone (DaemonSet, mirror pods) with the reason. */
   leave: (PodRef & { reason: string })[];
   blockingPodDisruptionBudgets: { namespace: string; name: string; reason: string }[];
+  /**
+   * The control roles (etcd, controlplane) the node holds with no other node downstream holding
+   * them: removing it would take the role from the cluster. Absent in older plans and when the
+   * downstream nodes were not read.
+   */
+  lastOfRole?: ('etcd' | 'controlplane')[];
   steps: string[];
   /**
    * How the host registers again, without the cluster's registration token: the token lets whoever

@@ -26,6 +26,7 @@ export function attachPlans({ finding, fixBasis }: Diagnosed): Finding {
     downstreamRead: downstream.nodes !== null,
     removal: removalTarget(fixBasis),
     rancherVersion: fixBasis.rancherVersion ?? null,
+    downstreamNodes: downstream.nodes,
     notes:
       downstream.nodes === null
         ? [

@@ -5,6 +5,19 @@ import { keys } from './redis.js';
 
 const approval = z.object({ userId: z.string(), at: z.string() });
 
+const drainFactsSchema = z.object({
+  node: z.string(),
+  evicted: z.array(z.string()),
+  blocked: z.array(z.object({ pod: z.string(), pdbs: z.array(z.string()), message: z.string() })),
+  terminating: z.array(z.string()),
+  cordoned: z.boolean(),
+  nodeDeleted: z.boolean(),
+  machineObjectGone: z.boolean().nullable(),
+  stopReason: z.enum(['deadline', 'stop']).nullable(),
+  stoppedBy: z.string().nullable(),
+  uncordon: z.object({ by: z.string(), at: z.string(), outcome: z.string(), message: z.string() }).nullable(),
+});
+
 const decisionSchema = z.object({
   number: z.number().int().positive(),
   kind: z.enum(['patch', 'drain', 'dismiss']),
@@ -14,13 +27,23 @@ const decisionSchema = z.object({
   required: z.number().int().positive(),
   approvals: z.array(approval),
   closedBy: approval.nullable(),
-  status: z.enum(['awaiting', 'queued', 'running', 'finished', 'failed', 'refused', 'dismissed', 'rejected']),
+  status: z.enum([
+    'awaiting',
+    'queued',
+    'running',
+    'finished',
+    'failed',
+    'refused',
+    'stopped',
+    'dismissed',
+    'rejected',
+  ]),
   openedAt: z.string(),
   expiresAt: z.string(),
   updatedAt: z.string(),
   result: z
     .object({
-      outcome: z.enum(['applied', 'already-applied', 'refused', 'failed']),
+      outcome: z.enum(['applied', 'already-applied', 'removed', 'stopped', 'refused', 'failed']),
       detail: z.string().nullable(),
       changed: z.array(z.string()),
       resourceVersionBefore: z.string().nullable(),
@@ -28,6 +51,7 @@ const decisionSchema = z.object({
       diff: z.string().nullable(),
       attempts: z.number().nullable(),
       at: z.string(),
+      drain: drainFactsSchema.nullish(),
     })
     .nullable(),
   verification: z

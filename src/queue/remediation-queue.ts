@@ -13,6 +13,8 @@ export const remediationJobDataSchema = z.object({
   number: z.number().int().positive(),
   kind: z.enum(['patch', 'drain']),
   planId: z.string(),
+  /** An uncordon job's: the Slack user who asked. */
+  askedBy: z.string().optional(),
 });
 
 export type RemediationJobData = z.infer<typeof remediationJobDataSchema>;
@@ -70,6 +72,26 @@ export class RemediationQueue {
     await this.queue.add('verify', data, {
       jobId: verifyJobId(data, data.number),
       delay: delaySeconds * 1000,
+      attempts: this.options.attempts ?? 3,
+      backoff: { type: 'exponential', delay: 5000 },
+      removeOnComplete: { age: this.options.retentionSeconds },
+      removeOnFail: { age: this.options.retentionSeconds },
+    });
+  }
+
+  /** Uncordons the node a stopped drain left cordoned; one job per click. */
+  async enqueueUncordon(object: ObjectRef, decision: Decision, askedBy: string, at: string): Promise<void> {
+    if (decision.kind !== 'drain') throw new Error('only a drain leaves a node cordoned');
+    const data: RemediationJobData = {
+      v: 1,
+      ...object,
+      number: decision.number,
+      kind: 'drain',
+      planId: decision.planId,
+      askedBy,
+    };
+    await this.queue.add('uncordon', data, {
+      jobId: `${remediationJobId(object, decision.number)}~uncordon~${Date.parse(at)}`,
       attempts: this.options.attempts ?? 3,
       backoff: { type: 'exponential', delay: 5000 },
       removeOnComplete: { age: this.options.retentionSeconds },

@@ -1,7 +1,7 @@
 import type { ObjectRef, ObjectState } from '../remediation/approval/decision.js';
 
 /** What happened to a decision's action, as the worker tells it. */
-export type RemediationEvent = 'running' | 'result' | 'verified';
+export type RemediationEvent = 'running' | 'result' | 'verified' | 'uncordoned';
 
 /**
  * Where a remediation job's progress goes: the worker calls it and knows nothing of who is told.

@@ -6,6 +6,7 @@ import {
   decisionId,
   finish,
   startRunning,
+  uncordoned,
   verified,
   type Decision,
   type DecisionResult,
@@ -13,6 +14,7 @@ import {
   type ObjectState,
 } from '../remediation/approval/decision.js';
 import type {
+  DrainOutcome,
   PatchOutcome,
   RemediationExecutor,
   RemediationRequest,
@@ -69,6 +71,7 @@ export function startRemediationWorker(options: RemediationWorkerOptions): Remed
     const data = parsed.data;
     const object: ObjectRef = { clusterId: data.clusterId, nodeId: data.nodeId };
     const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    if (job.name === 'uncordon') return uncordon(data, object, last);
     return job.name === 'verify' ? verify(data, object, last) : apply(data, object, last);
   };
 
@@ -118,7 +121,7 @@ export function startRemediationWorker(options: RemediationWorkerOptions): Remed
       req.decisionId,
       options.journalTtlSeconds,
     );
-    let outcome: PatchOutcome;
+    let outcome: PatchOutcome | DrainOutcome;
     try {
       outcome =
         data.kind === 'patch'
@@ -142,7 +145,7 @@ export function startRemediationWorker(options: RemediationWorkerOptions): Remed
     data: RemediationJobData,
     object: ObjectRef,
     d: Decision,
-    outcome: PatchOutcome,
+    outcome: PatchOutcome | DrainOutcome,
   ): Promise<string> {
     const result = toResult(outcome, now());
     const { state } = await decisions.update(object, (s) => ({
@@ -154,7 +157,9 @@ export function startRemediationWorker(options: RemediationWorkerOptions): Remed
         event: 'result',
         detail: `${result.outcome}${result.detail ? `: ${result.detail}` : ''}`,
         kubernetesIdentity:
-          outcome.outcome === 'applied' || outcome.outcome === 'already-applied'
+          outcome.outcome === 'applied' ||
+          outcome.outcome === 'already-applied' ||
+          outcome.outcome === 'removed'
             ? (outcome.kubernetesIdentity ?? null)
             : null,
         ...(outcome.outcome === 'applied'
@@ -168,9 +173,51 @@ export function startRemediationWorker(options: RemediationWorkerOptions): Remed
       }),
     );
     if (state) await options.reporter.changed(object, state, 'result');
-    if (result.outcome === 'applied' || result.outcome === 'already-applied')
+    if (result.outcome === 'applied' || result.outcome === 'already-applied' || result.outcome === 'removed')
       await options.queue.enqueueVerify(data, options.verifyAfterSeconds);
     return result.outcome;
+  }
+
+  /** Uncordon after a stopped drain: the decision is over, so it is only recorded on it. */
+  async function uncordon(data: RemediationJobData, object: ObjectRef, last: boolean): Promise<string> {
+    const state = await decisions.get(object);
+    const d = state?.current;
+    if (!d || d.number !== data.number || d.kind !== 'drain') return 'not the latest decision';
+    const req = await request(data, object, d);
+    let outcome;
+    if (!req || !options.executor.uncordon) {
+      outcome = {
+        outcome: 'failed' as const,
+        message: req ? 'this worker cannot reach the cluster to uncordon' : 'the plan has expired',
+      };
+    } else {
+      const journal = redisStepJournal(
+        options.connection,
+        options.prefix,
+        req.decisionId,
+        options.journalTtlSeconds,
+      );
+      try {
+        outcome = await options.executor.uncordon(req, journal);
+      } catch (err) {
+        if (!last) throw err;
+        outcome = { outcome: 'failed' as const, message: err instanceof Error ? err.message : String(err) };
+      }
+    }
+    const record = { by: data.askedBy ?? 'unknown', at: now(), ...outcome };
+    const { state: written } = await decisions.update(object, (s) => ({
+      next: uncordoned(s, d.number, record),
+      result: null,
+    }));
+    await audit.append(
+      entry(d, object, {
+        event: 'result',
+        slackUser: data.askedBy ?? null,
+        detail: `uncordon: ${outcome.outcome}: ${outcome.message}`,
+      }),
+    );
+    if (written) await options.reporter.changed(object, written, 'uncordoned');
+    return outcome.outcome;
   }
 
   async function verify(data: RemediationJobData, object: ObjectRef, last: boolean): Promise<string> {
@@ -253,7 +300,7 @@ export function startRemediationWorker(options: RemediationWorkerOptions): Remed
   return { worker, close: () => worker.close() };
 }
 
-function toResult(outcome: PatchOutcome, at: string): DecisionResult {
+function toResult(outcome: PatchOutcome | DrainOutcome, at: string): DecisionResult {
   const base: DecisionResult = {
     outcome: outcome.outcome,
     detail: null,
@@ -275,9 +322,53 @@ function toResult(outcome: PatchOutcome, at: string): DecisionResult {
       };
     case 'already-applied':
       return { ...base, resourceVersionAfter: outcome.resourceVersion ?? null };
+    case 'removed':
+      return {
+        ...base,
+        drain: {
+          ...NO_DRAIN,
+          node: outcome.node,
+          evicted: outcome.evicted,
+          cordoned: true,
+          nodeDeleted: true,
+          machineObjectGone: outcome.machineObjectGone,
+        },
+      };
+    case 'stopped':
+      return {
+        ...base,
+        detail: outcome.reason === 'deadline' ? 'DRAIN_TIMEOUT reached' : 'stopped by an approver',
+        drain: {
+          ...NO_DRAIN,
+          node: outcome.node,
+          evicted: outcome.evicted,
+          blocked: outcome.blocked,
+          terminating: outcome.terminating,
+          cordoned: outcome.cordoned,
+          stopReason: outcome.reason,
+          stoppedBy: outcome.stoppedBy,
+        },
+      };
     case 'refused':
       return { ...base, detail: outcome.reason, changed: outcome.changed ?? [] };
     case 'failed':
-      return { ...base, detail: outcome.message };
+      return {
+        ...base,
+        detail: outcome.message,
+        ...('cordoned' in outcome && outcome.cordoned ? { drain: { ...NO_DRAIN, cordoned: true } } : {}),
+      };
   }
 }
+
+const NO_DRAIN = {
+  node: '',
+  evicted: [],
+  blocked: [],
+  terminating: [],
+  cordoned: false,
+  nodeDeleted: false,
+  machineObjectGone: null,
+  stopReason: null,
+  stoppedBy: null,
+  uncordon: null,
+};

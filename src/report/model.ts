@@ -362,6 +362,11 @@ function drainOffer(f: Finding): FindingFacts['drainOffer'] {
           ? 'its host is a CAPI Machine: removing it means deleting the Machine, as the thread shows'
           : "its host is in a node pool: removing it means deleting the pool's node, as the thread shows",
     };
+  if (d.lastOfRole?.length)
+    return {
+      offered: false,
+      why: `${d.downstreamNode} is the last ${d.lastOfRole.join(' and ')} node of ${cluster}: removing it would leave the cluster without ${d.lastOfRole.length > 1 ? 'those roles' : 'that role'}`,
+    };
   return { offered: true, why: null };
 }
 

@@ -7,6 +7,14 @@ import type { PlanStore } from '../queue/plan-store.js';
 import type { AuditLog } from '../queue/audit-log.js';
 import type { DecisionStore } from '../queue/decision-store.js';
 import type { RemediationQueue } from '../queue/remediation-queue.js';
+import { redisStepJournal } from '../queue/step-journal.js';
+import { DRAIN_STOP_STEP } from '../remediation/approval/executor.js';
+import {
+  answerDrainControl,
+  DRAIN_CONTROL_IDS,
+  isDrainControl,
+  type DrainControlId,
+} from './drain-actions.js';
 import type { ReportStore } from '../queue/report-store.js';
 import { ObjectViews } from './object-views.js';
 import type { Redis } from 'ioredis';
@@ -257,32 +265,54 @@ export async function createSlackBot(deps: BotDeps): Promise<SlackBot> {
     );
   };
 
-  app.action(new RegExp(`^(${ACTION_IDS.join('|')})$`), async ({ ack, body, action, client, respond }) => {
+  const drainControl = (click: { actionId: DrainControlId; value: string; userId: string }) =>
+    answerDrainControl(click, {
+      plans: deps.plans,
+      decisions: deps.decisions,
+      remediation: deps.remediation,
+      audit: deps.audit,
+      approvers: () => approvers.members('drain'),
+      requestStop: (id, stop) =>
+        // The worker's journal keeps this long too: the Stop must not shorten it.
+        redisStepJournal(
+          deps.redis,
+          config.queuePrefix,
+          id,
+          Math.max(config.planTtlSeconds, config.resultRetentionSeconds),
+        ).record(DRAIN_STOP_STEP, stop),
+      log,
+      metrics: deps.metrics,
+    });
+
+  const clickIds = [...ACTION_IDS, ...DRAIN_CONTROL_IDS];
+  app.action(new RegExp(`^(${clickIds.join('|')})$`), async ({ ack, body, action, client, respond }) => {
     await ack();
     if (body.type !== 'block_actions' || action.type !== 'button' || !('action_id' in action)) return;
     const channel = body.channel?.id ?? body.container?.channel_id;
     const messageTs = body.message?.ts ?? body.container?.message_ts;
-    const actionId = action.action_id as ActionId;
+    const actionId = action.action_id as ActionId | DrainControlId;
     let reply;
     try {
-      reply = await answerClick(
-        { actionId, value: action.value ?? '', userId: body.user.id },
-        {
-          plans: deps.plans,
-          decisions: deps.decisions,
-          remediation: deps.remediation,
-          audit: deps.audit,
-          approvers: (kind) => approvers.members(kind),
-          settings: {
-            enabled: config.remediationEnabled,
-            selfApproval: config.selfApproval,
-            approvalsRequired: config.approvalsRequired,
-            approvalTtlSeconds: config.approvalTtlSeconds,
-          },
-          log,
-          metrics: deps.metrics,
-        },
-      );
+      reply = isDrainControl(actionId)
+        ? await drainControl({ actionId, value: action.value ?? '', userId: body.user.id })
+        : await answerClick(
+            { actionId, value: action.value ?? '', userId: body.user.id },
+            {
+              plans: deps.plans,
+              decisions: deps.decisions,
+              remediation: deps.remediation,
+              audit: deps.audit,
+              approvers: (kind) => approvers.members(kind),
+              settings: {
+                enabled: config.remediationEnabled,
+                selfApproval: config.selfApproval,
+                approvalsRequired: config.approvalsRequired,
+                approvalTtlSeconds: config.approvalTtlSeconds,
+              },
+              log,
+              metrics: deps.metrics,
+            },
+          );
     } catch (err) {
       log.error({ action: actionId, err: String(err) }, 'a click could not be recorded');
       deps.metrics.actions.inc({ action: actionId, outcome: 'error' });

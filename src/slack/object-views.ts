@@ -8,6 +8,7 @@ import type { ObjectRef, ObjectState } from '../remediation/approval/decision.js
 import type { SlackPoster } from './poster.js';
 import type { ButtonSettings, ReportDecisions } from './render/decision-view.js';
 import { renderReport } from './render/report.js';
+import { renderDrainResult, renderUncordonResult } from './render/drain-replies.js';
 import { renderRemediationResult, renderVerification } from './render/replies.js';
 
 export interface ObjectViewsDeps {
@@ -91,10 +92,15 @@ export class SlackRemediationReporter implements RemediationReporter {
         (f) => f.clusterId === object.clusterId && f.nodeId === object.nodeId,
       );
       const target = `${object.nodeId} in ${finding?.clusterName ?? object.clusterId}`;
+      const now = new Date().toISOString();
       const msg =
         event === 'verified'
           ? renderVerification(d, target)
-          : renderRemediationResult(d, target, new Date().toISOString());
+          : event === 'uncordoned'
+            ? renderUncordonResult(d, target)
+            : d.kind === 'drain'
+              ? renderDrainResult(d, target, finding?.drainPlan ?? null, now)
+              : renderRemediationResult(d, target, now);
       await this.poster.post(where.channel, msg, where.ts);
     } catch (err) {
       this.log.warn({ object, event, err: String(err) }, 'could not show a remediation step in Slack');

@@ -264,7 +264,7 @@ describe('hostile names', () => {
     expectInert(report);
     for (const reply of report.thread ?? []) expectInert(reply, false);
     expect(report.text).toMatch(/^&lt;!channel&gt; /);
-    const confirms = mrkdwnTexts(report).filter((t) => /^(Applies|Approves) /.test(t));
+    const confirms = mrkdwnTexts(report).filter((t) => /^(Applies|Approves|Cordons) /.test(t));
     expect(confirms).toHaveLength(2);
     for (const c of confirms) expect(c).toContain('&lt;!channel&gt;');
     expectGolden('report-hostile-names', report);

@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { crdList, getCrd } from './crds.js';
 import { evictionBlockedBy } from './eviction.js';
+import { terminatePod } from './kubelet.js';
 import { jsonPatch, mergePatch, patchTypeOf, strategicMergePatch } from './patch.js';
 import { format, type LogQuery, type PodLogStore } from './podlogs.js';
 import { apiVersionOf, type ResourceInfo, type ResourceRegistry } from './resources.js';
@@ -366,7 +367,7 @@ function handleEviction(r: ResourceRequest): void {
       ],
     );
   }
-  if (!dryRun) r.cluster.store.delete(r.info, r.namespace, r.name!);
+  if (!dryRun) terminatePod(r.cluster, r.info, pod);
   sendJson(r.res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
 }
 

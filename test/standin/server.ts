@@ -17,8 +17,10 @@ import {
 } from './discovery.js';
 import { Faults } from './faults.js';
 import { kubeconfigYaml } from './kubeconfig.js';
+import { stopKubelet } from './kubelet.js';
 import { LoopSimulator } from './loop.js';
 import { sendMetrics } from './metrics.js';
+import { startNodesyncer } from './nodesyncer.js';
 import { parseApiPath } from './paths.js';
 import { PodLogStore, toLogLine } from './podlogs.js';
 import { forbiddenPath, RbacAuthorizer } from './rbac.js';
@@ -135,6 +137,7 @@ class StandinServer implements Standin {
       interval ?? scenario.loop.intervalMs,
     );
     if (interval !== null) this.loop.start();
+    startNodesyncer(this.clusters.get('local')!, downstream);
     // A deleted pod's logs go with it.
     for (const state of this.clusters.values()) {
       state.store.onEvent((event) => {
@@ -315,6 +318,7 @@ class StandinServer implements Standin {
 
   async close(): Promise<void> {
     this.loop.stop();
+    for (const state of this.clusters.values()) stopKubelet(state);
     for (const stop of [...this.longRunning]) stop();
     await new Promise<void>((resolve) => {
       this.http.close(() => resolve());

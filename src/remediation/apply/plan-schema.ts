@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { PatchPlan } from '../../diagnosis/types.js';
+import type { DrainPlan, PatchPlan } from '../../diagnosis/types.js';
 
 /**
  * A patch plan read back from where it waited for approval (Redis, a job's data): checked before
@@ -31,5 +31,39 @@ export const patchPlanSchema = z.looseObject({
 /** The plan, or null when what was stored is not one. */
 export function readPatchPlan(value: unknown): PatchPlan | null {
   const parsed = patchPlanSchema.safeParse(value);
+  return parsed.success ? parsed.data : null;
+}
+
+const podRef = z.looseObject({
+  namespace: z.string(),
+  name: z.string(),
+  owner: z.string().nullable(),
+  emptyDir: z.literal(true).optional(),
+  noController: z.literal(true).optional(),
+});
+const role = z.enum(['etcd', 'controlplane', 'worker']);
+
+/** A drain plan read back from Redis: what the drain evicts is decided from it. */
+export const drainPlanSchema = z.looseObject({
+  clusterId: z.string().min(1),
+  nodeId: z.string().min(1),
+  downstreamNode: z.string().nullable(),
+  downstreamRead: z.boolean().optional(),
+  evict: z.array(podRef),
+  leave: z.array(podRef.extend({ reason: z.string() })),
+  blockingPodDisruptionBudgets: z.array(
+    z.looseObject({ namespace: z.string(), name: z.string(), reason: z.string() }),
+  ),
+  lastOfRole: z.array(z.enum(['etcd', 'controlplane'])).optional(),
+  steps: z.array(z.string()),
+  registration: z
+    .looseObject({ tokenName: z.string(), roles: z.array(role), maskedCommand: z.string().nullable() })
+    .nullable(),
+  notes: z.array(z.string()),
+  downstreamKubectl: z.string().nullable().optional(),
+}) satisfies z.ZodType<DrainPlan>;
+
+export function readDrainPlan(value: unknown): DrainPlan | null {
+  const parsed = drainPlanSchema.safeParse(value);
   return parsed.success ? parsed.data : null;
 }

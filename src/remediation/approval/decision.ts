@@ -18,16 +18,43 @@ export const objectKey = (o: ObjectRef): string => `${o.clusterId}/${o.nodeId}`;
  * hold the object. The others have ended it: finished, failed and refused come from the action.
  */
 export type DecisionStatus =
-  'awaiting' | 'queued' | 'running' | 'finished' | 'failed' | 'refused' | 'dismissed' | 'rejected';
+  | 'awaiting'
+  | 'queued'
+  | 'running'
+  | 'finished'
+  | 'failed'
+  | 'refused'
+  | 'stopped'
+  | 'dismissed'
+  | 'rejected';
 
 export interface Approval {
   userId: string;
   at: string;
 }
 
+/** What a drain did, for the messages: which pods, what held it up, what is left to do. */
+export interface DrainFacts {
+  node: string;
+  evicted: string[];
+  /** Pods not evicted when it stopped, with the PodDisruptionBudgets selecting them. */
+  blocked: { pod: string; pdbs: string[]; message: string }[];
+  /** Evicted, still terminating when it stopped. */
+  terminating: string[];
+  cordoned: boolean;
+  nodeDeleted: boolean;
+  /** Whether Rancher removed the machine- object within the wait; null before the delete. */
+  machineObjectGone: boolean | null;
+  stopReason: 'deadline' | 'stop' | null;
+  stoppedBy: string | null;
+  /** The Uncordon asked for after it stopped, and what came of it. */
+  uncordon: { by: string; at: string; outcome: string; message: string } | null;
+}
+
 /** What the action came to, in the words the messages show. */
 export interface DecisionResult {
-  outcome: 'applied' | 'already-applied' | 'refused' | 'failed';
+  /** removed, stopped: the drain's. */
+  outcome: 'applied' | 'already-applied' | 'removed' | 'stopped' | 'refused' | 'failed';
   /** One line: why refused, what failed. */
   detail: string | null;
   /** What the plan was built from and changed since (a refusal). */
@@ -37,6 +64,8 @@ export interface DecisionResult {
   diff: string | null;
   attempts: number | null;
   at: string;
+  /** The drain's facts; absent for the patch and in older records. */
+  drain?: DrainFacts | null;
 }
 
 export interface Verification {
@@ -229,7 +258,13 @@ export function finish(
   const d = state?.current;
   if (!state || !d || d.number !== number || (d.status !== 'queued' && d.status !== 'running')) return null;
   const status: DecisionStatus =
-    result.outcome === 'refused' ? 'refused' : result.outcome === 'failed' ? 'failed' : 'finished';
+    result.outcome === 'refused'
+      ? 'refused'
+      : result.outcome === 'failed'
+        ? 'failed'
+        : result.outcome === 'stopped'
+          ? 'stopped'
+          : 'finished';
   return { ...state, current: { ...d, status, result, updatedAt: result.at } };
 }
 
@@ -242,4 +277,35 @@ export function verified(
   const d = state?.current;
   if (!state || !d || d.number !== number) return null;
   return { ...state, current: { ...d, verification, updatedAt: verification.at } };
+}
+
+/** Whether the object's live decision is a drain being carried out: the one a Stop is for. */
+export function drainRunning(state: ObjectState | null): Decision | null {
+  const d = state?.current;
+  return d && d.kind === 'drain' && (d.status === 'queued' || d.status === 'running') ? d : null;
+}
+
+/** A drain that stopped with the node left cordoned: what Uncordon is offered for. */
+export function leftCordoned(d: Decision | null): boolean {
+  const drain = d?.result?.drain;
+  return (
+    d?.kind === 'drain' &&
+    !!drain &&
+    drain.cordoned &&
+    !drain.nodeDeleted &&
+    (drain.uncordon === null || drain.uncordon.outcome === 'failed')
+  );
+}
+
+/** Records an Uncordon on decision `number`, if it is still the latest. */
+export function uncordoned(
+  state: ObjectState | null,
+  number: number,
+  uncordon: NonNullable<DrainFacts['uncordon']>,
+): ObjectState | null {
+  const d = state?.current;
+  if (!state || !d || d.number !== number || !d.result?.drain) return null;
+  const ok = uncordon.outcome !== 'failed';
+  const drain = { ...d.result.drain, uncordon, cordoned: ok ? false : d.result.drain.cordoned };
+  return { ...state, current: { ...d, result: { ...d.result, drain }, updatedAt: uncordon.at } };
 }

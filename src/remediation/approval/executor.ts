@@ -47,9 +47,39 @@ export type VerifyOutcome =
     }
   | { outcome: 'failed'; message: string };
 
+/** What the drain came to, as the decision keeps it (no secret: the journal and Redis hold it). */
+export type DrainOutcome =
+  | {
+      outcome: 'removed';
+      node: string;
+      evicted: string[];
+      machineObjectGone: boolean;
+      kubernetesIdentity?: string | null;
+    }
+  | {
+      /** At DRAIN_TIMEOUT, or on an approver's Stop: the node is left cordoned. */
+      outcome: 'stopped';
+      node: string;
+      reason: 'deadline' | 'stop';
+      stoppedBy: string | null;
+      cordoned: boolean;
+      evicted: string[];
+      blocked: { pod: string; pdbs: string[]; message: string }[];
+      terminating: string[];
+    }
+  | { outcome: 'refused'; reason: string; changed?: string[] }
+  | { outcome: 'failed'; message: string; cordoned?: boolean };
+
+export type UncordonOutcome = { outcome: 'uncordoned' | 'not-cordoned' | 'gone' | 'failed'; message: string };
+
+/** Where an approver's Stop is written: the drain reads it between its steps. */
+export const DRAIN_STOP_STEP = 'drain:stop';
+
 export interface RemediationExecutor {
   applyPatch(req: RemediationRequest, journal: StepJournal): Promise<PatchOutcome>;
   verify(req: RemediationRequest, journal: StepJournal): Promise<VerifyOutcome>;
-  /** Absent until the drain is carried out by the product (issue 15). */
-  applyDrain?(req: RemediationRequest, journal: StepJournal): Promise<PatchOutcome>;
+  /** Absent where this process cannot carry out the drain (stand-in engines). */
+  applyDrain?(req: RemediationRequest, journal: StepJournal): Promise<DrainOutcome>;
+  /** Makes the node a stopped drain left cordoned schedulable again. */
+  uncordon?(req: RemediationRequest, journal: StepJournal): Promise<UncordonOutcome>;
 }

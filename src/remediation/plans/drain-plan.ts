@@ -1,7 +1,7 @@
 import type { DrainPlan, PodRef, RegistrationRef, RemovalTarget } from '../../diagnosis/types.js';
 import { displayVersion, keepsMachineWhenNodeDeleted } from '../../diagnosis/rancher-version.js';
 import type { Role } from '../../diagnosis/nodes.js';
-import type { Pod, PodDisruptionBudget, RegistrationToken } from '../../diagnosis/objects.js';
+import type { KubeNode, Pod, PodDisruptionBudget, RegistrationToken } from '../../diagnosis/objects.js';
 import { plural } from '../../text/plural.js';
 
 /**
@@ -30,6 +30,40 @@ export interface DrainInput {
   removal?: RemovalTarget;
   /** settings server-version, for what removal does in this version; null when not known. */
   rancherVersion?: string | null;
+  /** Every Kubernetes node of the downstream cluster, to tell whether this one holds a role alone; null when not read. */
+  downstreamNodes?: KubeNode[] | null;
+}
+
+type ControlRole = 'etcd' | 'controlplane';
+
+/** The labels RKE1 (`controlplane`), RKE2/k3s and kubeadm (`control-plane`, `master`) put on a node of each role. */
+const ROLE_LABELS: Record<ControlRole, string[]> = {
+  etcd: ['node-role.kubernetes.io/etcd'],
+  controlplane: [
+    'node-role.kubernetes.io/controlplane',
+    'node-role.kubernetes.io/control-plane',
+    'node-role.kubernetes.io/master',
+  ],
+};
+
+function labelledRoles(node: KubeNode): ControlRole[] {
+  const labels = node.metadata.labels ?? {};
+  const has = (key: string) => key in labels && labels[key] !== 'false';
+  return (Object.keys(ROLE_LABELS) as ControlRole[]).filter((r) => ROLE_LABELS[r].some(has));
+}
+
+/**
+ * The control roles the node holds (by its Rancher roles or its labels) that no other node of the
+ * cluster holds: the cluster would lose its etcd quorum or its apiserver with it.
+ */
+export function lastOfRole(nodeName: string, roles: Role[], nodes: KubeNode[]): ControlRole[] {
+  const self = nodes.find((n) => n.metadata.name === nodeName);
+  const held = new Set<ControlRole>(self ? labelledRoles(self) : []);
+  for (const r of roles) if (r === 'etcd' || r === 'controlplane') held.add(r);
+  const others = nodes.filter((n) => n.metadata.name !== nodeName && !n.metadata.deletionTimestamp);
+  return (['etcd', 'controlplane'] as const).filter(
+    (r) => held.has(r) && !others.some((n) => labelledRoles(n).includes(r)),
+  );
 }
 
 const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
@@ -136,6 +170,21 @@ function registrationRef(tokens: RegistrationToken[], roles: Role[]): Registrati
   };
 }
 
+export function hasEmptyDir(pod: Pod): boolean {
+  const volumes = (pod.spec as { volumes?: { emptyDir?: unknown }[] | null }).volumes ?? [];
+  return volumes.some((v) => v.emptyDir !== undefined && v.emptyDir !== null);
+}
+
+/** Whether drain leaves the pod where it is (a mirror pod, a DaemonSet's), and why. */
+export function leftByDrain(pod: Pod): string | null {
+  if (pod.metadata.annotations?.[MIRROR_ANNOTATION] !== undefined)
+    return 'mirror pod of a static pod: the kubelet owns it, drain leaves it';
+  if (ownerOf(pod)?.kind === 'DaemonSet') return 'DaemonSet pod: drain leaves it (--ignore-daemonsets)';
+  return null;
+}
+
+export { ownerOf as podOwner };
+
 export function buildDrainPlan(input: DrainInput): DrainPlan {
   const notes = [...(input.notes ?? [])];
   const evict: PodRef[] = [];
@@ -146,18 +195,18 @@ export function buildDrainPlan(input: DrainInput): DrainPlan {
 
   for (const pod of input.podsOnNode ?? []) {
     const owner = ownerOf(pod);
-    if (pod.metadata.annotations?.[MIRROR_ANNOTATION] !== undefined) {
-      leave.push({
-        ...podRef(pod),
-        reason: 'mirror pod of a static pod: the kubelet owns it, drain leaves it',
-      });
-    } else if (owner?.kind === 'DaemonSet') {
-      leave.push({ ...podRef(pod), reason: 'DaemonSet pod: drain leaves it (--ignore-daemonsets)' });
+    const left = leftByDrain(pod);
+    if (left) {
+      leave.push({ ...podRef(pod), reason: left });
     } else {
-      evict.push(podRef(pod));
+      const emptyDir = hasEmptyDir(pod);
+      evict.push({
+        ...podRef(pod),
+        ...(emptyDir ? { emptyDir: true as const } : {}),
+        ...(!owner ? { noController: true as const } : {}),
+      });
       evicted.push(pod);
-      const volumes = (pod.spec as { volumes?: { emptyDir?: unknown }[] }).volumes ?? [];
-      if (volumes.some((v) => v.emptyDir !== undefined)) needsEmptyDir = true;
+      if (emptyDir) needsEmptyDir = true;
       if (!owner) needsForce = true;
     }
   }
@@ -241,6 +290,7 @@ export function buildDrainPlan(input: DrainInput): DrainPlan {
   if (needsForce)
     notes.push('some pods have no controller: drain needs --force and they will not come back elsewhere');
 
+  const alone = node && input.downstreamNodes ? lastOfRole(node, input.roles, input.downstreamNodes) : null;
   return {
     clusterId: input.clusterId,
     nodeId: input.nodeId,
@@ -249,6 +299,7 @@ export function buildDrainPlan(input: DrainInput): DrainPlan {
     evict,
     leave,
     blockingPodDisruptionBudgets: blocking,
+    ...(alone ? { lastOfRole: alone } : {}),
     steps,
     registration,
     notes,

@@ -2,6 +2,7 @@ import {
   expired,
   holds,
   type Decision,
+  type DrainFacts,
   type FixKind,
   type ObjectState,
 } from '../../remediation/approval/decision.js';
@@ -105,10 +106,16 @@ export function decisionLines(d: Decision, now: string): string[] {
   if (d.status === 'queued')
     return [`:white_check_mark: ${approved} at ${at(d.updatedAt)}: queued, nothing written yet.`];
   if (d.status === 'running')
-    return [`:gear: ${approved}: being carried out now (re-read, dry run, then the write).`];
+    return [
+      d.kind === 'drain'
+        ? `:gear: ${approved}: being carried out now (re-read, cordon, evictions, then the node's delete). *Stop* halts it after the current step, leaving the node cordoned.`
+        : `:gear: ${approved}: being carried out now (re-read, dry run, then the write).`,
+    ];
   const r = d.result;
   const lines: string[] = [];
-  if (r?.outcome === 'applied') {
+  if (r?.drain && (r.outcome === 'removed' || r.outcome === 'stopped')) {
+    lines.push(...drainLines(approved, r.drain, r.at));
+  } else if (r?.outcome === 'applied') {
     const tries = r.attempts && r.attempts > 1 ? `, ${plural(r.attempts, 'attempt')}` : '';
     lines.push(
       `:white_check_mark: ${approved}; applied at ${at(r.at)} (resourceVersion ${esc(r.resourceVersionBefore ?? '?')} → ${esc(r.resourceVersionAfter ?? '?')}${tries}).`,
@@ -125,15 +132,58 @@ export function decisionLines(d: Decision, now: string): string[] {
       `:no_entry: ${approved}; refused at ${at(r.at)}: ${esc(r.detail ?? 'no reason given')}.${changed} Nothing was written; run the diagnosis again for a new plan.`,
     );
   } else {
+    const cordoned = r?.drain?.cordoned ? ' The node is left cordoned.' : '';
     lines.push(
-      `:x: ${approved}; failed at ${at(r?.at ?? d.updatedAt)}: ${esc(r?.detail ?? 'unknown error')}.`,
+      `:x: ${approved}; failed at ${at(r?.at ?? d.updatedAt)}: ${esc(r?.detail ?? 'unknown error')}.${cordoned}`,
     );
+    if (r?.drain?.uncordon) lines.push(uncordonLine(r.drain.uncordon));
   }
   const v = d.verification;
   if (v) lines.push(verificationLine(v));
-  else if (r?.outcome === 'applied' || r?.outcome === 'already-applied')
+  else if (r?.outcome === 'applied' || r?.outcome === 'already-applied' || r?.outcome === 'removed')
     lines.push('_The loop is measured again shortly; the result comes in the thread._');
   return lines;
+}
+
+const POD_LINES = 8;
+
+/** A drain's result: what was removed, or where it stopped and what held it. */
+export function drainLines(approved: string, f: DrainFacts, when: string): string[] {
+  const node = `\`${esc(f.node)}\``;
+  if (f.nodeDeleted) {
+    const rancher =
+      f.machineObjectGone === true
+        ? 'Rancher removed the node object'
+        : 'Rancher had not removed the node object yet when the bot stopped waiting: check it in Rancher';
+    return [
+      `:white_check_mark: ${approved}; node ${node} removed at ${at(when)}: ${plural(f.evicted.length, 'pod')} evicted, the node answers NotFound, ${rancher}.`,
+    ];
+  }
+  const why = f.stopReason === 'stop' ? `stopped by <@${f.stoppedBy ?? '?'}>` : 'stopped at DRAIN_TIMEOUT';
+  const left = f.blocked.length + f.terminating.length;
+  const lines = [
+    `:octagonal_sign: ${approved}; ${why} at ${at(when)} with ${plural(f.evicted.length, 'pod')} evicted and ${plural(left, 'pod')} still on the node. ${f.cordoned ? `Node ${node} is left cordoned: nothing new is scheduled there.` : 'The node was not cordoned.'}`,
+  ];
+  for (const b of f.blocked.slice(0, POD_LINES)) {
+    const pdbs = b.pdbs.length
+      ? ` held by PodDisruptionBudget ${b.pdbs.map((p) => `\`${esc(p)}\``).join(', ')}`
+      : '';
+    lines.push(`• \`${esc(b.pod)}\`${pdbs}: ${esc(b.message)}`);
+  }
+  for (const t of f.terminating.slice(0, POD_LINES))
+    lines.push(`• \`${esc(t)}\`: evicted, still terminating`);
+  if (left > POD_LINES * 2) lines.push(`• and more`);
+  if (f.uncordon) lines.push(uncordonLine(f.uncordon));
+  else if (f.cordoned)
+    lines.push(
+      '_*Retry drain* tries again, approved anew under the same rules; *Uncordon* makes the node schedulable again._',
+    );
+  return lines;
+}
+
+function uncordonLine(u: NonNullable<DrainFacts['uncordon']>): string {
+  const icon = u.outcome === 'failed' ? ':x:' : ':arrow_forward:';
+  return `${icon} Uncordon asked by <@${u.by}> at ${at(u.at)}: ${esc(u.message)}.`;
 }
 
 export function verificationLine(v: NonNullable<Decision['verification']>): string {

@@ -1,4 +1,4 @@
-import type { FixKind } from '../../remediation/approval/decision.js';
+import { leftCordoned, type FixKind } from '../../remediation/approval/decision.js';
 import type { FindingPlanIds } from '../../queue/job-reporter.js';
 import type { FindingFacts } from '../../report/model.js';
 import { PLAN_WORDS } from '../../report/vocabulary.js';
@@ -7,6 +7,10 @@ import { buttonState, decisionLines, NO_DECISIONS, type ReportDecisions } from '
 import { esc } from './limits.js';
 
 export const REJECT_ACTION = 'reject';
+/** Stops a drain being carried out, after its current step (approvers of the drain). */
+export const STOP_DRAIN_ACTION = 'stop_drain';
+/** Makes the node a stopped drain left cordoned schedulable again (approvers of the drain). */
+export const UNCORDON_ACTION = 'uncordon';
 
 /**
  * The row of buttons under one finding of a report (and the note that says why a fix has no
@@ -26,6 +30,23 @@ export function findingActions(
   const target = `${f.subject} in ${f.cluster.name ?? f.cluster.id ?? 'the cluster'}`;
   if (state.type === 'busy' || state.type === 'closed') {
     blocks.push(context(...decisionLines(state.decision, now)));
+    if (state.type === 'busy' && state.decision.kind === 'drain')
+      blocks.push(
+        actions(`finding-${index}`, [
+          {
+            text: 'Stop',
+            actionId: STOP_DRAIN_ACTION,
+            value: state.decision.planId,
+            style: 'danger',
+            confirm: {
+              title: 'Stop the drain?',
+              text: `The drain of ${target} stops after its current step. The node is left cordoned; pods already evicted are not brought back.`,
+              confirm: 'Stop',
+              deny: 'Let it run',
+            },
+          },
+        ]),
+      );
     return blocks;
   }
   if (state.type === 'awaiting') {
@@ -66,6 +87,7 @@ export function findingActions(
         ['patch', patchOffered],
         ['drain', plans.drain && f.drainOffer.offered ? plans.drain : null],
       ];
+  const cordoned = leftCordoned(last);
   for (const [kind, planId] of offered) {
     if (!planId) continue;
     if (!settings.enabled) continue;
@@ -76,8 +98,21 @@ export function findingActions(
       continue;
     }
     const recommended = f.fixAdvice?.fix === kind;
-    buttons.push(approveButton(kind, planId, target, settings.approvalsRequired[kind], recommended));
+    const retry = kind === 'drain' && cordoned;
+    buttons.push(approveButton(kind, planId, target, settings.approvalsRequired[kind], recommended, retry));
   }
+  if (cordoned && settings.enabled && last)
+    buttons.push({
+      text: 'Uncordon',
+      actionId: UNCORDON_ACTION,
+      value: last.planId,
+      confirm: {
+        title: 'Uncordon the node?',
+        text: `Makes the node of ${target} schedulable again, as it was before the drain. Pods already evicted stay where they went.`,
+        confirm: 'Uncordon',
+        deny: 'Cancel',
+      },
+    });
   if (!settings.enabled && (plans.patch || plans.drain))
     notes.push(
       'Fixes are not carried out by this bot (remediation is off): apply them by hand, as the thread shows.',
@@ -115,6 +150,7 @@ function approveButton(
   target: string,
   required: number,
   recommended = true,
+  retry = false,
 ): ButtonSpec {
   const two = required > 1 ? ` Needs ${required} approvers.` : '';
   if (kind === 'patch') {
@@ -133,14 +169,14 @@ function approveButton(
     };
   }
   return {
-    text: PLAN_WORDS.drain.button,
+    text: retry ? 'Retry drain' : PLAN_WORDS.drain.button,
     actionId: 'approve_drain',
     value: planId,
     style: 'danger',
     confirm: {
-      title: 'Approve drain and remove?',
-      text: `Approves draining and removing the node of ${target}. This version does not carry out the drain yet: your approval is recorded, nothing is cordoned, drained or deleted, and the steps are run by hand as the report shows.${two}`,
-      confirm: PLAN_WORDS.drain.button,
+      title: retry ? 'Retry the drain?' : 'Approve drain and remove?',
+      text: `Cordons the node of ${target}, evicts its pods as the plan lists them (DaemonSet and mirror pods stay; a PodDisruptionBudget is waited for, up to DRAIN_TIMEOUT), then deletes the Kubernetes node, checking it again before each step. The host must then be cleaned and registered again by hand; the thread says how.${two}`,
+      confirm: retry ? 'Retry drain' : PLAN_WORDS.drain.button,
       deny: 'Cancel',
       style: 'danger',
     },

@@ -163,6 +163,11 @@ function drainBlocks(f: FindingFacts, d: DrainPlan, drainPlanId: string | null):
   if (!f.drainOffer.offered && f.drainOffer.why)
     lines.push(`:no_entry_sign: Not offered for approval: ${esc(f.drainOffer.why)}.`);
   if (d.evict.length) lines.push(`Evicted: ${podList(d.evict)}`);
+  const emptyDir = d.evict.filter((p) => p.emptyDir);
+  if (emptyDir.length) lines.push(`:warning: Their \`emptyDir\` data is lost: ${podList(emptyDir)}`);
+  const lone = d.evict.filter((p) => p.noController);
+  if (lone.length) lines.push(`:warning: No controller, not re-created elsewhere: ${podList(lone)}`);
+  if (d.registration?.roles.length) lines.push(`Roles of the node: ${d.registration.roles.join(', ')}`);
   const byReason = new Map<string, DrainPlan['leave']>();
   for (const l of d.leave) byReason.set(l.reason, [...(byReason.get(l.reason) ?? []), l]);
   for (const [reason, left] of byReason) lines.push(`Left alone, ${esc(reason)}: ${podList(left)}`);
