@@ -1,5 +1,7 @@
 import { createInterface } from 'node:readline/promises';
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
+import { parseDurationSeconds } from '../text/duration.js';
+import { describeDrainOutcome, describeDrainPlan } from './drain-text.js';
 import { AccessError, UsageError } from '../errors.js';
 import { EXIT } from './exit-codes.js';
 import { describeOutcome, describePlan } from './fix-text.js';
@@ -26,6 +28,28 @@ async function confirm(question: string): Promise<boolean> {
   } finally {
     rl.close();
   }
+}
+
+interface FixDrainFlags {
+  cluster: string;
+  node: string;
+  yes?: boolean;
+  watch?: number;
+  timeout?: number;
+  auditFile?: string;
+  kubeconfig?: string;
+  context?: string;
+}
+
+function durationSeconds(value: string): number {
+  const seconds = parseDurationSeconds(value);
+  if (seconds === null || seconds <= 0) throw new InvalidArgumentError('a duration such as 10m or 90s');
+  return seconds;
+}
+
+function watchSeconds(value: string): number {
+  if (value === '0') return 0;
+  return durationSeconds(value);
 }
 
 export function registerFix(program: Command): void {
@@ -108,5 +132,81 @@ export function registerFix(program: Command): void {
       process.stderr.write(`Audit entry appended to ${auditFile}\n`);
       process.exitCode =
         outcome.kind === 'refused' ? EXIT.refused : outcome.kind === 'failed' ? EXIT.failed : EXIT.clean;
+    });
+
+  fix
+    .command('drain')
+    .description(
+      "Fix B: drain the looping node's Kubernetes node (as kubectl drain does) and delete it, after the diagnosis' checks; the node UID as the delete's precondition",
+    )
+    .requiredOption('--cluster <id|name>', 'the downstream cluster (id such as c-dql6k, or display name)')
+    .requiredOption('--node <id>', 'the node object (e.g. machine-h46dc)')
+    .option('--yes', 'do not ask for confirmation (needed without a terminal)')
+    .option('--timeout <duration>', 'how long evictions may take (DRAIN_TIMEOUT)', durationSeconds, 600)
+    .option(
+      '--watch <duration>',
+      "how long the diagnosis may watch the node object's writes (it ends once the loop is plain); 0: the apiserver logs alone",
+      watchSeconds,
+      30,
+    )
+    .option(
+      '--audit-file <file>',
+      'append the audit entry here (default: $XDG_STATE_HOME/rancher-doctor/audit.jsonl, else ~/.local/state/...)',
+    )
+    .option(
+      '--kubeconfig <file>',
+      'kubeconfig of the Rancher local cluster (default: KUBECONFIG, ~/.kube/config, in-cluster)',
+    )
+    .option('--context <name>', 'context in that kubeconfig')
+    .action(async (flags: FixDrainFlags) => {
+      if (!flags.cluster.trim() || !flags.node.trim())
+        throw new UsageError('--cluster and --node need a value');
+      if (!flags.yes && !interactive())
+        throw new UsageError('no terminal to confirm on: run with --yes to drain and remove the node');
+      const [{ prepareDrain, runDrain, auditDrain }, { whoRan }, { defaultAuditFile }] = await Promise.all([
+        import('../app/fix-drain.js'),
+        import('../app/fix-patch.js'),
+        import('../io/audit-file.js'),
+      ]);
+      const auditFile = flags.auditFile ?? defaultAuditFile(process.env);
+      process.stderr.write(`Diagnosing ${flags.cluster} for the drain plan of ${flags.node}…\n`);
+      const prepared = await prepareDrain({ ...flags, watchSeconds: flags.watch }, process.env).catch(
+        (error: unknown) => {
+          if (error instanceof AccessError)
+            throw new AccessError(`${error.message}; ${error.hint}`, error.status, error.hint);
+          throw error;
+        },
+      );
+      const who = whoRan(prepared.access);
+      const audit = (outcome: Parameters<typeof auditDrain>[1]['outcome']) =>
+        auditDrain(auditFile, { who, clusterId: prepared.clusterId, nodeId: prepared.nodeId, outcome });
+      const plan = prepared.plan;
+      if (prepared.refused !== null || !plan) {
+        const reason = prepared.refused ?? 'no drain plan';
+        process.stderr.write(`rancher-doctor: refused: ${reason}\n`);
+        await audit({ kind: 'refused', reason });
+        process.exitCode = EXIT.refused;
+        return;
+      }
+      process.stdout.write(describeDrainPlan(plan));
+      if (!flags.yes) {
+        const yes = await confirm(`Drain and delete ${plan.downstreamNode} of ${prepared.clusterId}? [y/N] `);
+        if (!yes) {
+          process.stderr.write('Nothing written.\n');
+          await audit({ kind: 'declined' });
+          process.exitCode = EXIT.refused;
+          return;
+        }
+      }
+      const outcome = await runDrain(
+        { ...prepared, plan },
+        { timeoutSeconds: flags.timeout ?? 600 },
+        (step) => process.stderr.write(`${step}\n`),
+      );
+      process.stdout.write(describeDrainOutcome(outcome, plan));
+      await audit(outcome);
+      process.stderr.write(`Audit entry appended to ${auditFile}\n`);
+      process.exitCode =
+        outcome.kind === 'removed' ? EXIT.clean : outcome.kind === 'refused' ? EXIT.refused : EXIT.failed;
     });
 }

@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { runCliInProcess } from './support/cli.js';
+import { startGround, type Ground } from './diagnosis/support.js';
+import { releaseWebBudget } from './remediation/apply/drain-support.js';
+import { EXIT } from '../src/cli/exit-codes.js';
+
+const CLUSTER = 'c-dql6k';
+const NODE = 'machine-h46dc';
+
+let ground: Ground;
+const saved = {
+  RANCHER_URL: process.env.RANCHER_URL,
+  RANCHER_TOKEN: process.env.RANCHER_TOKEN,
+  XDG_STATE_HOME: process.env.XDG_STATE_HOME,
+};
+
+beforeEach(async () => {
+  ground = await startGround();
+  process.env.RANCHER_URL = ground.standin.url;
+  process.env.RANCHER_TOKEN = ground.standin.rancherToken;
+  process.env.XDG_STATE_HOME = path.join(ground.dir, 'state');
+});
+afterEach(async () => {
+  await ground.close();
+});
+afterAll(() => {
+  for (const [key, value] of Object.entries(saved)) {
+    if (value === undefined) delete process.env[key];
+    else process.env[key] = value;
+  }
+});
+
+// The stand-in's apiserver logs hold the loop: the diagnosis needs no watch to find it.
+const drain = (...args: string[]) =>
+  runCliInProcess(['fix', 'drain', '--kubeconfig', ground.kubeconfig, '--watch', '0', ...args]);
+
+const downstreamNode = (name: string) =>
+  ground.standin.get(CLUSTER, `/api/v1/nodes/${name}`) as unknown as {
+    spec?: { unschedulable?: boolean };
+  } | null;
+
+function auditLines(file: string): Record<string, unknown>[] {
+  return readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+describe('rancher-doctor fix drain', () => {
+  it('--yes: cordons, evicts (the budget once released), deletes the node; the host way back; an audit line', async () => {
+    releaseWebBudget(ground.standin);
+    const auditFile = path.join(ground.dir, 'audit.jsonl');
+    const r = await drain('--cluster', 'prod-east', '--node', NODE, '--yes', '--audit-file', auditFile);
+    expect(r.stderr).not.toContain('rancher-doctor:');
+    expect(r.code).toBe(EXIT.clean);
+    expect(r.stdout).toContain('Drain and remove Kubernetes node worker-3 of c-dql6k');
+    expect(r.stdout).toMatch(/Removed: worker-3 drained \(\d+ pods? evicted\) and deleted\./);
+    expect(r.stdout).toContain("The host's way back:");
+    expect(r.stdout).toContain('--token <registration token>');
+    expect(downstreamNode('worker-3') ?? null).toBeNull();
+    const [entry] = auditLines(auditFile);
+    expect(entry).toMatchObject({ action: 'fix drain', outcome: 'removed', node: 'worker-3' });
+    expect(readFileSync(auditFile, 'utf8')).not.toMatch(/--token [a-z0-9]{20,}/);
+  }, 60000);
+
+  it('a budget that never allows the eviction: stopped at the timeout, the node left cordoned, the pod and budget named', async () => {
+    const r = await drain('--cluster', CLUSTER, '--node', NODE, '--yes', '--timeout', '2s');
+    expect(r.code).toBe(EXIT.failed);
+    expect(r.stdout).toContain('Stopped (the drain timeout passed): worker-3 is left cordoned');
+    expect(r.stdout).toMatch(/blocked: default\/web-\S+ by default\/web-pdb/);
+    expect(downstreamNode('worker-3')?.spec?.unschedulable).toBe(true);
+  }, 60000);
+
+  it('refuses without a terminal and without --yes, and for a node with no loop, writing nothing', async () => {
+    const noTty = await drain('--cluster', CLUSTER, '--node', NODE);
+    expect(noTty.code).toBe(EXIT.usage);
+    expect(noTty.stderr).toContain('run with --yes');
+    const quiet = await drain('--cluster', CLUSTER, '--node', 'm-4hz8r', '--yes');
+    expect(quiet.code).toBe(EXIT.refused);
+    expect(quiet.stderr).toContain('the diagnosis found no loop on m-4hz8r');
+    expect(ground.standin.countRequests({ method: 'PATCH', dryRun: false })).toBe(0);
+    expect(ground.standin.countRequests({ method: 'POST', path: 'eviction' })).toBe(0);
+  }, 60000);
+});
