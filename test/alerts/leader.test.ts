@@ -74,6 +74,7 @@ describe('alerts: one detector however many workers', () => {
     await until(
       () => workers.filter((w) => w !== leaders[0]).some((w) => w.output().includes(LEADING)),
       'another worker to take over',
+      90000,
     );
     const holderAfter = await redis.get(`${g.prefix}:doctor:alerts:leader`);
     redis.disconnect();
@@ -83,13 +84,15 @@ describe('alerts: one detector however many workers', () => {
     // The new leader carries the open incident on: it resolves it in the same message.
     g.standin.loop.stop();
     stopLoop(g.standin);
+    // Generous: three child processes compile on start, and on a loaded two-core machine the new
+    // leader's first watch and the resolve window can take a minute or more.
     await g.slack.waitFor(
       (calls) => updatesOf(calls, ts).some((c) => blocksText(c.args.blocks).includes('Resolved')),
-      60000,
+      150000,
       'the resolved alert',
     );
     expect(roots(g.slack.calls)).toHaveLength(1);
-  }, 180000);
+  }, 300000);
 
   it('every process restarted mid-incident: no second root message, and resolved edits the first', async () => {
     const g = (ground = await alertGround());
