@@ -80,10 +80,10 @@ export function registerFix(program: Command): void {
         throw new UsageError(
           'no terminal to confirm on: run with --yes to apply the patch, or --dry-run to check it',
         );
-      const [{ preparePatch, runPatch, auditPatch, whoRan }, { defaultAuditFile }] = await Promise.all([
-        import('../app/fix-patch.js'),
-        import('../io/audit-file.js'),
-      ]);
+      // One after the other: both load node:fs, and Jest's module linker (the in-process CLI tests)
+      // fails two concurrent imports of one built-in.
+      const { preparePatch, runPatch, auditPatch, whoRan } = await import('../app/fix-patch.js');
+      const { defaultAuditFile } = await import('../io/audit-file.js');
       const auditFile = flags.auditFile ?? defaultAuditFile(process.env);
       const prepared = await preparePatch(flags, process.env).catch((error: unknown) => {
         if (error instanceof AccessError)
@@ -163,11 +163,9 @@ export function registerFix(program: Command): void {
         throw new UsageError('--cluster and --node need a value');
       if (!flags.yes && !interactive())
         throw new UsageError('no terminal to confirm on: run with --yes to drain and remove the node');
-      const [{ prepareDrain, runDrain, auditDrain }, { whoRan }, { defaultAuditFile }] = await Promise.all([
-        import('../app/fix-drain.js'),
-        import('../app/fix-patch.js'),
-        import('../io/audit-file.js'),
-      ]);
+      const { prepareDrain, runDrain, auditDrain } = await import('../app/fix-drain.js');
+      const { whoRan } = await import('../app/fix-patch.js');
+      const { defaultAuditFile } = await import('../io/audit-file.js');
       const auditFile = flags.auditFile ?? defaultAuditFile(process.env);
       process.stderr.write(`Diagnosing ${flags.cluster} for the drain plan of ${flags.node}…\n`);
       const prepared = await prepareDrain({ ...flags, watchSeconds: flags.watch }, process.env).catch(

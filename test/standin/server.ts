@@ -343,6 +343,13 @@ class StandinServer implements Standin {
       at: new Date(),
     };
     this.recorded.push(record);
+    // The status is known when the head goes out: a client in this process can read the answer
+    // (and a test the record) before 'finish' fires. Implicit heads go through writeHead too.
+    const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => http.ServerResponse;
+    res.writeHead = ((...args: unknown[]) => {
+      record.status = args[0] as number;
+      return writeHead(...args);
+    }) as typeof res.writeHead;
     res.on('finish', () => {
       record.status = res.statusCode;
     });
