@@ -6,6 +6,7 @@ import type {
   PatchOutcome,
   RemediationExecutor,
   RemediationRequest,
+  StepJournal,
   VerifyOutcome,
 } from '../remediation/approval/executor.js';
 import { applyPatchPlan, DEFAULT_PATCH_SETTINGS } from '../remediation/apply/patch.js';
@@ -86,6 +87,7 @@ export function clusterExecutor(
       const identity = access.user ?? null;
       switch (out.kind) {
         case 'applied':
+          await recordPatched(access, req, out, journal);
           return {
             outcome: 'applied',
             resourceVersionBefore: out.resourceVersionBefore,
@@ -188,4 +190,32 @@ export function clusterExecutor(
       return outcome;
     },
   };
+}
+
+const EVENT_RECORDED = 'patch:event';
+
+/**
+ * The change, as a Kubernetes Event on the node object, for whoever looks there rather than in
+ * Slack. Once per decision (a resumed job does not repeat it); its failure leaves the fix as it is.
+ */
+async function recordPatched(
+  access: ClusterAccess,
+  req: RemediationRequest,
+  out: { resourceVersionBefore: string; resourceVersionAfter: string; objectBefore: unknown },
+  journal: StepJournal,
+): Promise<void> {
+  if (await journal.get(EVENT_RECORDED)) return;
+  const uid = (out.objectBefore as { metadata?: { uid?: unknown } } | null)?.metadata?.uid;
+  await access
+    .recordNodeObjectEvent({
+      clusterId: req.clusterId,
+      nodeId: req.nodeId,
+      uid: typeof uid === 'string' ? uid : null,
+      reason: 'RancherDoctorPatched',
+      message: `rancher-doctor wrote status.rkeNode and spec.customConfig (resourceVersion ${out.resourceVersionBefore} -> ${out.resourceVersionAfter}), approved in Slack by ${req.approvedBy.join(', ')}`,
+    })
+    .then(
+      () => journal.record(EVENT_RECORDED, true),
+      () => undefined,
+    );
 }

@@ -94,8 +94,18 @@ export interface ClusterAccess {
   downstream(clusterId: string): DownstreamAccess;
   /** settings.management.cattle.io/server-version's value; null when the setting does not exist (404). */
   getRancherVersion(signal?: AbortSignal): Promise<string | null>;
+  /** A Kubernetes Event on a node object, for people who look there (kubectl describe, events). */
+  recordNodeObjectEvent(event: NodeObjectEvent, signal?: AbortSignal): Promise<void>;
   listProvisioningClusters(signal?: AbortSignal): Promise<ProvisioningCluster[]>;
   listCapiMachines(namespace: string, signal?: AbortSignal): Promise<CapiMachine[]>;
+}
+
+export interface NodeObjectEvent {
+  clusterId: string;
+  nodeId: string;
+  uid: string | null;
+  reason: string;
+  message: string;
 }
 
 export function createClusterAccess(
@@ -245,6 +255,38 @@ export function createClusterAccess(
         pod,
         options,
         sink,
+        signal,
+      );
+    },
+    async recordNodeObjectEvent(event, signal) {
+      const now = new Date().toISOString();
+      await caller.call(
+        op('create', 'events', event.clusterId),
+        (o) =>
+          core.createNamespacedEvent(
+            {
+              namespace: event.clusterId,
+              body: {
+                metadata: { generateName: `${event.nodeId}.` },
+                involvedObject: {
+                  apiVersion: 'management.cattle.io/v3',
+                  kind: 'Node',
+                  namespace: event.clusterId,
+                  name: event.nodeId,
+                  ...(event.uid ? { uid: event.uid } : {}),
+                },
+                reason: event.reason,
+                message: event.message,
+                type: 'Normal',
+                count: 1,
+                firstTimestamp: new Date(now),
+                lastTimestamp: new Date(now),
+                source: { component: 'rancher-doctor' },
+                reportingComponent: 'rancher-doctor',
+              },
+            },
+            o,
+          ),
         signal,
       );
     },

@@ -199,6 +199,19 @@ describe('end to end: Slack -> bot -> queue -> worker -> stand-in apiserver -> S
     expect(patched.spec.customConfig).toMatchObject({ address: internalIp() });
     expect(standin.countRequests({ method: 'PATCH', path: objectPath, dryRun: true })).toBe(1);
     expect(standin.countRequests({ method: 'PATCH', path: objectPath, dryRun: false })).toBe(1);
+    // And for whoever looks at the object rather than Slack: an Event on it.
+    const events = standin.list('local', `/api/v1/namespaces/${CLUSTER}/events`) as unknown as {
+      involvedObject: { kind: string; name: string };
+      reason: string;
+      message: string;
+    }[];
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        involvedObject: expect.objectContaining({ kind: 'Node', name: NODE }),
+        reason: 'RancherDoctorPatched',
+        message: expect.stringContaining('approved in Slack by U0ALICE'),
+      }),
+    );
 
     // The loop stops; measured again, the thread says so with the figures, and the report's
     // headline says fixed, its buttons replaced by the decision.
