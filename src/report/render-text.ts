@@ -2,6 +2,7 @@ import { stringify } from 'yaml';
 import type { DiagnosisReport, ProgressEvent, RegistrationRef } from '../diagnosis/types.js';
 import { plural } from '../text/plural.js';
 import { humanSpan } from '../text/duration.js';
+import { formatRate } from '../text/rate.js';
 import { utcMinute } from '../text/time.js';
 import { buildReportModel, type FindingFacts, type RateFacts } from './model.js';
 import { PLAN_WORDS, STAGE_LABELS } from './vocabulary.js';
@@ -14,10 +15,6 @@ function indent(text: string, prefix = '    '): string {
     .split('\n')
     .map((l) => prefix + l)
     .join('\n');
-}
-
-function formatRate(perMinute: number): string {
-  return perMinute >= 100 ? Math.round(perMinute).toLocaleString('en-US') : perMinute.toFixed(1);
 }
 
 /** Cluster, node, host, IP, how fast and since when: the line a person reads first. */

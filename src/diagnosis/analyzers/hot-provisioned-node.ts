@@ -1,16 +1,7 @@
 import { nodeFinding } from '../findings.js';
 import { analyzeNode, isProvisionedNode } from '../nodes.js';
-import type { DownstreamFacts } from '../collectors/collector.js';
+import { unreadDownstream } from '../collectors/collector.js';
 import type { Analyzer, Diagnosed } from './analyzer.js';
-
-const unread = (clusterId: string): DownstreamFacts => ({
-  clusterId,
-  reader: null,
-  nodes: null,
-  agentPods: null,
-  pdbs: null,
-  registrationTokens: null,
-});
 
 /**
  * A hot node object whose host Rancher provisions: any node of a v2prov (RKE2/k3s) cluster, or a
@@ -26,7 +17,7 @@ export const hotProvisionedNode: Analyzer = {
       if (!suspect.node || !suspect.heat) continue;
       const cluster = facts.clusterById.get(suspect.clusterId) ?? null;
       if (!isProvisionedNode(suspect.node, cluster)) continue;
-      const downstream = suspect.evidence?.downstream ?? unread(suspect.clusterId);
+      const downstream = suspect.evidence?.downstream ?? unreadDownstream(suspect.clusterId);
       const siblings = facts.nodesByCluster.get(suspect.clusterId) ?? [];
       const analysis = analyzeNode(suspect.node, siblings, cluster, downstream.nodes);
       const nodePoolName = suspect.node.spec.nodePoolName || null;

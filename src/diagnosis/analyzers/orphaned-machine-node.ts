@@ -1,16 +1,7 @@
 import { nodeFinding } from '../findings.js';
 import { analyzeNode } from '../nodes.js';
-import type { DownstreamFacts } from '../collectors/collector.js';
+import { unreadDownstream } from '../collectors/collector.js';
 import type { Analyzer, Diagnosed } from './analyzer.js';
-
-const unread = (clusterId: string): DownstreamFacts => ({
-  clusterId,
-  reader: null,
-  nodes: null,
-  agentPods: null,
-  pdbs: null,
-  registrationTokens: null,
-});
 
 /**
  * The known failure: a machine- node object of a custom (RKE1) cluster without status.rkeNode,
@@ -22,7 +13,7 @@ export const orphanedMachineNode: Analyzer = {
     const out: Diagnosed[] = [];
     for (const suspect of facts.suspects) {
       if (!suspect.node) continue;
-      const downstream = suspect.evidence?.downstream ?? unread(suspect.clusterId);
+      const downstream = suspect.evidence?.downstream ?? unreadDownstream(suspect.clusterId);
       const cluster = facts.clusterById.get(suspect.clusterId) ?? null;
       const siblings = facts.nodesByCluster.get(suspect.clusterId) ?? [];
       const analysis = analyzeNode(suspect.node, siblings, cluster, downstream.nodes);

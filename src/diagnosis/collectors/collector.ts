@@ -112,3 +112,8 @@ export interface SuspectSubject {
 }
 
 export type SuspectCollector = Collector<SuspectSubject, SuspectEvidence>;
+
+/** What is known of a downstream cluster nobody could read: nothing. */
+export function unreadDownstream(clusterId: string): DownstreamFacts {
+  return { clusterId, reader: null, nodes: null, agentPods: null, pdbs: null, registrationTokens: null };
+}

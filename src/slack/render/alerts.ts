@@ -20,7 +20,7 @@ import { slackDate } from './dates.js';
 import { findingActions } from './finding-actions.js';
 import { esc } from './limits.js';
 import { renderReport } from './report.js';
-import { formatRate as formatNumber } from './report-thread.js';
+import { formatRate as formatNumber } from '../../text/rate.js';
 
 const formatRate = (perMinute: number) => `${formatNumber(perMinute)} writes a minute`;
 

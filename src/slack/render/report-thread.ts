@@ -4,6 +4,7 @@ import type { FieldChangeFacts } from '../../report/field-change-facts.js';
 import type { FindingFacts, RateFacts, ReportModel } from '../../report/model.js';
 import { PLAN_WORDS } from '../../report/vocabulary.js';
 import { humanSpan } from '../../text/duration.js';
+import { formatRate } from '../../text/rate.js';
 import { plural } from '../../text/plural.js';
 import { actions, message, section, type Block, type SlackMessage } from './blocks.js';
 import { slackDate } from './dates.js';
@@ -16,10 +17,6 @@ const INLINE_DIFF_MAX = 2400;
 /** Pods listed by name up to this many per list; the rest counted. */
 const PODS_LISTED = 8;
 const HOTTEST_SHOWN = 5;
-
-export function formatRate(perMinute: number): string {
-  return perMinute >= 100 ? Math.round(perMinute).toLocaleString('en-US') : perMinute.toFixed(1);
-}
 
 /**
  * What the report's thread holds, for whoever wants to check before approving: per finding

@@ -9,7 +9,8 @@ import { slackDate } from './dates.js';
 import { headlineSuffix, NO_DECISIONS, type ReportDecisions } from './decision-view.js';
 import { findingActions } from './finding-actions.js';
 import { esc, cut } from './limits.js';
-import { formatRate, reportThread } from './report-thread.js';
+import { formatRate } from '../../text/rate.js';
+import { reportThread } from './report-thread.js';
 import type { JobRef } from './job-messages.js';
 
 /** Findings shown with their own headline and buttons; `/rancher status <job>` lists the rest. */
