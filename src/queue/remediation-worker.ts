@@ -200,7 +200,12 @@ export function startRemediationWorker(options: RemediationWorkerOptions): Remed
         outcome = { outcome: 'failed' as const, message: err instanceof Error ? err.message : String(err) };
       }
     }
-    const record = { by: data.askedBy ?? 'unknown', at: now(), outcome: outcome.outcome, message: outcome.message };
+    const record = {
+      by: data.askedBy ?? 'unknown',
+      at: now(),
+      outcome: outcome.outcome,
+      message: outcome.message,
+    };
     const { state: written } = await decisions.update(object, (s) => ({
       next: uncordoned(s, d.number, record),
       result: null,
