@@ -73,6 +73,27 @@ describe('rancher-doctor fix drain', () => {
     expect(downstreamNode('worker-3')?.spec?.unschedulable).toBe(true);
   }, 60000);
 
+  it('refuses the last controlplane (and etcd) node of its cluster, or a cluster it cannot read: exit 3, nothing written', async () => {
+    for (const scenario of ['last-controlplane', 'unreachable-downstream']) {
+      await ground.close();
+      ground = await startGround({ scenario });
+      process.env.RANCHER_URL = ground.standin.url;
+      process.env.RANCHER_TOKEN = ground.standin.rancherToken;
+      const auditFile = path.join(ground.dir, 'audit.jsonl');
+      const r = await drain('--cluster', CLUSTER, '--node', NODE, '--yes', '--audit-file', auditFile);
+      expect(r.code).toBe(EXIT.refused);
+      expect(r.stderr).toContain(
+        scenario === 'last-controlplane'
+          ? 'refused: worker-3 is the last etcd and controlplane node of prod-east'
+          : 'refused: prod-east could not be read, so what a drain would evict is not known',
+      );
+      expect(auditLines(auditFile)[0]).toMatchObject({ action: 'fix drain', outcome: 'refused' });
+      expect(ground.standin.countRequests({ method: 'PATCH', dryRun: false })).toBe(0);
+      expect(ground.standin.countRequests({ method: 'POST', path: 'eviction' })).toBe(0);
+      expect(ground.standin.countRequests({ method: 'DELETE' })).toBe(0);
+    }
+  }, 120000);
+
   it('refuses without a terminal and without --yes, and for a node with no loop, writing nothing', async () => {
     const noTty = await drain('--cluster', CLUSTER, '--node', NODE);
     expect(noTty.code).toBe(EXIT.usage);

@@ -118,6 +118,8 @@ export function clusterExecutor(
       const read = drainPlanOf(req);
       if (!read.plan) return { outcome: 'refused', reason: read.refused };
       const out = await applyDrainPlan(read.plan, drainPorts(access), journal, clock, drainSettings);
+      // Every write but the machine- object's removal (Rancher's) goes downstream, as this identity.
+      const identity = access.downstream(req.clusterId).identity;
       switch (out.kind) {
         case 'removed':
           return {
@@ -125,7 +127,7 @@ export function clusterExecutor(
             node: out.node,
             evicted: out.evicted,
             machineObjectGone: out.machineObjectGone,
-            kubernetesIdentity: access.downstream(req.clusterId).via,
+            kubernetesIdentity: identity,
           };
         case 'stopped':
           return {
@@ -137,11 +139,17 @@ export function clusterExecutor(
             evicted: out.evicted,
             blocked: out.blocked,
             terminating: out.terminating,
+            kubernetesIdentity: out.cordoned ? identity : null,
           };
         case 'refused':
           return { outcome: 'refused', reason: out.reason, changed: out.changed };
         case 'failed':
-          return { outcome: 'failed', message: out.message, cordoned: out.cordoned };
+          return {
+            outcome: 'failed',
+            message: out.message,
+            cordoned: out.cordoned,
+            kubernetesIdentity: out.cordoned ? identity : null,
+          };
       }
     },
 
@@ -149,7 +157,11 @@ export function clusterExecutor(
       const read = drainPlanOf(req);
       if (!read.plan) return { outcome: 'failed', message: read.refused };
       const out = await uncordon(read.plan, drainPorts(access), journal, drainSettings);
-      return { outcome: out.kind, message: out.message };
+      return {
+        outcome: out.kind,
+        message: out.message,
+        kubernetesIdentity: out.kind === 'uncordoned' ? access.downstream(req.clusterId).identity : null,
+      };
     },
 
     async verify(req, journal): Promise<VerifyOutcome> {

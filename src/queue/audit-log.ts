@@ -18,6 +18,7 @@ const entrySchema: z.ZodType<AuditEntry> = z.object({
   ]),
   slackUser: z.string().nullable(),
   kubernetesIdentity: z.string().nullable(),
+  approvedBy: z.array(z.string()).optional(),
   clusterId: z.string().nullable(),
   nodeId: z.string().nullable(),
   kind: z.enum(['patch', 'drain', 'dismiss']).nullable(),

@@ -85,6 +85,7 @@ export function startRemediationWorker(options: RemediationWorkerOptions): Remed
     decision: d.number,
     planId: d.planId,
     detail: null,
+    approvedBy: d.approvals.map((a) => a.userId),
     ...rest,
   });
 
@@ -156,12 +157,7 @@ export function startRemediationWorker(options: RemediationWorkerOptions): Remed
       entry(d, object, {
         event: 'result',
         detail: `${result.outcome}${result.detail ? `: ${result.detail}` : ''}`,
-        kubernetesIdentity:
-          outcome.outcome === 'applied' ||
-          outcome.outcome === 'already-applied' ||
-          outcome.outcome === 'removed'
-            ? (outcome.kubernetesIdentity ?? null)
-            : null,
+        kubernetesIdentity: 'kubernetesIdentity' in outcome ? (outcome.kubernetesIdentity ?? null) : null,
         ...(outcome.outcome === 'applied'
           ? {
               resourceVersionBefore: outcome.resourceVersionBefore,
@@ -204,7 +200,12 @@ export function startRemediationWorker(options: RemediationWorkerOptions): Remed
         outcome = { outcome: 'failed' as const, message: err instanceof Error ? err.message : String(err) };
       }
     }
-    const record = { by: data.askedBy ?? 'unknown', at: now(), ...outcome };
+    const record = {
+      by: data.askedBy ?? 'unknown',
+      at: now(),
+      outcome: outcome.outcome,
+      message: outcome.message,
+    };
     const { state: written } = await decisions.update(object, (s) => ({
       next: uncordoned(s, d.number, record),
       result: null,
@@ -213,6 +214,7 @@ export function startRemediationWorker(options: RemediationWorkerOptions): Remed
       entry(d, object, {
         event: 'result',
         slackUser: data.askedBy ?? null,
+        kubernetesIdentity: 'kubernetesIdentity' in outcome ? (outcome.kubernetesIdentity ?? null) : null,
         detail: `uncordon: ${outcome.outcome}: ${outcome.message}`,
       }),
     );

@@ -30,6 +30,8 @@ export const NODE_AGENT_NAMESPACE = 'cattle-system';
 export interface DownstreamAccess {
   readonly clusterId: string;
   readonly via: string;
+  /** Who the requests go as (the Rancher token's name, or the kubeconfig's user), for the audit trail. */
+  readonly identity: string;
   /** kubectl flags reaching the cluster the same way (for the drain steps); null when there are none. */
   readonly kubectl: string | null;
   listNodes(signal?: AbortSignal): Promise<KubeNode[]>;
@@ -116,6 +118,7 @@ export function makeDownstream(config: RancherConfig, caller: Caller, clusterId:
   return {
     clusterId,
     via: resolved.via,
+    identity: resolved.identity ?? resolved.via,
     kubectl: resolved.kubectl ?? null,
     async listNodes(signal) {
       return listAllPages(

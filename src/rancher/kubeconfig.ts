@@ -10,6 +10,8 @@ export interface ResolvedKubeConfig {
   via: string;
   /** kubectl flags that reach the same cluster the same way, for the steps a person runs. */
   kubectl?: string;
+  /** Who the requests go as, for the audit trail: never a secret. */
+  identity?: string;
 }
 
 export const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
@@ -103,7 +105,13 @@ export function downstreamKubeConfig(config: RancherConfig, clusterId: string): 
     if (file) {
       const kc = new KubeConfig();
       kc.loadFromFile(file);
-      return { kubeConfig: kc, via: `kubeconfig ${file}`, kubectl: `--kubeconfig ${file}` };
+      const user = kc.getCurrentUser()?.name;
+      return {
+        kubeConfig: kc,
+        via: `kubeconfig ${file}`,
+        kubectl: `--kubeconfig ${file}`,
+        identity: `${user ? `user ${user} of ` : ''}kubeconfig ${file}`,
+      };
     }
   }
   if (config.rancherUrl && config.rancherToken) {
@@ -125,6 +133,7 @@ export function downstreamKubeConfig(config: RancherConfig, clusterId: string): 
     return {
       kubeConfig: kc,
       via: `Rancher proxy ${server}`,
+      identity: `${rancherTokenName(config.rancherToken)} through Rancher proxy ${server}`,
       kubectl: `--server ${server} --token "$RANCHER_TOKEN"${config.rancherInsecure && server.startsWith('https://') ? ' --insecure-skip-tls-verify' : ''}`,
     };
   }
@@ -133,4 +142,13 @@ export function downstreamKubeConfig(config: RancherConfig, clusterId: string): 
       ? `no way to reach downstream cluster ${clusterId}: RANCHER_URL and RANCHER_TOKEN are not set and DOWNSTREAM_KUBECONFIG_DIR (${config.downstreamKubeconfigDir}) has no ${clusterId}.yaml`
       : `no way to reach downstream cluster ${clusterId}: neither RANCHER_URL and RANCHER_TOKEN nor DOWNSTREAM_KUBECONFIG_DIR is set`,
   );
+}
+
+/**
+ * A Rancher API token is `<name>:<secret>`; its name (`token-xxxxx`, `kubeconfig-u-xxxxx`) is what
+ * Rancher's UI and audit log show, and says whose token it is. The secret part never leaves.
+ */
+export function rancherTokenName(token: string): string {
+  const name = /^([a-z0-9][a-z0-9-]{0,62}):./.exec(token)?.[1];
+  return name ? `Rancher token ${name}` : 'the Rancher token';
 }

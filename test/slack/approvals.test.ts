@@ -228,6 +228,9 @@ describe('one decision per node', () => {
     const result = trail.find((e) => e.event === 'result')!;
     expect(result).toMatchObject({ resourceVersionBefore: '884213', resourceVersionAfter: '884240' });
     expect(result.before).toEqual({ metadata: { name: s.node } });
+    // Whose approval it was, apart from the identity it wrote as (a drain's entry says the same).
+    expect(result.approvedBy).toEqual([state!.current!.approvals[0]!.userId]);
+    expect(['U0BOB', 'U0CAROL']).toContain(result.approvedBy![0]);
     expect(trail.some((e) => e.event === 'verification')).toBe(true);
   });
 

@@ -326,6 +326,19 @@ class StandinServer implements Standin {
     });
   }
 
+  /** A slow answer; closing the stand-in ends the wait, so that no timer outlives it. */
+  private delay(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const stop = () => {
+        clearTimeout(timer);
+        this.longRunning.delete(stop);
+        resolve();
+      };
+      const timer = setTimeout(stop, ms);
+      this.longRunning.add(stop);
+    });
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://standin');
     const method = (req.method ?? 'GET').toUpperCase();
@@ -354,9 +367,9 @@ class StandinServer implements Standin {
       record.status = res.statusCode;
     });
     try {
-      if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
+      if (this.latencyMs > 0) await this.delay(this.latencyMs);
       const fault = this.faults.take(method, url.pathname, url.searchParams.has('dryRun'));
-      if (fault?.latencyMs) await new Promise((r) => setTimeout(r, fault.latencyMs));
+      if (fault?.latencyMs) await this.delay(fault.latencyMs);
       if (fault?.reset) {
         req.socket.destroy();
         return;

@@ -11,6 +11,8 @@ export interface AuditEntry {
   slackUser: string | null;
   /** The Kubernetes identity a write went as, when known. */
   kubernetesIdentity: string | null;
+  /** The worker's entries: the Slack user ids whose approvals made the decision. */
+  approvedBy?: string[];
   clusterId: string | null;
   nodeId: string | null;
   kind: DecisionKind | null;

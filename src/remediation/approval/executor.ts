@@ -66,11 +66,16 @@ export type DrainOutcome =
       evicted: string[];
       blocked: { pod: string; pdbs: string[]; message: string }[];
       terminating: string[];
+      kubernetesIdentity?: string | null;
     }
   | { outcome: 'refused'; reason: string; changed?: string[] }
-  | { outcome: 'failed'; message: string; cordoned?: boolean };
+  | { outcome: 'failed'; message: string; cordoned?: boolean; kubernetesIdentity?: string | null };
 
-export type UncordonOutcome = { outcome: 'uncordoned' | 'not-cordoned' | 'gone' | 'failed'; message: string };
+export type UncordonOutcome = {
+  outcome: 'uncordoned' | 'not-cordoned' | 'gone' | 'failed';
+  message: string;
+  kubernetesIdentity?: string | null;
+};
 
 /** Where an approver's Stop is written: the drain reads it between its steps. */
 export const DRAIN_STOP_STEP = 'drain:stop';

@@ -416,6 +416,11 @@ export function renderAudit(entries: AuditEntry[]): SlackMessage {
   const lines = entries.map((e) => {
     const who = e.slackUser ? `<@${e.slackUser}>` : 'the bot';
     const as = e.kubernetesIdentity ? ` as \`${esc(e.kubernetesIdentity)}\`` : '';
+    // On the result alone: the approvals are entries of their own, the result says whose it was.
+    const approved =
+      e.event === 'result' && e.approvedBy?.length
+        ? `, approved by ${e.approvedBy.map((u) => `<@${esc(u)}>`).join(', ')}`
+        : '';
     const object = e.nodeId ? ` \`${esc(e.clusterId ?? '?')}/${esc(e.nodeId)}\`` : '';
     const kind = e.kind ? ` ${e.kind}` : '';
     const n = e.decision ? ` #${e.decision}` : '';
@@ -424,7 +429,7 @@ export function renderAudit(entries: AuditEntry[]): SlackMessage {
         ? ` (resourceVersion ${esc(e.resourceVersionBefore ?? '?')} → ${esc(e.resourceVersionAfter ?? '?')})`
         : '';
     const detail = e.detail ? `: ${esc(cut(oneLine(e.detail, 200), 200))}` : '';
-    return `• ${esc(e.at.slice(0, 19).replace('T', ' '))} *${e.event}*${kind}${n}${object} by ${who}${as}${rv}${detail}`;
+    return `• ${esc(e.at.slice(0, 19).replace('T', ' '))} *${e.event}*${kind}${n}${object} by ${who}${as}${approved}${rv}${detail}`;
   });
   return message(plural(entries.length, 'audit entry', 'audit entries'), [
     section(cut(lines.join('\n'), 2900)),
