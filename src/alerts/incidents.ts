@@ -69,7 +69,8 @@ export interface AlertPublisher {
   /** The report's own thread replies, under the incident's message. */
   reportThread(incident: Incident, diagnosis: DiagnosisOutcome): Promise<void>;
   lostContact(info: LostContact): Promise<void>;
-  sample(): Promise<MessageRef | null>;
+  /** A message that looks like an alert, marked as a test: no incident, no snooze. */
+  sample(requestedBy: string | null): Promise<MessageRef | null>;
 }
 
 export interface DiagnosisRequester {
@@ -337,6 +338,21 @@ export class IncidentService implements IncidentSink {
     return outcome?.jobId === incident.diagnosis.jobId ? outcome : null;
   }
 
+  /**
+   * Something was decided on a node object: each open incident whose report shows it is drawn
+   * again, so its message shows the decision in place of the buttons.
+   */
+  async refreshObject(object: { clusterId: string; nodeId: string }): Promise<void> {
+    for (const i of await this.o.store.open()) {
+      if (!i.message) continue;
+      const shown = await this.shownDiagnosis(i);
+      const showsIt = shown?.report.findings.some(
+        (f) => f.clusterId === object.clusterId && f.nodeId === object.nodeId,
+      );
+      if (showsIt) await this.change(i.fingerprint, async () => true);
+    }
+  }
+
   async lostContact(info: LostContact): Promise<void> {
     await this.o.publisher.lostContact(info);
   }
@@ -346,8 +362,8 @@ export class IncidentService implements IncidentSink {
     return { open: await this.o.store.open(), snoozes: await this.o.store.snoozes(now) };
   }
 
-  sample(): Promise<MessageRef | null> {
-    return this.o.publisher.sample();
+  sample(requestedBy: string | null = null): Promise<MessageRef | null> {
+    return this.o.publisher.sample(requestedBy);
   }
 
   /**

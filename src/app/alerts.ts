@@ -18,6 +18,8 @@ import type { DiagnosisProducer } from '../queue/producer.js';
 import { createAlertSources } from '../rancher/alert-sources.js';
 import { SlackAlertPublisher } from '../slack/alert-publisher.js';
 import type { SlackPoster } from '../slack/poster.js';
+import type { ReportDecisions } from '../slack/render/decision-view.js';
+import type { DiagnosisReport } from '../diagnosis/types.js';
 
 /** Fires are gathered this long, so that a burst of loops becomes one summary. */
 const GATHER_MS = 1000;
@@ -28,6 +30,7 @@ export function createIncidentService(
   poster: SlackPoster,
   producer: DiagnosisProducer,
   log: Logger,
+  decisionsFor?: (report: DiagnosisReport) => Promise<ReportDecisions>,
 ): IncidentService | null {
   const channel = config.alertChannel;
   if (!channel) return null;
@@ -39,7 +42,12 @@ export function createIncidentService(
       prefix: config.queuePrefix,
       retentionSeconds: config.resultRetentionSeconds,
     }),
-    publisher: new SlackAlertPublisher({ poster, channel, pace: (c) => pacer.wait(c) }),
+    publisher: new SlackAlertPublisher({
+      poster,
+      channel,
+      pace: (c) => pacer.wait(c),
+      ...(decisionsFor ? { decisionsFor } : {}),
+    }),
     diagnoses: {
       async request(clusterId) {
         const outcome = await producer.enqueue(

@@ -125,7 +125,6 @@ describe('alert messages, as the person on call reads them', () => {
       renderAlertList(
         [{ ...base, ack: { userId: 'U0BOB', at: '2025-03-04T10:03:00Z' } }],
         [{ fingerprint: 'node:c-dql6k/machine-x', until: '2025-03-04T14:00:00Z', userId: 'U0ALICE' }],
-        NOW,
       ),
     ));
 });

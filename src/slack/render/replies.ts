@@ -15,6 +15,8 @@ const USAGE = [
   '`/rancher diagnose [cluster] [--since 30m] [--watch 60s]` — look for Rancher node objects rewritten in a loop (all clusters when none is named)',
   '`/rancher status [job-id]` — where a diagnosis is, or the recent ones',
   '`/rancher audit [n]` — the latest n entries of the audit trail (approvers only)',
+  '`/rancher alerts` — open alert incidents, who acknowledged them, and snoozes',
+  '`/rancher alerts test` — post a test alert in the alert channel, to check the wiring',
   '`/rancher help` — this text',
 ].join('\n');
 
