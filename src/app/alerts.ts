@@ -69,8 +69,27 @@ export function createIncidentService(
     clock: { now: Date.now, later: (ms, fn) => setTimeout(fn, ms).unref() },
     summaryAt: config.alerts.summaryAt,
     gatherMs: GATHER_MS,
+    renewal: {
+      approvalTtlMs: config.approvalTtlSeconds * 1000,
+      beforeMs: config.alerts.renewBeforeSeconds * 1000,
+    },
     onError,
   });
+}
+
+/**
+ * Looks for open incidents whose plans are about to expire, in every worker: the report that
+ * made them schedules the renewal in the process it reached, and this sweep takes over when that
+ * process is gone. A quarter of ALERT_RENEW_BEFORE apart, at most a minute.
+ */
+export function startRenewals(config: BotConfig, incidents: IncidentService, log: Logger): { stop(): void } {
+  const everyMs = Math.max(1000, Math.min(60_000, (config.alerts.renewBeforeSeconds * 1000) / 4));
+  const timer = setInterval(() => {
+    incidents
+      .renewDue()
+      .catch((err: unknown) => log.warn({ err: String(err) }, 'alerts: plans renewal failed'));
+  }, everyMs).unref();
+  return { stop: () => clearInterval(timer) };
 }
 
 export interface RunningDetector {

@@ -37,7 +37,7 @@ import { SlackPoster, createWebClient } from '../slack/poster.js';
 import type { SlackTokenRefusedError } from '../slack/slack-auth.js';
 import { EXIT } from '../cli/exit-codes.js';
 import { lazyRegistrationReader, loadDiagnosisEngine, type DiagnosisEngine } from './engine.js';
-import { createIncidentService, startDetector } from './alerts.js';
+import { createIncidentService, startDetector, startRenewals } from './alerts.js';
 import { AlertJobReporter } from '../slack/alert-job-reporter.js';
 
 const REDIS_WAIT_AT_START_MS = 5000;
@@ -186,6 +186,7 @@ export async function startRoles(
         log.child({ component: 'alerts' }),
         (report) => views.decisionsFor(report),
       ));
+    const renewals = incidents ? startRenewals(config, incidents, log.child({ component: 'alerts' })) : null;
     const detector = incidents
       ? startDetector(config, env, connection, incidents, log.child({ component: 'alerts' }))
       : null;
@@ -237,6 +238,7 @@ export async function startRoles(
         refresh.stop();
         await fixer.close();
         await workerStores.remediation.close();
+        renewals?.stop();
         await detector?.stop();
         await alertProducer?.close().catch(() => undefined);
         alertRedis?.disconnect();

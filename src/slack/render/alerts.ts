@@ -204,11 +204,19 @@ function noteText(note: IncidentNote): string {
       return `:warning: The diagnosis failed: ${esc(note.error)}`;
     case 'diagnosis-elsewhere':
       return `:mag: A diagnosis of this cluster was already running (job \`${esc(note.jobId)}\`): its report will be shown here.`;
+    case 'plans-renewed':
+      return `:arrows_counterclockwise: A new diagnosis renewed the plans on the alert before they expired, and what it offers changed. Now: ${offerWords(note.offered)} (was: ${offerWords(note.was)}). The buttons on the alert are the new ones.`;
     case 'resolved':
       return `:white_check_mark: Resolved: under the loop threshold for long enough. It lasted ${humanSpan(note.lastedSeconds)}${
         note.peakPerMinute !== null ? `, peak ${formatRate(note.peakPerMinute)}` : ''
       }.`;
   }
+}
+
+function offerWords(offer: string[]): string {
+  return offer.length
+    ? offer.map((o) => esc(o)).join('; ')
+    : 'nothing, the object is no longer found looping';
 }
 
 export function renderLostContact(info: LostContact): SlackMessage {

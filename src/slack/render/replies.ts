@@ -309,10 +309,13 @@ export function renderNotThisPlan(): SlackMessage {
   ]);
 }
 
-export function renderApprovalExpired(): SlackMessage {
+/** `fromAlert`: the button was an alert's, whose message is renewed with fresh plans while it is open. */
+export function renderApprovalExpired(fromAlert = false): SlackMessage {
   return message('The time to approve this has passed', [
     section(
-      ':hourglass: The time to approve this fix has passed, so nothing was decided. Run the diagnosis again: `/rancher diagnose <cluster>` gives a fresh plan, read from the cluster now.',
+      fromAlert
+        ? ':hourglass: The time to approve this fix has passed, so nothing was decided. The alert renews its plans while the incident is open: use the buttons on the alert as it shows now (reload it if they look the same), or run `/rancher diagnose <cluster>` for a fresh plan.'
+        : ':hourglass: The time to approve this fix has passed, so nothing was decided. Run the diagnosis again: `/rancher diagnose <cluster>` gives a fresh plan, read from the cluster now.',
     ),
   ]);
 }
