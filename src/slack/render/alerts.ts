@@ -173,15 +173,31 @@ function plainSubject(i: Incident): string {
   return i.summary;
 }
 
+/** Slack's limits: 3000 characters a section, 50 blocks a message (two kept for the head and foot). */
+const SECTION_CHARS = 2900;
+const LIST_SECTIONS = 45;
+
+/** Every object of a burst, listed in as many sections as it takes, in the order they are posted. */
 export function renderSummary(incidents: Incident[]): SlackMessage {
-  const shown = incidents.slice(0, 40);
-  const lines = shown.map((i) => `• ${subject(i)}${rateWords(i)}`);
-  if (incidents.length > shown.length) lines.push(`… and ${incidents.length - shown.length} more`);
+  const sections: string[][] = [[]];
+  let size = 0;
+  let listed = 0;
+  for (const i of incidents) {
+    const line = `• ${subject(i)}${rateWords(i)}`;
+    if (size + line.length + 1 > SECTION_CHARS && sections.at(-1)!.length) {
+      if (sections.length === LIST_SECTIONS) break;
+      sections.push([]);
+      size = 0;
+    }
+    sections.at(-1)!.push(line);
+    size += line.length + 1;
+    listed++;
+  }
+  if (listed < incidents.length) sections.at(-1)!.push(`… and ${incidents.length - listed} more`);
   return message(`${plural(incidents.length, 'node object')} started looping`, [
-    section(
-      `:rotating_light: *${plural(incidents.length, 'object')} started looping within a minute:*\n${lines.join('\n')}`,
-    ),
-    context('Each is an incident of its own, with its buttons, in this thread.'),
+    section(`:rotating_light: *${plural(incidents.length, 'object')} started looping within a minute:*`),
+    ...sections.map((lines) => section(lines.join('\n'))),
+    context('Each is an incident of its own, with its buttons, in this thread, in the order listed.'),
   ]);
 }
 
