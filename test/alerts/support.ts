@@ -52,6 +52,9 @@ export async function alertGround(extraEnv: Record<string, string> = {}): Promis
     RANCHER_TOKEN: standin.rancherToken,
     ALERT_CHANNEL,
     SLACK_RETRIES: '3',
+    // Fixes approvable from the alert, as the report shows them when remediation is on.
+    APPROVERS: 'U0ALICE',
+    REMEDIATION_ENABLED: 'true',
     ...FAST_ALERTS,
     ...extraEnv,
   };
