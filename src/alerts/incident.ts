@@ -35,6 +35,11 @@ export interface Incident {
   /** Dismissed from the alert: no more notes or alerts for it until it is resolved. */
   dismissed: { userId: string; at: string } | null;
   diagnosis: { jobId: string; state: 'queued' | 'running' | 'done' | 'failed'; error?: string } | null;
+  /**
+   * A new diagnosis asked for to renew the shown report's plans before they expire; the message
+   * keeps the report it shows until the new one comes. `failed`: tried again later.
+   */
+  renewing?: { jobId: string; at: string; failed?: boolean } | null;
   resolvedAt: string | null;
   /** The incident of the same object before this one, once resolved. */
   previous: { startsAt: string; resolvedAt: string | null; message: MessageRef | null } | null;
@@ -95,3 +100,28 @@ export function findingOf(incident: Incident, report: DiagnosisReport) {
 
 /** `requestedBy` of the diagnosis jobs incidents ask for: their report goes to the incident's message. */
 export const ALERT_REQUESTER = 'alerts';
+
+/**
+ * When a shown report's plans are renewed: `beforeMs` ahead of the end of their approval time
+ * (`ttlMs` from the report), never sooner than half of it, so that a margin as long as the time
+ * itself cannot renew without end.
+ */
+export function renewAt(outcome: DiagnosisOutcome, ttlMs: number, beforeMs: number): number {
+  const made = Date.parse(outcome.report.finishedAt ?? outcome.requestedAt);
+  return made + Math.max(ttlMs - beforeMs, ttlMs / 2);
+}
+
+/**
+ * What a report offers for an incident, in words: for its object's finding (or every finding,
+ * when it names no object) the fixes with a plan. Two reports that offer the same are the same
+ * to the person on call.
+ */
+export function offerOf(incident: Incident, outcome: DiagnosisOutcome): string[] {
+  const own = incident.objectKey ? findingOf(incident, outcome.report) : null;
+  const findings = incident.objectKey ? (own ? [own] : []) : outcome.report.findings;
+  return findings.map((f) => {
+    const plans = outcome.plans[f.id];
+    const fixes = [plans?.patch ? 'patch' : null, plans?.drain ? 'drain' : null].filter(Boolean);
+    return `${f.nodeId ?? f.id}: ${fixes.length ? fixes.join(' or ') : 'no fix'}`;
+  });
+}

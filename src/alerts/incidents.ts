@@ -5,7 +5,7 @@
  * webhook and a button click in other processes never post it twice.
  */
 import type { DiagnosisOutcome, Incident, IncidentSource, MessageRef, Snooze } from './incident.js';
-import { lastedSeconds, rateDoubled } from './incident.js';
+import { lastedSeconds, offerOf, rateDoubled, renewAt } from './incident.js';
 
 /** What the Alertmanager webhook (and the detector) call. */
 export interface IncidentSink {
@@ -46,6 +46,7 @@ export type IncidentNote =
   | { kind: 'dismissed'; userId: string }
   | { kind: 'diagnosis-failed'; error: string }
   | { kind: 'diagnosis-elsewhere'; jobId: string }
+  | { kind: 'plans-renewed'; offered: string[]; was: string[] }
   | { kind: 'resolved'; lastedSeconds: number; peakPerMinute: number | null };
 
 export interface LostContact {
@@ -69,7 +70,8 @@ export interface AlertPublisher {
   /** The report's own thread replies, under the incident's message. */
   reportThread(incident: Incident, diagnosis: DiagnosisOutcome): Promise<void>;
   lostContact(info: LostContact): Promise<void>;
-  sample(): Promise<MessageRef | null>;
+  /** A message that looks like an alert, marked as a test: no incident, no snooze. */
+  sample(requestedBy: string | null): Promise<MessageRef | null>;
 }
 
 export interface DiagnosisRequester {
@@ -92,8 +94,16 @@ export interface IncidentServiceOptions {
   summaryAt: number;
   /** Fires are gathered this long before they are shown, so that a burst becomes one summary. */
   gatherMs: number;
+  /**
+   * The plans of a report can be approved for `approvalTtlMs` after it is made (APPROVAL_TTL);
+   * while an incident stays open a new diagnosis renews them `beforeMs` ahead. Absent: no renewal.
+   */
+  renewal?: { approvalTtlMs: number; beforeMs: number };
   onError?: (what: string, err: unknown) => void;
 }
+
+/** A renewal whose diagnosis failed is asked for again after this long. */
+const RENEW_RETRY_MS = 60_000;
 
 const FLUSH_LOCK = 'flush';
 const BURST_MS = 60_000;
@@ -240,7 +250,11 @@ export class IncidentService implements IncidentSink {
   /** A diagnosis finished: each incident waiting on it shows the report (and its buttons). */
   async diagnosed(outcome: DiagnosisOutcome): Promise<void> {
     const { store, publisher } = this.o;
-    for (const i of await this.waitingOn(outcome.jobId)) {
+    // Read before the renewals: an incident renewed by this report is not waiting on it.
+    const waiting = await this.waitingOn(outcome.jobId);
+    await this.renewed(outcome);
+    this.scheduleRenewal(outcome);
+    for (const i of waiting) {
       await store.saveDiagnosis(i.fingerprint, outcome);
       await this.change(i.fingerprint, async (incident) => {
         if (incident.diagnosis?.jobId !== outcome.jobId || incident.state === 'resolved') return false;
@@ -259,6 +273,18 @@ export class IncidentService implements IncidentSink {
   }
 
   async diagnosisFailed(jobId: string, error: string): Promise<void> {
+    // A renewal that failed leaves the report shown as it is; it is asked for again later.
+    for (const i of (await this.o.store.open()).filter((r) => r.renewing?.jobId === jobId)) {
+      await this.mark(i.fingerprint, (incident) => {
+        if (incident.renewing?.jobId !== jobId) return false;
+        incident.renewing = { jobId, at: new Date(this.o.clock.now()).toISOString(), failed: true };
+        return true;
+      });
+      this.o.onError?.(
+        'plans renewal',
+        new Error(`the diagnosis renewing ${i.fingerprint} failed: ${error}`),
+      );
+    }
     for (const i of await this.waitingOn(jobId)) {
       await this.change(i.fingerprint, async (incident) => {
         if (incident.diagnosis?.jobId !== jobId || incident.state === 'resolved') return false;
@@ -269,6 +295,95 @@ export class IncidentService implements IncidentSink {
       const now = await this.o.store.get(i.fingerprint);
       if (now?.message) await this.o.publisher.note(now, { kind: 'diagnosis-failed', error });
     }
+  }
+
+  /**
+   * Asks for a new diagnosis of each cluster whose open incidents show plans about to expire, so
+   * that their buttons stay usable while the incident lasts. Not for an incident resolved,
+   * snoozed or dismissed, nor one already being renewed. Every process may call it: the incident's
+   * lock and the queue's one diagnosis per cluster keep it to one.
+   */
+  async renewDue(): Promise<void> {
+    const r = this.o.renewal;
+    if (!r) return;
+    const { store, clock } = this.o;
+    const now = clock.now();
+    const due = new Map<string | null, Incident[]>();
+    for (const i of await store.open()) {
+      if (!(await this.renewable(i, now))) continue;
+      due.set(i.clusterId, [...(due.get(i.clusterId) ?? []), i]);
+    }
+    for (const [clusterId, incidents] of due) {
+      let asked: { jobId: string };
+      try {
+        asked = await this.o.diagnoses.request(clusterId);
+      } catch (err) {
+        this.o.onError?.('plans renewal request', err);
+        continue;
+      }
+      const at = new Date(now).toISOString();
+      for (const i of incidents)
+        await this.mark(i.fingerprint, async (incident) => {
+          if (!(await this.renewable(incident, now))) return false;
+          incident.renewing = { jobId: asked.jobId, at };
+          return true;
+        });
+    }
+  }
+
+  private async renewable(i: Incident, now: number): Promise<boolean> {
+    const r = this.o.renewal;
+    if (!r || i.state !== 'diagnosed' || i.dismissed || !i.message) return false;
+    if (i.renewing && !(i.renewing.failed && now - Date.parse(i.renewing.at) >= RENEW_RETRY_MS)) return false;
+    const shown = await this.shownDiagnosis(i);
+    if (!shown || renewAt(shown, r.approvalTtlMs, r.beforeMs) > now) return false;
+    return !(await this.o.store.snoozedUntil(i.fingerprint, now));
+  }
+
+  /** Checks for renewals when this report's plans come due (every process sweeps as well). */
+  private scheduleRenewal(outcome: DiagnosisOutcome): void {
+    const r = this.o.renewal;
+    if (!r) return;
+    const wait = Math.max(0, renewAt(outcome, r.approvalTtlMs, r.beforeMs) - this.o.clock.now());
+    this.o.clock.later(wait, () => {
+      this.renewDue().catch((err: unknown) => this.o.onError?.('plans renewal', err));
+    });
+  }
+
+  /**
+   * The report of a renewal: the message is edited in place with it. The thread hears of it only
+   * when what the report offers changed; the same fixes offered again are no news.
+   */
+  private async renewed(outcome: DiagnosisOutcome): Promise<void> {
+    const { store, publisher } = this.o;
+    for (const i of (await store.open()).filter((r) => r.renewing?.jobId === outcome.jobId)) {
+      const before = await this.shownDiagnosis(i);
+      await store.saveDiagnosis(i.fingerprint, outcome);
+      const done = await this.change(i.fingerprint, async (incident) => {
+        if (incident.renewing?.jobId !== outcome.jobId || incident.state === 'resolved') return false;
+        incident.renewing = null;
+        incident.diagnosis = { jobId: outcome.jobId, state: 'done' };
+        incident.state = 'diagnosed';
+        return true;
+      });
+      if (!done || !before) continue;
+      const was = offerOf(done, before);
+      const offered = offerOf(done, outcome);
+      if (was.join('\n') !== offered.join('\n'))
+        await publisher.note(done, { kind: 'plans-renewed', offered, was });
+    }
+  }
+
+  /** Changes one incident under its lock without touching its message. */
+  private async mark(
+    fingerprint: string,
+    edit: (incident: Incident) => boolean | Promise<boolean>,
+  ): Promise<void> {
+    const { store } = this.o;
+    await store.withLock(fingerprint, async () => {
+      const incident = await store.get(fingerprint);
+      if (incident && (await edit(incident))) await store.put(incident);
+    });
   }
 
   private async waitingOn(jobId: string): Promise<Incident[]> {
@@ -337,6 +452,21 @@ export class IncidentService implements IncidentSink {
     return outcome?.jobId === incident.diagnosis.jobId ? outcome : null;
   }
 
+  /**
+   * Something was decided on a node object: each open incident whose report shows it is drawn
+   * again, so its message shows the decision in place of the buttons.
+   */
+  async refreshObject(object: { clusterId: string; nodeId: string }): Promise<void> {
+    for (const i of await this.o.store.open()) {
+      if (!i.message) continue;
+      const shown = await this.shownDiagnosis(i);
+      const showsIt = shown?.report.findings.some(
+        (f) => f.clusterId === object.clusterId && f.nodeId === object.nodeId,
+      );
+      if (showsIt) await this.change(i.fingerprint, async () => true);
+    }
+  }
+
   async lostContact(info: LostContact): Promise<void> {
     await this.o.publisher.lostContact(info);
   }
@@ -346,8 +476,8 @@ export class IncidentService implements IncidentSink {
     return { open: await this.o.store.open(), snoozes: await this.o.store.snoozes(now) };
   }
 
-  sample(): Promise<MessageRef | null> {
-    return this.o.publisher.sample();
+  sample(requestedBy: string | null = null): Promise<MessageRef | null> {
+    return this.o.publisher.sample(requestedBy);
   }
 
   /**

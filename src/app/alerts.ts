@@ -18,6 +18,8 @@ import type { DiagnosisProducer } from '../queue/producer.js';
 import { createAlertSources } from '../rancher/alert-sources.js';
 import { SlackAlertPublisher } from '../slack/alert-publisher.js';
 import type { SlackPoster } from '../slack/poster.js';
+import type { ReportDecisions } from '../slack/render/decision-view.js';
+import type { DiagnosisReport } from '../diagnosis/types.js';
 
 /** Fires are gathered this long, so that a burst of loops becomes one summary. */
 const GATHER_MS = 1000;
@@ -28,6 +30,7 @@ export function createIncidentService(
   poster: SlackPoster,
   producer: DiagnosisProducer,
   log: Logger,
+  decisionsFor?: (report: DiagnosisReport) => Promise<ReportDecisions>,
 ): IncidentService | null {
   const channel = config.alertChannel;
   if (!channel) return null;
@@ -39,7 +42,12 @@ export function createIncidentService(
       prefix: config.queuePrefix,
       retentionSeconds: config.resultRetentionSeconds,
     }),
-    publisher: new SlackAlertPublisher({ poster, channel, pace: (c) => pacer.wait(c) }),
+    publisher: new SlackAlertPublisher({
+      poster,
+      channel,
+      pace: (c) => pacer.wait(c),
+      ...(decisionsFor ? { decisionsFor } : {}),
+    }),
     diagnoses: {
       async request(clusterId) {
         const outcome = await producer.enqueue(
@@ -61,8 +69,27 @@ export function createIncidentService(
     clock: { now: Date.now, later: (ms, fn) => setTimeout(fn, ms).unref() },
     summaryAt: config.alerts.summaryAt,
     gatherMs: GATHER_MS,
+    renewal: {
+      approvalTtlMs: config.approvalTtlSeconds * 1000,
+      beforeMs: config.alerts.renewBeforeSeconds * 1000,
+    },
     onError,
   });
+}
+
+/**
+ * Looks for open incidents whose plans are about to expire, in every worker: the report that
+ * made them schedules the renewal in the process it reached, and this sweep takes over when that
+ * process is gone. A quarter of ALERT_RENEW_BEFORE apart, at most a minute.
+ */
+export function startRenewals(config: BotConfig, incidents: IncidentService, log: Logger): { stop(): void } {
+  const everyMs = Math.max(1000, Math.min(60_000, (config.alerts.renewBeforeSeconds * 1000) / 4));
+  const timer = setInterval(() => {
+    incidents
+      .renewDue()
+      .catch((err: unknown) => log.warn({ err: String(err) }, 'alerts: plans renewal failed'));
+  }, everyMs).unref();
+  return { stop: () => clearInterval(timer) };
 }
 
 export interface RunningDetector {

@@ -29,7 +29,7 @@ import { ObjectViews, SlackRemediationReporter } from '../slack/object-views.js'
 import { buttonSettings } from '../slack/app.js';
 import { alertmanagerWebhook } from '../server/alertmanager-webhook.js';
 import { startHttpServer } from '../server/http.js';
-import type { IncidentSink } from '../alerts/incidents.js';
+import type { IncidentService, IncidentSink } from '../alerts/incidents.js';
 import { createMetrics } from '../server/metrics.js';
 import { createSlackBot } from '../slack/app.js';
 import { SlackJobReporter } from '../slack/job-reporter.js';
@@ -37,7 +37,7 @@ import { SlackPoster, createWebClient } from '../slack/poster.js';
 import type { SlackTokenRefusedError } from '../slack/slack-auth.js';
 import { EXIT } from '../cli/exit-codes.js';
 import { lazyRegistrationReader, loadDiagnosisEngine, type DiagnosisEngine } from './engine.js';
-import { createIncidentService, startDetector } from './alerts.js';
+import { createIncidentService, startDetector, startRenewals } from './alerts.js';
 import { AlertJobReporter } from '../slack/alert-job-reporter.js';
 
 const REDIS_WAIT_AT_START_MS = 5000;
@@ -150,12 +150,14 @@ export async function startRoles(
     const workerStores = stores(connection);
     const outage = watchRedisOutage(connection, log);
     const jobMessages = new JobMessageStore(connection, config.queuePrefix, config.resultRetentionSeconds);
+    let workerIncidents: IncidentService | null = null;
     const views = new ObjectViews({
       reports: workerStores.reports,
       decisions: workerStores.decisions,
       poster,
       settings: buttonSettings(config),
       log,
+      alsoShownIn: async (object) => workerIncidents?.refreshObject(object),
     });
     const jobReporter = new SlackJobReporter({
       poster,
@@ -174,9 +176,17 @@ export async function startRoles(
           retentionSeconds: config.resultRetentionSeconds,
         })
       : null;
-    const incidents =
+    const incidents = (workerIncidents =
       alertProducer &&
-      createIncidentService(config, connection, poster, alertProducer, log.child({ component: 'alerts' }));
+      createIncidentService(
+        config,
+        connection,
+        poster,
+        alertProducer,
+        log.child({ component: 'alerts' }),
+        (report) => views.decisionsFor(report),
+      ));
+    const renewals = incidents ? startRenewals(config, incidents, log.child({ component: 'alerts' })) : null;
     const detector = incidents
       ? startDetector(config, env, connection, incidents, log.child({ component: 'alerts' }))
       : null;
@@ -228,6 +238,7 @@ export async function startRoles(
         refresh.stop();
         await fixer.close();
         await workerStores.remediation.close();
+        renewals?.stop();
         await detector?.stop();
         await alertProducer?.close().catch(() => undefined);
         alertRedis?.disconnect();
@@ -275,13 +286,14 @@ export async function startRoles(
       // Read from the local cluster when an approver asks: the worker's access when in this process.
       readRegistration:
         (engine ?? workerEngine)?.readRegistration ?? (engine ? undefined : lazyRegistrationReader(env)),
-      incidents: (poster) =>
+      incidents: (poster, decisionsFor) =>
         (alertSink = createIncidentService(
           config,
           redis,
           poster,
           producer,
           log.child({ component: 'alerts' }),
+          decisionsFor,
         )),
     }).catch(failStart);
     // Alertmanager's webhook hands its alerts to the same incidents, on the internal port only.

@@ -94,6 +94,8 @@ export interface AlertSettings {
   diagnosisWatchSeconds: number;
   /** Posts in the alert channel are this far apart at least, across processes (Slack: 1 a second). */
   postGapMs: number;
+  /** An open incident's plans are renewed by a new diagnosis this long before APPROVAL_TTL ends. */
+  renewBeforeSeconds: number;
 }
 
 export type BotRole = 'bot' | 'worker' | 'serve';
@@ -223,6 +225,7 @@ const envSchema = z.object({
   ALERT_SUMMARY_AT: int(5, 2),
   ALERT_DIAGNOSIS_WATCH: duration(15),
   ALERT_POST_GAP_MS: int(1000),
+  ALERT_RENEW_BEFORE: duration(300),
   APPROVERS: approverList,
   APPROVERS_PATCH: approverList,
   APPROVERS_DRAIN: approverList,
@@ -327,6 +330,7 @@ export function loadBotConfig(env: Env, role: BotRole): BotConfig {
       summaryAt: e.ALERT_SUMMARY_AT,
       diagnosisWatchSeconds: e.ALERT_DIAGNOSIS_WATCH,
       postGapMs: e.ALERT_POST_GAP_MS,
+      renewBeforeSeconds: e.ALERT_RENEW_BEFORE,
     },
     approvers: e.APPROVERS,
     remediationEnabled: e.REMEDIATION_ENABLED,

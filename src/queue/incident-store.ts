@@ -30,6 +30,10 @@ const incidentSchema: z.ZodType<Incident> = z.object({
       error: z.string().optional(),
     })
     .nullable(),
+  renewing: z
+    .object({ jobId: z.string(), at: z.string(), failed: z.boolean().optional() })
+    .nullable()
+    .optional(),
   resolvedAt: z.string().nullable(),
   previous: z
     .object({ startsAt: z.string(), resolvedAt: z.string().nullable(), message: refSchema.nullable() })

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { ALERT_REQUESTER } from '../alerts/incident.js';
 import { z } from 'zod';
 import type { AuditLog } from '../queue/audit-log.js';
 import type { DecisionStore } from '../queue/decision-store.js';
@@ -238,7 +239,7 @@ async function answerOutcome(
       return h.reply(renderRequestClosed(outcome.decision, now), null, object);
     case 'expired':
       await h.audit('refusal', 'the time to approve has passed');
-      return h.reply(renderApprovalExpired());
+      return h.reply(renderApprovalExpired(plan.requestedBy === ALERT_REQUESTER));
     case 'nothing-to-reject':
       await h.audit('refusal', 'nothing awaits approval');
       return h.reply(renderNothingToReject());

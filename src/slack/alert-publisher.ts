@@ -18,6 +18,8 @@ import {
   renderSummary,
 } from './render/alerts.js';
 import { renderReport } from './render/report.js';
+import type { DiagnosisReport } from '../diagnosis/types.js';
+import { NO_DECISIONS, type ReportDecisions } from './render/decision-view.js';
 
 export interface AlertPublisherOptions {
   poster: SlackPoster;
@@ -26,6 +28,8 @@ export interface AlertPublisherOptions {
   pace: (channel: string) => Promise<number>;
   clock?: Partial<RetryClock>;
   now?: () => number;
+  /** What is decided on a report's objects, read when the message is drawn (ObjectViews.decisionsFor). */
+  decisionsFor?: (report: DiagnosisReport) => Promise<ReportDecisions>;
 }
 
 /**
@@ -75,17 +79,23 @@ export class SlackAlertPublisher implements AlertPublisher {
     });
   }
 
-  post(
+  private async render(incident: Incident, diagnosis: DiagnosisOutcome | null): Promise<SlackMessage> {
+    const decisions =
+      diagnosis && this.o.decisionsFor ? await this.o.decisionsFor(diagnosis.report) : NO_DECISIONS;
+    return renderIncident(incident, diagnosis, this.now(), decisions);
+  }
+
+  async post(
     incident: Incident,
     diagnosis: DiagnosisOutcome | null,
     thread?: MessageRef,
   ): Promise<MessageRef | null> {
-    return this.send(renderIncident(incident, diagnosis, this.now()), thread?.ts);
+    return this.send(await this.render(incident, diagnosis), thread?.ts);
   }
 
   async update(incident: Incident, diagnosis: DiagnosisOutcome | null): Promise<boolean> {
     if (!incident.message) return false;
-    const msg = renderIncident(incident, diagnosis, this.now());
+    const msg = await this.render(incident, diagnosis);
     // Edits keep their order with the posts around them.
     return this.queued(() => this.o.poster.update(incident.message!.channel, incident.message!.ts, msg));
   }
@@ -114,7 +124,7 @@ export class SlackAlertPublisher implements AlertPublisher {
     await this.send(renderLostContact(info));
   }
 
-  sample(): Promise<MessageRef | null> {
-    return this.send(renderSampleAlert());
+  sample(requestedBy: string | null): Promise<MessageRef | null> {
+    return this.send(renderSampleAlert(requestedBy));
   }
 }

@@ -36,7 +36,8 @@ import {
 import { countSlackCalls } from './web-client-metrics.js';
 import { SlackPoster } from './poster.js';
 import type { SlackMessage } from './render/blocks.js';
-import type { ButtonSettings } from './render/decision-view.js';
+import type { ButtonSettings, ReportDecisions } from './render/decision-view.js';
+import type { DiagnosisReport } from '../diagnosis/types.js';
 import { ApproverDirectory } from './approvers.js';
 import { AfterAckWork } from './after-ack.js';
 import { ClusterCacheReader } from '../queue/cluster-cache.js';
@@ -62,8 +63,14 @@ export interface BotDeps {
   onTokenRefused?: (err: SlackTokenRefusedError) => void;
   /** Reads the full registration command when an approver asks; absent: the answer points to Rancher. */
   readRegistration?: RegistrationReader;
-  /** The incidents of ALERT_CHANNEL, over this bot's poster; null when alerts are off. */
-  incidents?: (poster: SlackPoster) => IncidentService | null;
+  /**
+   * The incidents of ALERT_CHANNEL, over this bot's poster, drawn with the decisions read now;
+   * null when alerts are off.
+   */
+  incidents?: (
+    poster: SlackPoster,
+    decisionsFor: (report: DiagnosisReport) => Promise<ReportDecisions>,
+  ) => IncidentService | null;
 }
 
 export interface SlackBot {
@@ -206,16 +213,19 @@ export async function createSlackBot(deps: BotDeps): Promise<SlackBot> {
     config.queuePrefix,
     log,
   );
+  let incidents: IncidentService | null = null;
   const views = new ObjectViews({
     reports: deps.reports,
     decisions: deps.decisions,
     poster,
     settings: buttonSettings(config),
     log,
+    alsoShownIn: async (object) => incidents?.refreshObject(object),
   });
-  const incidents = deps.incidents?.(poster) ?? null;
+  incidents = deps.incidents?.(poster, (report) => views.decisionsFor(report)) ?? null;
   const commandDeps = {
     incidents,
+    alertChannel: config.alertChannel,
     redis: deps.redis,
     clusters,
     producer: deps.producer,

@@ -52,6 +52,8 @@ export interface CommandDeps {
   now?: () => Date;
   /** Incidents in ALERT_CHANNEL; null when it is not set. */
   incidents?: IncidentService | null;
+  /** ALERT_CHANNEL, named in the answers about alerts. */
+  alertChannel?: string | null;
   /** All the Redis calls of one command together get at most this long (default 1000 ms). */
   redisBudgetMs?: number;
   /** The audit trail `/rancher audit` reads; absent: nobody may read it here. */
@@ -120,12 +122,12 @@ export async function answerCommand(cmd: SlashCommand, deps: CommandDeps): Promi
         count('ok');
         return {
           visibility: 'ephemeral',
-          message: renderSampleSent(),
-          after: async () => void (await incidents.sample()),
+          message: renderSampleSent(deps.alertChannel ?? null),
+          after: async () => void (await incidents.sample(cmd.userId)),
         };
       }
       const { open, snoozes } = await failFast(deps.redis, () => incidents.list(), left());
-      return ephemeral(renderAlertList(open, snoozes, Date.now()), 'ok');
+      return ephemeral(renderAlertList(open, snoozes), 'ok');
     }
     if (parsed.kind === 'status') {
       const jobs = await deps.producer.status(parsed.jobId, undefined, left());

@@ -18,6 +18,8 @@ export interface ObjectViewsDeps {
   settings: ButtonSettings;
   log: Logger;
   now?: () => Date;
+  /** Other messages showing the object that are not reports of their own (the alerts'). */
+  alsoShownIn?: (object: ObjectRef) => Promise<void>;
 }
 
 /**
@@ -63,7 +65,14 @@ export class ObjectViews {
         return this.deps.poster.update(ref.channel, ref.ts, { text: msg.text, blocks: msg.blocks });
       }),
     );
-    return updated.every(Boolean);
+    const others = await (this.deps.alsoShownIn?.(object) ?? Promise.resolve()).then(
+      () => true,
+      (err: unknown) => {
+        this.deps.log.warn({ object, err: String(err) }, 'could not show the decision in the alerts');
+        return false;
+      },
+    );
+    return updated.every(Boolean) && others;
   }
 }
 

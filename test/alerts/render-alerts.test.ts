@@ -1,4 +1,4 @@
-import { describe, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Incident } from '../../src/alerts/incident.js';
@@ -94,17 +94,22 @@ describe('alert messages, as the person on call reads them', () => {
         NOW,
       ),
     ));
-  it('a summary of a burst', () =>
-    golden(
-      'alert-summary',
-      renderSummary(
-        Array.from({ length: 3 }, (_, i) => ({
-          ...base,
-          fingerprint: `node:c-dql6k/machine-b${i}`,
-          objectKey: `c-dql6k/machine-b${i}`,
-        })),
-      ),
-    ));
+  const burst = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      ...base,
+      fingerprint: `node:c-dql6k/machine-b${String(i).padStart(3, '0')}`,
+      objectKey: `c-dql6k/machine-b${String(i).padStart(3, '0')}`,
+    }));
+  it('a summary of a burst of 50: every object listed', () =>
+    golden('alert-summary', renderSummary(burst(50))));
+  it('a summary of a burst too long for one message stays within Slack limits', () => {
+    const msg = renderSummary(burst(2000));
+    expect(msg.blocks.length).toBeLessThanOrEqual(50);
+    for (const b of msg.blocks) expect(JSON.stringify(b).length).toBeLessThan(3100);
+    const text = JSON.stringify(msg.blocks);
+    expect(text).toContain('machine-b000');
+    expect(text).toMatch(/… and \d+ more/);
+  });
   it('the rate doubled, in the thread', () =>
     golden(
       'alert-note-rate',
@@ -125,7 +130,6 @@ describe('alert messages, as the person on call reads them', () => {
       renderAlertList(
         [{ ...base, ack: { userId: 'U0BOB', at: '2025-03-04T10:03:00Z' } }],
         [{ fingerprint: 'node:c-dql6k/machine-x', until: '2025-03-04T14:00:00Z', userId: 'U0ALICE' }],
-        NOW,
       ),
     ));
 });

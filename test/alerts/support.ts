@@ -27,7 +27,7 @@ export interface AlertGround {
   slack: SlackApiStandin;
   prefix: string;
   env: Record<string, string>;
-  start(role?: 'worker' | 'serve', extra?: Record<string, string>): Promise<RunningRoles>;
+  start(role?: 'worker' | 'serve' | 'bot', extra?: Record<string, string>): Promise<RunningRoles>;
   close(): Promise<void>;
 }
 
@@ -52,6 +52,9 @@ export async function alertGround(extraEnv: Record<string, string> = {}): Promis
     RANCHER_TOKEN: standin.rancherToken,
     ALERT_CHANNEL,
     SLACK_RETRIES: '3',
+    // Fixes approvable from the alert, as the report shows them when remediation is on.
+    APPROVERS: 'U0ALICE',
+    REMEDIATION_ENABLED: 'true',
     ...FAST_ALERTS,
     ...extraEnv,
   };
@@ -119,4 +122,20 @@ export function restartLoop(standin: Standin, node = NODE): void {
   const obj = standin.get('local', nodePath(node))! as K8sObject & { status?: Record<string, unknown> };
   const { rkeNode: _r, ...status } = obj.status ?? {};
   standin.put('local', { ...obj, status });
+}
+
+/** Every button of a message: its action id and value. */
+export function buttonsOf(blocks: unknown): { actionId: string; value: string }[] {
+  const out: { actionId: string; value: string }[] = [];
+  const walk = (v: unknown) => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      if (o.type === 'button' && typeof o.action_id === 'string')
+        out.push({ actionId: o.action_id, value: String(o.value ?? '') });
+      Object.values(o).forEach(walk);
+    }
+  };
+  walk(blocks);
+  return out;
 }

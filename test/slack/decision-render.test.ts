@@ -201,6 +201,7 @@ describe('answers to a click', () => {
     golden('approval-no-approvers', renderApprovalRefused('no-approvers', 'drain'));
     golden('approval-remediation-off', renderRemediationOff());
     golden('approval-expired', renderApprovalExpired());
+    golden('approval-expired-alert', renderApprovalExpired(true));
     golden('approval-counted', renderApprovalCounted(decision({ required: 2, status: 'awaiting' })));
     golden('approval-already-decided', renderAlreadyDecided(decision({ status: 'running' }), NOW));
     golden('thread-patch-approved', renderApproved(decision({}), 'machine-h46dc in prod-east'));

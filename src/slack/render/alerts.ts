@@ -17,6 +17,7 @@ import { humanSpan } from '../../text/duration.js';
 import { plural } from '../../text/plural.js';
 import { actions, context, message, section, type Block, type SlackMessage } from './blocks.js';
 import { slackDate } from './dates.js';
+import { NO_DECISIONS, type ReportDecisions } from './decision-view.js';
 import { findingActions } from './finding-actions.js';
 import { esc } from './limits.js';
 import { renderReport } from './report.js';
@@ -79,7 +80,7 @@ function footer(i: Incident): Block {
     `incident \`${esc(i.fingerprint)}\``,
     `from ${i.source === 'watch' ? 'the node watch' : i.source === 'metrics' ? "the apiserver's metrics" : 'Alertmanager'}`,
   ];
-  if (i.ack) parts.push(`:eyes: <@${i.ack.userId}> is on it`);
+  if (i.ack) parts.push(`:eyes: acknowledged by <@${i.ack.userId}> at ${slackDate(i.ack.at, '{time}')}`);
   if (i.dismissed) parts.push(`dismissed by <@${i.dismissed.userId}>: quiet until resolved`);
   if (i.previous)
     parts.push(
@@ -115,16 +116,27 @@ export function alertJobRef(d: DiagnosisOutcome, channel = 'alerts') {
   };
 }
 
-/** The incident's message as it stands. A message in a summary's thread shows its own finding only. */
-export function renderIncident(i: Incident, diagnosis: DiagnosisOutcome | null, now: number): SlackMessage {
+/**
+ * The incident's message as it stands. A message in a summary's thread shows its own finding only.
+ * `decisions` are what is decided on the report's objects now: a fix decided shows its decision,
+ * not its buttons, however often the message is edited.
+ */
+export function renderIncident(
+  i: Incident,
+  diagnosis: DiagnosisOutcome | null,
+  now: number,
+  decisions: ReportDecisions = NO_DECISIONS,
+): SlackMessage {
   const blocks: Block[] = [section(headline(i, now))];
   const line = status(i);
   if (line) blocks.push(section(line));
   if (i.state === 'diagnosed' && diagnosis) {
-    if (i.summaryRoot) blocks.push(...ownFinding(i, diagnosis));
+    if (i.summaryRoot) blocks.push(...ownFinding(i, diagnosis, decisions));
     else
       blocks.push(
-        ...askedByTheAlert(renderReport(alertJobRef(diagnosis), diagnosis.report, diagnosis.plans).blocks),
+        ...askedByTheAlert(
+          renderReport(alertJobRef(diagnosis), diagnosis.report, diagnosis.plans, decisions).blocks,
+        ),
       );
   }
   blocks.push(footer(i));
@@ -143,14 +155,14 @@ function askedByTheAlert(blocks: Block[]): Block[] {
   ) as Block[];
 }
 
-function ownFinding(i: Incident, d: DiagnosisOutcome): Block[] {
+function ownFinding(i: Incident, d: DiagnosisOutcome, decisions: ReportDecisions): Block[] {
   const finding = findingOf(i, d.report);
   if (!finding) return [section('The diagnosis did not find this object looping any more.')];
   const model = buildReportModel({ ...d.report, findings: [finding] });
   const f = model.findings[0];
   const plans = d.plans[finding.id];
   const out: Block[] = [section(`*Cause:* ${esc(finding.cause.summary)}`)];
-  if (f && plans) out.push(...findingActions(f, 0, plans));
+  if (f && plans) out.push(...findingActions(f, 0, plans, decisions));
   return out;
 }
 
@@ -161,15 +173,31 @@ function plainSubject(i: Incident): string {
   return i.summary;
 }
 
+/** Slack's limits: 3000 characters a section, 50 blocks a message (two kept for the head and foot). */
+const SECTION_CHARS = 2900;
+const LIST_SECTIONS = 45;
+
+/** Every object of a burst, listed in as many sections as it takes, in the order they are posted. */
 export function renderSummary(incidents: Incident[]): SlackMessage {
-  const shown = incidents.slice(0, 40);
-  const lines = shown.map((i) => `• ${subject(i)}${rateWords(i)}`);
-  if (incidents.length > shown.length) lines.push(`… and ${incidents.length - shown.length} more`);
+  const sections: string[][] = [[]];
+  let size = 0;
+  let listed = 0;
+  for (const i of incidents) {
+    const line = `• ${subject(i)}${rateWords(i)}`;
+    if (size + line.length + 1 > SECTION_CHARS && sections.at(-1)!.length) {
+      if (sections.length === LIST_SECTIONS) break;
+      sections.push([]);
+      size = 0;
+    }
+    sections.at(-1)!.push(line);
+    size += line.length + 1;
+    listed++;
+  }
+  if (listed < incidents.length) sections.at(-1)!.push(`… and ${incidents.length - listed} more`);
   return message(`${plural(incidents.length, 'node object')} started looping`, [
-    section(
-      `:rotating_light: *${plural(incidents.length, 'object')} started looping within a minute:*\n${lines.join('\n')}`,
-    ),
-    context('Each is an incident of its own, with its buttons, in this thread.'),
+    section(`:rotating_light: *${plural(incidents.length, 'object')} started looping within a minute:*`),
+    ...sections.map((lines) => section(lines.join('\n'))),
+    context('Each is an incident of its own, with its buttons, in this thread, in the order listed.'),
   ]);
 }
 
@@ -192,11 +220,19 @@ function noteText(note: IncidentNote): string {
       return `:warning: The diagnosis failed: ${esc(note.error)}`;
     case 'diagnosis-elsewhere':
       return `:mag: A diagnosis of this cluster was already running (job \`${esc(note.jobId)}\`): its report will be shown here.`;
+    case 'plans-renewed':
+      return `:arrows_counterclockwise: A new diagnosis renewed the plans on the alert before they expired, and what it offers changed. Now: ${offerWords(note.offered)} (was: ${offerWords(note.was)}). The buttons on the alert are the new ones.`;
     case 'resolved':
       return `:white_check_mark: Resolved: under the loop threshold for long enough. It lasted ${humanSpan(note.lastedSeconds)}${
         note.peakPerMinute !== null ? `, peak ${formatRate(note.peakPerMinute)}` : ''
       }.`;
   }
+}
+
+function offerWords(offer: string[]): string {
+  return offer.length
+    ? offer.map((o) => esc(o)).join('; ')
+    : 'nothing, the object is no longer found looping';
 }
 
 export function renderLostContact(info: LostContact): SlackMessage {
@@ -215,44 +251,78 @@ export function renderLostContact(info: LostContact): SlackMessage {
   ]);
 }
 
-export function renderSampleAlert(): SlackMessage {
-  return message('Sample alert: the alert channel works', [
+/** The sample `/rancher alerts test` posts: an alert as it would look, marked as a test at both ends. */
+export function renderSampleAlert(requestedBy: string | null): SlackMessage {
+  const who = requestedBy ? `<@${requestedBy}> ran` : 'Someone ran';
+  return message('TEST alert, not a real one: the alert channel works', [
     section(
-      ':test_tube: *Sample alert.* The alert channel is wired: a real loop would show here as one message, edited as it is diagnosed and resolved.',
+      `:test_tube: *TEST: not a real alert.* ${who} \`/rancher alerts test\` to check that alerts reach this channel.`,
     ),
-    context('sent by `/rancher alerts test`; nothing is wrong'),
+    section(
+      ':rotating_light: *Loop on node object `example-node` of cluster `c-example`*, 1,200 writes a minute.',
+    ),
+    context(
+      'A real alert looks like the line above: one message per incident, edited as it is diagnosed (with the fix buttons) and when it is resolved. This test opened no incident and snoozed nothing: there is nothing to do.',
+    ),
   ]);
 }
 
-export function renderAlertList(open: Incident[], snoozes: Snooze[], now: number): SlackMessage {
+const STATE_WORDS: Record<Incident['state'], string> = {
+  pending: 'about to be posted',
+  firing: 'firing',
+  diagnosing: 'being diagnosed',
+  diagnosed: 'diagnosed, the fix buttons are on the alert',
+  resolved: 'resolved',
+};
+
+/** What a fingerprint is about, for a list: the node object when it names one. */
+function fingerprintSubject(fingerprint: string): string {
+  const m = /^node:([^/]+)\/(.+)$/.exec(fingerprint);
+  return m ? `node object \`${esc(m[2]!)}\` of cluster \`${esc(m[1]!)}\`` : `\`${esc(fingerprint)}\``;
+}
+
+/** `/rancher alerts`: what is open, who is on it, what is snoozed. Times are the reader's own. */
+export function renderAlertList(open: Incident[], snoozes: Snooze[]): SlackMessage {
   const lines = open.length
-    ? open.map(
-        (i) =>
-          `• ${subject(i)}: ${i.state}, since ${slackDate(i.startsAt, '{date_short} {time}')} (${humanSpan(lastedSeconds(i, now))})${
-            i.ack ? `, <@${i.ack.userId}> on it` : ''
-          }`,
-      )
+    ? open.map((i) => {
+        const link = i.message?.permalink ? ` (<${i.message.permalink}|alert>)` : '';
+        const who = i.ack ? `acknowledged by <@${i.ack.userId}>` : '*nobody has acknowledged it*';
+        return `• ${subject(i)}${rateWords(i)}: ${STATE_WORDS[i.state]}; since ${slackDate(i.startsAt, '{date_short_pretty} {time} ({ago})')}; ${who}${link}`;
+      })
     : ['No open incident.'];
   const snoozed = snoozes.length
     ? snoozes.map(
         (s) =>
-          `• \`${esc(s.fingerprint)}\` until ${slackDate(s.until, '{date_short} {time}')} (by <@${s.userId}>)`,
+          `• ${fingerprintSubject(s.fingerprint)} until ${slackDate(s.until, '{date_short_pretty} {time}')}, by <@${s.userId}>`,
       )
     : ['Nothing snoozed.'];
-  return message(`${plural(open.length, 'open incident')}`, [
-    section(`*Open incidents*\n${lines.join('\n')}`),
-    section(`*Snoozed*\n${snoozed.join('\n')}`),
+  return message(`${plural(open.length, 'open incident')}, ${plural(snoozes.length, 'snooze')}`, [
+    section(`*Open incidents (${open.length})*\n${lines.join('\n')}`.slice(0, 2900)),
+    section(
+      `*Snoozed (${snoozes.length}):* no new alert for these until then\n${snoozed.join('\n')}`.slice(
+        0,
+        2900,
+      ),
+    ),
   ]);
 }
 
 export function renderAlertsOff(): SlackMessage {
-  return message('Alerts are off', [
-    section('Alerts are off: set `ALERT_CHANNEL` to the channel id they should go to (docs/alerts.md).'),
+  return message('Alerts are off: ALERT_CHANNEL is not set', [
+    section(
+      ':no_bell: *Alerts are off:* no alert channel is set, so no loop is alerted and there is nothing to list or test.',
+    ),
+    section(
+      "To turn them on, set `ALERT_CHANNEL` to the id of the channel alerts should go to (e.g. `C0123ABCD`: the channel's details show it), invite the bot to that channel, and restart the bot and its workers with it. `/rancher alerts test` then checks the wiring. More in docs/alerts.md.",
+    ),
   ]);
 }
 
-export function renderSampleSent(): SlackMessage {
-  return message('A sample alert is on its way', [
-    section(':test_tube: A sample alert is on its way to the alert channel.'),
+export function renderSampleSent(channel: string | null): SlackMessage {
+  const where = channel ? `<#${channel}>` : 'the alert channel';
+  return message('A test alert is on its way', [
+    section(
+      `:test_tube: A test alert is on its way to ${where}, marked as a test. It opens no incident and snoozes nothing. If it does not show up, check that the bot is in that channel.`,
+    ),
   ]);
 }

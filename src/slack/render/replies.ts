@@ -15,6 +15,8 @@ const USAGE = [
   '`/rancher diagnose [cluster] [--since 30m] [--watch 60s]` — look for Rancher node objects rewritten in a loop (all clusters when none is named)',
   '`/rancher status [job-id]` — where a diagnosis is, or the recent ones',
   '`/rancher audit [n]` — the latest n entries of the audit trail (approvers only)',
+  '`/rancher alerts` — open alert incidents, who acknowledged them, and snoozes',
+  '`/rancher alerts test` — post a test alert in the alert channel, to check the wiring',
   '`/rancher help` — this text',
 ].join('\n');
 
@@ -307,10 +309,13 @@ export function renderNotThisPlan(): SlackMessage {
   ]);
 }
 
-export function renderApprovalExpired(): SlackMessage {
+/** `fromAlert`: the button was an alert's, whose message is renewed with fresh plans while it is open. */
+export function renderApprovalExpired(fromAlert = false): SlackMessage {
   return message('The time to approve this has passed', [
     section(
-      ':hourglass: The time to approve this fix has passed, so nothing was decided. Run the diagnosis again: `/rancher diagnose <cluster>` gives a fresh plan, read from the cluster now.',
+      fromAlert
+        ? ':hourglass: The time to approve this fix has passed, so nothing was decided. The alert renews its plans while the incident is open: use the buttons on the alert as it shows now (reload it if they look the same), or run `/rancher diagnose <cluster>` for a fresh plan.'
+        : ':hourglass: The time to approve this fix has passed, so nothing was decided. Run the diagnosis again: `/rancher diagnose <cluster>` gives a fresh plan, read from the cluster now.',
     ),
   ]);
 }
