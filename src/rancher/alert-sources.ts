@@ -109,8 +109,10 @@ function nodeWriteWatch(
       let resourceVersion: string | null = null;
       while (!signal.aborted) {
         try {
-          resourceVersion ??= await relist(signal);
-          handlers.contact(true);
+          if (resourceVersion === null) {
+            resourceVersion = await relist(signal);
+            handlers.contact(true);
+          }
           resourceVersion = await watchOnce(kubeConfig, resourceVersion, handlers, signal, () =>
             retrier.succeeded(),
           );
@@ -151,6 +153,8 @@ async function watchOnce(
     accept: 'application/json',
     idleMs: WATCH_IDLE_MS,
   });
+  // The apiserver took the watch: contact, whether or not anything is written soon.
+  handlers.contact(true);
   let events = 0;
   const lines = createInterface({ input: res, crlfDelay: Infinity });
   try {
