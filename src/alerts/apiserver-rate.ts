@@ -5,7 +5,15 @@
  * restart, or another apiserver behind the same address), starts the window afresh: the rate is
  * unknown for an interval rather than negative or huge.
  */
-import type { ApiserverMetrics } from './detector.js';
+
+/** The local apiserver's own counters, from its /metrics. */
+export interface ApiserverMetrics {
+  /** apiserver_request_total of PUT and PATCH on nodes.management.cattle.io, summed. */
+  nodeWrites: number | null;
+  residentMemoryBytes: number | null;
+  /** process_start_time_seconds: another value is another process, whose counters start afresh. */
+  processStartTime: number | null;
+}
 
 export interface ApiserverSample extends ApiserverMetrics {
   at: number;

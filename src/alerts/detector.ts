@@ -7,7 +7,7 @@ import { CHURN_LOOP_RULE, isLooping, typicalRate, type LoopRuleSettings } from '
 import { formatBytes } from '../text/bytes.js';
 import { humanSpan } from '../text/duration.js';
 import { formatRate } from '../text/rate.js';
-import { ApiserverRate, type ApiserverRateNow } from './apiserver-rate.js';
+import { ApiserverRate, type ApiserverMetrics, type ApiserverRateNow } from './apiserver-rate.js';
 import { CLUSTER_SIGNAL_FINGERPRINT, ClusterSignal } from './cluster-signal.js';
 import { splitObjectKey, watchFingerprint, type Incident } from './incident.js';
 import type { FireInput, IncidentService } from './incidents.js';
@@ -28,14 +28,7 @@ export interface NodeWriteSource {
   ): Promise<void>;
 }
 
-/** The local apiserver's own counters, from its /metrics. */
-export interface ApiserverMetrics {
-  /** apiserver_request_total of PUT and PATCH on nodes.management.cattle.io, summed. */
-  nodeWrites: number | null;
-  residentMemoryBytes: number | null;
-  /** process_start_time_seconds: another value is another process, whose counters start afresh. */
-  processStartTime: number | null;
-}
+export type { ApiserverMetrics };
 
 export interface ApiserverMetricsSource {
   read(signal: AbortSignal): Promise<ApiserverMetrics>;
