@@ -155,12 +155,10 @@ export async function detect(deps: DetectorDeps, signal: AbortSignal): Promise<v
     await clock.sleep(settings.intervalSeconds * 1000, signal);
     if (signal.aborted) break;
     const now = clock.now();
-    if (deps.metrics) {
-      const read = await deps.metrics.read(signal).catch(() => null);
-      if (read) {
-        apiserver.add({ ...read, at: now });
-        memory = read.residentMemoryBytes ?? memory;
-      }
+    const read = deps.metrics ? await deps.metrics.read(signal).catch(() => null) : null;
+    if (read) {
+      apiserver.add({ ...read, at: now });
+      memory = read.residentMemoryBytes ?? memory;
     }
     if (contactLostAt !== null && !contactTold && now - contactLostAt >= settings.lostContactSeconds * 1000) {
       contactTold = true;
@@ -201,7 +199,8 @@ export async function detect(deps: DetectorDeps, signal: AbortSignal): Promise<v
             if (rate && fire) await incidents.observe(adopted.get(key) ?? fire, rate.writesPerMinute);
           }
       }
-      const measured = apiserver.now();
+      // Judged on this interval's read only: an old rate said again is no new evidence.
+      const measured = read ? apiserver.now() : { ...apiserver.now(), perMinute: null };
       const event = cluster.judge(now, {
         ...measured,
         usualPerMinute,
