@@ -3,7 +3,12 @@
  * with the loop rule, and turns what lasts into incidents. It runs only while this process holds
  * the leader lease, so that however many workers run, one detector counts and one alert is sent.
  */
-import { CHURN_LOOP_RULE, type LoopRuleSettings } from '../diagnosis/loop-rule.js';
+import { CHURN_LOOP_RULE, isLooping, typicalRate, type LoopRuleSettings } from '../diagnosis/loop-rule.js';
+import { formatBytes } from '../text/bytes.js';
+import { humanSpan } from '../text/duration.js';
+import { formatRate } from '../text/rate.js';
+import { ApiserverRate, type ApiserverMetrics, type ApiserverRateNow } from './apiserver-rate.js';
+import { CLUSTER_SIGNAL_FINGERPRINT, ClusterSignal } from './cluster-signal.js';
 import { splitObjectKey, watchFingerprint, type Incident } from './incident.js';
 import type { FireInput, IncidentService } from './incidents.js';
 import { LoopTracker } from './loop-tracker.js';
@@ -16,19 +21,14 @@ export interface NodeWriteSource {
       /** The object `<cluster>/<node>` was written (created or modified). */
       write(key: string): void;
       deleted(key: string): void;
-      /** The apiserver answers again (true), or stopped answering (false). */
+      /** The apiserver answered a request of the watch (true), or failed one (false). */
       contact(ok: boolean): void;
     },
     signal: AbortSignal,
   ): Promise<void>;
 }
 
-/** The local apiserver's own counters, from its /metrics. */
-export interface ApiserverMetrics {
-  /** apiserver_request_total of PUT and PATCH on nodes.management.cattle.io, summed. */
-  nodeWrites: number | null;
-  residentMemoryBytes: number | null;
-}
+export type { ApiserverMetrics };
 
 export interface ApiserverMetricsSource {
   read(signal: AbortSignal): Promise<ApiserverMetrics>;
@@ -56,7 +56,8 @@ export interface DetectorSettings {
 }
 
 export interface DetectorDeps {
-  source: NodeWriteSource;
+  /** Absent: no watch (the /metrics signal alone). */
+  source?: NodeWriteSource;
   metrics?: ApiserverMetricsSource;
   incidents: IncidentService;
   lease: LeaderLease;
@@ -112,27 +113,34 @@ export async function runDetectorWhileLeader(deps: DetectorDeps, signal: AbortSi
 /** The detector proper, for as long as `signal` lets it run. */
 export async function detect(deps: DetectorDeps, signal: AbortSignal): Promise<void> {
   const { clock, settings, incidents } = deps;
+  const rule = settings.rule ?? CHURN_LOOP_RULE;
   const window = new WriteWindow(settings.windowSeconds, clock.now());
-  const tracker = new LoopTracker({
-    rule: settings.rule ?? CHURN_LOOP_RULE,
-    forMs: settings.forSeconds * 1000,
-    resolveAfterMs: settings.resolveAfterSeconds * 1000,
-  });
+  const timing = { forMs: settings.forSeconds * 1000, resolveAfterMs: settings.resolveAfterSeconds * 1000 };
+  const tracker = new LoopTracker({ rule, ...timing });
+  const apiserver = new ApiserverRate(settings.windowSeconds * 1000);
+  const cluster = new ClusterSignal({ rule, ...timing });
   // Incidents this detector's predecessor opened: it resolves them when their loop has ended.
   const adopted = new Map<string, Incident>();
   for (const i of await incidents.list().then((l) => l.open)) {
+    if (i.fingerprint === CLUSTER_SIGNAL_FINGERPRINT)
+      cluster.adopt(Date.parse(i.startsAt) || clock.now(), i.peakPerMinute ?? 0);
     if (i.source !== 'watch' || !i.objectKey) continue;
     tracker.adopt(i.objectKey, clock.now(), i.peakPerMinute ?? 0);
     adopted.set(i.objectKey, i);
   }
   let contactLostAt: number | null = null;
   let contactTold = false;
-  let metrics: ApiserverMetrics = { nodeWrites: null, residentMemoryBytes: null };
-  const watching = deps.source.run(
+  /** The watch answers (its list or its watch did): its counts are evidence. */
+  let contactOk = false;
+  /** What the watch last measured of the objects that do not loop, all together. */
+  let usualPerMinute = 0;
+  let memory: number | null = null;
+  const watching = deps.source?.run(
     {
       write: (key) => window.add(key, clock.now()),
       deleted: (key) => window.forget(key),
       contact: (ok) => {
+        contactOk = ok;
         if (ok) {
           contactLostAt = null;
           contactTold = false;
@@ -141,52 +149,109 @@ export async function detect(deps: DetectorDeps, signal: AbortSignal): Promise<v
     },
     signal,
   );
-  watching.catch((err: unknown) => deps.onError?.('watch', err));
+  watching?.catch((err: unknown) => deps.onError?.('watch', err));
   let lastRates: { key: string; writesPerMinute: number }[] = [];
   while (!signal.aborted) {
     await clock.sleep(settings.intervalSeconds * 1000, signal);
     if (signal.aborted) break;
     const now = clock.now();
-    if (deps.metrics)
-      metrics = await deps.metrics
-        .read(signal)
-        .catch(() => ({ nodeWrites: null, residentMemoryBytes: null }));
-    if (contactLostAt !== null) {
-      if (!contactTold && now - contactLostAt >= settings.lostContactSeconds * 1000) {
-        contactTold = true;
-        await incidents
-          .lostContact({
-            since: new Date(contactLostAt).toISOString(),
-            lastRates,
-            apiserverMemoryBytes: metrics.residentMemoryBytes,
-          })
-          .catch((err: unknown) => deps.onError?.('lost contact', err));
-      }
-      // Without the watch the counts say nothing: an incident must not resolve for want of them.
-      continue;
+    const read = deps.metrics ? await deps.metrics.read(signal).catch(() => null) : null;
+    if (read) {
+      apiserver.add({ ...read, at: now });
+      memory = read.residentMemoryBytes ?? memory;
     }
-    const rates = window.rates(now);
-    lastRates = [...rates]
-      .sort((a, b) => b.writesPerMinute - a.writesPerMinute)
-      .slice(0, 5)
-      .map((r) => ({ key: r.key, writesPerMinute: Math.round(r.writesPerMinute) }));
-    const byKey = new Map(rates.map((r) => [r.key, r]));
+    if (contactLostAt !== null && !contactTold && now - contactLostAt >= settings.lostContactSeconds * 1000) {
+      contactTold = true;
+      await incidents
+        .lostContact({
+          since: new Date(contactLostAt).toISOString(),
+          lastRates,
+          apiserverMemoryBytes: memory,
+        })
+        .catch((err: unknown) => deps.onError?.('lost contact', err));
+    }
+    // Without the watch the counts say nothing: an incident must not resolve for want of them.
+    const watchEvidence = deps.source !== undefined && contactOk && contactLostAt === null;
     try {
-      for (const event of tracker.judge(now, rates)) {
-        const fire = event.type === 'resolve' ? fireInput(event.key, now) : null;
-        if (fire) await incidents.resolve(fire.fingerprint, new Date(now).toISOString());
+      if (watchEvidence) {
+        const rates = window.rates(now);
+        lastRates = [...rates]
+          .sort((a, b) => b.writesPerMinute - a.writesPerMinute)
+          .slice(0, 5)
+          .map((r) => ({ key: r.key, writesPerMinute: Math.round(r.writesPerMinute) }));
+        const typical = typicalRate(
+          rates.map((r) => r.writesPerMinute),
+          rule,
+        );
+        usualPerMinute = rates
+          .filter((r) => !isLooping(r, typical, rule))
+          .reduce((sum, r) => sum + r.writesPerMinute, 0);
+        const byKey = new Map(rates.map((r) => [r.key, r]));
+        for (const event of tracker.judge(now, rates)) {
+          const fire = event.type === 'resolve' ? fireInput(event.key, now) : null;
+          if (fire) await incidents.resolve(fire.fingerprint, new Date(now).toISOString());
+        }
+        // While the apiserver-wide incident is open it stands for the loop: no second message.
+        if (cluster.open === null)
+          for (const { key, since } of tracker.firing) {
+            const rate = byKey.get(key);
+            const fire = fireInput(key, since);
+            if (rate && fire) await incidents.observe(adopted.get(key) ?? fire, rate.writesPerMinute);
+          }
       }
-      for (const { key, since } of tracker.firing) {
-        const rate = byKey.get(key);
-        const fire = fireInput(key, since);
-        if (rate && fire) await incidents.observe(adopted.get(key) ?? fire, rate.writesPerMinute);
-      }
+      // Judged on this interval's read only: an old rate said again is no new evidence.
+      const measured = read ? apiserver.now() : { ...apiserver.now(), perMinute: null };
+      const event = cluster.judge(now, {
+        ...measured,
+        usualPerMinute,
+        watchSpeaks: watchEvidence || tracker.firing.length > 0,
+      });
+      if (event?.type === 'resolve')
+        await incidents.resolve(CLUSTER_SIGNAL_FINGERPRINT, new Date(now).toISOString());
+      // Opens it the first time (the summary is what was seen then), then keeps its rate.
+      if (cluster.open !== null && measured.perMinute !== null)
+        await incidents.observe(
+          clusterFireInput(cluster.open, measured, usualPerMinute, deps.source ? contactLostAt : null),
+          measured.perMinute,
+        );
       await incidents.flush();
     } catch (err) {
       deps.onError?.('incidents', err);
     }
   }
-  await watching.catch(() => undefined);
+  await watching?.catch(() => undefined);
+}
+
+/**
+ * The apiserver-wide incident: what /metrics showed when it opened (the rate, the usual, the
+ * apiserver's memory and its growth over the window) and why the watch could not tell the object.
+ */
+function clusterFireInput(
+  since: number,
+  m: ApiserverRateNow,
+  usualPerMinute: number,
+  watchLostAt: number | null,
+): FireInput {
+  const memory =
+    m.memoryBytes === null
+      ? ''
+      : `; its memory ${formatBytes(m.memoryBytes)}${
+          m.memoryGrowthBytes !== null
+            ? `, ${m.memoryGrowthBytes >= 0 ? '+' : '-'}${formatBytes(Math.abs(m.memoryGrowthBytes))} in ${humanSpan(Math.round(m.spanMs / 1000))}`
+            : ''
+        }`;
+  const why =
+    watchLostAt === null
+      ? 'no node watch to name the object'
+      : `the node watch has had no answer since ${new Date(watchLostAt).toISOString().slice(11, 19)} UTC`;
+  return {
+    fingerprint: CLUSTER_SIGNAL_FINGERPRINT,
+    clusterId: null,
+    objectKey: null,
+    source: 'metrics',
+    summary: `node objects of every cluster, by the local apiserver's /metrics (usually ${formatRate(usualPerMinute)} writes a minute to nodes.management.cattle.io${memory}; ${why}: every cluster is diagnosed)`,
+    startsAt: new Date(since).toISOString(),
+  };
 }
 
 function fireInput(key: string, since: number): FireInput | null {

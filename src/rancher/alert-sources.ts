@@ -2,27 +2,31 @@
  * What the alert detector reads from the local cluster: a watch of every node object that never
  * ends (resumed from its last resourceVersion, relisted in pages after 410 Gone), and the
  * apiserver's own /metrics. Both go easy on an apiserver that may be dying: every failure, a 429
- * or a 5xx above all, waits a backoff that grows to a minute, Retry-After honoured.
+ * or a 5xx above all, waits a backoff that grows to a minute, Retry-After honoured. The watch and
+ * /metrics are read with rawGet, not client-node's Watch, which drops a failed answer's
+ * Retry-After and Status.
  */
-import http from 'node:http';
-import https from 'node:https';
-import { CustomObjectsApi, Watch, type KubeConfig } from '@kubernetes/client-node';
+import { createInterface } from 'node:readline';
+import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import type { ApiserverMetrics, ApiserverMetricsSource, NodeWriteSource } from '../alerts/detector.js';
 import type { RancherConfig } from '../config/rancher.js';
-import { Retrier, type RetryClock, type RetryPolicy } from '../retry.js';
-import { makeCaller } from './caller.js';
+import { backoffDelay, Retrier, type RetryClock, type RetryPolicy } from '../retry.js';
+import { deadlineOptions } from './caller.js';
 import { localKubeConfig } from './kubeconfig.js';
-import { parseApiserverMetrics } from './metrics-text.js';
+import { ApiserverMetricsReader } from './metrics-text.js';
+import { HttpFailure, rawGet } from './raw-get.js';
 import { classifyFailure } from './retry.js';
 
 const PAGE_SIZE = 500;
 /** A watch is reopened this often even when the server keeps it, as kube's reflectors do. */
 const WATCH_TIMEOUT_S = 300;
+/** A watch connection silent this long past its timeout is dead. */
+const WATCH_IDLE_MS = (WATCH_TIMEOUT_S + 60) * 1000;
 /** The detector must keep trying however long the apiserver is away, never faster than this. */
 const BACKOFF: RetryPolicy = { retries: Infinity, baseMs: 1000, maxMs: 60_000, maxRetryAfterMs: 120_000 };
 
 export interface AlertSourceOptions {
-  /** Backoff of the watch and the relists (tests shorten it). */
+  /** Backoff of the watch, the relists and the /metrics reads (tests shorten it). */
   backoff?: Partial<RetryPolicy>;
   clock?: Partial<RetryClock>;
 }
@@ -36,7 +40,7 @@ export function createAlertSources(config: RancherConfig, options: AlertSourceOp
   const { kubeConfig } = localKubeConfig(config);
   return {
     nodeWrites: nodeWriteWatch(kubeConfig, config, options),
-    apiserverMetrics: { read: (signal) => readApiserverMetrics(kubeConfig, config.requestTimeoutMs, signal) },
+    apiserverMetrics: apiserverMetricsSource(kubeConfig, config.requestTimeoutMs, options),
   };
 }
 
@@ -46,40 +50,42 @@ class GoneError extends Error {
   }
 }
 
+/** An ERROR event of the watch: its Status's code, so that 429 and 5xx are classified as answers are. */
+class WatchErrorEvent extends Error {
+  constructor(
+    readonly statusCode: number | undefined,
+    reason: string | undefined,
+  ) {
+    super(`watch error ${statusCode ?? ''} ${reason ?? ''}`.trim());
+  }
+}
+
+/** The server ended a watch before it delivered anything: reopened after a backoff, not at once. */
+class EmptyWatch extends Error {
+  constructor() {
+    super('the watch ended before any event');
+  }
+}
+
 function nodeWriteWatch(
   kubeConfig: KubeConfig,
   config: RancherConfig,
   options: AlertSourceOptions,
 ): NodeWriteSource {
   const custom = kubeConfig.makeApiClient(CustomObjectsApi);
-  const caller = makeCaller({ ...config, retries: 0 });
-  const op = {
-    verb: 'list',
-    resource: 'nodes.management.cattle.io',
-    namespace: null,
-    cluster: 'local',
-    via: 'kubeconfig',
-  };
 
-  /** The current resourceVersion, read page by page so that no answer holds every object. */
+  /**
+   * The current resourceVersion, read page by page so that no answer holds every object. Called
+   * directly, not through the caller's retries: a failure goes back to the watch's own backoff
+   * with its status and Retry-After intact.
+   */
   async function relist(signal: AbortSignal): Promise<string> {
     let cont: string | undefined;
     let first: string | null = null;
     do {
-      const page = (await caller.call(
-        op,
-        (o) =>
-          custom.listClusterCustomObject(
-            {
-              group: 'management.cattle.io',
-              version: 'v3',
-              plural: 'nodes',
-              limit: PAGE_SIZE,
-              _continue: cont,
-            },
-            o,
-          ),
-        signal,
+      const page = (await custom.listClusterCustomObject(
+        { group: 'management.cattle.io', version: 'v3', plural: 'nodes', limit: PAGE_SIZE, _continue: cont },
+        deadlineOptions(config.requestTimeoutMs, signal),
       )) as { metadata?: { resourceVersion?: string; continue?: string } };
       first ??= page.metadata?.resourceVersion ?? null;
       cont = page.metadata?.continue || undefined;
@@ -100,19 +106,22 @@ function nodeWriteWatch(
         signal,
         clock: options.clock,
       });
-      const watch = new Watch(kubeConfig);
       let resourceVersion: string | null = null;
       while (!signal.aborted) {
         try {
-          resourceVersion ??= await relist(signal);
-          handlers.contact(true);
-          resourceVersion = await watchOnce(watch, resourceVersion, handlers, signal, () =>
+          if (resourceVersion === null) {
+            resourceVersion = await relist(signal);
+            handlers.contact(true);
+          }
+          resourceVersion = await watchOnce(kubeConfig, resourceVersion, handlers, signal, () =>
             retrier.succeeded(),
           );
         } catch (error) {
           if (signal.aborted) return;
-          if (error instanceof GoneError) resourceVersion = null;
-          else handlers.contact(false);
+          const gone =
+            error instanceof GoneError || (error instanceof HttpFailure && error.statusCode === 410);
+          if (gone) resourceVersion = null;
+          else if (!(error instanceof EmptyWatch)) handlers.contact(false);
           await retrier.failed(error).catch(() => undefined);
         }
       }
@@ -120,86 +129,107 @@ function nodeWriteWatch(
   };
 }
 
-/** One watch request, until the server ends it; returns the last resourceVersion seen. */
-function watchOnce(
-  watch: Watch,
+/**
+ * One watch request, until the server ends it; returns the last resourceVersion seen. An event
+ * delivered is the sign that the apiserver works again (`worked`): a watch that opens and then
+ * fails keeps its backoff growing.
+ */
+async function watchOnce(
+  kubeConfig: KubeConfig,
   from: string,
   handlers: Parameters<NodeWriteSource['run']>[0],
   signal: AbortSignal,
   worked: () => void,
 ): Promise<string> {
   let resourceVersion = from;
-  return new Promise<string>((resolve, reject) => {
-    let controller: AbortController | null = null;
-    let finished = false;
-    const finish = (error: unknown) => {
-      if (finished) return;
-      finished = true;
-      signal.removeEventListener('abort', onAbort);
-      controller?.abort();
-      if (error) reject(error);
-      else resolve(resourceVersion);
-    };
-    const onAbort = () => finish(null);
-    signal.addEventListener('abort', onAbort, { once: true });
-    watch
-      .watch(
-        '/apis/management.cattle.io/v3/nodes',
-        { allowWatchBookmarks: true, resourceVersion, timeoutSeconds: WATCH_TIMEOUT_S },
-        (phase: string, obj: unknown) => {
-          const meta = (obj as { metadata?: { name?: string; namespace?: string; resourceVersion?: string } })
-            ?.metadata;
-          if (phase === 'ERROR') {
-            const code = (obj as { code?: number } | null)?.code;
-            finish(code === 410 ? new GoneError() : new Error(`watch error ${code ?? ''}`.trim()));
-            return;
-          }
-          if (typeof meta?.resourceVersion === 'string') resourceVersion = meta.resourceVersion;
-          if (phase === 'BOOKMARK' || !meta?.name || !meta.namespace) return;
-          const key = `${meta.namespace}/${meta.name}`;
-          if (phase === 'DELETED') handlers.deleted(key);
-          else if (phase === 'ADDED' || phase === 'MODIFIED') handlers.write(key);
-        },
-        (err: unknown) => finish(err ?? null),
-      )
-      .then((c) => {
-        controller = c;
-        if (finished) c.abort();
-        else worked();
-      })
-      .catch(finish);
+  const query = new URLSearchParams({
+    watch: 'true',
+    allowWatchBookmarks: 'true',
+    resourceVersion,
+    timeoutSeconds: String(WATCH_TIMEOUT_S),
   });
+  const res = await rawGet(kubeConfig, `/apis/management.cattle.io/v3/nodes?${query}`, {
+    signal,
+    accept: 'application/json',
+    idleMs: WATCH_IDLE_MS,
+  });
+  // The apiserver took the watch: contact, whether or not anything is written soon.
+  handlers.contact(true);
+  let events = 0;
+  const lines = createInterface({ input: res, crlfDelay: Infinity });
+  try {
+    for await (const line of lines) {
+      let event: { type?: string; object?: Record<string, unknown> };
+      try {
+        event = JSON.parse(line) as typeof event;
+      } catch {
+        continue;
+      }
+      const obj = event.object;
+      if (event.type === 'ERROR') {
+        const status = obj as { code?: number; reason?: string } | undefined;
+        throw status?.code === 410 ? new GoneError() : new WatchErrorEvent(status?.code, status?.reason);
+      }
+      const meta = obj?.metadata as
+        { name?: string; namespace?: string; resourceVersion?: string } | undefined;
+      if (typeof meta?.resourceVersion === 'string') resourceVersion = meta.resourceVersion;
+      if (events++ === 0) worked();
+      if (event.type === 'BOOKMARK' || !meta?.name || !meta.namespace) continue;
+      const key = `${meta.namespace}/${meta.name}`;
+      if (event.type === 'DELETED') handlers.deleted(key);
+      else if (event.type === 'ADDED' || event.type === 'MODIFIED') handlers.write(key);
+    }
+  } catch (error) {
+    if (signal.aborted) return resourceVersion;
+    throw error;
+  } finally {
+    lines.close();
+    res.destroy();
+  }
+  if (!signal.aborted && events === 0) throw new EmptyWatch();
+  return resourceVersion;
 }
 
-/** GET /metrics of the local apiserver (needs `get` on the non-resource URL /metrics). */
-async function readApiserverMetrics(
+/**
+ * GET /metrics of the local apiserver (needs `get` on the non-resource URL /metrics), read line
+ * by line. After a failure no request goes out before the backoff (or the server's Retry-After)
+ * has passed: the read fails at once instead, as if the apiserver had not answered.
+ */
+function apiserverMetricsSource(
   kubeConfig: KubeConfig,
   timeoutMs: number,
-  signal: AbortSignal,
-): Promise<ApiserverMetrics> {
-  const server = kubeConfig.getCurrentCluster()?.server;
-  if (!server) throw new Error('no current cluster in the kubeconfig');
-  const url = new URL('/metrics', server);
-  const options: https.RequestOptions = { method: 'GET', headers: { Accept: 'text/plain' } };
-  await kubeConfig.applyToHTTPSOptions(options);
-  const body = await new Promise<string>((resolve, reject) => {
-    const send = url.protocol === 'https:' ? https.request : http.request;
-    const req = send(
-      url,
-      { ...options, signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          res.statusCode === 200
-            ? resolve(Buffer.concat(chunks).toString('utf8'))
-            : reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { statusCode: res.statusCode })),
-        );
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
-  return parseApiserverMetrics(body);
+  options: AlertSourceOptions,
+): ApiserverMetricsSource {
+  const policy = { ...BACKOFF, ...options.backoff };
+  const now = options.clock?.now ?? Date.now;
+  const random = options.clock?.random ?? Math.random;
+  let failures = 0;
+  let notBefore = 0;
+  return {
+    async read(signal): Promise<ApiserverMetrics> {
+      const at = now();
+      if (at < notBefore) throw new Error(`backing off /metrics for ${notBefore - at} ms`);
+      try {
+        const res = await rawGet(kubeConfig, '/metrics', {
+          signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
+          accept: 'text/plain',
+          idleMs: timeoutMs,
+        });
+        const reader = new ApiserverMetricsReader();
+        for await (const line of createInterface({ input: res, crlfDelay: Infinity })) reader.line(line);
+        failures = 0;
+        return reader.result();
+      } catch (error) {
+        failures++;
+        const failure = classifyFailure(error, at);
+        const retryAfterMs = failure.kind === 'transient' ? failure.retryAfterMs : null;
+        notBefore =
+          at +
+          (retryAfterMs !== null
+            ? Math.min(retryAfterMs, policy.maxRetryAfterMs ?? policy.maxMs)
+            : backoffDelay(failures - 1, policy, random));
+        throw error;
+      }
+    },
+  };
 }

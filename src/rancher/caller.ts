@@ -28,7 +28,7 @@ function combineSignals(timeoutMs: number, outer?: AbortSignal): AbortSignal {
  * Per-request middleware that puts a deadline (and the caller's abort) on the fetch. The
  * object-parameter API classes take observable-style middleware (client-node's rxjs stub).
  */
-function deadlineOptions(timeoutMs: number, outer?: AbortSignal): ConfigurationOptions {
+export function deadlineOptions(timeoutMs: number, outer?: AbortSignal): ConfigurationOptions {
   return {
     middleware: [
       {

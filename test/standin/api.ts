@@ -35,7 +35,7 @@ export interface ResourceRequest {
   /** Milliseconds now, for log selection. */
   now: number;
   /** Register cleanup for long-running answers (watch, log follow) when the server closes. */
-  track(stop: () => void): () => void;
+  track(stop: () => void, kind?: 'watch' | 'log'): () => void;
 }
 
 /** The verb an authorizer sees for this request. */
@@ -515,7 +515,7 @@ function handleWatch(r: ResourceRequest): void {
   }
   const unsubscribe = store.onEvent(deliver);
   const timer = setTimeout(() => stop(), timeoutSeconds * 1000);
-  const untrack = r.track(() => stop());
+  const untrack = r.track(() => stop(), 'watch');
   function stop(): void {
     clearTimeout(timer);
     unsubscribe();

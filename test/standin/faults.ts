@@ -62,12 +62,13 @@ export class Faults implements FaultControl {
   }
 
   /** The fault that takes this request, counted as a hit; null when none matches. */
-  take(method: string, path: string, dryRun = false): FaultSpec | null {
+  take(method: string, path: string, dryRun = false, watch = false): FaultSpec | null {
     for (const fault of this.faults) {
       if (fault.hits >= fault.limit) continue;
       const { spec } = fault;
       if (spec.method && spec.method.toUpperCase() !== method) continue;
       if (spec.dryRun !== undefined && spec.dryRun !== dryRun) continue;
+      if (spec.watch !== undefined && spec.watch !== watch) continue;
       if (spec.path !== undefined) {
         const hit = typeof spec.path === 'string' ? path.includes(spec.path) : spec.path.test(path);
         if (!hit) continue;

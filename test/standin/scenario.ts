@@ -46,6 +46,7 @@ const faultSchema = z.object({
   latencyMs: z.number().optional(),
   message: z.string().optional(),
   dryRun: z.boolean().optional(),
+  watch: z.boolean().optional(),
   reason: z.string().optional(),
 });
 

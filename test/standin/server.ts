@@ -19,7 +19,7 @@ import { Faults } from './faults.js';
 import { kubeconfigYaml } from './kubeconfig.js';
 import { stopKubelet } from './kubelet.js';
 import { LoopSimulator } from './loop.js';
-import { sendMetrics } from './metrics.js';
+import { ApiserverCounters, sendMetrics } from './metrics.js';
 import { startNodesyncer } from './nodesyncer.js';
 import { parseApiPath } from './paths.js';
 import { PodLogStore, toLogLine } from './podlogs.js';
@@ -76,6 +76,8 @@ class StandinServer implements Standin {
   private readonly localTokens: Map<string, string>;
   private readonly rancherTokens: Map<string, string>;
   private readonly longRunning = new Set<() => void>();
+  private readonly watches = new Set<() => void>();
+  private readonly counters = new ApiserverCounters();
   private readonly anonymousUser: string | null;
   private readonly rbac: RbacAuthorizer | null;
   private readonly http: http.Server;
@@ -316,6 +318,17 @@ class StandinServer implements Standin {
     this.state(cluster).store.compact();
   }
 
+  endWatches(): number {
+    const open = [...this.watches];
+    for (const stop of open) stop();
+    return open.length;
+  }
+
+  restartApiserver(): void {
+    this.endWatches();
+    this.counters.restart(this.loop.nodeWrites);
+  }
+
   async close(): Promise<void> {
     this.loop.stop();
     for (const state of this.clusters.values()) stopKubelet(state);
@@ -365,10 +378,12 @@ class StandinServer implements Standin {
     }) as typeof res.writeHead;
     res.on('finish', () => {
       record.status = res.statusCode;
+      this.counters.count(record);
     });
     try {
       if (this.latencyMs > 0) await this.delay(this.latencyMs);
-      const fault = this.faults.take(method, url.pathname, url.searchParams.has('dryRun'));
+      const watching = ['true', '1'].includes(url.searchParams.get('watch') ?? '');
+      const fault = this.faults.take(method, url.pathname, url.searchParams.has('dryRun'), watching);
       if (fault?.latencyMs) await this.delay(fault.latencyMs);
       if (fault?.reset) {
         req.socket.destroy();
@@ -426,6 +441,7 @@ class StandinServer implements Standin {
     record.user = user;
     if (!proxied && apiPath === '/metrics') {
       if (
+        (this.rbac?.governs(user) && !this.rbac.allowsPath(user, 'get', '/metrics')) ||
         this.faults.isForbidden({
           cluster: 'local',
           user,
@@ -436,7 +452,7 @@ class StandinServer implements Standin {
         })
       )
         throw errors.byCode(403, `forbidden: User "${user}" cannot get path "/metrics"`, 'Forbidden');
-      sendMetrics(res, { requests: this.recorded, loopNodeWrites: this.loop.nodeWrites });
+      sendMetrics(res, this.counters.text(this.loop.nodeWrites));
       return;
     }
     if (proxied) {
@@ -527,9 +543,13 @@ class StandinServer implements Standin {
       query: url.searchParams,
       body,
       now: Date.now(),
-      track: (stop) => {
+      track: (stop, kind) => {
         this.longRunning.add(stop);
-        return () => this.longRunning.delete(stop);
+        if (kind === 'watch') this.watches.add(stop);
+        return () => {
+          this.longRunning.delete(stop);
+          this.watches.delete(stop);
+        };
       },
     });
   }

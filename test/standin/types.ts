@@ -64,6 +64,8 @@ export interface FaultSpec {
    * only real ones; either when absent.
    */
   dryRun?: boolean;
+  /** true: only watch requests (`watch=true`), as a watch refused or expired; false: all but watches; either when absent. */
+  watch?: boolean;
   /** Status reason in the answer's body (default: the code's usual one). */
   reason?: string;
   /** How many matching requests to fault; default 1. Infinity for always. */
@@ -168,6 +170,13 @@ export interface Standin {
   podLog(cluster: ClusterName, namespace: string, pod: string, container: string): string[];
   /** Drop a cluster's event history, as etcd compaction does: older watches and continue tokens get 410. */
   compact(cluster: ClusterName): void;
+  /** Ends every open watch cleanly, as kube-apiserver does at a watch's timeout; returns how many. */
+  endWatches(): number;
+  /**
+   * As a kube-apiserver restart: every open watch ends, and /metrics starts its counters from zero
+   * under a new process_start_time_seconds, with the memory back at its base.
+   */
+  restartApiserver(): void;
   /** Current resourceVersion counter of a cluster's store. */
   resourceVersion(cluster: ClusterName): number;
   /** How many recorded requests match: method, a path (substring or pattern), dry run or not. */
