@@ -7,7 +7,7 @@ import type {
   MessageRef,
 } from '../alerts/incidents.js';
 import { Retrier, type RetryClock } from '../retry.js';
-import type { SlackPoster } from './poster.js';
+import type { MessageMetadata, SlackPoster } from './poster.js';
 import type { SlackMessage } from './render/blocks.js';
 import {
   alertJobRef,
@@ -26,6 +26,16 @@ export interface AlertPublisherOptions {
   pace: (channel: string) => Promise<number>;
   clock?: Partial<RetryClock>;
   now?: () => number;
+}
+
+const INCIDENT_EVENT = 'rancher_doctor_incident';
+
+/** Carried by an incident's message, so that it can be found again when its ts was lost. */
+function incidentMetadata(incident: Incident): MessageMetadata {
+  return {
+    event_type: INCIDENT_EVENT,
+    event_payload: { fingerprint: incident.fingerprint, startsAt: incident.startsAt },
+  };
 }
 
 /**
@@ -52,7 +62,7 @@ export class SlackAlertPublisher implements AlertPublisher {
     return next;
   }
 
-  private send(msg: SlackMessage, threadTs?: string): Promise<MessageRef | null> {
+  private send(msg: SlackMessage, threadTs?: string, metadata?: MessageMetadata): Promise<MessageRef | null> {
     return this.queued(async () => {
       const retrier = new Retrier({
         policy: { retries: 5, baseMs: 1000, maxMs: 30_000 },
@@ -63,8 +73,8 @@ export class SlackAlertPublisher implements AlertPublisher {
         const wait = await this.o.pace(this.o.channel);
         if (wait > 0) await this.sleep(wait);
         const ref = threadTs
-          ? await this.o.poster.post(this.o.channel, msg, threadTs)
-          : await this.o.poster.postWithLink(this.o.channel, msg);
+          ? await this.o.poster.post(this.o.channel, msg, threadTs, metadata)
+          : await this.o.poster.postWithLink(this.o.channel, msg, metadata);
         if (ref) return ref;
         try {
           await retrier.failed(new Error('not posted'));
@@ -80,7 +90,17 @@ export class SlackAlertPublisher implements AlertPublisher {
     diagnosis: DiagnosisOutcome | null,
     thread?: MessageRef,
   ): Promise<MessageRef | null> {
-    return this.send(renderIncident(incident, diagnosis, this.now()), thread?.ts);
+    return this.send(renderIncident(incident, diagnosis, this.now()), thread?.ts, incidentMetadata(incident));
+  }
+
+  /** The incident's own root message, if one was posted (by a process that died before storing it). */
+  async find(incident: Incident): Promise<MessageRef | null> {
+    const { fingerprint, startsAt } = incidentMetadata(incident).event_payload;
+    return this.o.poster.findByMetadata(
+      this.o.channel,
+      INCIDENT_EVENT,
+      (p) => p.fingerprint === fingerprint && p.startsAt === startsAt,
+    );
   }
 
   async update(incident: Incident, diagnosis: DiagnosisOutcome | null): Promise<boolean> {
