@@ -64,6 +64,8 @@ export interface AlertPublisher {
     diagnosis: DiagnosisOutcome | null,
     thread?: MessageRef,
   ): Promise<MessageRef | null>;
+  /** The incident's root message if one was posted already (by a process that died before storing it). */
+  find(incident: Incident): Promise<MessageRef | null>;
   update(incident: Incident, diagnosis: DiagnosisOutcome | null): Promise<boolean>;
   note(incident: Incident, note: IncidentNote): Promise<void>;
   summary(incidents: Incident[]): Promise<MessageRef | null>;
@@ -187,34 +189,45 @@ export class IncidentService implements IncidentSink {
 
   /**
    * Shows every incident not yet shown: each in its own message, or all of them in one summary
-   * when a burst of them started together; then asks for a diagnosis of each cluster once.
+   * when a burst of them started together; then asks for a diagnosis of each cluster once (for
+   * those shown by a process that died before it asked, too).
    */
   async flush(): Promise<void> {
-    const { store, publisher, clock } = this.o;
+    const { store } = this.o;
     await store.withLock(FLUSH_LOCK, async () => {
       const open = await store.open();
       const pending = open.filter((i) => i.state === 'pending' && !i.message);
-      if (!pending.length) return;
-      const now = clock.now();
-      const recent = open.filter(
-        (i) => i.message && !i.summaryRoot && now - Date.parse(i.startsAt) < BURST_MS,
-      ).length;
-      const asSummary = pending.length >= 2 && pending.length + recent >= this.o.summaryAt;
-      const summaryRoot = asSummary ? await publisher.summary(pending) : null;
-      for (const p of pending) {
-        await store.withLock(p.fingerprint, async () => {
-          const incident = await store.get(p.fingerprint);
-          if (!incident || incident.state !== 'pending' || incident.message) return;
-          incident.summaryRoot = summaryRoot;
-          incident.state = 'firing';
-          incident.message = await publisher.post(incident, null, summaryRoot ?? undefined);
-          await store.put(incident);
-        });
-      }
+      const unasked = open.filter((i) => i.state === 'firing' && i.message && !i.diagnosis);
+      if (pending.length) await this.show(pending, open);
       const clusters = new Map<string | null, Incident[]>();
-      for (const p of pending) clusters.set(p.clusterId, [...(clusters.get(p.clusterId) ?? []), p]);
+      for (const p of [...pending, ...unasked])
+        clusters.set(p.clusterId, [...(clusters.get(p.clusterId) ?? []), p]);
       for (const [clusterId, incidents] of clusters) await this.diagnose(clusterId, incidents);
     });
+  }
+
+  private async show(pending: Incident[], open: Incident[]): Promise<void> {
+    const { store, publisher, clock } = this.o;
+    const now = clock.now();
+    const recent = open.filter(
+      (i) => i.message && !i.summaryRoot && now - Date.parse(i.startsAt) < BURST_MS,
+    ).length;
+    const asSummary = pending.length >= 2 && pending.length + recent >= this.o.summaryAt;
+    const summaryRoot = asSummary ? await publisher.summary(pending) : null;
+    for (const p of pending) {
+      await store.withLock(p.fingerprint, async () => {
+        const incident = await store.get(p.fingerprint);
+        if (!incident || incident.state !== 'pending' || incident.message) return;
+        // A post tried before, under this lock, by a process that died before it stored the ts:
+        // its message may be in the channel already, and a second root would leave it firing.
+        const tried = !(await store.claimOnce(`post:${incident.fingerprint}:${incident.startsAt}`));
+        const found = tried && !summaryRoot ? await publisher.find(incident) : null;
+        incident.summaryRoot = found ? null : summaryRoot;
+        incident.state = 'firing';
+        incident.message = found ?? (await publisher.post(incident, null, summaryRoot ?? undefined));
+        await store.put(incident);
+      });
+    }
   }
 
   private async diagnose(clusterId: string | null, incidents: Incident[]): Promise<void> {

@@ -58,12 +58,16 @@ export interface IncidentStoreOptions {
   prefix: string;
   /** A resolved incident (and a report shown) is kept this long, to link the next one of its object. */
   retentionSeconds: number;
-  /** A lock whose holder died lapses after this long. */
+  /**
+   * A lock whose holder died lapses after this long; a live holder renews it every third of it, so
+   * that whoever takes a lapsed lock knows its holder is gone, not merely slow (Slack answering 429).
+   */
   lockMs?: number;
   sleep?: (ms: number) => Promise<void>;
 }
 
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0`;
+const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0`;
 
 /** Incidents, snoozes and shown reports in Redis, under the bot's prefix. */
 export class RedisIncidentStore implements IncidentStore {
@@ -85,7 +89,7 @@ export class RedisIncidentStore implements IncidentStore {
       once: (key: string) => `${p}:once:${key}`,
       diagnosis: (fp: string) => `${p}:diagnosis:${fp}`,
     };
-    this.lockMs = options.lockMs ?? 30_000;
+    this.lockMs = options.lockMs ?? 15_000;
     this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
   }
 
@@ -124,9 +128,17 @@ export class RedisIncidentStore implements IncidentStore {
     const key = this.k.lock(name);
     const token = randomBytes(8).toString('hex');
     while ((await this.redis.set(key, token, 'PX', this.lockMs, 'NX')) !== 'OK') await this.sleep(50);
+    const renewing = setInterval(
+      () => {
+        this.redis.eval(RENEW, 1, key, token, String(this.lockMs)).catch(() => undefined);
+      },
+      Math.max(1, Math.floor(this.lockMs / 3)),
+    );
+    renewing.unref();
     try {
       return await fn();
     } finally {
+      clearInterval(renewing);
       await this.redis.eval(RELEASE, 1, key, token);
     }
   }

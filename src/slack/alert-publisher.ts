@@ -7,7 +7,7 @@ import type {
   MessageRef,
 } from '../alerts/incidents.js';
 import { Retrier, type RetryClock } from '../retry.js';
-import type { SlackPoster } from './poster.js';
+import type { MessageMetadata, SlackPoster } from './poster.js';
 import type { SlackMessage } from './render/blocks.js';
 import {
   alertJobRef,
@@ -30,6 +30,16 @@ export interface AlertPublisherOptions {
   now?: () => number;
   /** What is decided on a report's objects, read when the message is drawn (ObjectViews.decisionsFor). */
   decisionsFor?: (report: DiagnosisReport) => Promise<ReportDecisions>;
+}
+
+const INCIDENT_EVENT = 'rancher_doctor_incident';
+
+/** Carried by an incident's message, so that it can be found again when its ts was lost. */
+function incidentMetadata(incident: Incident): MessageMetadata {
+  return {
+    event_type: INCIDENT_EVENT,
+    event_payload: { fingerprint: incident.fingerprint, startsAt: incident.startsAt },
+  };
 }
 
 /**
@@ -56,7 +66,7 @@ export class SlackAlertPublisher implements AlertPublisher {
     return next;
   }
 
-  private send(msg: SlackMessage, threadTs?: string): Promise<MessageRef | null> {
+  private send(msg: SlackMessage, threadTs?: string, metadata?: MessageMetadata): Promise<MessageRef | null> {
     return this.queued(async () => {
       const retrier = new Retrier({
         policy: { retries: 5, baseMs: 1000, maxMs: 30_000 },
@@ -67,8 +77,8 @@ export class SlackAlertPublisher implements AlertPublisher {
         const wait = await this.o.pace(this.o.channel);
         if (wait > 0) await this.sleep(wait);
         const ref = threadTs
-          ? await this.o.poster.post(this.o.channel, msg, threadTs)
-          : await this.o.poster.postWithLink(this.o.channel, msg);
+          ? await this.o.poster.post(this.o.channel, msg, threadTs, metadata)
+          : await this.o.poster.postWithLink(this.o.channel, msg, metadata);
         if (ref) return ref;
         try {
           await retrier.failed(new Error('not posted'));
@@ -90,7 +100,17 @@ export class SlackAlertPublisher implements AlertPublisher {
     diagnosis: DiagnosisOutcome | null,
     thread?: MessageRef,
   ): Promise<MessageRef | null> {
-    return this.send(await this.render(incident, diagnosis), thread?.ts);
+    return this.send(await this.render(incident, diagnosis), thread?.ts, incidentMetadata(incident));
+  }
+
+  /** The incident's own root message, if one was posted (by a process that died before storing it). */
+  async find(incident: Incident): Promise<MessageRef | null> {
+    const { fingerprint, startsAt } = incidentMetadata(incident).event_payload;
+    return this.o.poster.findByMetadata(
+      this.o.channel,
+      INCIDENT_EVENT,
+      (p) => p.fingerprint === fingerprint && p.startsAt === startsAt,
+    );
   }
 
   async update(incident: Incident, diagnosis: DiagnosisOutcome | null): Promise<boolean> {

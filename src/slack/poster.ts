@@ -2,6 +2,12 @@ import { webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { SlackMessage } from './render/blocks.js';
 
+/** What Slack keeps with a message for apps to find it by (not shown to people). */
+export interface MessageMetadata {
+  event_type: string;
+  event_payload: Record<string, string>;
+}
+
 export interface WebClientSettings {
   token: string;
   slackApiUrl: string;
@@ -54,6 +60,7 @@ export class SlackPoster {
     channel: string,
     msg: SlackMessage,
     threadTs?: string,
+    metadata?: MessageMetadata,
   ): Promise<{ channel: string; ts: string } | null> {
     const result = await this.call('chat.postMessage', channel, () =>
       this.client.chat.postMessage({
@@ -61,6 +68,7 @@ export class SlackPoster {
         text: msg.text,
         blocks: msg.blocks,
         ...(threadTs ? { thread_ts: threadTs } : {}),
+        ...(metadata ? { metadata } : {}),
       }),
     );
     if (!result || typeof result.ts !== 'string') return null;
@@ -72,9 +80,47 @@ export class SlackPoster {
    * here, after the post, so that no status answer waits on the Web API). The permalink is left out
    * when Slack does not give one that is a plain https URL.
    */
-  async postWithLink(channel: string, msg: SlackMessage): Promise<JobMessageLink | null> {
-    const ref = await this.post(channel, msg);
-    if (!ref) return null;
+  async postWithLink(
+    channel: string,
+    msg: SlackMessage,
+    metadata?: MessageMetadata,
+  ): Promise<JobMessageLink | null> {
+    const ref = await this.post(channel, msg, undefined, metadata);
+    return ref ? this.withLink(ref) : null;
+  }
+
+  /**
+   * The newest message at the root of `channel` that carries metadata of `eventType` whose payload
+   * `matches`, looking back at most `pages` pages of history (needs `channels:history`, or
+   * `groups:history` for a private channel); null when there is none or Slack did not answer.
+   */
+  async findByMetadata(
+    channel: string,
+    eventType: string,
+    matches: (payload: Record<string, unknown>) => boolean,
+    pages = 3,
+  ): Promise<JobMessageLink | null> {
+    let cursor: string | undefined;
+    for (let page = 0; page < pages; page++) {
+      const result = await this.call('conversations.history', channel, () =>
+        this.client.conversations.history({
+          channel,
+          limit: 200,
+          include_all_metadata: true,
+          ...(cursor ? { cursor } : {}),
+        }),
+      );
+      const hit = result?.messages?.find(
+        (m) => m.metadata?.event_type === eventType && matches(m.metadata.event_payload ?? {}),
+      );
+      if (hit?.ts) return this.withLink({ channel, ts: hit.ts });
+      cursor = result?.response_metadata?.next_cursor || undefined;
+      if (!cursor) return null;
+    }
+    return null;
+  }
+
+  private async withLink(ref: { channel: string; ts: string }): Promise<JobMessageLink> {
     const result = await this.call('chat.getPermalink', ref.channel, () =>
       this.client.chat.getPermalink({ channel: ref.channel, message_ts: ref.ts }),
     );

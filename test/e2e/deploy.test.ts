@@ -26,7 +26,14 @@ describe('Slack app manifest', () => {
     );
     expect(command.url).toMatch(/\/slack\/events$/);
     expect(manifest.oauth_config.scopes.bot).toEqual(
-      expect.arrayContaining(['commands', 'chat:write', 'files:write', 'usergroups:read']),
+      expect.arrayContaining([
+        'commands',
+        'chat:write',
+        'files:write',
+        'usergroups:read',
+        'channels:history',
+        'groups:history',
+      ]),
     );
     expect(manifest.settings.interactivity).toEqual({ is_enabled: true, request_url: command.url });
   });

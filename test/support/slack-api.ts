@@ -74,6 +74,8 @@ export class SlackApiStandin {
   private timers = new Set<NodeJS.Timeout>();
   private scripted = new Map<string, Scripted[]>();
   private tsCounter = 0;
+  /** Each channel's root messages, oldest first, as `conversations.history` gives them back. */
+  private readonly history = new Map<string, Record<string, unknown>[]>();
   private down = false;
   private appTokenRevoked = false;
   private readonly ackTimeoutMs: number;
@@ -348,8 +350,18 @@ export class SlackApiStandin {
           ok: true,
           url: `${this.url.replace(/^http/, 'ws').replace(/\/api\/$/, '')}/link/?ticket=t${++this.tsCounter}`,
         };
-      case 'chat.postMessage':
-        return { ok: true, channel: args.channel, ts: this.nextTs(), message: { text: args.text } };
+      case 'chat.postMessage': {
+        const ts = this.nextTs();
+        if (args.thread_ts === undefined) {
+          const channel = String(args.channel);
+          const metadata = typeof args.metadata === 'string' ? JSON.parse(args.metadata) : args.metadata;
+          const message = { type: 'message', bot_id: 'B0BOT', text: args.text, ts, metadata };
+          this.history.set(channel, [...(this.history.get(channel) ?? []), message]);
+        }
+        return { ok: true, channel: args.channel, ts, message: { text: args.text } };
+      }
+      case 'conversations.history':
+        return this.historyPage(args);
       case 'chat.update':
         return { ok: true, channel: args.channel, ts: args.ts, text: args.text };
       case 'response_url':
@@ -377,6 +389,27 @@ export class SlackApiStandin {
         if (url.pathname.startsWith('/upload/')) return { ok: true };
         return { ok: false, error: 'unknown_method' };
     }
+  }
+
+  /**
+   * As Slack pages a channel's history: newest first, `limit` at a time (100 unless asked), an
+   * opaque `next_cursor` while there is more; message metadata only with `include_all_metadata`.
+   */
+  private historyPage(args: Record<string, unknown>): Record<string, unknown> {
+    const all = [...(this.history.get(String(args.channel)) ?? [])].reverse();
+    const from = args.cursor ? Number(Buffer.from(String(args.cursor), 'base64').toString().slice(5)) : 0;
+    const limit = Number(args.limit ?? 100);
+    const withMetadata = args.include_all_metadata === true || args.include_all_metadata === 'true';
+    const messages = all
+      .slice(from, from + limit)
+      .map(({ metadata, ...m }) => (withMetadata && metadata ? { ...m, metadata } : m));
+    const more = from + limit < all.length;
+    return {
+      ok: true,
+      messages,
+      has_more: more,
+      response_metadata: { next_cursor: more ? Buffer.from(`next:${from + limit}`).toString('base64') : '' },
+    };
   }
 
   private nextTs(): string {
