@@ -177,8 +177,12 @@ export async function startRoles(
     const incidents =
       alertProducer &&
       createIncidentService(config, connection, poster, alertProducer, log.child({ component: 'alerts' }));
+    if (incidents) metrics.observeIncidents(async () => (await incidents.list()).open.length);
     const detector = incidents
-      ? startDetector(config, env, connection, incidents, log.child({ component: 'alerts' }))
+      ? startDetector(config, env, connection, incidents, log.child({ component: 'alerts' }), {
+          leader: (leading) => metrics.detectorLeader.set(leading ? 1 : 0),
+          objectsWatched: (objects) => metrics.detectorObjectsWatched.set(objects),
+        })
       : null;
     const worker = startDiagnosisWorker({
       connection,
@@ -221,6 +225,7 @@ export async function startRoles(
       journalTtlSeconds: keepSeconds,
       lockDurationMs: config.lockDurationMs,
       stalledIntervalMs: config.stalledIntervalMs,
+      metrics,
     });
     closers.push({
       what: 'worker',
@@ -275,14 +280,17 @@ export async function startRoles(
       // Read from the local cluster when an approver asks: the worker's access when in this process.
       readRegistration:
         (engine ?? workerEngine)?.readRegistration ?? (engine ? undefined : lazyRegistrationReader(env)),
-      incidents: (poster) =>
-        (alertSink = createIncidentService(
+      incidents: (poster) => {
+        const service = createIncidentService(
           config,
           redis,
           poster,
           producer,
           log.child({ component: 'alerts' }),
-        )),
+        );
+        if (service) metrics.observeIncidents(async () => (await service.list()).open.length);
+        return (alertSink = service);
+      },
     }).catch(failStart);
     // Alertmanager's webhook hands its alerts to the same incidents, on the internal port only.
     if (config.alertmanagerToken && alertSink) {

@@ -62,9 +62,10 @@ function nodeWriteWatch(
   };
 
   /** The current resourceVersion, read page by page so that no answer holds every object. */
-  async function relist(signal: AbortSignal): Promise<string> {
+  async function relist(signal: AbortSignal, listed?: (keys: string[]) => void): Promise<string> {
     let cont: string | undefined;
     let first: string | null = null;
+    const keys: string[] = [];
     do {
       const page = (await caller.call(
         op,
@@ -80,11 +81,17 @@ function nodeWriteWatch(
             o,
           ),
         signal,
-      )) as { metadata?: { resourceVersion?: string; continue?: string } };
+      )) as {
+        metadata?: { resourceVersion?: string; continue?: string };
+        items?: { metadata?: { name?: string; namespace?: string } }[];
+      };
+      for (const { metadata } of page.items ?? [])
+        if (metadata?.name && metadata.namespace) keys.push(`${metadata.namespace}/${metadata.name}`);
       first ??= page.metadata?.resourceVersion ?? null;
       cont = page.metadata?.continue || undefined;
     } while (cont && !signal.aborted);
     if (!first) throw new Error('the node object list has no resourceVersion');
+    listed?.(keys);
     return first;
   }
 
@@ -104,7 +111,7 @@ function nodeWriteWatch(
       let resourceVersion: string | null = null;
       while (!signal.aborted) {
         try {
-          resourceVersion ??= await relist(signal);
+          resourceVersion ??= await relist(signal, handlers.listed);
           handlers.contact(true);
           resourceVersion = await watchOnce(watch, resourceVersion, handlers, signal, () =>
             retrier.succeeded(),
