@@ -14,6 +14,7 @@ import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
 import { SlackApiStandin } from '../support/slack-api.js';
 
 const run = promisify(execFile);
@@ -180,6 +181,10 @@ let mounted = '';
     } finally {
       if (bot && bot.exitCode === null) bot.kill('SIGKILL');
       await slack.close();
+      const redis = new Redis('redis://127.0.0.1:6379');
+      const left = await redis.keys(`${env.QUEUE_PREFIX}:*`);
+      if (left.length) await redis.del(...left);
+      redis.disconnect();
     }
   }, 120_000);
 });
