@@ -16,7 +16,7 @@
  * dist/demo/: it holds the stand-in apiserver and Slack Web API of test/, which the product's
  * bundle must not, and which the package leaves out (package.json "files").
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const BUNDLED_PACKAGES = new Set(['commander']);
@@ -63,12 +63,14 @@ await build({
   format: 'cjs',
 });
 
-await build({
-  ...common,
-  outdir: 'dist/demo',
-  entryPoints: { demo: 'demo/main.ts' },
-  // ws (the stand-in Slack's Socket Mode) is a devDependency: a checkout, where the demo runs, has it.
-  external: [...external, 'ws'],
-  format: 'esm',
-  banner: REQUIRE_BANNER,
-});
+// The image (deploy/Dockerfile) is built without demo/ and test/: it carries no demo.
+if (existsSync('demo/main.ts'))
+  await build({
+    ...common,
+    outdir: 'dist/demo',
+    entryPoints: { demo: 'demo/main.ts' },
+    // ws (the stand-in Slack's Socket Mode) is a devDependency: a checkout, where the demo runs, has it.
+    external: [...external, 'ws'],
+    format: 'esm',
+    banner: REQUIRE_BANNER,
+  });

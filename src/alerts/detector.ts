@@ -21,6 +21,8 @@ export interface NodeWriteSource {
       /** The object `<cluster>/<node>` was written (created or modified). */
       write(key: string): void;
       deleted(key: string): void;
+      /** Every object a (re)list found: the watch covers these from now on. */
+      listed?(keys: string[]): void;
       /** The apiserver answered a request of the watch (true), or failed one (false). */
       contact(ok: boolean): void;
     },

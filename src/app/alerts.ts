@@ -16,6 +16,7 @@ import { RedisIncidentStore } from '../queue/incident-store.js';
 import { RedisLease } from '../queue/lease.js';
 import type { DiagnosisProducer } from '../queue/producer.js';
 import { createAlertSources } from '../rancher/alert-sources.js';
+import { countWatchedObjects } from '../alerts/watched-objects.js';
 import { SlackAlertPublisher } from '../slack/alert-publisher.js';
 import type { SlackPoster } from '../slack/poster.js';
 import type { ReportDecisions } from '../slack/render/decision-view.js';
@@ -96,6 +97,12 @@ export interface RunningDetector {
   stop(): Promise<void>;
 }
 
+/** The detector's state, for the metrics. */
+export interface DetectorObserver {
+  leader(leading: boolean): void;
+  objectsWatched(objects: number): void;
+}
+
 /** Starts the detector loop (it detects only while it holds the lease); null without a cluster to watch. */
 export function startDetector(
   config: BotConfig,
@@ -103,6 +110,7 @@ export function startDetector(
   redis: Redis,
   incidents: IncidentService,
   log: Logger,
+  observer?: DetectorObserver,
 ): RunningDetector | null {
   let sources;
   try {
@@ -116,7 +124,9 @@ export function startDetector(
   const abort = new AbortController();
   const running = runDetectorWhileLeader(
     {
-      source: sources.nodeWrites,
+      source: observer
+        ? countWatchedObjects(sources.nodeWrites, (n) => observer.objectsWatched(n))
+        : sources.nodeWrites,
       metrics: sources.apiserverMetrics,
       incidents,
       lease: new RedisLease(redis, `${config.queuePrefix}:doctor:alerts:leader`, holder),
@@ -135,8 +145,10 @@ export function startDetector(
       },
       settings: config.alerts,
       onError: (what, err) => log.warn({ what, err: String(err) }, 'alerts: detector step failed'),
-      onLeader: (leading) =>
-        log.info({ holder }, leading ? 'alerts: this process runs the detector' : 'alerts: detector stopped'),
+      onLeader: (leading) => {
+        observer?.leader(leading);
+        log.info({ holder }, leading ? 'alerts: this process runs the detector' : 'alerts: detector stopped');
+      },
     },
     abort.signal,
   );

@@ -107,7 +107,7 @@ export function clusterExecutor(
         case 'refused':
           return { outcome: 'refused', reason: out.reason, changed: out.changed };
         case 'failed':
-          return { outcome: 'failed', message: out.message };
+          return { outcome: 'failed', message: out.message, ...(out.cause ? { cause: out.cause } : {}) };
         case 'dry-run-passed':
           // Only the CLI's --dry-run stops there; an approval always writes.
           return { outcome: 'failed', message: 'the write was not attempted after the dry run' };

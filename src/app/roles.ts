@@ -187,8 +187,12 @@ export async function startRoles(
         (report) => views.decisionsFor(report),
       ));
     const renewals = incidents ? startRenewals(config, incidents, log.child({ component: 'alerts' })) : null;
+    if (incidents) metrics.observeIncidents(async () => (await incidents.list()).open.length);
     const detector = incidents
-      ? startDetector(config, env, connection, incidents, log.child({ component: 'alerts' }))
+      ? startDetector(config, env, connection, incidents, log.child({ component: 'alerts' }), {
+          leader: (leading) => metrics.detectorLeader.set(leading ? 1 : 0),
+          objectsWatched: (objects) => metrics.detectorObjectsWatched.set(objects),
+        })
       : null;
     const worker = startDiagnosisWorker({
       connection,
@@ -231,6 +235,7 @@ export async function startRoles(
       journalTtlSeconds: keepSeconds,
       lockDurationMs: config.lockDurationMs,
       stalledIntervalMs: config.stalledIntervalMs,
+      metrics,
     });
     closers.push({
       what: 'worker',
@@ -286,15 +291,18 @@ export async function startRoles(
       // Read from the local cluster when an approver asks: the worker's access when in this process.
       readRegistration:
         (engine ?? workerEngine)?.readRegistration ?? (engine ? undefined : lazyRegistrationReader(env)),
-      incidents: (poster, decisionsFor) =>
-        (alertSink = createIncidentService(
+      incidents: (poster, decisionsFor) => {
+        const service = createIncidentService(
           config,
           redis,
           poster,
           producer,
           log.child({ component: 'alerts' }),
           decisionsFor,
-        )),
+        );
+        if (service) metrics.observeIncidents(async () => (await service.list()).open.length);
+        return (alertSink = service);
+      },
     }).catch(failStart);
     // Alertmanager's webhook hands its alerts to the same incidents, on the internal port only.
     if (config.alertmanagerToken && alertSink) {

@@ -10,6 +10,7 @@ import {
   verified,
   type Decision,
   type DecisionResult,
+  type FixKind,
   type ObjectRef,
   type ObjectState,
 } from '../remediation/approval/decision.js';
@@ -19,6 +20,7 @@ import type {
   RemediationExecutor,
   RemediationRequest,
 } from '../remediation/approval/executor.js';
+import type { Metrics } from '../server/metrics.js';
 import type { AuditLog } from './audit-log.js';
 import type { DecisionStore } from './decision-store.js';
 import type { PlanStore } from './plan-store.js';
@@ -49,6 +51,7 @@ export interface RemediationWorkerOptions {
   now?: () => Date;
   /** Shared with the other workers on the connection, so an outage is logged once. */
   outage?: RedisOutage;
+  metrics?: Pick<Metrics, 'fixes'>;
 }
 
 export interface RemediationWorker {
@@ -149,10 +152,12 @@ export function startRemediationWorker(options: RemediationWorkerOptions): Remed
     outcome: PatchOutcome | DrainOutcome,
   ): Promise<string> {
     const result = toResult(outcome, now());
-    const { state } = await decisions.update(object, (s) => ({
-      next: finish(s, d.number, result),
-      result: null,
-    }));
+    const { state, result: closed } = await decisions.update(object, (s) => {
+      const next = finish(s, d.number, result);
+      return { next, result: next !== null };
+    });
+    // Counted where the decision closes, so a job resumed after a crash is not counted twice.
+    if (closed) options.metrics?.fixes.inc(fixLabels(data.kind, outcome));
     await audit.append(
       entry(d, object, {
         event: 'result',
@@ -295,11 +300,32 @@ export function startRemediationWorker(options: RemediationWorkerOptions): Remed
     const object = { clusterId: parsed.data.clusterId, nodeId: parsed.data.nodeId };
     const result = toResult({ outcome: 'failed', message: err.message }, now());
     void decisions
-      .update(object, (s) => ({ next: finish(s, parsed.data.number, result), result: null }))
-      .then(({ state }) => state && options.reporter.changed(object, state, 'result'))
+      .update(object, (s) => {
+        const next = finish(s, parsed.data.number, result);
+        return { next, result: next !== null };
+      })
+      .then(({ state, result: closed }) => {
+        if (closed) options.metrics?.fixes.inc({ fix: parsed.data.kind, outcome: 'failed', reason: 'error' });
+        return state && options.reporter.changed(object, state, 'result');
+      })
       .catch((e: unknown) => log.warn({ err: String(e) }, 'could not close a failed remediation'));
   });
   return { worker, close: () => worker.close() };
+}
+
+/** fixes_total's labels: a refusal is stale when the object changed since the diagnosis. */
+export function fixLabels(
+  fix: FixKind,
+  outcome: PatchOutcome | DrainOutcome,
+): { fix: FixKind; outcome: string; reason?: string } {
+  switch (outcome.outcome) {
+    case 'refused':
+      return { fix, outcome: 'refused', reason: outcome.changed?.length ? 'stale' : 'not-eligible' };
+    case 'failed':
+      return { fix, outcome: 'failed', reason: ('cause' in outcome && outcome.cause) || 'error' };
+    default:
+      return { fix, outcome: outcome.outcome };
+  }
 }
 
 function toResult(outcome: PatchOutcome | DrainOutcome, at: string): DecisionResult {

@@ -148,12 +148,20 @@ export function startDiagnosisWorker(options: DiagnosisWorkerOptions): Diagnosis
     const planIds = await savePlans(attempt.jobId, data.requestedBy, report, plans);
     await options.reports
       ?.save({ jobId: attempt.jobId, data, report, plans: planIds }, out.message)
-      .catch((err) => log.warn({ err: String(err) }, 'could not keep the report for its decisions'));
+      .catch((err) =>
+        log.warn(
+          { ...jobLogFields(attempt.jobId, data), err: String(err) },
+          'could not keep the report for its decisions',
+        ),
+      );
     await out.done(report, planIds);
-    await auditRequests(report, data.requestedBy, planIds);
+    await auditRequests(report, data.requestedBy, planIds, jobLogFields(attempt.jobId, data));
     if (report.clusters.length && data.clusterId === null) {
       await writeClusterCache(connection, prefix, report.clusters).catch((err) =>
-        log.warn({ err: String(err) }, 'could not refresh the cluster cache'),
+        log.warn(
+          { ...jobLogFields(attempt.jobId, data), err: String(err) },
+          'could not refresh the cluster cache',
+        ),
       );
     }
     job
@@ -166,6 +174,7 @@ export function startDiagnosisWorker(options: DiagnosisWorkerOptions): Diagnosis
     report: DiagnosisReport,
     requestedBy: string,
     planIds: Record<string, FindingPlanIds>,
+    logFields: ReturnType<typeof jobLogFields>,
   ): Promise<void> {
     for (const f of report.findings) {
       const ids = planIds[f.id];
@@ -185,7 +194,7 @@ export function startDiagnosisWorker(options: DiagnosisWorkerOptions): Diagnosis
             planId,
             detail: `the diagnosis proposes the ${kind}`,
           })
-          .catch((err) => log.warn({ err: String(err) }, 'could not write the audit trail'));
+          .catch((err) => log.warn({ ...logFields, err: String(err) }, 'could not write the audit trail'));
       }
     }
   }

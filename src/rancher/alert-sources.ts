@@ -79,18 +79,25 @@ function nodeWriteWatch(
    * directly, not through the caller's retries: a failure goes back to the watch's own backoff
    * with its status and Retry-After intact.
    */
-  async function relist(signal: AbortSignal): Promise<string> {
+  async function relist(signal: AbortSignal, listed?: (keys: string[]) => void): Promise<string> {
     let cont: string | undefined;
     let first: string | null = null;
+    const keys: string[] = [];
     do {
       const page = (await custom.listClusterCustomObject(
         { group: 'management.cattle.io', version: 'v3', plural: 'nodes', limit: PAGE_SIZE, _continue: cont },
         deadlineOptions(config.requestTimeoutMs, signal),
-      )) as { metadata?: { resourceVersion?: string; continue?: string } };
+      )) as {
+        metadata?: { resourceVersion?: string; continue?: string };
+        items?: { metadata?: { name?: string; namespace?: string } }[];
+      };
+      for (const { metadata } of page.items ?? [])
+        if (metadata?.name && metadata.namespace) keys.push(`${metadata.namespace}/${metadata.name}`);
       first ??= page.metadata?.resourceVersion ?? null;
       cont = page.metadata?.continue || undefined;
     } while (cont && !signal.aborted);
     if (!first) throw new Error('the node object list has no resourceVersion');
+    listed?.(keys);
     return first;
   }
 
@@ -110,7 +117,7 @@ function nodeWriteWatch(
       while (!signal.aborted) {
         try {
           if (resourceVersion === null) {
-            resourceVersion = await relist(signal);
+            resourceVersion = await relist(signal, handlers.listed);
             handlers.contact(true);
           }
           resourceVersion = await watchOnce(kubeConfig, resourceVersion, handlers, signal, () =>

@@ -10,6 +10,7 @@ export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'rancher_doctor_' });
   let readQueue: (() => Promise<QueueDepth>) | null = null;
+  let readIncidentsOpen: (() => Promise<number>) | null = null;
   const queueOldestWaitingSeconds = new Gauge({
     name: 'rancher_doctor_queue_oldest_waiting_seconds',
     help: 'Age of the diagnosis that has waited longest for a worker; 0 when none waits',
@@ -108,14 +109,14 @@ export function createMetrics() {
     }),
     approvals: new Counter({
       name: 'rancher_doctor_approvals_total',
-      help: 'Approvals of a fix, by fix (patch, drain) and outcome (approved, refused, expired, ...)',
-      labelNames: ['fix', 'outcome'] as const,
+      help: 'Clicks on Approve and Reject, by fix (patch, drain), outcome (counted, approved, rejected, refused) and, refused, reason (not-approver, self-approval, expired, stale, ...)',
+      labelNames: ['fix', 'outcome', 'reason'] as const,
       registers: [registry],
     }),
     fixes: new Counter({
       name: 'rancher_doctor_fixes_total',
-      help: 'Fixes carried out, by fix (patch, drain) and outcome (applied, already-applied, refused, failed)',
-      labelNames: ['fix', 'outcome'] as const,
+      help: 'Approved fixes carried out, by fix (patch, drain), outcome (applied, already-applied, removed, stopped, refused, failed) and, refused or failed, reason (stale, not-eligible, dry-run-refused, write-refused, conflicts, error)',
+      labelNames: ['fix', 'outcome', 'reason'] as const,
       registers: [registry],
     }),
     detectorLeader: new Gauge({
@@ -130,9 +131,17 @@ export function createMetrics() {
     }),
     incidentsOpen: new Gauge({
       name: 'rancher_doctor_incidents_open',
-      help: 'Loop incidents open in the alert channel',
+      help: 'Loop incidents open in the alert channel (read from Redis at each scrape)',
       registers: [registry],
+      async collect() {
+        const open = readIncidentsOpen ? await readIncidentsOpen().catch(() => null) : null;
+        if (open !== null) this.set(open);
+      },
     }),
+    /** Where the incidents gauge reads from at each scrape: the process's incident service. */
+    observeIncidents(read: () => Promise<number>) {
+      readIncidentsOpen = read;
+    },
   };
 }
 

@@ -15,6 +15,7 @@ import {
 } from '../remediation/approval/decision.js';
 import { mayApprove, type ApprovalRefusal, type SelfApproval } from '../remediation/approval/policy.js';
 import type { Metrics } from '../server/metrics.js';
+import { approvalLabels } from './approval-labels.js';
 import type { SlackMessage } from './render/blocks.js';
 import { REJECT_ACTION } from './render/finding-actions.js';
 import {
@@ -90,7 +91,6 @@ const KIND_OF_ACTION: Record<ActionId, 'patch' | 'drain' | 'dismiss' | null> = {
  * the remediation job, whose id comes from the decision: however many clicks, one job.
  */
 export async function answerClick(click: ButtonClick, deps: ActionDeps): Promise<ActionReply> {
-  const count = (outcome: string) => deps.metrics?.actions.inc({ action: click.actionId, outcome });
   const now = (deps.now?.() ?? new Date()).toISOString();
   const reply = (
     ephemeral: SlackMessage | null,
@@ -102,6 +102,11 @@ export async function answerClick(click: ButtonClick, deps: ActionDeps): Promise
     refresh,
   });
   const plan = await deps.plans.get(click.value);
+  const count = (outcome: string) => {
+    deps.metrics?.actions.inc({ action: click.actionId, outcome });
+    const approval = approvalLabels(click.actionId, plan?.kind ?? null, outcome);
+    if (approval) deps.metrics?.approvals.inc({ ...approval });
+  };
   const object: ObjectRef | null = plan
     ? { clusterId: plan.clusterId ?? '-', nodeId: plan.nodeId ?? plan.findingId }
     : null;

@@ -295,7 +295,7 @@ export async function createSlackBot(deps: BotDeps): Promise<SlackBot> {
     });
 
   const clickIds = [...ACTION_IDS, ...DRAIN_CONTROL_IDS];
-  app.action(new RegExp(`^(${clickIds.join('|')})$`), async ({ ack, body, action, client, respond }) => {
+  app.action(new RegExp(`^(${clickIds.join('|')})$`), async ({ ack, body, action, respond }) => {
     await ack();
     if (body.type !== 'block_actions' || action.type !== 'button' || !('action_id' in action)) return;
     const channel = body.channel?.id ?? body.container?.channel_id;
@@ -331,7 +331,9 @@ export async function createSlackBot(deps: BotDeps): Promise<SlackBot> {
     }
     if (!channel) return;
     if (reply.ephemeral) {
-      const shown = await client.chat
+      // app.client, not the listener's: Bolt hands listeners a client of its own, which the
+      // Slack API call metrics would not see.
+      const shown = await app.client.chat
         .postEphemeral({
           channel,
           user: body.user.id,

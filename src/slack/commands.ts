@@ -4,6 +4,7 @@ import type { AuditLog } from '../queue/audit-log.js';
 import type { ClusterCacheReader } from '../queue/cluster-cache.js';
 import { scopeLabel, type DiagnoseJobData } from '../queue/job-data.js';
 import type { JobMessageStore } from '../queue/message-store.js';
+import { jobLogFields } from '../queue/job-log.js';
 import { QueueUnavailableError, failFast, type DiagnosisProducer } from '../queue/producer.js';
 import { withRetry, type RetryPolicy } from '../retry.js';
 import type { Metrics } from '../server/metrics.js';
@@ -84,7 +85,10 @@ async function postQueuedMessage(deps: CommandDeps, jobId: string, data: Diagnos
     policy: POST_RETRY,
     classify: (err) => (posted ? { retry: false } : { retry: true, reason: String(err) }),
     onRetry: ({ reason, attempt }) =>
-      deps.log.warn({ jobId, err: reason, attempt }, 'queued message: Redis failed, trying again'),
+      deps.log.warn(
+        { ...jobLogFields(jobId, data), err: reason, attempt },
+        'queued message: Redis failed, trying again',
+      ),
   });
 }
 

@@ -1,9 +1,11 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { Manifest } from '../../scripts/manifests.js';
 import { shutdownMarginMs } from '../../src/app/roles.js';
 import { createMetrics } from '../../src/server/metrics.js';
-import { byKind, named, overlay, renderCustom } from './support.js';
+import { ROOT, byKind, named, overlay, renderCustom } from './support.js';
 import { checkOverlay } from '../../scripts/manifests.js';
 
 // kubectl is on these machines (the README says what the tests need); kustomize is built into it.
@@ -175,6 +177,31 @@ describe('the manifests, rendered with kubectl kustomize for each shipped overla
         .map((m) => `${alert}: ${m}`),
     );
     expect(unknown).toEqual([]);
+  });
+
+  it('docs/operations.md says what each metric and each alert means', async () => {
+    const doc = readFileSync(join(ROOT, 'docs/operations.md'), 'utf8');
+    const ours = (await createMetrics().registry.getMetricsAsJSON())
+      .map((m) => m.name)
+      .filter((n) => !/^rancher_doctor_(process|nodejs)_/.test(n));
+    expect(ours.length).toBeGreaterThan(15);
+    expect(ours.filter((n) => !doc.includes(`| \`${n}\` |`))).toEqual([]);
+    const rule = byKind(of('alerts'), 'PrometheusRule')[0]!;
+    const alerts = (
+      rule.spec as { groups: { rules: { alert: string; annotations: { runbook: string } }[] }[] }
+    ).groups.flatMap((g) => g.rules);
+    // GitHub's anchors: lower case, punctuation dropped, spaces to hyphens.
+    const anchors = [...doc.matchAll(/^#+ (.+)$/gm)].map((m) =>
+      m[1]!
+        .toLowerCase()
+        .replace(/[^a-z0-9 -]/g, '')
+        .replace(/ /g, '-'),
+    );
+    for (const { alert, annotations } of alerts) {
+      expect(doc).toContain(`\n### ${alert}\n`);
+      expect(annotations.runbook).toMatch(/^docs\/operations\.md#/);
+      expect(anchors).toContain(annotations.runbook.split('#')[1]);
+    }
   });
 
   it('the metrics detector may read the apiserver /metrics, and only then', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { BOT_SETTING_NAMES, loadBotConfig } from '../../src/config/bot.js';
@@ -107,6 +107,57 @@ describe('deploy/Dockerfile', () => {
     expect(finalStage.some((l) => l.startsWith('RUN npm') || l.includes('tsc'))).toBe(false);
     const pkg = JSON.parse(read('package.json')) as { bin: Record<string, string> };
     expect(dockerfile).toContain(`"${pkg.bin['rancher-doctor']}"`);
+  });
+  it('has a HEALTHCHECK, and the runtime copies node_modules only after the build stage pruned the dev dependencies', () => {
+    const froms = lines.filter((l) => l.startsWith('FROM '));
+    const finalAt = lines.lastIndexOf(froms.at(-1)!);
+    const build = lines.slice(0, finalAt);
+    const finalStage = lines.slice(finalAt);
+    expect(finalStage.some((l) => l.startsWith('HEALTHCHECK '))).toBe(true);
+    expect(build.some((l) => /^RUN .*npm prune --omit=dev/.test(l))).toBe(true);
+    expect(finalStage).toContainEqual(expect.stringMatching(/^COPY --from=build .*\/app\/node_modules /));
+    // Nothing of the checkout but the built CLI, its launcher and the package's manifest.
+    const copied = finalStage.filter((l) => l.startsWith('COPY ')).map((l) => l.split(/\s+/).at(-1));
+    expect(copied.sort()).toEqual(['./bin', './dist', './node_modules', './package.json']);
+  });
+  it('builds from a context that holds every file it copies (deploy/Dockerfile.dockerignore)', () => {
+    // BuildKit's rules, as far as this file uses them: the last pattern matching a path decides.
+    const rules = read('deploy/Dockerfile.dockerignore')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'))
+      .map((l) => {
+        const include = l.startsWith('!');
+        const glob = include ? l.slice(1) : l;
+        const source = glob
+          .split('**')
+          .map((part) => part.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*'))
+          .join('.*');
+        return { include, pattern: new RegExp(`^${source}$`) };
+      });
+    const inContext = (path: string) =>
+      rules.reduce((kept, r) => (r.pattern.test(path) ? r.include : kept), true);
+    const sources = lines
+      .filter((l) => l.startsWith('COPY ') && !l.includes('--from'))
+      .flatMap((l) =>
+        l
+          .replace(/^COPY\s+(--\S+\s+)*/, '')
+          .split(/\s+/)
+          .slice(0, -1),
+      );
+    expect(sources.length).toBeGreaterThan(3);
+    for (const source of sources) {
+      const files = statSync(join(ROOT, source)).isDirectory()
+        ? readdirSync(join(ROOT, source), { recursive: true, withFileTypes: true })
+            .filter((e) => e.isFile())
+            .map((e) => relative(ROOT, join(e.parentPath, e.name)))
+        : [source];
+      expect(files.length).toBeGreaterThan(0);
+      expect(files.filter((f) => !inContext(f))).toEqual([]);
+    }
+    // What the build must not see: the tests, the demo, the stand-ins.
+    for (const outside of ['test/standin/server.ts', 'demo/main.ts', 'node_modules/x/index.js'])
+      expect(inContext(outside)).toBe(false);
   });
   it('copies only files that exist', () => {
     for (const line of lines.filter((l) => l.startsWith('COPY ') && !l.includes('--from'))) {

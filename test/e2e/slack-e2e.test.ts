@@ -312,10 +312,13 @@ describe('operations: what a platform team charts and reads after the run above'
     for (const secret of ['xoxb-e2e', SECRET, standin.rancherToken]) {
       expect(logLines.filter((l) => l.includes(secret))).toEqual([]);
     }
+    // Every line that names a diagnosis job, whatever its message.
     const jobLines = logLines
       .map((l) => JSON.parse(l) as Record<string, unknown>)
-      .filter((l) => l.msg === 'diagnosis started' || l.msg === 'diagnosis done');
-    expect(jobLines.length).toBeGreaterThanOrEqual(2);
+      .filter((l) => typeof l.job === 'string' || 'jobId' in l);
+    expect(jobLines.map((l) => l.msg)).toEqual(
+      expect.arrayContaining(['diagnosis started', 'diagnosis done', 'job completed']),
+    );
     for (const line of jobLines) {
       expect(line).toMatchObject({
         job: expect.stringMatching(/^d/),
@@ -327,12 +330,56 @@ describe('operations: what a platform team charts and reads after the run above'
     expect(jobLines.find((l) => l.msg === 'diagnosis done')).toMatchObject({ nodes: [`${CLUSTER}/${NODE}`] });
   });
 
-  it('/metrics has each series with its labels', async () => {
+  it('/metrics has each series with its labels, and the counts of the run', async () => {
     // A forged signature and a GET on Slack's URL, for the refusals.
     const body = slashCommandBody({ text: 'help', channelId: 'C0OPS' });
     expect((await postToBot(url, body, signedHeaders('not-the-secret', body))).status).toBe(401);
     expect((await fetch(url)).status).toBe(405);
+    // Someone who is no approver clicks Approve; Slack answers the bot's reply to them with a 429
+    // (the bot does not wait on the click's path: the reply goes by the response URL instead).
+    slack.script('chat.postEphemeral', { status: 429, retryAfter: 1 });
+    const approve = (
+      report.args.blocks as { block_id?: string; elements?: { action_id: string; value: string }[] }[]
+    )
+      .find((b) => b.block_id === 'finding-0')!
+      .elements!.find((e) => e.action_id === 'approve_patch')!;
+    const click = buttonClickBody({
+      actionId: 'approve_patch',
+      value: approve.value,
+      userId: 'U0MALLORY',
+      channelId: 'C0OPS',
+      messageTs: String(report.args.ts),
+      responseUrl: slack.responseUrl('mallory-approve'),
+    });
+    expect((await postToBot(url, click, signedHeaders(SECRET, click))).status).toBe(200);
+    await slack.waitFor(
+      (calls) => calls.some((c) => c.args.path === '/response/mallory-approve'),
+      20000,
+      'the refusal, after the 429',
+    );
     const text = await (await fetch(`http://127.0.0.1:${serve.metricsPort}/metrics`)).text();
+    const value = (series: string) => {
+      const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+      return line ? Number(line.slice(series.length + 1)) : null;
+    };
+    // What the run did, counted once each: one diagnosis, one approval, one patch applied.
+    expect(value('rancher_doctor_slash_commands_total{subcommand="diagnose",outcome="queued"}')).toBe(1);
+    expect(value('rancher_doctor_diagnoses_started_total')).toBe(1);
+    expect(value('rancher_doctor_diagnoses_finished_total{outcome="done"}')).toBe(1);
+    expect(value('rancher_doctor_diagnosis_duration_seconds_count{outcome="done"}')).toBe(1);
+    expect(value('rancher_doctor_diagnosis_duration_seconds_sum{outcome="done"}')).toBeGreaterThan(1);
+    expect(value('rancher_doctor_approvals_total{fix="patch",outcome="approved"}')).toBe(1);
+    expect(value('rancher_doctor_approvals_total{fix="patch",outcome="refused",reason="not-approver"}')).toBe(
+      1,
+    );
+    expect(value('rancher_doctor_fixes_total{fix="patch",outcome="applied"}')).toBe(1);
+    expect(
+      value('rancher_doctor_slack_api_calls_total{method="chat.postEphemeral",outcome="rate_limited"}'),
+    ).toBe(1);
+    expect(value('rancher_doctor_http_requests_refused_total{reason="signature"}')).toBe(1);
+    expect(value('rancher_doctor_http_requests_refused_total{reason="method"}')).toBe(1);
+    // No detector in this run (no ALERT_CHANNEL): test/alerts/detector-metrics.test.ts has it.
+    expect(value('rancher_doctor_detector_leader')).toBe(0);
     for (const series of [
       /^rancher_doctor_slash_commands_total\{subcommand="diagnose",outcome="[a-z-]+"\} [1-9]/m,
       /^rancher_doctor_diagnoses_started_total [1-9]/m,
@@ -345,9 +392,6 @@ describe('operations: what a platform team charts and reads after the run above'
       /^rancher_doctor_kubernetes_requests_total\{outcome="ok"\} [1-9]/m,
       /^rancher_doctor_http_requests_refused_total\{reason="signature"\} [1-9]/m,
       /^rancher_doctor_http_requests_refused_total\{reason="method"\} [1-9]/m,
-      // Declared here; counted where approvals, fixes and the loop detector happen.
-      /^# TYPE rancher_doctor_approvals_total counter/m,
-      /^# TYPE rancher_doctor_fixes_total counter/m,
       /^# TYPE rancher_doctor_detector_leader gauge/m,
       /^# TYPE rancher_doctor_detector_objects_watched gauge/m,
       /^# TYPE rancher_doctor_incidents_open gauge/m,

@@ -256,6 +256,7 @@ describe('one decision per node', () => {
 
 describe('refused clicks: nothing executed, an audit entry each', () => {
   it('a non-approver, the requester, a forged plan id, an expired request, a rejected one', async () => {
+    const countsBefore = await approvalCounts();
     const s = await seed('machine-no', { requestedBy: 'U0CAROL' });
     const [a] = s.reports;
     await click('approve_patch', a!.plans.patch, 'U0MALLORY', a!.ts);
@@ -298,8 +299,35 @@ describe('refused clicks: nothing executed, an audit entry each', () => {
     expect((await auditOf(rej.node)).map((e) => e.event)).toEqual(['refusal', 'rejection', 'approval']);
 
     for (const node of [s.node, old.node, rej.node]) expect(executedOn(node)).toHaveLength(0);
+
+    // Each click counted once in approvals_total, a refusal with its reason.
+    const counts = await approvalCounts();
+    const added = Object.fromEntries(
+      Object.entries(counts)
+        .map(([series, n]) => [series, n - (countsBefore[series] ?? 0)])
+        .filter(([, n]) => n !== 0),
+    );
+    expect(added).toEqual({
+      '{fix="patch",outcome="refused",reason="not-approver"}': 1,
+      '{fix="patch",outcome="refused",reason="self-approval"}': 1,
+      // The forged plan id (no such plan) and the request whose time ran out.
+      '{fix="patch",outcome="refused",reason="expired"}': 2,
+      '{fix="drain",outcome="counted"}': 1,
+      '{fix="drain",outcome="rejected"}': 1,
+      // An approval of a request closed by the rejection.
+      '{fix="drain",outcome="refused",reason="stale"}': 1,
+    });
   });
 });
+
+/** rancher_doctor_approvals_total's series (their labels) and values, scraped from /metrics. */
+async function approvalCounts(): Promise<Record<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${roles.metricsPort}/metrics`)).text();
+  const counts: Record<string, number> = {};
+  for (const m of text.matchAll(/^rancher_doctor_approvals_total(\{[^}]*\}) (\d+)$/gm))
+    counts[m[1]!] = Number(m[2]);
+  return counts;
+}
 
 describe('/rancher audit', () => {
   const command = async (text: string, userId: string) => {

@@ -136,6 +136,23 @@ describe('/rancher', () => {
     expect(again.body).toContain(jobId);
     expect(await jobCount()).toBe(1);
 
+    // No worker runs here: /metrics says one diagnosis waits, and for how long, read at the scrape.
+    const metrics = async () => (await fetch(`http://127.0.0.1:${bot.metricsPort}/metrics`)).text();
+    const value = (text: string, name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
+    let text = await metrics();
+    expect(value(text, 'rancher_doctor_queue_waiting_jobs')).toBe(1);
+    for (let i = 0; i < 100 && !(value(text, 'rancher_doctor_queue_oldest_waiting_seconds') > 0); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      text = await metrics();
+    }
+    expect(value(text, 'rancher_doctor_queue_oldest_waiting_seconds')).toBeGreaterThan(0);
+    expect(text).toMatch(
+      /^rancher_doctor_slash_commands_total\{subcommand="diagnose",outcome="queued"\} 1$/m,
+    );
+    expect(text).toMatch(
+      /^rancher_doctor_slash_commands_total\{subcommand="diagnose",outcome="duplicate"\} 1$/m,
+    );
+
     const status = await command(`status ${jobId}`);
     const statusText = blocksText((status.json as { blocks: unknown }).blocks);
     expect(statusText).toContain(jobId);

@@ -59,7 +59,17 @@ export type PatchOutcome =
       requests: PatchRequest[];
     }
   | { kind: 'refused'; clusterId: string; nodeId: string; reason: string; changed: string[] }
-  | { kind: 'failed'; clusterId: string; nodeId: string; message: string; attempts: number };
+  | {
+      kind: 'failed';
+      clusterId: string;
+      nodeId: string;
+      message: string;
+      attempts: number;
+      /** What stopped it: the apiserver refused the dry run or the write, or the loop won every conflict. */
+      cause?: PatchFailure;
+    };
+
+export type PatchFailure = 'dry-run-refused' | 'write-refused' | 'conflicts';
 
 /** Step names in the journal. */
 export const PATCH_STEPS = {
@@ -219,6 +229,7 @@ async function sendPlan(
         nodeId,
         message: `${what} was refused: ${message}${written || (how.dryRun ? '; nothing was written' : '')}`,
         attempts: attempt,
+        cause: how.dryRun ? 'dry-run-refused' : 'write-refused',
       };
     }
   }
@@ -229,6 +240,7 @@ async function sendPlan(
     nodeId,
     message: `${what} lost to other writers of the object ${settings.maxAttempts} times in a row (409 Conflict each time): ${partly ? 'part of the fix is in place; try again' : 'nothing was written; try again'}`,
     attempts: settings.maxAttempts,
+    cause: 'conflicts',
   };
 }
 

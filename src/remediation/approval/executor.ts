@@ -35,7 +35,12 @@ export type PatchOutcome =
     }
   | { outcome: 'already-applied'; resourceVersion?: string; kubernetesIdentity?: string | null }
   | { outcome: 'refused'; reason: string; changed?: string[] }
-  | { outcome: 'failed'; message: string };
+  | {
+      outcome: 'failed';
+      message: string;
+      /** For the metrics: the apiserver refused the dry run or the write, or the loop won every conflict. */
+      cause?: 'dry-run-refused' | 'write-refused' | 'conflicts';
+    };
 
 export type VerifyOutcome =
   | {

@@ -139,6 +139,7 @@ describe('applying the patch plan (real client-node against the stand-in)', () =
     });
     const failed = expectKind(await applyPatchPlan(plan, patchPorts(g.access), memoryJournal()), 'failed');
     expect(failed.message).toContain('the dry run was refused');
+    expect(failed.cause).toBe('dry-run-refused');
     expect(failed.message).toContain(webhook);
     expect(failed.message).toContain('nothing was written');
     expect(writes(g.standin).writes).toBe(0);
@@ -204,6 +205,7 @@ describe('applying the patch plan (real client-node against the stand-in)', () =
     const failed = expectKind(await applyPatchPlan(plan, patchPorts(g.access), memoryJournal()), 'failed');
     expect(failed.attempts).toBe(10);
     expect(failed.message).toContain('10 times in a row');
+    expect(failed.cause).toBe('conflicts');
     expect(failed.message).toContain('nothing was written');
     expect(writes(g.standin)).toMatchObject({ writes: 10, okWrites: 0 });
   });
