@@ -4,8 +4,10 @@
  * change of one incident happens under its lock, so that the detector, the Alertmanager
  * webhook and a button click in other processes never post it twice.
  */
+import type { DrainPlan } from '../diagnosis/types.js';
+import { decisionId, objectKey, type Decision, type ObjectRef } from '../remediation/approval/decision.js';
 import type { DiagnosisOutcome, Incident, IncidentSource, MessageRef, Snooze } from './incident.js';
-import { lastedSeconds, offerOf, rateDoubled, renewAt } from './incident.js';
+import { lastedSeconds, offerOf, rateDoubled, renewAt, watchFingerprint } from './incident.js';
 
 /** What the Alertmanager webhook (and the detector) call. */
 export interface IncidentSink {
@@ -47,7 +49,21 @@ export type IncidentNote =
   | { kind: 'diagnosis-failed'; error: string }
   | { kind: 'diagnosis-elsewhere'; jobId: string }
   | { kind: 'plans-renewed'; offered: string[]; was: string[] }
-  | { kind: 'resolved'; lastedSeconds: number; peakPerMinute: number | null };
+  | { kind: 'resolved'; lastedSeconds: number; peakPerMinute: number | null }
+  | RemediationNote;
+
+/**
+ * A fix carried out on an object an incident shows: its result, its measurement afterwards, an
+ * uncordon; the same words as in a diagnosis's thread. `target` names the object for a person.
+ */
+export interface RemediationNote {
+  kind: 'remediation';
+  step: 'result' | 'verified' | 'uncordoned';
+  decision: Decision;
+  target: string;
+  drainPlan: DrainPlan | null;
+  at: string;
+}
 
 export interface LostContact {
   since: string;
@@ -208,6 +224,8 @@ export class IncidentService implements IncidentSink {
           incident.summaryRoot = summaryRoot;
           incident.state = 'firing';
           incident.message = await publisher.post(incident, null, summaryRoot ?? undefined);
+          // The message says the rate: the next doubling is measured from it.
+          if (incident.writesPerMinute !== null) incident.toldPerMinute = incident.writesPerMinute;
           await store.put(incident);
         });
       }
@@ -464,6 +482,38 @@ export class IncidentService implements IncidentSink {
         (f) => f.clusterId === object.clusterId && f.nodeId === object.nodeId,
       );
       if (showsIt) await this.change(i.fingerprint, async () => true);
+    }
+  }
+
+  /**
+   * A fix on a node object went a step further: told once in the thread of each incident showing
+   * the object (open, or the object's own incident resolved before the news came, when the
+   * decision came from its report), and a resolved one's message drawn again (open ones are by
+   * refreshObject).
+   */
+  async remediated(object: ObjectRef, note: RemediationNote): Promise<void> {
+    const { store, publisher } = this.o;
+    const d = note.decision;
+    const told: Incident[] = [];
+    for (const i of await store.open()) {
+      if (!i.message) continue;
+      const own = i.objectKey === objectKey(object);
+      const shown = own ? null : await this.shownDiagnosis(i);
+      const showsIt = shown?.report.findings.some(
+        (f) => f.clusterId === object.clusterId && f.nodeId === object.nodeId,
+      );
+      if (own || showsIt) told.push(i);
+    }
+    const ownFp = watchFingerprint(object.clusterId, object.nodeId);
+    const closed = told.some((i) => i.fingerprint === ownFp) ? null : await store.get(ownFp);
+    const fromItsReport = closed?.state === 'resolved' && closed.diagnosis?.jobId === d.diagnosisJobId;
+    if (closed?.message && fromItsReport) told.push(closed);
+    const step = note.step === 'uncordoned' ? `uncordoned:${d.result?.drain?.uncordon?.at ?? ''}` : note.step;
+    for (const i of told) {
+      if (!(await store.claimOnce(`remediation:${i.fingerprint}:${decisionId(object, d.number)}:${step}`)))
+        continue;
+      await publisher.note(i, note);
+      if (i.state === 'resolved') await this.change(i.fingerprint, async () => true);
     }
   }
 
