@@ -486,28 +486,31 @@ export class IncidentService implements IncidentSink {
   }
 
   /**
-   * A fix on a node object went a step further: told once in the thread of each incident showing
-   * the object (open, or the object's own incident resolved before the news came, when the
-   * decision came from its report), and a resolved one's message drawn again (open ones are by
-   * refreshObject).
+   * A fix on a node object went a step further: told once in the thread of the object's own
+   * incident (open, or resolved before the news came when the fix came from its report), of each
+   * open incident naming no object whose report shows it, and, when the object has no incident of
+   * its own, of another object's incident whose report the fix was approved from. A resolved
+   * incident's message is drawn again here (open ones are by refreshObject).
    */
   async remediated(object: ObjectRef, note: RemediationNote): Promise<void> {
     const { store, publisher } = this.o;
     const d = note.decision;
-    const told: Incident[] = [];
-    for (const i of await store.open()) {
-      if (!i.message) continue;
-      const own = i.objectKey === objectKey(object);
-      const shown = own ? null : await this.shownDiagnosis(i);
-      const showsIt = shown?.report.findings.some(
-        (f) => f.clusterId === object.clusterId && f.nodeId === object.nodeId,
-      );
-      if (own || showsIt) told.push(i);
+    const key = objectKey(object);
+    const open = (await store.open()).filter((i) => i.message);
+    const told = open.filter((i) => i.objectKey === key);
+    if (!told.length) {
+      const closed = await store.get(watchFingerprint(object.clusterId, object.nodeId));
+      if (closed?.message && closed.state === 'resolved' && closed.diagnosis?.jobId === d.diagnosisJobId)
+        told.push(closed);
     }
-    const ownFp = watchFingerprint(object.clusterId, object.nodeId);
-    const closed = told.some((i) => i.fingerprint === ownFp) ? null : await store.get(ownFp);
-    const fromItsReport = closed?.state === 'resolved' && closed.diagnosis?.jobId === d.diagnosisJobId;
-    if (closed?.message && fromItsReport) told.push(closed);
+    const hasOwn = told.length > 0;
+    for (const i of open) {
+      if (i.objectKey === key || (i.objectKey && hasOwn)) continue;
+      const shown = await this.shownDiagnosis(i);
+      if (!shown?.report.findings.some((f) => f.clusterId === object.clusterId && f.nodeId === object.nodeId))
+        continue;
+      if (!i.objectKey || shown.jobId === d.diagnosisJobId) told.push(i);
+    }
     const step = note.step === 'uncordoned' ? `uncordoned:${d.result?.drain?.uncordon?.at ?? ''}` : note.step;
     for (const i of told) {
       if (!(await store.claimOnce(`remediation:${i.fingerprint}:${decisionId(object, d.number)}:${step}`)))
