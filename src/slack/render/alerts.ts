@@ -56,9 +56,14 @@ function headline(i: Incident, now: number, fixed: string): string {
         i.peakPerMinute !== null ? `, peak ${formatRate(i.peakPerMinute)}` : ''
       }.`;
     default:
+      // The rate shown is the last one drawn, from before the fix: said as the past.
+      if (fixed === FIXED)
+        return `:white_check_mark: *Loop on ${subject(i)}*${fixed}. It ran${i.writesPerMinute !== null ? ` at ${formatRate(i.writesPerMinute)}` : ''} from ${slackDate(i.startsAt, '{time}')}; the alert resolves once the rate stays under the threshold.`;
       return `:rotating_light: *Loop on ${subject(i)}*${rateWords(i)}, since ${slackDate(i.startsAt, '{time}')}${fixed}.`;
   }
 }
+
+const FIXED = ' — fixed';
 
 /**
  * " — fixed", " — not fixed", " — not clear yet" once the fix of the incident's own object (of
@@ -158,7 +163,7 @@ export function renderIncident(
   const text =
     i.state === 'resolved'
       ? `Resolved: ${plainSubject(i)}${fixed}`
-      : `Loop on ${plainSubject(i)}${i.writesPerMinute !== null ? `, ${formatRate(i.writesPerMinute)}` : ''}${fixed}`;
+      : `Loop on ${plainSubject(i)}${i.writesPerMinute !== null && fixed !== FIXED ? `, ${formatRate(i.writesPerMinute)}` : ''}${fixed}`;
   return message(text, blocks);
 }
 
