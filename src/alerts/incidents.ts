@@ -4,8 +4,10 @@
  * change of one incident happens under its lock, so that the detector, the Alertmanager
  * webhook and a button click in other processes never post it twice.
  */
+import type { DrainPlan } from '../diagnosis/types.js';
+import { decisionId, objectKey, type Decision, type ObjectRef } from '../remediation/approval/decision.js';
 import type { DiagnosisOutcome, Incident, IncidentSource, MessageRef, Snooze } from './incident.js';
-import { lastedSeconds, offerOf, rateDoubled, renewAt } from './incident.js';
+import { lastedSeconds, offerOf, rateDoubled, renewAt, watchFingerprint } from './incident.js';
 
 /** What the Alertmanager webhook (and the detector) call. */
 export interface IncidentSink {
@@ -47,7 +49,21 @@ export type IncidentNote =
   | { kind: 'diagnosis-failed'; error: string }
   | { kind: 'diagnosis-elsewhere'; jobId: string }
   | { kind: 'plans-renewed'; offered: string[]; was: string[] }
-  | { kind: 'resolved'; lastedSeconds: number; peakPerMinute: number | null };
+  | { kind: 'resolved'; lastedSeconds: number; peakPerMinute: number | null }
+  | RemediationNote;
+
+/**
+ * A fix carried out on an object an incident shows: its result, its measurement afterwards, an
+ * uncordon; the same words as in a diagnosis's thread. `target` names the object for a person.
+ */
+export interface RemediationNote {
+  kind: 'remediation';
+  step: 'result' | 'verified' | 'uncordoned';
+  decision: Decision;
+  target: string;
+  drainPlan: DrainPlan | null;
+  at: string;
+}
 
 export interface LostContact {
   since: string;
@@ -225,6 +241,8 @@ export class IncidentService implements IncidentSink {
         incident.summaryRoot = found ? null : summaryRoot;
         incident.state = 'firing';
         incident.message = found ?? (await publisher.post(incident, null, summaryRoot ?? undefined));
+        // The message says the rate: the next doubling is measured from it.
+        if (incident.writesPerMinute !== null) incident.toldPerMinute = incident.writesPerMinute;
         await store.put(incident);
       });
     }
@@ -477,6 +495,41 @@ export class IncidentService implements IncidentSink {
         (f) => f.clusterId === object.clusterId && f.nodeId === object.nodeId,
       );
       if (showsIt) await this.change(i.fingerprint, async () => true);
+    }
+  }
+
+  /**
+   * A fix on a node object went a step further: told once in the thread of the object's own
+   * incident (open, or resolved before the news came when the fix came from its report), of each
+   * open incident naming no object whose report shows it, and, when the object has no incident of
+   * its own, of another object's incident whose report the fix was approved from. A resolved
+   * incident's message is drawn again here (open ones are by refreshObject).
+   */
+  async remediated(object: ObjectRef, note: RemediationNote): Promise<void> {
+    const { store, publisher } = this.o;
+    const d = note.decision;
+    const key = objectKey(object);
+    const open = (await store.open()).filter((i) => i.message);
+    const told = open.filter((i) => i.objectKey === key);
+    if (!told.length) {
+      const closed = await store.get(watchFingerprint(object.clusterId, object.nodeId));
+      if (closed?.message && closed.state === 'resolved' && closed.diagnosis?.jobId === d.diagnosisJobId)
+        told.push(closed);
+    }
+    const hasOwn = told.length > 0;
+    for (const i of open) {
+      if (i.objectKey === key || (i.objectKey && hasOwn)) continue;
+      const shown = await this.shownDiagnosis(i);
+      if (!shown?.report.findings.some((f) => f.clusterId === object.clusterId && f.nodeId === object.nodeId))
+        continue;
+      if (!i.objectKey || shown.jobId === d.diagnosisJobId) told.push(i);
+    }
+    const step = note.step === 'uncordoned' ? `uncordoned:${d.result?.drain?.uncordon?.at ?? ''}` : note.step;
+    for (const i of told) {
+      if (!(await store.claimOnce(`remediation:${i.fingerprint}:${decisionId(object, d.number)}:${step}`)))
+        continue;
+      await publisher.note(i, note);
+      if (i.state === 'resolved') await this.change(i.fingerprint, async () => true);
     }
   }
 

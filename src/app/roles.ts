@@ -228,7 +228,14 @@ export async function startRoles(
       plans: new PlanStore(connection, config.queuePrefix, config.planTtlSeconds),
       // Fixes go through the engine's cluster access unless a test hands in its own executor.
       executor: executor ?? realEngine.executor ?? NO_EXECUTOR,
-      reporter: new SlackRemediationReporter(views, jobMessages, workerStores.reports, poster, log),
+      reporter: new SlackRemediationReporter(
+        views,
+        jobMessages,
+        workerStores.reports,
+        poster,
+        log,
+        async (object, note) => workerIncidents?.remediated(object, note),
+      ),
       log: log.child({ component: 'remediation' }),
       verifyAfterSeconds: config.verifyAfterSeconds,
       outage,

@@ -8,8 +8,8 @@ import type { ObjectRef, ObjectState } from '../remediation/approval/decision.js
 import type { SlackPoster } from './poster.js';
 import type { ButtonSettings, ReportDecisions } from './render/decision-view.js';
 import { renderReport } from './render/report.js';
-import { renderDrainResult, renderUncordonResult } from './render/drain-replies.js';
-import { renderRemediationResult, renderVerification } from './render/replies.js';
+import { renderRemediationStep } from './render/remediation-step.js';
+import type { RemediationNote } from '../alerts/incidents.js';
 
 export interface ObjectViewsDeps {
   reports: ReportStore;
@@ -78,7 +78,8 @@ export class ObjectViews {
 
 /**
  * The remediation worker's reports in Slack: every message showing the object rebuilt, and the
- * result and the measurement after the fix answered in the thread of the report it was approved in.
+ * result and the measurement after the fix answered in the thread of the report it was approved in
+ * (a report an alert asked for has no message of its own) and in the alerts' threads (`alsoTell`).
  */
 export class SlackRemediationReporter implements RemediationReporter {
   constructor(
@@ -87,6 +88,7 @@ export class SlackRemediationReporter implements RemediationReporter {
     private readonly reports: ReportStore,
     private readonly poster: SlackPoster,
     private readonly log: Logger,
+    private readonly alsoTell?: (object: ObjectRef, note: RemediationNote) => Promise<void>,
   ) {}
 
   async changed(object: ObjectRef, state: ObjectState, event: RemediationEvent): Promise<void> {
@@ -94,22 +96,24 @@ export class SlackRemediationReporter implements RemediationReporter {
       await this.views.refresh(object);
       const d = state.current;
       if (!d || event === 'running') return;
-      const where = await this.messages.get(d.diagnosisJobId);
-      if (!where) return;
       const stored = await this.reports.get(d.diagnosisJobId);
       const finding = stored?.report.findings.find(
         (f) => f.clusterId === object.clusterId && f.nodeId === object.nodeId,
       );
-      const target = `${object.nodeId} in ${finding?.clusterName ?? object.clusterId}`;
-      const now = new Date().toISOString();
-      const msg =
-        event === 'verified'
-          ? renderVerification(d, target)
-          : event === 'uncordoned'
-            ? renderUncordonResult(d, target)
-            : d.kind === 'drain'
-              ? renderDrainResult(d, target, finding?.drainPlan ?? null, now)
-              : renderRemediationResult(d, target, now);
+      const note: RemediationNote = {
+        kind: 'remediation',
+        step: event,
+        decision: d,
+        target: `${object.nodeId} in ${finding?.clusterName ?? object.clusterId}`,
+        drainPlan: finding?.drainPlan ?? null,
+        at: new Date().toISOString(),
+      };
+      await this.alsoTell?.(object, note).catch((err: unknown) =>
+        this.log.warn({ object, event, err: String(err) }, 'could not show a remediation step in the alerts'),
+      );
+      const where = await this.messages.get(d.diagnosisJobId);
+      if (!where) return;
+      const msg = renderRemediationStep(event, d, note.target, note.drainPlan, note.at);
       await this.poster.post(where.channel, msg, where.ts);
     } catch (err) {
       this.log.warn({ object, event, err: String(err) }, 'could not show a remediation step in Slack');

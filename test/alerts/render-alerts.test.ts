@@ -9,6 +9,8 @@ import {
   renderNote,
   renderSummary,
 } from '../../src/slack/render/alerts.js';
+import type { Decision } from '../../src/remediation/approval/decision.js';
+import { NO_DECISIONS } from '../../src/slack/render/decision-view.js';
 import { expectMessageGolden } from '../support/golden.js';
 import { reportWithFinding } from '../slack/fixtures.js';
 
@@ -132,4 +134,84 @@ describe('alert messages, as the person on call reads them', () => {
         [{ fingerprint: 'node:c-dql6k/machine-x', until: '2025-03-04T14:00:00Z', userId: 'U0ALICE' }],
       ),
     ));
+
+  describe('a fix approved from the alert', () => {
+    const FINDING = reportWithFinding.findings[0]!.id;
+    const measured = (stopped: boolean, detail: string | null = null): Decision => ({
+      number: 1,
+      kind: 'patch',
+      planId: 'p-patch',
+      diagnosisJobId: 'dm7x2k9abc123',
+      requestedBy: 'U0BOB',
+      required: 1,
+      approvals: [{ userId: 'U0BOB', at: '2025-03-04T10:04:00Z' }],
+      closedBy: null,
+      status: 'finished',
+      openedAt: '2025-03-04T10:04:00Z',
+      expiresAt: '2025-03-04T10:31:00Z',
+      updatedAt: '2025-03-04T10:04:10Z',
+      result: {
+        outcome: 'applied',
+        detail: null,
+        changed: [],
+        resourceVersionBefore: '1201',
+        resourceVersionAfter: '1202',
+        diff: '+ status.rkeNode.address: 10.0.3.17',
+        attempts: 1,
+        at: '2025-03-04T10:04:10Z',
+      },
+      verification: {
+        stopped,
+        writesPerMinute: stopped ? 0.5 : 9,
+        siblingWritesPerMinute: 0.5,
+        wasWritesPerMinute: 1180,
+        detail,
+        at: '2025-03-04T10:07:10Z',
+      },
+    });
+    const decided = (d: Decision) => ({
+      ...NO_DECISIONS,
+      byFinding: {
+        [FINDING]: {
+          object: { clusterId: 'c-dql6k', nodeId: 'machine-h46dc' },
+          count: 1,
+          closedBefore: null,
+          current: d,
+        },
+      },
+      reportMadeAt: reportWithFinding.finishedAt,
+      now: '2025-03-04T10:08:00Z',
+    });
+    const diagnosed: Incident = {
+      ...base,
+      state: 'diagnosed',
+      diagnosis: { jobId: 'dm7x2k9abc123', state: 'done' },
+    };
+    it('measured stopped: the alert says fixed, over the report that says so too', () => {
+      const msg = renderIncident(diagnosed, outcome, NOW, decided(measured(true)));
+      golden('alert-fixed', msg);
+      expect(msg.text).toContain('— fixed');
+    });
+    it('resolved while the measurement was not clear: the alert says so', () => {
+      const msg = renderIncident(
+        { ...diagnosed, state: 'resolved', resolvedAt: '2025-03-04T10:12:00Z' },
+        outcome,
+        NOW,
+        decided(measured(false, 'under the loop rule, but faster than its healthy sibling')),
+      );
+      expect(msg.text).toBe('Resolved: node object machine-h46dc of cluster c-dql6k — not clear yet');
+    });
+    const note = (step: 'result' | 'verified') =>
+      renderNote(diagnosed, {
+        kind: 'remediation',
+        step,
+        decision: measured(true),
+        target: 'machine-h46dc in prod-east',
+        drainPlan: null,
+        at: '2025-03-04T10:04:10Z',
+      });
+    it("in the alert's thread: the patch applied", () => golden('alert-note-patch-applied', note('result')));
+    it("in the alert's thread: the loop measured stopped", () =>
+      golden('alert-note-verified', note('verified')));
+  });
 });

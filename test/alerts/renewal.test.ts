@@ -1,9 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
-import type { DiagnosisOutcome, Incident, MessageRef } from '../../src/alerts/incident.js';
-import { IncidentService, type AlertPublisher, type IncidentNote } from '../../src/alerts/incidents.js';
+import type { DiagnosisOutcome } from '../../src/alerts/incident.js';
+import { IncidentService } from '../../src/alerts/incidents.js';
 import { RedisIncidentStore } from '../../src/queue/incident-store.js';
 import { reportWithFinding } from '../slack/fixtures.js';
+import { RecordingPublisher } from './recording-publisher.js';
 
 const FP = 'node:c-dql6k/machine-h46dc';
 const FINDING = reportWithFinding.findings[0]!.id;
@@ -11,38 +12,6 @@ const TTL = 30 * 60_000;
 const BEFORE = 5 * 60_000;
 // Real time: the store gives a snooze a Redis TTL from the real clock.
 const T0 = Math.floor(Date.now() / 1000) * 1000;
-
-/** The publisher's side: what was posted, edited and told in the thread. */
-class RecordingPublisher implements AlertPublisher {
-  posts = 0;
-  updates: { incident: Incident; jobId: string | null }[] = [];
-  notes: IncidentNote[] = [];
-  reportThreads: string[] = [];
-  async post(): Promise<MessageRef> {
-    return { channel: 'C0ALERTS', ts: `1.${++this.posts}` };
-  }
-  // Every post here is stored, so no message is ever looked for again.
-  async find(): Promise<null> {
-    return null;
-  }
-  async update(incident: Incident, d: DiagnosisOutcome | null): Promise<boolean> {
-    this.updates.push({ incident, jobId: d?.jobId ?? null });
-    return true;
-  }
-  async note(_i: Incident, note: IncidentNote): Promise<void> {
-    this.notes.push(note);
-  }
-  async summary(): Promise<MessageRef> {
-    return { channel: 'C0ALERTS', ts: '0.1' };
-  }
-  async reportThread(_i: Incident, d: DiagnosisOutcome): Promise<void> {
-    this.reportThreads.push(d.jobId);
-  }
-  async lostContact(): Promise<void> {}
-  async sample(): Promise<null> {
-    return null;
-  }
-}
 
 let redis: Redis;
 let prefix: string;

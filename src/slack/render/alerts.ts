@@ -17,10 +17,11 @@ import { humanSpan } from '../../text/duration.js';
 import { plural } from '../../text/plural.js';
 import { actions, context, message, section, type Block, type SlackMessage } from './blocks.js';
 import { slackDate } from './dates.js';
-import { NO_DECISIONS, type ReportDecisions } from './decision-view.js';
+import { headlineSuffix, NO_DECISIONS, type ReportDecisions } from './decision-view.js';
 import { findingActions } from './finding-actions.js';
 import { esc } from './limits.js';
 import { renderReport } from './report.js';
+import { renderRemediationStep } from './remediation-step.js';
 import { formatRate as formatNumber } from '../../text/rate.js';
 
 const formatRate = (perMinute: number) => `${formatNumber(perMinute)} writes a minute`;
@@ -48,15 +49,32 @@ function rateWords(i: Incident): string {
   return i.writesPerMinute !== null ? `, ${formatRate(i.writesPerMinute)}` : '';
 }
 
-function headline(i: Incident, now: number): string {
+function headline(i: Incident, now: number, fixed: string): string {
   switch (i.state) {
     case 'resolved':
-      return `:white_check_mark: *Resolved:* loop on ${subject(i)}. It lasted ${humanSpan(lastedSeconds(i, now))}${
+      return `:white_check_mark: *Resolved:* loop on ${subject(i)}${fixed}. It lasted ${humanSpan(lastedSeconds(i, now))}${
         i.peakPerMinute !== null ? `, peak ${formatRate(i.peakPerMinute)}` : ''
       }.`;
     default:
-      return `:rotating_light: *Loop on ${subject(i)}*${rateWords(i)}, since ${slackDate(i.startsAt, '{time}')}.`;
+      // The rate shown is the last one drawn, from before the fix: said as the past.
+      if (fixed === FIXED)
+        return `:white_check_mark: *Loop on ${subject(i)}*${fixed}. It ran${i.writesPerMinute !== null ? ` at ${formatRate(i.writesPerMinute)}` : ''} from ${slackDate(i.startsAt, '{time}')}; the alert resolves once the rate stays under the threshold.`;
+      return `:rotating_light: *Loop on ${subject(i)}*${rateWords(i)}, since ${slackDate(i.startsAt, '{time}')}${fixed}.`;
   }
+}
+
+const FIXED = ' — fixed';
+
+/**
+ * " — fixed", " — not fixed", " — not clear yet" once the fix of the incident's own object (of
+ * every finding, for an incident naming none) was measured, as the report's headline says it.
+ */
+function fixWords(i: Incident, d: DiagnosisOutcome | null, decisions: ReportDecisions): string {
+  if (!d) return '';
+  const own = i.objectKey ? findingOf(i, d.report) : null;
+  if (i.objectKey && !own) return '';
+  const byFinding = own ? { [own.id]: decisions.byFinding[own.id] ?? null } : decisions.byFinding;
+  return headlineSuffix({ ...decisions, byFinding });
 }
 
 function lastedSeconds(i: Incident, now: number): number {
@@ -127,7 +145,8 @@ export function renderIncident(
   now: number,
   decisions: ReportDecisions = NO_DECISIONS,
 ): SlackMessage {
-  const blocks: Block[] = [section(headline(i, now))];
+  const fixed = fixWords(i, diagnosis, decisions);
+  const blocks: Block[] = [section(headline(i, now, fixed))];
   const line = status(i);
   if (line) blocks.push(section(line));
   if (i.state === 'diagnosed' && diagnosis) {
@@ -143,8 +162,8 @@ export function renderIncident(
   if (i.state !== 'resolved') blocks.push(alertButtons(i));
   const text =
     i.state === 'resolved'
-      ? `Resolved: ${plainSubject(i)}`
-      : `Loop on ${plainSubject(i)}${i.writesPerMinute !== null ? `, ${formatRate(i.writesPerMinute)}` : ''}`;
+      ? `Resolved: ${plainSubject(i)}${fixed}`
+      : `Loop on ${plainSubject(i)}${i.writesPerMinute !== null && fixed !== FIXED ? `, ${formatRate(i.writesPerMinute)}` : ''}${fixed}`;
   return message(text, blocks);
 }
 
@@ -202,11 +221,13 @@ export function renderSummary(incidents: Incident[]): SlackMessage {
 }
 
 export function renderNote(i: Incident, note: IncidentNote): SlackMessage {
+  if (note.kind === 'remediation')
+    return renderRemediationStep(note.step, note.decision, note.target, note.drainPlan, note.at);
   const text = noteText(note);
   return message(text.replace(/[*:`]/g, ''), [section(text)]);
 }
 
-function noteText(note: IncidentNote): string {
+function noteText(note: Exclude<IncidentNote, { kind: 'remediation' }>): string {
   switch (note.kind) {
     case 'rate-doubled':
       return `:chart_with_upwards_trend: The rate doubled: ${formatRate(note.writesPerMinute)} (was ${formatRate(note.wasPerMinute)}).`;
