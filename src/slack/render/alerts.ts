@@ -266,7 +266,7 @@ export function renderLostContact(info: LostContact): SlackMessage {
       : '';
   return message('The alert detector lost contact with the local apiserver', [
     section(
-      `:warning: *The alert detector lost contact with the local apiserver* at ${slackDate(info.since, '{time}')}: no loop can be seen until it answers again.${memory}`,
+      `:warning: *The alert detector lost contact with the local apiserver* at ${slackDate(info.since, '{time}')}: no looping object can be named until it answers again (while its /metrics can still be read, a loop still raises a cluster-wide alert).${memory}`,
     ),
     section(`Last write rates it saw:\n${rates}`),
   ]);
