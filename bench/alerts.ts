@@ -5,7 +5,8 @@
  * steady minute: CPU share of one core from /proc, resident memory from /proc and the JS heap, for
  * a worker (the built CLI, in its own process) with the detector and the same worker without it
  * (the difference is the detector's share of a worker), and for the detector alone in a process
- * of its own (bench/detector-alone.ts, bundled). Targets: under 5 % of one core and under 100 MB.
+ * of its own (bench/detector-alone.ts, bundled) beside its idle twin (the same process, libraries
+ * loaded and connected, no detector started). Targets: under 5 % of one core and under 100 MB.
  *
  * Options: --runs=N (latency runs, 0 skips them), --seconds=N (the steady span), --no-build (use the
  * CLI as built: `tsc -p tsconfig.build.json && tsx scripts/bundle.ts`).
@@ -39,6 +40,7 @@ export async function run(args: string[]): Promise<void> {
   const withDetector = await cost(seconds, 'worker');
   const without = await cost(seconds, 'worker-without');
   const alone = await cost(seconds, 'detector-alone');
+  const idle = await cost(seconds, 'detector-idle');
   const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
   const added = {
     cpu: withDetector.cpu - without.cpu,
@@ -50,6 +52,7 @@ export async function run(args: string[]): Promise<void> {
       'the detector against the targets (5 % of one core, 100 MB):',
       `  in a worker (with minus without): CPU ${(added.cpu * 100).toFixed(2)} % (ratio ${(added.cpu / 0.05).toFixed(2)}), RSS ${mb(added.rss)} (ratio ${(added.rss / 100e6).toFixed(2)}), heap ${mb(added.heap)} (ratio ${(added.heap / 100e6).toFixed(2)})`,
       `  alone in a process:              CPU ${(alone.cpu * 100).toFixed(2)} % (ratio ${(alone.cpu / 0.05).toFixed(2)}), RSS ${mb(alone.rss)} (ratio ${(alone.rss / 100e6).toFixed(2)}), heap ${mb(alone.heap)} (ratio ${(alone.heap / 100e6).toFixed(2)})`,
+      `  alone minus its idle twin:       CPU ${((alone.cpu - idle.cpu) * 100).toFixed(2)} % (ratio ${((alone.cpu - idle.cpu) / 0.05).toFixed(2)}), RSS ${mb(alone.rss - idle.rss)} (ratio ${((alone.rss - idle.rss) / 100e6).toFixed(2)}), heap ${mb(alone.heap - idle.heap)} (ratio ${((alone.heap - idle.heap) / 100e6).toFixed(2)})`,
       `load average at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
     ].join('\n'),
   );
@@ -132,7 +135,7 @@ function rssBytes(pid: number): number {
 
 let built: BuiltCli | null = null;
 
-type Subject = 'worker' | 'worker-without' | 'detector-alone';
+type Subject = 'worker' | 'worker-without' | 'detector-alone' | 'detector-idle';
 
 interface Cost {
   cpu: number;
@@ -215,26 +218,27 @@ async function cost(seconds: number, subject: Subject): Promise<Cost> {
   const prefix = `bench-alerts-cost-${process.pid}`;
   const objects = standin.list('local', '/apis/management.cattle.io/v3/nodes').length;
   const metricsPort = await freePort();
+  const alone = subject === 'detector-alone' || subject === 'detector-idle';
   const env = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     ...envFor(slack, standin, kubeconfig, prefix),
     ...(subject === 'worker-without' ? { ALERT_CHANNEL: '' } : {}),
-    ...(subject === 'detector-alone' ? {} : { METRICS_PORT: String(metricsPort) }),
+    ...(alone ? {} : { METRICS_PORT: String(metricsPort) }),
+    ...(subject === 'detector-idle' ? { DETECTOR_IDLE: '1' } : {}),
   };
-  const child =
-    subject === 'detector-alone'
-      ? spawn(process.execPath, [await bundleDetectorAlone()], {
-          env,
-          stdio: ['ignore', 'pipe', 'inherit'],
-        })
-      : spawn((built ??= buildCli()).bin, ['worker'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = alone
+    ? spawn(process.execPath, [await bundleDetectorAlone()], {
+        env,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      })
+    : spawn((built ??= buildCli()).bin, ['worker'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   try {
     standin.loop.start(50);
     // Start-up (the relist of every page) is left out: the steady cost is what runs for days.
     await new Promise((r) => setTimeout(r, 15_000));
-    const pid = subject === 'detector-alone' ? child.pid! : findNode(child.pid!);
-    const heapOf = () => (subject === 'detector-alone' ? aloneHeap(child) : workerHeap(metricsPort));
+    const pid = alone ? child.pid! : findNode(child.pid!);
+    const heapOf = () => (alone ? aloneHeap(child) : workerHeap(metricsPort));
     const t0 = cpuTicks(pid);
     const w0 = standin.loop.writes(
       scenario.generatedOrphans[0]!.clusterId,
@@ -254,6 +258,7 @@ async function cost(seconds: number, subject: Subject): Promise<Cost> {
       worker: 'worker with the detector',
       'worker-without': 'worker without alerts (baseline)',
       'detector-alone': 'the detector alone',
+      'detector-idle': 'its idle twin (no detector started)',
     }[subject];
     console.log(
       `${what} over ${seconds} s, ${objects} node objects, one rewritten ${(writes / seconds).toFixed(1)} times a second: CPU ${(cpu * 100).toFixed(2)} % of one core, peak RSS ${(peakRss / 1048576).toFixed(1)} MiB, peak heap ${(peakHeap / 1048576).toFixed(1)} MiB; alerts posted: ${slack.calls.filter((c) => c.method === 'chat.postMessage').length}`,

@@ -4,7 +4,8 @@
  * publisher) without the diagnosis queue, the HTTP server or the Slack app. A diagnosis an
  * incident asks for is only acknowledged. Bundled by the bench and run with plain node, so that
  * its memory is the detector's, not a TypeScript loader's. Reads the worker's environment; prints
- * its heap on SIGUSR2.
+ * its heap on SIGUSR2. With DETECTOR_IDLE=1 it loads and connects the same and starts no detector:
+ * the idle twin whose memory is Node's and the libraries', not the detector's.
  */
 import { Redis } from 'ioredis';
 import { createIncidentService, startDetector } from '../src/app/alerts.js';
@@ -25,14 +26,15 @@ const producer = {
 } as unknown as DiagnosisProducer;
 const incidents = createIncidentService(config, redis, poster, producer, logger);
 if (!incidents) throw new Error('ALERT_CHANNEL is not set');
-const detector = startDetector(config, process.env, redis, incidents, logger);
-if (!detector) throw new Error('no cluster to watch');
+const idle = process.env.DETECTOR_IDLE === '1';
+const detector = idle ? null : startDetector(config, process.env, redis, incidents, logger);
+if (!idle && !detector) throw new Error('no cluster to watch');
 process.on('SIGUSR2', () => {
   const m = process.memoryUsage();
   process.stdout.write(`${JSON.stringify({ heapUsed: m.heapUsed, rss: m.rss })}\n`);
 });
 process.on('SIGTERM', () => {
-  void detector.stop().then(() => {
+  void (detector?.stop() ?? Promise.resolve()).then(() => {
     redis.disconnect();
     process.exit(0);
   });
