@@ -116,6 +116,8 @@ let status: usize = 0;
 let templates: usize = 0;
 let templateMask: usize = 0;
 let templateInfo: usize = 0;
+/** Per template, the template the message after its last match matched (-1: none yet). */
+let templateFollow: usize = 0;
 let slots: usize = 0;
 let runs: usize = 0;
 let dirtySlots: usize = 0;
@@ -212,6 +214,8 @@ export function init(maxLine: i32, since: f64): void {
   p = align(p + <usize>TEMPLATE_BYTES + 16);
   templateInfo = p;
   p = align(p + <usize>MAX_TEMPLATES * 12);
+  templateFollow = p;
+  p = align(p + <usize>MAX_TEMPLATES * 4);
   arena = p;
   p = align(p + <usize>ARENA_BYTES + INPUT_PAD);
   slots = p;
@@ -224,6 +228,7 @@ export function init(maxLine: i32, since: f64): void {
   // The bytes of a klog header a template compares: all but the time's digits (the TypeScript
   // scanner reads only the space at 5 and the colon at 8 of the 21 before the thread id).
   memory.fill(templateMask, 0xff, <usize>TEMPLATE_BYTES + 16);
+  memory.fill(templateFollow, 0xff, <usize>MAX_TEMPLATES * 4);
   for (let i = 1; i < 21; i++) if (i != 5 && i != 8) store<u8>(templateMask + <usize>i, 0);
   writeStatus();
 }
@@ -327,16 +332,21 @@ export function clearPaths(): void {
 
 /** Index of the first newline at or after p (one is known to come before the scan's end). */
 @inline function newlineFrom(p: usize): usize {
-  // 32 bytes a step (the input is padded past its end): one branch for two blocks.
+  // 64 bytes a step (the input is padded past its end): one branch for four blocks.
   const nl = i8x16.splat(NL);
-  let low = i8x16.eq(v128.load(p), nl);
-  let high = i8x16.eq(v128.load(p, 16), nl);
-  while (!v128.any_true(v128.or(low, high))) {
-    p += 32;
-    low = i8x16.eq(v128.load(p), nl);
-    high = i8x16.eq(v128.load(p, 16), nl);
+  for (;;) {
+    const a = i8x16.eq(v128.load(p), nl);
+    const b = i8x16.eq(v128.load(p, 16), nl);
+    const c = i8x16.eq(v128.load(p, 32), nl);
+    const d = i8x16.eq(v128.load(p, 48), nl);
+    if (v128.any_true(v128.or(v128.or(a, b), v128.or(c, d)))) {
+      const low = <u64>(<u32>(i8x16.bitmask(a) | (i8x16.bitmask(b) << 16)));
+      const high = <u64>(<u32>(i8x16.bitmask(c) | (i8x16.bitmask(d) << 16)));
+      return p + <usize>ctz(low | (high << 32));
+    }
+    p += 64;
   }
-  return p + <usize>ctz(i8x16.bitmask(low) | (i8x16.bitmask(high) << 16));
+  return p;
 }
 
 /**
@@ -736,11 +746,24 @@ function httplogMessage(m: usize, end: usize, time: f64, escaped: bool): bool {
   return escaped ? load<u16>(at) == ESCAPED_QUOTE : load<u8>(at) == QUOTE;
 }
 
-/** Whether ` resp=` lies within [from, end) (it ends an httplog line: looked for from the end). */
+/**
+ * Whether ` resp=` lies within [from, end) (it ends an httplog line: looked for from the end, a
+ * block at a time, at each `r`).
+ */
 function respWithin(from: usize, end: usize): bool {
   if (end < from + 6) return false;
-  for (let p = end - 6; p >= from; p--) {
-    if (load<u8>(p) == SPACE && load<u32>(p, 1) == WORD_RESP && load<u8>(p, 5) == 0x3d) return true;
+  const r = i8x16.splat(0x72);
+  for (let block = end - 16; ; block -= 16) {
+    let mask = i8x16.bitmask(i8x16.eq(v128.load(block), r));
+    while (mask != 0) {
+      const bit = 31 - clz(mask);
+      mask ^= 1 << bit;
+      const p = block + <usize>bit - 1;
+      if (p >= from && p + 6 <= end && load<u8>(p) == SPACE && load<u32>(p, 1) == WORD_RESP && load<u8>(p, 5) == 0x3d) {
+        return true;
+      }
+    }
+    if (block <= from) return false;
   }
   return false;
 }
@@ -860,6 +883,8 @@ const MAX_TEMPLATES: i32 = 8;
 const TEMPLATE_BYTES: i32 = 112;
 let templateCount: i32 = 0;
 let nextTemplate: i32 = 0;
+/** The template matched last; -1 after a message that matched none. */
+let lastTemplate: i32 = -1;
 const KIND_PATHRECORDER: i32 = 0;
 const KIND_HANDLER: i32 = 1;
 /** An httplog.go line's header, to the message: no component. */
@@ -875,18 +900,32 @@ const KIND_HTTPLOG: i32 = 2;
   return load<i32>(templateInfo + <usize>(t * 12), 8);
 }
 
-/** The template the message at `m` matches (its bytes before `end`), or -1. */
+/**
+ * The template the message at `m` matches (its bytes before `end`), or -1. Tried first: the one
+ * that followed the template matched last, the last time it did (the lines of a request come
+ * in the same order of shapes: a component's handler line, its pathrecorder line, the next
+ * component's ...), then the others in turn.
+ */
 function matchTemplate(m: usize, end: usize): i32 {
   let t = nextTemplate;
   for (let tried = 0; tried < templateCount; tried++) {
     const length = templateLength(t);
     if (m + <usize>length + 16 <= end && sameMasked(m, templates + <usize>(t * TEMPLATE_BYTES), length)) {
-      nextTemplate = t + 1 < templateCount ? t + 1 : 0;
+      matched(t);
       return t;
     }
     t = t + 1 < templateCount ? t + 1 : 0;
   }
+  lastTemplate = -1;
   return -1;
+}
+
+/** Template `t` matched (or was just made): the guess for the next message follows from it. */
+function matched(t: i32): void {
+  if (lastTemplate >= 0) store<i32>(templateFollow + (<usize>lastTemplate << 2), t);
+  lastTemplate = t;
+  const follow = load<i32>(templateFollow + (<usize>t << 2));
+  nextTemplate = follow >= 0 && follow < templateCount ? follow : t + 1 < templateCount ? t + 1 : 0;
 }
 
 /**
@@ -916,7 +955,8 @@ function addTemplate(m: usize, length: i32, kind: i32, component: i32): void {
   store<i32>(templateInfo + <usize>(t * 12), length);
   store<i32>(templateInfo + <usize>(t * 12), kind, 4);
   store<i32>(templateInfo + <usize>(t * 12), component, 8);
-  nextTemplate = t + 1 < templateCount ? t + 1 : 0;
+  store<i32>(templateFollow + (<usize>t << 2), -1);
+  matched(t);
 }
 let replaceTemplate: i32 = MAX_TEMPLATES - 1;
 
