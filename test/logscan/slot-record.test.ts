@@ -90,11 +90,31 @@ describe('kernel slot events recorded and played back', () => {
     const { scanner, records } = recordAndReplay(bytes);
     expect(records).toHaveLength(1);
     expect(records[0]!.dirtySlots.length).toBeGreaterThan(100);
-    // Writes spanning more minutes than a slot holds: runs of minutes were recorded.
-    expect(countEvents(records[0]!).minutes).toBeGreaterThan(100);
     const expected = normalizeCounts(scan(bytes).counts);
     expect(expected.handlers.every(([, channel]) => channel.objects.length > 100)).toBe(true);
     expect(normalizeCounts(scanner.counts)).toEqual(expected);
+  });
+
+  test('writes over nine hours, some back in time: runs of minutes recorded, the same counts', () => {
+    // More minutes than a slot holds (MINUTES_PER_SLOT), so that each writer hands over runs of
+    // minutes as it goes; a write an hour back now and then starts a slot's minutes over.
+    const lines: string[] = [];
+    for (let minute = 0; minute < 540; minute++) {
+      for (let i = 0; i < 12; i++) {
+        if ((minute + i) % (1 + (i % 4)) !== 0) continue;
+        const back = minute % 97 === 13 && i % 3 === 0 ? 60 : 0;
+        const ms = T0 + (minute - back) * 60_000 + i * 1000;
+        const path = `/apis/management.cattle.io/v3/namespaces/c-dql6k/nodes/m-${i}`;
+        lines.push(wrap(handlerText(ms, 'kube-apiserver', i % 5 ? 'PUT' : 'PATCH', path), 'docker-json', ms));
+        lines.push(wrap(handlerText(ms, 'kube-aggregator', 'GET', path), 'docker-json', ms));
+      }
+    }
+    const bytes = log(lines);
+    for (const maxMinutes of [1440, 100]) {
+      const { scanner, records } = recordAndReplay(bytes, { maxMinutes });
+      expect(records.reduce((n, record) => n + countEvents(record).minutes, 0)).toBeGreaterThan(40);
+      expect(normalizeCounts(scanner.counts)).toEqual(normalizeCounts(scan(bytes, { maxMinutes }).counts));
+    }
   });
 
   test('a generated RKE2 log with --since: the same counts', async () => {
