@@ -90,6 +90,8 @@ describe('kernel slot events recorded and played back', () => {
     const { scanner, records } = recordAndReplay(bytes);
     expect(records).toHaveLength(1);
     expect(records[0]!.dirtySlots.length).toBeGreaterThan(100);
+    // Writes spanning more minutes than a slot holds: runs of minutes were recorded.
+    expect(countEvents(records[0]!).minutes).toBeGreaterThan(100);
     const expected = normalizeCounts(scan(bytes).counts);
     expect(expected.handlers.every(([, channel]) => channel.objects.length > 100)).toBe(true);
     expect(normalizeCounts(scanner.counts)).toEqual(expected);

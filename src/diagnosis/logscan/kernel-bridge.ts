@@ -193,7 +193,7 @@ export class KernelBridge {
           slots.slotSeen(heads[at + 1]!, times[i]!);
           break;
         case EV_MINUTES:
-          slots.minutes(heads[at + 1]!, times[i]!, runWords, i * MINUTES_PER_SLOT, heads[at + 2]!);
+          slots.minutes(heads[at + 1]!, times[i]!, runWords, i * MINUTES_PER_SLOT);
           break;
         case EV_REQUEST:
           counts.linesRead++;

@@ -6,8 +6,8 @@ import {
   SLOT_LAST_TIME,
   SLOT_MINUTE_BASE_TIME,
   SLOT_MINUTES_WORD,
-  SLOT_SPAN_WORD,
   SLOT_WORDS,
+  MINUTES_PER_SLOT,
   STATUS_DIRTY_SLOTS,
   type LineKernel,
 } from './line-kernel.js';
@@ -66,11 +66,17 @@ export class KernelSlots implements SlotSink {
     this.tally(slot, timeMs);
   }
 
-  /** A slot's writes per minute from `firstMinute` (epoch minutes), `words[at, at + span)`. */
-  minutes(slot: number, firstMinute: number, words: Uint32Array, at: number, span: number): void {
+  /** A slot's writes per minute from `firstMinute` (epoch minutes), `words[at, at + MINUTES_PER_SLOT)`. */
+  minutes(slot: number, firstMinute: number, words: Uint32Array, at: number): void {
     const tally = this.tally(slot);
     if (tally === null) return;
-    this.channel(slot % this.kernel.slotsPerPath).addWriteRun(tally, firstMinute, words, at, span);
+    this.channel(slot % this.kernel.slotsPerPath).addWriteRun(
+      tally,
+      firstMinute,
+      words,
+      at,
+      MINUTES_PER_SLOT,
+    );
   }
 
   /** Adds every slot the kernel has counted in since the last time into the tallies. */
@@ -99,8 +105,7 @@ export class KernelSlots implements SlotSink {
       channel.addVerbCounts(tally, counts, first, last);
       const firstMinute = slotTimes[times + SLOT_MINUTE_BASE_TIME]!;
       if (!Number.isNaN(firstMinute)) {
-        const span = slotWords[words + SLOT_SPAN_WORD]!;
-        channel.addWriteRun(tally, firstMinute, slotWords, words + SLOT_MINUTES_WORD, span);
+        channel.addWriteRun(tally, firstMinute, slotWords, words + SLOT_MINUTES_WORD, MINUTES_PER_SLOT);
       }
     }
     kernel.slotsTaken();

@@ -23,14 +23,13 @@ export const EV_HTTPLOG_REQUEST = 9;
 export const HTTPLOG_COMPONENT = 'httplog:';
 
 /** A slot's fields, as indexes into slotWords (u32) and slotTimes (f64). */
-export const SLOT_WORDS = 128;
+export const SLOT_WORDS = 32;
 export const SLOT_FIRST_TIME = 4;
 export const SLOT_LAST_TIME = 5;
-/** The first minute of the slot's minute counts (NaN: none), how many minutes they span, and the counts. */
+/** The first minute of the slot's minute counts (NaN: none), and the counts. */
 export const SLOT_MINUTE_BASE_TIME = 6;
-export const SLOT_SPAN_WORD = 16;
-export const SLOT_MINUTES_WORD = 20;
-export const MINUTES_PER_SLOT = SLOT_WORDS - SLOT_MINUTES_WORD;
+export const SLOT_MINUTES_WORD = 16;
+export const MINUTES_PER_SLOT = 16;
 
 /** Words of LineKernel.status. */
 export const STATUS_STOPPED = 0;
@@ -71,7 +70,6 @@ interface KernelExports {
   MAX_COMPONENTS: { value: number };
   SLOTS_PER_PATH: { value: number };
   SLOT_BYTES: { value: number };
-  MINUTES_PER_SLOT: { value: number };
 }
 
 export interface LineKernel {
@@ -89,7 +87,7 @@ export interface LineKernel {
   readonly componentLengths: Int32Array;
   readonly slotsPerPath: number;
   readonly slotWords: Uint32Array;
-  /** The minute counts of EV_MINUTES event i: runWords[i * MINUTES_PER_SLOT, i * MINUTES_PER_SLOT + its span). */
+  /** The minute counts of EV_MINUTES event i: runWords[i * MINUTES_PER_SLOT, (i + 1) * MINUTES_PER_SLOT). */
   readonly runWords: Uint32Array;
   readonly slotTimes: Float64Array;
   readonly dirtySlots: Int32Array;
@@ -142,9 +140,7 @@ export function createLineKernel(maxLineBytes: number, sinceMs: number): LineKer
   const maxComponents = k.MAX_COMPONENTS.value;
   const slotCount = maxPaths * k.SLOTS_PER_PATH.value;
   const slotBytes = k.SLOT_BYTES.value;
-  if (slotBytes !== SLOT_WORDS * 4 || k.MINUTES_PER_SLOT.value !== MINUTES_PER_SLOT) {
-    throw new Error(`log scanner kernel: slots of ${slotBytes} bytes, ${k.MINUTES_PER_SLOT.value} minutes`);
-  }
+  if (slotBytes !== SLOT_WORDS * 4) throw new Error(`log scanner kernel: slots of ${slotBytes} bytes`);
   return {
     input: Buffer.from(buffer, k.inputAt(), k.INPUT_BYTES.value),
     heads: new Int32Array(buffer, k.headsAt(), maxEvents * 4),

@@ -1,4 +1,10 @@
-import { SLOT_WORDS, STATUS_DIRTY_SLOTS, recordedKernel, type LineKernel } from './line-kernel.js';
+import {
+  MINUTES_PER_SLOT,
+  SLOT_WORDS,
+  STATUS_DIRTY_SLOTS,
+  recordedKernel,
+  type LineKernel,
+} from './line-kernel.js';
 
 /**
  * The kernel's slot events kept as data instead of carried into tallies (KernelSlots), for a
@@ -17,7 +23,7 @@ import { SLOT_WORDS, STATUS_DIRTY_SLOTS, recordedKernel, type LineKernel } from 
 export interface SlotSink {
   component(component: number): void;
   slotSeen(slot: number, timeMs: number): void;
-  minutes(slot: number, firstMinute: number, words: Uint32Array, at: number, span: number): void;
+  minutes(slot: number, firstMinute: number, words: Uint32Array, at: number): void;
   request(pathId: number, component: number, logged: number, timeMs: number, sinceMs: number): void;
   take(): void;
   clear(): void;
@@ -32,10 +38,10 @@ const RECORD_REQUEST = 4;
 export interface SlotRecord {
   /**
    * The events, in order: [RECORD_COMPONENT, component], [RECORD_SLOT_SEEN, slot, timeMs],
-   * [RECORD_MINUTES, slot, firstMinute, span], [RECORD_REQUEST, pathId, component, logged verb, timeMs].
+   * [RECORD_MINUTES, slot, firstMinute], [RECORD_REQUEST, pathId, component, logged verb, timeMs].
    */
   events: Float64Array;
-  /** The counts of the RECORD_MINUTES events, `span` each, in their order. */
+  /** The counts of the RECORD_MINUTES events, MINUTES_PER_SLOT each, in their order. */
   minuteCounts: Uint32Array;
   /** Paths 0..n-1: their bytes arena[pathOffsets[i], pathOffsets[i] + pathLengths[i]). */
   arena: Uint8Array;
@@ -77,23 +83,22 @@ export class SlotRecorder implements SlotSink {
     this.events[this.length++] = timeMs;
   }
 
-  minutes(slot: number, firstMinute: number, words: Uint32Array, at: number, span: number): void {
+  minutes(slot: number, firstMinute: number, words: Uint32Array, at: number): void {
     this.pathUsed(Math.floor(slot / this.kernel.slotsPerPath));
-    this.room(4);
+    this.room(3);
     const events = this.events;
     const n = this.length;
     events[n] = RECORD_MINUTES;
     events[n + 1] = slot;
     events[n + 2] = firstMinute;
-    events[n + 3] = span;
-    this.length = n + 4;
-    if (this.minuteLength + span > this.minuteCounts.length) {
-      const grown = new Uint32Array(Math.max(this.minuteCounts.length * 2, this.minuteLength + span));
+    this.length = n + 3;
+    if (this.minuteLength + MINUTES_PER_SLOT > this.minuteCounts.length) {
+      const grown = new Uint32Array(this.minuteCounts.length * 2);
       grown.set(this.minuteCounts.subarray(0, this.minuteLength));
       this.minuteCounts = grown;
     }
-    this.minuteCounts.set(words.subarray(at, at + span), this.minuteLength);
-    this.minuteLength += span;
+    this.minuteCounts.set(words.subarray(at, at + MINUTES_PER_SLOT), this.minuteLength);
+    this.minuteLength += MINUTES_PER_SLOT;
   }
 
   request(pathId: number, component: number, logged: number, timeMs: number): void {
@@ -241,13 +246,11 @@ export function playRecord(record: SlotRecord, sink: SlotSink, sinceMs: number):
         sink.slotSeen(events[at + 1]! | 0, events[at + 2]!);
         at += 3;
         break;
-      case RECORD_MINUTES: {
-        const span = events[at + 3]! | 0;
-        sink.minutes(events[at + 1]! | 0, events[at + 2]!, minuteCounts, minutesAt, span);
-        minutesAt += span;
-        at += 4;
+      case RECORD_MINUTES:
+        sink.minutes(events[at + 1]! | 0, events[at + 2]!, minuteCounts, minutesAt);
+        minutesAt += MINUTES_PER_SLOT;
+        at += 3;
         break;
-      }
       case RECORD_REQUEST:
         sink.request(events[at + 1]! | 0, events[at + 2]! | 0, events[at + 3]! | 0, events[at + 4]!, sinceMs);
         at += 5;

@@ -256,21 +256,7 @@ function placeWindow(tally: ObjectTally, low: number, high: number, maxMinutes: 
   const start = Math.max(firstWrite, end - maxMinutes + 1);
   tally.firstWriteMinute = firstWrite;
   const length = end - start + 1;
-  if (old !== null && length <= old.length) {
-    // Room enough: the minutes kept move in place. Runs come out of time order (byte ranges
-    // scanned by turns, a worker's runs played after this thread's), and each earlier start
-    // would otherwise be an allocation and a copy. Words past the used length stay zero.
-    if (start !== oldStart) {
-      const from = Math.max(start, oldStart);
-      const to = Math.min(end, oldEnd);
-      if (from > to) old.fill(0);
-      else {
-        old.copyWithin(from - start, from - oldStart, to - oldStart + 1);
-        old.fill(0, 0, from - start);
-        old.fill(0, to - start + 1);
-      }
-      tally.minuteStart = start;
-    }
+  if (old !== null && start === oldStart && length <= old.length) {
     tally.minutes = length;
     return;
   }

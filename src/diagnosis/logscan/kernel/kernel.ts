@@ -26,7 +26,7 @@ const EV_REQUEST: i32 = 2; // head: component << 8 | verb << 16; pathId; time (c
 const EV_SATISFIED: i32 = 3; // the scan's first satisfied-by line of its format (handler.go or pathrecorder.go)
 const EV_SKIPPED: i32 = 4; // the scan's first line of its format whose message is no request line
 // EV_REQUEST, EV_SATISFIED and EV_SKIPPED carry the line's format in head >> 24: 0 Docker, 1 CRI.
-const EV_MINUTES: i32 = 5; // slot (as pathId) wrote runs[event][0, a) times in the a minutes from `time`
+const EV_MINUTES: i32 = 5; // slot (as pathId) wrote runs[event][0, 8) times in the minutes from `time`
 const EV_NEW_COMPONENT: i32 = 6; // component (head >> 8) is new: the TypeScript scanner makes its channel here
 const EV_NEW_SLOT: i32 = 7; // slot (as pathId) counts its first request (at `time`): its tally is made here
 const EV_HTTPLOG: i32 = 8; // the scan's first httplog line of its format
@@ -44,7 +44,7 @@ export const MAX_COMPONENTS: i32 = 16;
  * A slot holds its verb counts, first and last time, and the writes of MINUTES_PER_SLOT minutes.
  */
 export const SLOTS_PER_PATH: i32 = 4;
-export const SLOT_BYTES: i32 = 512;
+export const SLOT_BYTES: i32 = 128;
 const SLOT_FIRST: i32 = 32;
 const SLOT_LAST: i32 = 40;
 /** The first of the MINUTES_PER_SLOT minutes whose writes the slot holds (NaN: none yet). */
@@ -52,17 +52,8 @@ const SLOT_MINUTE_BASE: i32 = 48;
 const SLOT_DIRTY: i32 = 56;
 /** The path table's generation the slot was last announced in (EV_NEW_SLOT). */
 const SLOT_GENERATION: i32 = 60;
-/**
- * How many of the slot's minutes, from the first, hold its writes: the first and the last of them
- * hold one each (the first is a write's, as is the last). The words after them are zero.
- */
-const SLOT_SPAN: i32 = 64;
-const SLOT_MINUTES: i32 = 80;
-/**
- * As many minutes as fill the slot: a writer's minutes are handed over (EV_MINUTES) once per
- * MINUTES_PER_SLOT minutes of log, a run of minutes at a time.
- */
-export const MINUTES_PER_SLOT: i32 = (SLOT_BYTES - SLOT_MINUTES) / 4;
+const SLOT_MINUTES: i32 = 64;
+export const MINUTES_PER_SLOT: i32 = 16;
 const COMPONENT_BYTES: i32 = 64;
 /** findPathEnd's reach in the TypeScript scanner. */
 const PATH_REACH: i32 = 8192;
@@ -818,21 +809,23 @@ function count(slot: i32, verb: i32, time: f64): void {
     const base = load<f64>(at, SLOT_MINUTE_BASE);
     const index = minute - base;
     if (index >= 0 && index < <f64>MINUTES_PER_SLOT) {
-      const i = <i32>index;
-      const counter = at + SLOT_MINUTES + (<usize>i << 2);
+      const counter = at + SLOT_MINUTES + (<usize>(<i32>index) << 2);
       store<u32>(counter, load<u32>(counter) + 1);
-      if (i >= load<i32>(at, SLOT_SPAN)) store<i32>(at, i + 1, SLOT_SPAN);
     } else {
-      // The words past the span are zero (also a span left from before the slot was taken).
-      const span = load<i32>(at, SLOT_SPAN);
       if (base == base) {
-        memory.copy(runs + <usize>events * <usize>(MINUTES_PER_SLOT * 4), at + SLOT_MINUTES, <usize>span << 2);
-        emit(EV_MINUTES, slot, span, 0, base);
+        const run = runs + (<usize>events << 6);
+        v128.store(run, v128.load(at, SLOT_MINUTES));
+        v128.store(run, v128.load(at, SLOT_MINUTES + 16), 16);
+        v128.store(run, v128.load(at, SLOT_MINUTES + 32), 32);
+        v128.store(run, v128.load(at, SLOT_MINUTES + 48), 48);
+        emit(EV_MINUTES, slot, 0, 0, base);
       }
-      memory.fill(at + SLOT_MINUTES, 0, <usize>span << 2);
       store<f64>(at, minute, SLOT_MINUTE_BASE);
+      v128.store(at, i64x2.splat(0), SLOT_MINUTES);
+      v128.store(at, i64x2.splat(0), SLOT_MINUTES + 16);
+      v128.store(at, i64x2.splat(0), SLOT_MINUTES + 32);
+      v128.store(at, i64x2.splat(0), SLOT_MINUTES + 48);
       store<u32>(at, 1, SLOT_MINUTES);
-      store<i32>(at, 1, SLOT_SPAN);
     }
   }
 }
