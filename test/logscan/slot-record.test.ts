@@ -180,6 +180,52 @@ describe('kernel slot events recorded and played back', () => {
     expect(scan(bytes).recordedBytes()).toBe(0);
   });
 
+  test.each([
+    ['a -v=5 log', true, null, null, 'httplog'],
+    ['a log of satisfied-by lines alone', false, null, null, 'satisfied-by'],
+    ['a -v=5 log, no httplog lines in the recorded half', true, null, 'httplog.go', 'satisfied-by'],
+    ['a -v=5 log, no httplog lines in the half counted here', true, 'httplog.go', null, 'satisfied-by'],
+    ['a -v=5 log, no handler lines in the recorded half', true, null, 'handler.go', 'httplog'],
+  ] as const)(
+    'records played for the summary alone (replaySlotsForSummary): the summary of a full replay, %s',
+    async (_name, httplog, dropHere, dropRecorded, signal) => {
+      const parts: Buffer[] = [];
+      await generateApiserverLog(
+        { ...DEFAULT_GEN_OPTIONS, httplog, format: 'docker-json', sizeBytes: 6 << 20, seed: 9, startMs: T0 },
+        (chunk) => {
+          parts.push(Buffer.from(chunk));
+        },
+      );
+      const bytes = Buffer.concat(parts);
+      const cut = bytes.indexOf(0x0a, bytes.length >> 1) + 1;
+      const half = (from: number, to: number, drop: string | null): Buffer => {
+        const text = bytes.subarray(from, to).toString('latin1');
+        if (drop === null) return Buffer.from(text, 'latin1');
+        return Buffer.from(
+          text
+            .split('\n')
+            .filter((l) => !l.includes(drop))
+            .join('\n'),
+          'latin1',
+        );
+      };
+      const options = { threshold: 1, farAboveFactor: 0 };
+      const run = (forSummary: boolean) => {
+        const here = scan(half(0, cut, dropHere));
+        const worker = scan(half(cut, bytes.length, dropRecorded), { recordSlots: true });
+        const workerCounts = worker.counts;
+        const { records } = worker.recordedSlots();
+        if (forSummary) here.replaySlotsForSummary(records, [workerCounts]);
+        else here.replaySlots(records);
+        return summarizeCounts([here.counts, workerCounts], options);
+      };
+      const full = run(false);
+      expect(full.signal).toBe(signal);
+      expect(full.hot.length).toBeGreaterThan(5);
+      expect(run(true)).toEqual(full);
+    },
+  );
+
   test('halves: one counted here, the other recorded, sent through postMessage and played here', async () => {
     const bytes = await generatedLog('docker-json', 12 << 20, 5, true);
     const cut = bytes.indexOf(0x0a, bytes.length >> 1) + 1;
