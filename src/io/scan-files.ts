@@ -59,7 +59,8 @@ export async function scanFiles(
         done += bytes;
         onProgress?.({ path: input.path, bytesDone: done, bytesTotal: total });
       };
-      parts.push(...(await scanInput(input, options, onBytes)));
+      // One input: its parts are summarized alone (see scanSplit).
+      parts.push(...(await scanInput(input, options, onBytes, inputs.length === 1)));
     }
   } finally {
     stopIdleScanWorkers();
@@ -71,12 +72,13 @@ async function scanInput(
   input: InputInfo,
   options: ScanFilesOptions,
   onBytes: (n: number) => void,
+  alone: boolean,
 ): Promise<ScanCounts[]> {
   const threads = Math.max(1, options.threads ?? availableParallelism());
   const splitFrom = options.splitFromBytes ?? DEFAULT_SPLIT_FROM_BYTES;
   try {
     if (threads > 1 && splits(input, splitFrom)) {
-      return await scanSplit(input.path, input.size!, threads, options, onBytes);
+      return await scanSplit(input.path, input.size!, threads, options, onBytes, alone);
     }
     const scanner = new LogScanner(options);
     await scanReadable(openInputStream(input, options.stdin), scanner, onBytes);
@@ -86,13 +88,18 @@ async function scanInput(
   }
 }
 
-/** Worker threads are started first; the calling thread scans ranges meanwhile, and as long as any is left. */
+/**
+ * Worker threads are started first; the calling thread scans ranges meanwhile, and as long as any
+ * is left. `alone`: these parts are all the summary reads (one input), so the workers' last
+ * records are carried into the one channel it reads (LogScanner.replaySlotsForSummary).
+ */
 async function scanSplit(
   path: string,
   size: number,
   threads: number,
   options: ScanFilesOptions,
   onBytes: (n: number) => void,
+  alone: boolean,
 ): Promise<ScanCounts[]> {
   const ranges: SharedRanges = {
     path,
@@ -118,8 +125,11 @@ async function scanSplit(
     void mine.counts;
   });
   const [, theirs] = await Promise.all([ownRanges, Promise.all(workers)]);
-  for (const worker of theirs) replay(worker.slots);
-  return [mine.counts, ...theirs.map((worker) => worker.counts)];
+  const theirCounts = theirs.map((worker) => worker.counts);
+  const records = theirs.flatMap((worker) => worker.slots);
+  if (alone) mine.replaySlotsForSummary(records, theirCounts);
+  else replay(records);
+  return [mine.counts, ...theirCounts];
 }
 
 /** Plain data only crosses to a worker (no stdin stream, no functions). */

@@ -1240,6 +1240,44 @@ describe('httplog lines (-v=5 logs have them beside the satisfied-by lines), rea
     expect(kernel.tap.accepted).toBeGreaterThan(0);
   });
 
+  test('watches that each name a new resourceVersion: counted as the reference does, one kernel path per kind of query', () => {
+    // As a -v=5 log has them: every watch's URI differs, but only whether its query asks for a
+    // watch (watch=true, watch=1, also inside another value, as watchQuery reads it) counts.
+    const queries = [
+      (i: number) => `?allowWatchBookmarks=true\\u0026resourceVersion=${15_000_000 + i}\\u0026watch=true`,
+      (i: number) => `?resourceVersion=${i}\\u0026watch=1`,
+      (i: number) => `?resourceVersion=${i}\\u0026watch=10`,
+      (i: number) => `?resourceVersion=${i}\\u0026watch=false`,
+      (i: number) => `?resourceVersion=${i}\\u0026timeout=5m`,
+      (i: number) => `?labelSelector=watch%3Dtrue\\u0026resourceVersion=${i}`,
+      (i: number) => `?watch\\u003dtrue\\u0026resourceVersion=${i}`,
+      (i: number) => `?resourceVersion=${i}\\u0026watch=tru`,
+      (i: number) => `??watch=true\\u0026rv=${i}`,
+      (i: number) => `?rv=${i}\\u0026watch=`,
+    ];
+    const lines: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const ms = T0 + i * 40;
+      const path = i % 2 ? PODS : POD;
+      const uri = path + queries[i % queries.length]!(i);
+      lines.push(dockerHttplog(ms, 'GET', uri));
+      lines.push(dockerHandler(ms, 'kube-apiserver', 'GET', uri));
+      lines.push(wrap(httplogText(ms, 'GET', uri.replaceAll('\\u0026', '&')), 'cri', ms));
+      if (i % 7 === 0) lines.push(dockerHttplog(ms, 'PUT', HOT_NODE));
+    }
+    const bytes = log(lines);
+    const { kernel } = compareAllWays(bytes);
+    expect(kernel.tap.accepted).toBeGreaterThan(0.95 * kernel.summary.linesRead);
+    const recording = new LogScanner({ referenceMs: REF_2022, recordSlots: true });
+    recording.push(bytes);
+    recording.end();
+    void recording.counts;
+    const { records } = recording.recordedSlots();
+    // Two paths, each with a watch query or with another, and the hot node: five.
+    const paths = records.reduce((n, r) => n + r.pathLengths.length, 0);
+    expect(paths).toBe(5);
+  });
+
   test('httplog lines only, before and after sinceMs, and with more than four components', () => {
     const lines: string[] = [];
     for (let i = 0; i < 200; i++) {

@@ -97,6 +97,28 @@ describe('kernel slot events recorded and played back', () => {
     expect(normalizeCounts(scanner.counts)).toEqual(expected);
   });
 
+  test('writes over nine hours, some back in time: runs of minutes recorded, the same counts', () => {
+    // More minutes than a slot holds (MINUTES_PER_SLOT), so that each writer hands over runs of
+    // minutes as it goes; a write an hour back now and then starts a slot's minutes over.
+    const lines: string[] = [];
+    for (let minute = 0; minute < 540; minute++) {
+      for (let i = 0; i < 12; i++) {
+        if ((minute + i) % (1 + (i % 4)) !== 0) continue;
+        const back = minute % 97 === 13 && i % 3 === 0 ? 60 : 0;
+        const ms = T0 + (minute - back) * 60_000 + i * 1000;
+        const path = `/apis/management.cattle.io/v3/namespaces/c-dql6k/nodes/m-${i}`;
+        lines.push(wrap(handlerText(ms, 'kube-apiserver', i % 5 ? 'PUT' : 'PATCH', path), 'docker-json', ms));
+        lines.push(wrap(handlerText(ms, 'kube-aggregator', 'GET', path), 'docker-json', ms));
+      }
+    }
+    const bytes = log(lines);
+    for (const maxMinutes of [1440, 100]) {
+      const { scanner, records } = recordAndReplay(bytes, { maxMinutes });
+      expect(records.reduce((n, record) => n + countEvents(record).minutes, 0)).toBeGreaterThan(40);
+      expect(normalizeCounts(scanner.counts)).toEqual(normalizeCounts(scan(bytes, { maxMinutes }).counts));
+    }
+  });
+
   test('a generated RKE2 log with --since: the same counts', async () => {
     const bytes = await generatedLog('cri', 2 << 20, 4);
     const options = { sinceMs: T0 + 60_000 };
@@ -157,6 +179,52 @@ describe('kernel slot events recorded and played back', () => {
     expect(scanner.recordedSlots().records).toEqual([]);
     expect(scan(bytes).recordedBytes()).toBe(0);
   });
+
+  test.each([
+    ['a -v=5 log', true, null, null, 'httplog'],
+    ['a log of satisfied-by lines alone', false, null, null, 'satisfied-by'],
+    ['a -v=5 log, no httplog lines in the recorded half', true, null, 'httplog.go', 'satisfied-by'],
+    ['a -v=5 log, no httplog lines in the half counted here', true, 'httplog.go', null, 'satisfied-by'],
+    ['a -v=5 log, no handler lines in the recorded half', true, null, 'handler.go', 'httplog'],
+  ] as const)(
+    'records played for the summary alone (replaySlotsForSummary): the summary of a full replay, %s',
+    async (_name, httplog, dropHere, dropRecorded, signal) => {
+      const parts: Buffer[] = [];
+      await generateApiserverLog(
+        { ...DEFAULT_GEN_OPTIONS, httplog, format: 'docker-json', sizeBytes: 6 << 20, seed: 9, startMs: T0 },
+        (chunk) => {
+          parts.push(Buffer.from(chunk));
+        },
+      );
+      const bytes = Buffer.concat(parts);
+      const cut = bytes.indexOf(0x0a, bytes.length >> 1) + 1;
+      const half = (from: number, to: number, drop: string | null): Buffer => {
+        const text = bytes.subarray(from, to).toString('latin1');
+        if (drop === null) return Buffer.from(text, 'latin1');
+        return Buffer.from(
+          text
+            .split('\n')
+            .filter((l) => !l.includes(drop))
+            .join('\n'),
+          'latin1',
+        );
+      };
+      const options = { threshold: 1, farAboveFactor: 0 };
+      const run = (forSummary: boolean) => {
+        const here = scan(half(0, cut, dropHere));
+        const worker = scan(half(cut, bytes.length, dropRecorded), { recordSlots: true });
+        const workerCounts = worker.counts;
+        const { records } = worker.recordedSlots();
+        if (forSummary) here.replaySlotsForSummary(records, [workerCounts]);
+        else here.replaySlots(records);
+        return summarizeCounts([here.counts, workerCounts], options);
+      };
+      const full = run(false);
+      expect(full.signal).toBe(signal);
+      expect(full.hot.length).toBeGreaterThan(5);
+      expect(run(true)).toEqual(full);
+    },
+  );
 
   test('halves: one counted here, the other recorded, sent through postMessage and played here', async () => {
     const bytes = await generatedLog('docker-json', 12 << 20, 5, true);

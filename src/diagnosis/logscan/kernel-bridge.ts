@@ -23,6 +23,7 @@ import {
 } from './line-kernel.js';
 import { KernelSlots, type SlotHost } from './kernel-slots.js';
 import { SlotRecorder, kernelOfRecord, playRecord, type SlotRecord, type SlotSink } from './slot-record.js';
+import { ChannelTally } from './tally.js';
 import {
   type LineTallies,
   type ScanCounts,
@@ -81,13 +82,43 @@ export class KernelBridge {
     return this.slots.taken();
   }
 
-  /** Another scanner's recorded slot events, carried into the tallies in their order. */
-  replay(records: SlotRecord[]): void {
+  /**
+   * Another scanner's recorded slot events, carried into the tallies in their order; with `only`,
+   * into that channel's objects, and into the other channels' request totals alone.
+   */
+  replay(records: SlotRecord[], only: ChannelTally | null = null): void {
     for (const record of records) {
-      const slots = new KernelSlots(kernelOfRecord(record), this.host);
+      const slots = new KernelSlots(kernelOfRecord(record), this.host, only);
       playRecord(record, slots, this.sinceMs);
       slots.take();
     }
+  }
+
+  /**
+   * replay(), into the objects of the channel `choose` names once it knows the requests the
+   * records add to each channel's total (every other channel takes its total alone). The records
+   * are played twice: first counting nothing, to add those totals up.
+   */
+  replayChosen(
+    records: SlotRecord[],
+    choose: (added: Map<ChannelTally, number>) => ChannelTally | null,
+  ): void {
+    const added = new Map<ChannelTally, number>();
+    // No channel is this one: every request goes to `added`.
+    const none = new ChannelTally(0);
+    const first = records.map((record) => {
+      const slots = new KernelSlots(kernelOfRecord(record), this.host, none, added);
+      playRecord(record, slots, this.sinceMs);
+      slots.take();
+      return slots;
+    });
+    const only = choose(added);
+    records.forEach((record, i) => {
+      const known = first[i]!;
+      const slots = new KernelSlots(known.kernel, this.host, only, null, known);
+      playRecord(record, slots, this.sinceMs);
+      slots.take();
+    });
   }
 
   /**

@@ -32,18 +32,29 @@ export class KernelSlots implements SlotSink {
   // Filled up front: arrays written at scattered indexes would turn into dictionaries.
   private readonly parsed: (ParsedPath | null | undefined)[];
   private readonly getVerb: Uint8Array;
-  private readonly channels: ChannelTally[] = [];
+  private readonly channels: ChannelTally[];
   /** The tally of each slot, once looked up (undefined: not yet; null: the path names no object). */
   private readonly tallies: (ObjectTally | null | undefined)[];
   /** A slot's requests by verb (VERBS), as take() hands them to its channel. */
   private readonly verbScratch = new Uint32Array(VERBS.length);
 
+  /**
+   * `only`: the one channel whose objects are wanted (see LogScanner.replaySlots); the others get
+   * their request totals only. Null: every channel, in full.
+   */
   constructor(
-    private readonly kernel: LineKernel,
+    readonly kernel: LineKernel,
     private readonly host: SlotHost,
+    private readonly only: ChannelTally | null = null,
+    /** Set: nothing is counted, the request totals of the channels not wanted are added up here. */
+    private readonly totals: Map<ChannelTally, number> | null = null,
+    /** Another KernelSlots of the same kernel: what its paths and components were found to be is reused. */
+    known: KernelSlots | null = null,
   ) {
-    this.parsed = new Array<ParsedPath | null | undefined>(kernel.pathLengths.length).fill(undefined);
-    this.getVerb = new Uint8Array(kernel.pathLengths.length);
+    this.parsed =
+      known?.parsed ?? new Array<ParsedPath | null | undefined>(kernel.pathLengths.length).fill(undefined);
+    this.getVerb = known?.getVerb ?? new Uint8Array(kernel.pathLengths.length);
+    this.channels = known?.channels ?? [];
     this.tallies = new Array<ObjectTally | null | undefined>(kernel.dirtySlots.length).fill(undefined);
   }
 
@@ -53,6 +64,10 @@ export class KernelSlots implements SlotSink {
     if (parsed === null || timeMs < sinceMs) return;
     const verb = logged === VERB.GET ? this.getVerb[pathId]! : logged;
     const channel = this.channel(component);
+    if (this.only !== null && channel !== this.only) {
+      this.addRequests(channel, 1);
+      return;
+    }
     channel.count(channel.tallyOf(parsed.key, parsed.ref, timeMs), verb, timeMs);
   }
 
@@ -63,11 +78,12 @@ export class KernelSlots implements SlotSink {
 
   /** A slot's first request (at `timeMs`): its object's tally is made now, in the order of the lines. */
   slotSeen(slot: number, timeMs: number): void {
-    this.tally(slot, timeMs);
+    if (this.wanted(slot)) this.tally(slot, timeMs);
   }
 
   /** A slot's writes per minute from `firstMinute` (epoch minutes), `words[at, at + MINUTES_PER_SLOT)`. */
   minutes(slot: number, firstMinute: number, words: Uint32Array, at: number): void {
+    if (!this.wanted(slot)) return;
     const tally = this.tally(slot);
     if (tally === null) return;
     this.channel(slot % this.kernel.slotsPerPath).addWriteRun(
@@ -82,11 +98,21 @@ export class KernelSlots implements SlotSink {
   /** Adds every slot the kernel has counted in since the last time into the tallies. */
   take(): void {
     const kernel = this.kernel;
+    if (this.totals !== null) {
+      // Counting nothing, the kernel's slots stay as they are (a record's kernel, played twice).
+      const dirty = kernel.status[STATUS_DIRTY_SLOTS]!;
+      for (let i = 0; i < dirty; i++) this.addTotal(kernel.dirtySlots[i]!);
+      return;
+    }
     const dirty = kernel.status[STATUS_DIRTY_SLOTS]!;
     if (dirty === 0) return;
     const { dirtySlots, slotWords, slotTimes, slotsPerPath } = kernel;
     for (let i = 0; i < dirty; i++) {
       const slot = dirtySlots[i]!;
+      if (!this.wanted(slot)) {
+        this.addTotal(slot);
+        continue;
+      }
       const tally = this.tally(slot);
       if (tally === null) continue;
       const channel = this.channel(slot % slotsPerPath);
@@ -116,6 +142,26 @@ export class KernelSlots implements SlotSink {
     this.kernel.clearPaths();
     this.parsed.fill(undefined);
     this.tallies.fill(undefined);
+  }
+
+  /** Whether the slot's requests go into its channel's objects (see `only`). */
+  private wanted(slot: number): boolean {
+    return this.only === null || this.channel(slot % this.kernel.slotsPerPath) === this.only;
+  }
+
+  /** A slot of a channel not wanted: its requests to objects added to the channel's total alone. */
+  private addTotal(slot: number): void {
+    const slotsPerPath = this.kernel.slotsPerPath;
+    if (this.pathParsed(Math.floor(slot / slotsPerPath)) === null) return;
+    const words = slot * SLOT_WORDS;
+    let total = 0;
+    for (let v = 0; v < KERNEL_VERBS.length; v++) total += this.kernel.slotWords[words + KERNEL_VERBS[v]!]!;
+    this.addRequests(this.channel(slot % slotsPerPath), total);
+  }
+
+  private addRequests(channel: ChannelTally, n: number): void {
+    if (this.totals === null) channel.requests += n;
+    else this.totals.set(channel, (this.totals.get(channel) ?? 0) + n);
   }
 
   private pathParsed(pathId: number): ParsedPath | null {

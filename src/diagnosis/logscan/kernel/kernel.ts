@@ -74,6 +74,9 @@ const HANDLER_0: u64 = 0x2e72656c646e6168; // "handler."
 const PATHRECORDER_0: u64 = 0x6f63657268746170; // "pathreco"
 const PATHRECORDER_1: u64 = 0x3a6f672e72656472; // "rder.go:"
 const HTTPLOG_0: u64 = 0x2e676f6c70747468; // "httplog."
+const WATCH_1: u64 = 0x313d6863746177; // "watch=1" (seven bytes)
+const WATCH_TR: u64 = 0x72743d6863746177; // "watch=tr", then "ue"
+const WATCH_ONE_QUERY: u64 = 0x313d68637461773f; // "?watch=1"
 /**
  * The name httplog lines are counted under, as a component of their own ("httplog:", see
  * HTTPLOG_COMPONENT in line-kernel.ts): it holds a colon, which no component's name does.
@@ -105,14 +108,16 @@ let arena: usize = 0;
 let table: usize = 0;
 let pathOffset: usize = 0;
 let pathLength: usize = 0;
-/** Per path id: 1 when its bytes hold a backslash (read from a Docker line). */
-let pathEscapes: usize = 0;
+/** Where a path with a query is written as it is interned (canonicalPath). */
+let canonical: usize = 0;
 let componentNames: usize = 0;
 let componentLengths: usize = 0;
 let status: usize = 0;
 let templates: usize = 0;
 let templateMask: usize = 0;
 let templateInfo: usize = 0;
+/** Per template, the template the message after its last match matched (-1: none yet). */
+let templateFollow: usize = 0;
 let slots: usize = 0;
 let runs: usize = 0;
 let dirtySlots: usize = 0;
@@ -197,8 +202,8 @@ export function init(maxLine: i32, since: f64): void {
   p = align(p + <usize>MAX_PATHS * 4);
   pathLength = p;
   p = align(p + <usize>MAX_PATHS * 4);
-  pathEscapes = p;
-  p = align(p + <usize>MAX_PATHS);
+  canonical = p;
+  p = align(p + <usize>PATH_REACH + 16);
   componentNames = p;
   p = align(p + <usize>MAX_COMPONENTS * COMPONENT_BYTES);
   componentLengths = p;
@@ -209,6 +214,8 @@ export function init(maxLine: i32, since: f64): void {
   p = align(p + <usize>TEMPLATE_BYTES + 16);
   templateInfo = p;
   p = align(p + <usize>MAX_TEMPLATES * 12);
+  templateFollow = p;
+  p = align(p + <usize>MAX_TEMPLATES * 4);
   arena = p;
   p = align(p + <usize>ARENA_BYTES + INPUT_PAD);
   slots = p;
@@ -221,6 +228,7 @@ export function init(maxLine: i32, since: f64): void {
   // The bytes of a klog header a template compares: all but the time's digits (the TypeScript
   // scanner reads only the space at 5 and the colon at 8 of the 21 before the thread id).
   memory.fill(templateMask, 0xff, <usize>TEMPLATE_BYTES + 16);
+  memory.fill(templateFollow, 0xff, <usize>MAX_TEMPLATES * 4);
   for (let i = 1; i < 21; i++) if (i != 5 && i != 8) store<u8>(templateMask + <usize>i, 0);
   writeStatus();
 }
@@ -324,16 +332,21 @@ export function clearPaths(): void {
 
 /** Index of the first newline at or after p (one is known to come before the scan's end). */
 @inline function newlineFrom(p: usize): usize {
-  // 32 bytes a step (the input is padded past its end): one branch for two blocks.
+  // 64 bytes a step (the input is padded past its end): one branch for four blocks.
   const nl = i8x16.splat(NL);
-  let low = i8x16.eq(v128.load(p), nl);
-  let high = i8x16.eq(v128.load(p, 16), nl);
-  while (!v128.any_true(v128.or(low, high))) {
-    p += 32;
-    low = i8x16.eq(v128.load(p), nl);
-    high = i8x16.eq(v128.load(p, 16), nl);
+  for (;;) {
+    const a = i8x16.eq(v128.load(p), nl);
+    const b = i8x16.eq(v128.load(p, 16), nl);
+    const c = i8x16.eq(v128.load(p, 32), nl);
+    const d = i8x16.eq(v128.load(p, 48), nl);
+    if (v128.any_true(v128.or(v128.or(a, b), v128.or(c, d)))) {
+      const low = <u64>(<u32>(i8x16.bitmask(a) | (i8x16.bitmask(b) << 16)));
+      const high = <u64>(<u32>(i8x16.bitmask(c) | (i8x16.bitmask(d) << 16)));
+      return p + <usize>ctz(low | (high << 32));
+    }
+    p += 64;
   }
-  return p + <usize>ctz(i8x16.bitmask(low) | (i8x16.bitmask(high) << 16));
+  return p;
 }
 
 /**
@@ -733,11 +746,24 @@ function httplogMessage(m: usize, end: usize, time: f64, escaped: bool): bool {
   return escaped ? load<u16>(at) == ESCAPED_QUOTE : load<u8>(at) == QUOTE;
 }
 
-/** Whether ` resp=` lies within [from, end) (it ends an httplog line: looked for from the end). */
+/**
+ * Whether ` resp=` lies within [from, end) (it ends an httplog line: looked for from the end, a
+ * block at a time, at each `r`).
+ */
 function respWithin(from: usize, end: usize): bool {
   if (end < from + 6) return false;
-  for (let p = end - 6; p >= from; p--) {
-    if (load<u8>(p) == SPACE && load<u32>(p, 1) == WORD_RESP && load<u8>(p, 5) == 0x3d) return true;
+  const r = i8x16.splat(0x72);
+  for (let block = end - 16; ; block -= 16) {
+    let mask = i8x16.bitmask(i8x16.eq(v128.load(block), r));
+    while (mask != 0) {
+      const bit = 31 - clz(mask);
+      mask ^= 1 << bit;
+      const p = block + <usize>bit - 1;
+      if (p >= from && p + 6 <= end && load<u8>(p) == SPACE && load<u32>(p, 1) == WORD_RESP && load<u8>(p, 5) == 0x3d) {
+        return true;
+      }
+    }
+    if (block <= from) return false;
   }
   return false;
 }
@@ -857,6 +883,8 @@ const MAX_TEMPLATES: i32 = 8;
 const TEMPLATE_BYTES: i32 = 112;
 let templateCount: i32 = 0;
 let nextTemplate: i32 = 0;
+/** The template matched last; -1 after a message that matched none. */
+let lastTemplate: i32 = -1;
 const KIND_PATHRECORDER: i32 = 0;
 const KIND_HANDLER: i32 = 1;
 /** An httplog.go line's header, to the message: no component. */
@@ -872,18 +900,32 @@ const KIND_HTTPLOG: i32 = 2;
   return load<i32>(templateInfo + <usize>(t * 12), 8);
 }
 
-/** The template the message at `m` matches (its bytes before `end`), or -1. */
+/**
+ * The template the message at `m` matches (its bytes before `end`), or -1. Tried first: the one
+ * that followed the template matched last, the last time it did (the lines of a request come
+ * in the same order of shapes: a component's handler line, its pathrecorder line, the next
+ * component's ...), then the others in turn.
+ */
 function matchTemplate(m: usize, end: usize): i32 {
   let t = nextTemplate;
   for (let tried = 0; tried < templateCount; tried++) {
     const length = templateLength(t);
     if (m + <usize>length + 16 <= end && sameMasked(m, templates + <usize>(t * TEMPLATE_BYTES), length)) {
-      nextTemplate = t + 1 < templateCount ? t + 1 : 0;
+      matched(t);
       return t;
     }
     t = t + 1 < templateCount ? t + 1 : 0;
   }
+  lastTemplate = -1;
   return -1;
+}
+
+/** Template `t` matched (or was just made): the guess for the next message follows from it. */
+function matched(t: i32): void {
+  if (lastTemplate >= 0) store<i32>(templateFollow + (<usize>lastTemplate << 2), t);
+  lastTemplate = t;
+  const follow = load<i32>(templateFollow + (<usize>t << 2));
+  nextTemplate = follow >= 0 && follow < templateCount ? follow : t + 1 < templateCount ? t + 1 : 0;
 }
 
 /**
@@ -913,7 +955,8 @@ function addTemplate(m: usize, length: i32, kind: i32, component: i32): void {
   store<i32>(templateInfo + <usize>(t * 12), length);
   store<i32>(templateInfo + <usize>(t * 12), kind, 4);
   store<i32>(templateInfo + <usize>(t * 12), component, 8);
-  nextTemplate = t + 1 < templateCount ? t + 1 : 0;
+  store<i32>(templateFollow + (<usize>t << 2), -1);
+  matched(t);
 }
 let replaceTemplate: i32 = MAX_TEMPLATES - 1;
 
@@ -944,9 +987,9 @@ function readPath(at: usize, end: usize, intern: bool, escaped: bool, httplog: b
   if (escaped ? load<u16>(at) != ESCAPED_QUOTE : load<u8>(at) != QUOTE) return -1;
   const start = at + quoteBytes;
   // The lines of one request name the same path: the same bytes and the closing quote after
-  // them are delimited the same way (the walk looks at nothing past that quote). A path with a
-  // backslash (a `\u` escape, from a Docker line) is delimited so in a Docker line only.
-  if (lastPathId >= 0 && (escaped || load<u8>(pathEscapes + <usize>lastPathId) == 0)) {
+  // them are delimited the same way (the walk looks at nothing past that quote). Interned paths
+  // hold neither quotes nor backslashes (canonicalPath), so this holds in either kind of line.
+  if (lastPathId >= 0) {
     const close = start + <usize>lastPathLength;
     if (
       close + quoteBytes + 13 <= end &&
@@ -958,8 +1001,7 @@ function readPath(at: usize, end: usize, intern: bool, escaped: bool, httplog: b
   }
   const limit = min(end, start + <usize>PATH_REACH);
   let p = start;
-  let inQuery = false;
-  let hasBackslash = false;
+  let query: usize = 0;
   const quote = i8x16.splat(QUOTE);
   const backslash = i8x16.splat(BACKSLASH);
   const question = i8x16.splat(0x3f);
@@ -967,7 +1009,7 @@ function readPath(at: usize, end: usize, intern: bool, escaped: bool, httplog: b
   while (p < limit) {
     const block = v128.load(p);
     let mask = i8x16.bitmask(v128.or(i8x16.eq(block, quote), i8x16.eq(block, backslash)));
-    if (!inQuery) mask |= i8x16.bitmask(i8x16.eq(block, question));
+    if (query == 0) mask |= i8x16.bitmask(i8x16.eq(block, question));
     if (mask == 0) {
       p += 16;
       continue;
@@ -976,7 +1018,7 @@ function readPath(at: usize, end: usize, intern: bool, escaped: bool, httplog: b
     if (p >= limit) return -1;
     const c = load<u8>(p);
     if (c == 0x3f) {
-      inQuery = true;
+      query = p;
       p++;
       continue;
     }
@@ -993,8 +1035,7 @@ function readPath(at: usize, end: usize, intern: bool, escaped: bool, httplog: b
       close = p;
       break;
     }
-    if (inQuery && after == 0x75 /* u */) {
-      hasBackslash = true;
+    if (query != 0 && after == 0x75 /* u */) {
       p += 6;
       continue;
     }
@@ -1002,9 +1043,46 @@ function readPath(at: usize, end: usize, intern: bool, escaped: bool, httplog: b
   }
   if (close == 0) return -1;
   if (!pathTail(close + quoteBytes, end, httplog)) return -1;
-  const length = <i32>(close - start);
   if (!intern) return 0;
-  return internPath(start, length, hasBackslash);
+  if (query == 0) return internPath(start, <i32>(close - start));
+  return internPath(canonical, canonicalPath(start, query, close));
+}
+
+/**
+ * The bytes a path with a query [start, close) (its `?` at `query`) is interned as, written at
+ * `canonical`: the path, then `?watch=1` when the query holds `watch=true` or `watch=1` (as
+ * line-reader.ts watchQuery reads it, escapes and all), else `?`. The TypeScript scanner takes
+ * nothing else from a query (pathInfo: the path parsed, and whether a GET is a watch), so these
+ * bytes count as the path did, and the requests of a watch whose query names a resource version
+ * (a new one each time) go to one path, not one path each. The result holds neither quotes nor
+ * backslashes, and is its own canonical form. Returns its length.
+ */
+function canonicalPath(start: usize, query: usize, close: usize): i32 {
+  const length = <i32>(query - start);
+  memory.copy(canonical, start, <usize>length);
+  const at = canonical + <usize>length;
+  if (watchQuery(query + 1, close)) {
+    store<u64>(at, WATCH_ONE_QUERY);
+    return length + 8;
+  }
+  store<u8>(at, 0x3f);
+  return length + 1;
+}
+
+/** Whether [from, end) holds `watch=true` or `watch=1`. */
+function watchQuery(from: usize, end: usize): bool {
+  const w = i8x16.splat(0x77);
+  for (let block = from; block < end; block += 16) {
+    let mask = i8x16.bitmask(i8x16.eq(v128.load(block), w));
+    while (mask != 0) {
+      const p = block + <usize>ctz(mask);
+      mask &= mask - 1;
+      if (p + 7 > end) return false;
+      if ((load<u64>(p) & 0xffffffffffffff) == WATCH_1) return true;
+      if (p + 10 <= end && load<u64>(p) == WATCH_TR && load<u16>(p, 8) == 0x6575 /* ue */) return true;
+    }
+  }
+  return false;
 }
 
 /** What follows a path's closing quote: ` satisfied by`, or in an httplog line a ` resp=` later on. */
@@ -1039,7 +1117,7 @@ function hashBytes(at: usize, length: i32): u32 {
 }
 
 /** The id of the path [at, at + length), made (and announced) when it is new. */
-function internPath(at: usize, length: i32, hasBackslash: bool): i32 {
+function internPath(at: usize, length: i32): i32 {
   let slot = hashBytes(at, length) & <u32>(TABLE_SLOTS - 1);
   for (;;) {
     const held = load<i32>(table + (<usize>slot << 2));
@@ -1064,7 +1142,6 @@ function internPath(at: usize, length: i32, hasBackslash: bool): i32 {
   memory.copy(arena + <usize>arenaUsed, at, length);
   store<i32>(pathOffset + (<usize>id << 2), arenaUsed);
   store<i32>(pathLength + (<usize>id << 2), length);
-  store<u8>(pathEscapes + <usize>id, hasBackslash ? 1 : 0);
   arenaUsed += length;
   store<i32>(table + (<usize>slot << 2), id + 1);
   lastPathId = id;
