@@ -97,6 +97,7 @@ export function createChurnCounter(early: EarlyEndRule = EARLY_END_RULE): ChurnC
       const activities: (ObjectActivity & {
         rate: number;
         seconds: number;
+        lowerBound: boolean;
         namespace: string;
         name: string;
       })[] = [];
@@ -126,6 +127,7 @@ export function createChurnCounter(early: EarlyEndRule = EARLY_END_RULE): ChurnC
           perMinuteStart: new Date(startMinute * 60_000).toISOString(),
           rate: observed.writesPerMinute,
           seconds: observed.observedSeconds,
+          lowerBound: observed.lowerBound,
         });
       }
       activities.sort((a, b) => b.writes - a.writes || a.key.localeCompare(b.key));
@@ -135,13 +137,14 @@ export function createChurnCounter(early: EarlyEndRule = EARLY_END_RULE): ChurnC
       );
       const hot: HotObject[] = activities
         .filter((a) => isLooping({ writes: a.writes, writesPerMinute: a.rate }, typical, CHURN_LOOP_RULE))
-        .map(({ rate, seconds, namespace, name, ...activity }, i) => {
+        .map(({ rate, seconds, lowerBound, namespace, name, ...activity }, i) => {
           const changes = fieldChanges?.(activity.key) ?? null;
           return {
             ...activity,
             rank: i + 1,
             writesPerMinute: Math.round(rate * 10) / 10,
             observedSeconds: Math.round(seconds),
+            ...(lowerBound ? { lowerBound: true as const } : {}),
             rancherNode: { clusterId: namespace, nodeId: name },
             ...(changes ? { fieldChanges: changes } : {}),
           };

@@ -33,16 +33,21 @@ export interface Heat {
   hot: HotObject;
   source: EvidenceSource;
   signal: Signal;
-  /** One per source that saw the object hot (logs, audit, churn), best founded (observed longest) first. */
+  /** One per source that saw the object hot (logs, audit, churn), best founded (betterFounded) first. */
   sightings: WriteSighting[];
 }
 
 /**
- * Which of two sightings is better founded: the one observed longer (a rate over ten minutes of
- * log beats one over ten seconds of watch), then the one that counted more writes.
+ * Which of two sightings is better founded: a measurement before a lower bound (too few writes to
+ * measure, however long the window), then the one observed longer (a rate over ten minutes of log
+ * beats one over ten seconds of watch), then the one that counted more writes.
  */
 export function betterFounded(a: WriteSighting, b: WriteSighting): number {
-  return (b.observedSeconds ?? 0) - (a.observedSeconds ?? 0) || b.writes - a.writes;
+  return (
+    Number(a.lowerBound ?? false) - Number(b.lowerBound ?? false) ||
+    (b.observedSeconds ?? 0) - (a.observedSeconds ?? 0) ||
+    b.writes - a.writes
+  );
 }
 
 /**
@@ -72,6 +77,7 @@ export function collectHeat(activity: WriteActivityEvidence[]): Map<string, Heat
             firstSeen: hot.firstSeen,
             lastSeen: hot.lastSeen,
             ...(hot.observedSeconds !== undefined ? { observedSeconds: hot.observedSeconds } : {}),
+            ...(hot.lowerBound ? { lowerBound: true as const } : {}),
             ...(hot.fieldChanges ? { fieldChanges: hot.fieldChanges } : {}),
           },
         });
@@ -81,13 +87,23 @@ export function collectHeat(activity: WriteActivityEvidence[]): Map<string, Heat
       s.writes += hot.writes;
       s.firstSeen = earliest(s.firstSeen, hot.firstSeen);
       s.lastSeen = latest(s.lastSeen, hot.lastSeen);
-      // Both over the same span: the rate of the sum; over different spans, the writes over the longer.
-      const seconds = Math.max(s.observedSeconds ?? 0, hot.observedSeconds ?? 0);
-      s.writesPerMinute =
-        seconds > 0
-          ? Math.round(((s.writes * 60) / seconds) * 100) / 100
-          : Math.round((s.writesPerMinute + hot.writesPerMinute) * 100) / 100;
-      if (seconds > 0) s.observedSeconds = seconds;
+      if (!s.lowerBound && !hot.lowerBound) {
+        // Both measured over the same span: the rate of the sum; over different spans, the writes
+        // over the longer.
+        const seconds = Math.max(s.observedSeconds ?? 0, hot.observedSeconds ?? 0);
+        s.writesPerMinute =
+          seconds > 0
+            ? Math.round(((s.writes * 60) / seconds) * 100) / 100
+            : Math.round((s.writesPerMinute + hot.writesPerMinute) * 100) / 100;
+        if (seconds > 0) s.observedSeconds = seconds;
+      } else {
+        // A lower bound's span is the window read, not what its rate is over: the rates add up, over
+        // the measured part's span if there is one; a bound only while both parts are.
+        s.writesPerMinute = Math.round((s.writesPerMinute + hot.writesPerMinute) * 100) / 100;
+        const span = s.lowerBound ? hot.observedSeconds : s.observedSeconds;
+        if (span !== undefined) s.observedSeconds = span;
+        if (!hot.lowerBound) delete s.lowerBound;
+      }
       if (!s.fieldChanges && hot.fieldChanges) s.fieldChanges = hot.fieldChanges;
       // The object itself (no subresource) names the finding when both were hot.
       if (seen.hot.ref.subresource && !hot.ref.subresource) seen.hot = hot;
@@ -150,17 +166,17 @@ export interface NodeFindingInput {
   nodePoolName?: string | null;
 }
 
-/** The best-founded sighting (observed longest), as the finding's headline rate. */
+/** The best-founded sighting (betterFounded), as the finding's headline rate. */
 function writeRate(heat: Heat): WriteRate {
   const top = heat.sightings[0];
-  return top
-    ? { writes: top.writes, writesPerMinute: top.writesPerMinute, source: top.source, signal: top.signal }
-    : {
-        writes: heat.hot.writes,
-        writesPerMinute: heat.hot.writesPerMinute,
-        source: heat.source,
-        signal: heat.signal,
-      };
+  const rate = top ?? { ...heat.hot, source: heat.source, signal: heat.signal };
+  return {
+    writes: rate.writes,
+    writesPerMinute: rate.writesPerMinute,
+    source: rate.source,
+    signal: rate.signal,
+    ...(rate.lowerBound ? { lowerBound: true as const } : {}),
+  };
 }
 
 const SIGNAL_WORDS: Record<Signal, string> = {
@@ -180,8 +196,12 @@ function span(s: WriteSighting): string {
   return `, ${s.firstSeen} .. ${s.lastSeen}`;
 }
 
-function over(s: WriteSighting): string {
-  return s.observedSeconds ? ` over ${humanSpan(s.observedSeconds)}` : '';
+/** The rate and how long it was observed: "1200/min over 15 s", "at least 20/min in 1 s, too few to measure". */
+function rateWords(s: WriteSighting): string {
+  const seconds = s.observedSeconds ? humanSpan(s.observedSeconds) : null;
+  if (s.lowerBound)
+    return `at least ${s.writesPerMinute}/min${seconds ? ` in ${seconds}` : ''}, too few to measure a rate`;
+  return `${s.writesPerMinute}/min${seconds ? ` over ${seconds}` : ''}`;
 }
 
 /** One evidence line per source that saw the object written. */
@@ -190,11 +210,11 @@ function sightingLines(heat: Heat, key: string): EvidenceLine[] {
     s.source === 'churn'
       ? {
           kind: 'churn',
-          text: `${plural(s.writes, 'update')} (${s.writesPerMinute}/min${over(s)}) of ${key} seen by the ${s.description}`,
+          text: `${plural(s.writes, 'update')} (${rateWords(s)}) of ${key} seen by the ${s.description}`,
         }
       : {
           kind: 'apiserver-log',
-          text: `${plural(s.writes, 'write')} (${s.writesPerMinute}/min${over(s)}${span(s)}) to ${key} in the ${s.description}, counted from ${signalWords(s.signal)}`,
+          text: `${plural(s.writes, 'write')} (${rateWords(s)}${span(s)}) to ${key} in the ${s.description}, counted from ${signalWords(s.signal)}`,
         },
   );
 }

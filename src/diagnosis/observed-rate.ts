@@ -9,7 +9,9 @@ import { EARLY_END_RULE } from './loop-rule.js';
  * measurement (the bar that also ends the churn watch early), so that a loop that started late in
  * a long log is measured over its own span; otherwise the window the source read, at most a
  * minute, and a whole minute for fewer writes than a measurement takes, so that a short burst (a
- * node registering) is spread over a minute as it always was.
+ * node registering) is spread over a minute as it always was. Such a rate is a lower bound, not a
+ * measurement: the writes are known to have come at least that fast, and the span said with it is
+ * the window the source read, since the minute they are spread over was never observed.
  */
 export interface SpanRule {
   /** At least this many writes ... */
@@ -38,8 +40,13 @@ export interface Observation {
 
 export interface ObservedRate {
   writesPerMinute: number;
-  /** The span the rate is over, in seconds (not rounded). */
+  /**
+   * How long the source observed the object, in seconds (not rounded): the span a measurement is
+   * over; for a lower bound, the window read.
+   */
   observedSeconds: number;
+  /** Too few writes to measure: they came at least this fast. */
+  lowerBound: boolean;
 }
 
 export function observedRate(o: Observation, rule: SpanRule = SPAN_RULE): ObservedRate {
@@ -47,10 +54,14 @@ export function observedRate(o: Observation, rule: SpanRule = SPAN_RULE): Observ
   const window = Math.max(own, (o.windowEndMs - o.windowStartMs) / 1000);
   const measured = o.writes >= rule.minWrites && own >= rule.minSeconds;
   // n writes from first to last are n - 1 intervals: a steady 60/min over 59 s is 60, not 61.
-  if (measured) return { writesPerMinute: ((o.writes - 1) * 60) / own, observedSeconds: own };
+  if (measured)
+    return { writesPerMinute: ((o.writes - 1) * 60) / own, observedSeconds: own, lowerBound: false };
   // Fewer writes than a measurement takes are a minute's at most, whatever the window (one write in
   // a log of one line is no loop); more, in a short window, are over the window.
-  const floor = o.writes < rule.minWrites ? rule.floorSeconds : Math.min(window, rule.floorSeconds);
+  const few = o.writes < rule.minWrites;
+  const floor = few ? rule.floorSeconds : Math.min(window, rule.floorSeconds);
   const seconds = Math.max(1, own, floor);
-  return { writesPerMinute: (o.writes * 60) / seconds, observedSeconds: seconds };
+  const writesPerMinute = (o.writes * 60) / seconds;
+  if (few && seconds > own) return { writesPerMinute, observedSeconds: window, lowerBound: true };
+  return { writesPerMinute, observedSeconds: seconds, lowerBound: false };
 }

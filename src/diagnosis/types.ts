@@ -45,8 +45,13 @@ export interface HotObject extends ObjectActivity {
   rank: number;
   /** Writes over observedSeconds (diagnosis/observed-rate.ts), a minute. */
   writesPerMinute: number;
-  /** The span the rate is over, in seconds; absent in reports made before it was added. */
+  /**
+   * How long the source observed it, in seconds: the span a measured rate is over, the window read
+   * for a lower bound. Absent in reports made before it was added.
+   */
   observedSeconds?: number;
+  /** Set when too few writes were seen to measure a rate: writesPerMinute is then a lower bound. */
+  lowerBound?: true;
   /** Which fields its writes changed, where the source can tell (a watch, an audit log with bodies). */
   fieldChanges?: FieldChanges;
   /** Set for nodes.management.cattle.io objects. */
@@ -230,6 +235,8 @@ export interface DrainPlan {
 export interface WriteRate {
   writes: number;
   writesPerMinute: number;
+  /** Set when too few writes were seen to measure: they came at least this fast. Absent: measured. */
+  lowerBound?: true;
   source: EvidenceSource;
   signal: Signal;
 }
@@ -240,7 +247,10 @@ export interface WriteSighting extends WriteRate {
   description: string;
   firstSeen: string | null;
   lastSeen: string | null;
-  /** The span the rate is over, in seconds; absent in reports made before it was added. */
+  /**
+   * How long the source observed the object, in seconds: the span a measured rate is over, the
+   * window read for a lower bound. Absent in reports made before it was added.
+   */
   observedSeconds?: number;
   /** Which fields the writes this source saw changed, and who changes them; absent where it cannot tell. */
   fieldChanges?: FieldChanges;
@@ -301,13 +311,13 @@ export interface Finding {
   hostname: string | null;
   ip: string | null;
   /**
-   * The best-founded rate: the sighting observed longest (one of writeRates); null when the object
-   * was not hot. (Reports made before observedSeconds was added chose the highest.)
+   * The best-founded rate: a measurement before a lower bound, then the sighting observed longest
+   * (one of writeRates); null when the object was not hot. (Reports made before observedSeconds was added chose the highest.)
    */
   writeRate: WriteRate | null;
   /**
    * Every source's sighting of the object (apiserver logs summed over the pods, log files, audit
-   * log, churn), longest observed first. Absent in reports made before it was added.
+   * log, churn), best founded first. Absent in reports made before it was added.
    */
   writeRates?: WriteSighting[];
   cause: { code: CauseCode; summary: string; details: string[] };

@@ -11,7 +11,7 @@ export interface FieldChangeFacts {
   compared: number;
   /**
    * "status.conditions[type=Updated].lastUpdateTime on 100% of 297 writes, status.dockerInfo 50%:
-   * node-controller-sync, tunnel authorizer".
+   * node-controller-sync, tunnel authorizer"; the writes that changed no field are counted in it.
    */
   line: string;
   /** Every source's paths with counts, the writers and what they are, the users: the "details". */
@@ -31,13 +31,17 @@ function summaryLine(c: FieldChanges): string {
         : `${f.path} ${percent(f.share)}`,
     );
   const more = c.fields.length > SHOWN_IN_LINE ? ` and ${c.fields.length - SHOWN_IN_LINE} more` : '';
+  // Writes that changed no field are said, else "on 5% of 19 writes" leaves the other 95% unexplained.
+  const rest = c.unchanged
+    ? `; ${c.unchanged} of ${c.compared} changed nothing but bookkeeping (resourceVersion, managedFields)`
+    : '';
   const what = fields.length
     ? `${fields.join(', ')}${more}`
     : `no field but bookkeeping changed over ${plural(c.compared, 'write')}`;
   const writers = c.writers.length ? `: ${c.writers.map((w) => w.name).join(', ')}` : '';
   const actor = c.actors?.[0];
   const by = actor ? `; sent by ${actor.user}${actor.userAgent ? ` (${actor.userAgent})` : ''}` : '';
-  return `${what}${writers}${by}`;
+  return `${what}${writers}${fields.length ? rest : ''}${by}`;
 }
 
 function detailLines(c: FieldChanges): string[] {

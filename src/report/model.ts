@@ -72,7 +72,7 @@ export interface ReadFacts {
 export interface HotObjectFacts {
   key: string;
   /** One rate per kind of source (pods of one kind summed: each request is served by one apiserver), highest first. */
-  rates: { source: EvidenceSource; sourceLabel: string; writesPerMinute: number }[];
+  rates: { source: EvidenceSource; sourceLabel: string; writesPerMinute: number; lowerBound: boolean }[];
 }
 
 /** How often one source measured the object written. */
@@ -87,11 +87,16 @@ export interface RateFacts {
   /** "5,400 writes", "100 updates". */
   counted: string;
   writesPerMinute: number;
+  /** Too few writes to measure a rate: they came at least writesPerMinute fast. */
+  lowerBound: boolean;
   /** Which pods, files or watch, which window; null in reports older than per-source sightings. */
   description: string | null;
   /** The first write this source saw, when it can tell (logs can; a watch sees only its window). */
   firstSeen: string | null;
-  /** How long the source watched or the writes it saw spanned, in whole seconds; null when not known. */
+  /**
+   * How long the source watched or the writes it saw spanned, in whole seconds (for a lower bound,
+   * the window it read); null when not known.
+   */
   observedSeconds: number | null;
 }
 
@@ -203,6 +208,7 @@ function rateFacts(r: WriteRate | WriteSighting, report: DiagnosisReport): RateF
     writes: r.writes,
     counted: plural(r.writes, countNoun(r.source)),
     writesPerMinute: r.writesPerMinute,
+    lowerBound: r.lowerBound === true,
     description: sighting?.description ?? null,
     firstSeen: sighting?.firstSeen ?? null,
     observedSeconds: observedSeconds(r.source, sighting, report),
@@ -375,11 +381,17 @@ function drainOffer(f: Finding): FindingFacts['drainOffer'] {
  * both do), ranked by the highest rate any of them measured.
  */
 function hottestObjects(report: DiagnosisReport): HotObjectFacts[] {
-  const byKey = new Map<string, Map<EvidenceSource, number>>();
+  type Summed = { writesPerMinute: number; lowerBound: boolean };
+  const byKey = new Map<string, Map<EvidenceSource, Summed>>();
   for (const a of report.activity) {
     for (const h of a.summary.hot) {
-      const rates = byKey.get(h.key) ?? new Map<EvidenceSource, number>();
-      rates.set(a.source, (rates.get(a.source) ?? 0) + h.writesPerMinute);
+      const rates = byKey.get(h.key) ?? new Map<EvidenceSource, Summed>();
+      const was = rates.get(a.source);
+      // A lower bound only while every part summed is one.
+      rates.set(a.source, {
+        writesPerMinute: (was?.writesPerMinute ?? 0) + h.writesPerMinute,
+        lowerBound: (was?.lowerBound ?? true) && h.lowerBound === true,
+      });
       byKey.set(h.key, rates);
     }
   }
@@ -387,7 +399,7 @@ function hottestObjects(report: DiagnosisReport): HotObjectFacts[] {
     .map(([key, rates]) => ({
       key,
       rates: [...rates]
-        .map(([source, writesPerMinute]) => ({ source, sourceLabel: SOURCE_LABELS[source], writesPerMinute }))
+        .map(([source, r]) => ({ source, sourceLabel: SOURCE_LABELS[source], ...r }))
         .sort((a, b) => b.writesPerMinute - a.writesPerMinute),
     }))
     .sort((a, b) => b.rates[0]!.writesPerMinute - a.rates[0]!.writesPerMinute);

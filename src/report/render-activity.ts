@@ -60,7 +60,7 @@ function hotRow(h: HotObject): string[] {
     h.rancherNode?.clusterId ?? '-',
     h.rancherNode?.nodeId ?? '-',
     h.writes.toLocaleString('en-US'),
-    h.writesPerMinute.toFixed(1),
+    `${h.lowerBound ? '>=' : ''}${h.writesPerMinute.toFixed(1)}`,
     shortTime(h.firstSeen),
     shortTime(h.lastSeen),
     sparkline(h.perMinute),
@@ -122,6 +122,8 @@ export function renderActivityTable(summary: ActivitySummary, options: ActivityT
     'WRITES BY MINUTE',
   ];
   out.push(...table(header, shown.map(hotRow)).map((l) => `  ${l}`));
+  if (shown.some((h) => h.lowerBound))
+    out.push('  (>= : too few writes to measure a rate: they came at least that fast)');
   const clusters = [...new Set(shown.flatMap((h) => (h.rancherNode ? [h.rancherNode.clusterId] : [])))];
   if (clusters.length) {
     out.push('');

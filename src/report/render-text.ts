@@ -2,10 +2,10 @@ import { stringify } from 'yaml';
 import type { DiagnosisReport, ProgressEvent, RegistrationRef } from '../diagnosis/types.js';
 import { plural } from '../text/plural.js';
 import { humanSpan } from '../text/duration.js';
-import { formatRate } from '../text/rate.js';
+import { formatRateBound } from '../text/rate.js';
 import { utcMinute } from '../text/time.js';
 import { buildReportModel, type FindingFacts, type RateFacts } from './model.js';
-import { PLAN_WORDS, STAGE_LABELS } from './vocabulary.js';
+import { observedWords, PLAN_WORDS, STAGE_LABELS } from './vocabulary.js';
 
 /** The diagnosis as plain text for a terminal: what a person needs to act. Pure. */
 
@@ -27,16 +27,15 @@ function headline(f: FindingFacts): string {
   const host = [node.hostname ? `host ${node.hostname}` : null, node.ip].filter(Boolean).join(', ');
   const what = node.id ? `node ${node.id}` : f.objectKey;
   const rate = f.rate
-    ? `rewritten ${formatRate(f.rate.writesPerMinute)} times a minute`
+    ? `rewritten ${formatRateBound(f.rate.writesPerMinute, f.rate.lowerBound)} times a minute`
     : 'rewritten in a loop (rate not measured)';
   return `${where}: ${what}${host ? ` (${host})` : ''} ${rate}${f.since ? ` since ${utcMinute(f.since)}` : ''}`;
 }
 
 function rateLine(r: RateFacts): string {
-  const over = r.observedSeconds ? ` over ${humanSpan(r.observedSeconds)}` : '';
   const from = r.firstSeen ? `, from ${utcMinute(r.firstSeen)}` : '';
   const what = r.description ? `; ${r.description}` : '';
-  return `${formatRate(r.writesPerMinute)}/min by the ${r.sourceLabel}: ${r.counted}${over}${from} (${r.signalLabel}${what})`;
+  return `${formatRateBound(r.writesPerMinute, r.lowerBound)}/min by the ${r.sourceLabel}: ${r.counted}${observedWords(r)}${from} (${r.signalLabel}${what})`;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { DiagnosisStage, EvidenceSource, FixAdvice, Signal } from '../diagnosis/types.js';
+import { humanSpan } from '../text/duration.js';
 
 /**
  * The words a person reads for the report's internal names, in one place: the command line's text
@@ -13,6 +14,28 @@ export const SOURCE_LABELS: Record<EvidenceSource, string> = {
   'audit-log': 'audit log',
   churn: 'churn watch',
 };
+
+/** What a source read for as long as it read: "1 s of watching", "35 s of log". */
+const READ_WORDS: Record<EvidenceSource, string> = {
+  'apiserver-pod-logs': 'log',
+  'log-files': 'log',
+  'audit-log': 'audit log',
+  churn: 'watching',
+};
+
+/**
+ * After "20 updates": over how long a measured rate is (" over 15 s"); for a lower bound, how long
+ * the source read and that it was too few (" in 1 s of watching, too few to measure a rate").
+ */
+export function observedWords(r: {
+  source: EvidenceSource;
+  observedSeconds: number | null;
+  lowerBound: boolean;
+}): string {
+  const span = r.observedSeconds ? humanSpan(r.observedSeconds) : null;
+  if (!r.lowerBound) return span ? ` over ${span}` : '';
+  return `${span ? ` in ${span} of ${READ_WORDS[r.source]}` : ''}, too few to measure a rate`;
+}
 
 /**
  * What one counted item is called: a watch sees an object change, not the request that changed

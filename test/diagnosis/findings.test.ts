@@ -1,7 +1,18 @@
 import { describe, expect, it } from '@jest/globals';
-import { adviseFix, collectHeat, nodeFinding, unknownObjectFinding } from '../../src/diagnosis/findings.js';
+import {
+  adviseFix,
+  betterFounded,
+  collectHeat,
+  nodeFinding,
+  unknownObjectFinding,
+} from '../../src/diagnosis/findings.js';
 import { analyzeNode, clusterFacts } from '../../src/diagnosis/nodes.js';
-import type { ActivitySummary, HotObject, WriteActivityEvidence } from '../../src/diagnosis/types.js';
+import type {
+  ActivitySummary,
+  HotObject,
+  WriteActivityEvidence,
+  WriteSighting,
+} from '../../src/diagnosis/types.js';
 import { kubeNodeSchema, type KubeNode } from '../../src/rancher/schemas.js';
 import { buildPatchPlan } from '../../src/remediation/plans/patch-plan.js';
 import { nodeObject, rkeCluster } from './fixtures.js';
@@ -96,6 +107,61 @@ describe('collectHeat', () => {
     expect(heat.get(NODE)!.sightings.map((s) => s.source)).toEqual(['churn', 'apiserver-pod-logs']);
   });
 
+  it('a measurement is better founded than a lower bound, however long the bound was watched', () => {
+    const sighting = (source: WriteSighting['source'], more: Partial<WriteSighting>): WriteSighting => ({
+      writes: 20,
+      writesPerMinute: 20,
+      source,
+      signal: 'churn',
+      description: source,
+      firstSeen: null,
+      lastSeen: null,
+      ...more,
+    });
+    const bound = sighting('churn', { observedSeconds: 3600, lowerBound: true });
+    const measured = sighting('apiserver-pod-logs', {
+      writes: 100,
+      writesPerMinute: 176,
+      observedSeconds: 35,
+    });
+    const longer = sighting('log-files', { writes: 90, writesPerMinute: 90, observedSeconds: 60 });
+    const moreWrites = sighting('audit-log', { writes: 200, writesPerMinute: 200, observedSeconds: 60 });
+    expect([bound, measured, longer, moreWrites].sort(betterFounded).map((s) => s.source)).toEqual([
+      'audit-log',
+      'log-files',
+      'apiserver-pod-logs',
+      'churn',
+    ]);
+    // Reports made before lowerBound was added have none: measured, as they were.
+    expect(betterFounded(measured, { ...measured, lowerBound: undefined })).toBe(0);
+  });
+
+  it('a node and its /status, one measured and one a bound, add up to a measurement', () => {
+    const heat = collectHeat([
+      evidence('churn', 'churn', [
+        { ...hot(NODE, 1200), writes: 240, observedSeconds: 12 },
+        { ...hot(NODE, 20, 'status'), writes: 20, observedSeconds: 12, lowerBound: true as const },
+      ]),
+    ]);
+    // The bound's 20 a minute is what is known of the /status writes: added, over the measured span.
+    expect(heat.get(NODE)!.sightings).toMatchObject([
+      { writes: 260, writesPerMinute: 1220, observedSeconds: 12 },
+    ]);
+    expect(heat.get(NODE)!.sightings[0]!.lowerBound).toBeUndefined();
+  });
+
+  it('a node and its /status, both too few to measure, stay a lower bound', () => {
+    const heat = collectHeat([
+      evidence('churn', 'churn', [
+        { ...hot(NODE, 12), writes: 12, observedSeconds: 2, lowerBound: true as const },
+        { ...hot(NODE, 10, 'status'), writes: 10, observedSeconds: 2, lowerBound: true as const },
+      ]),
+    ]);
+    expect(heat.get(NODE)!.sightings).toMatchObject([
+      { writes: 22, writesPerMinute: 22, observedSeconds: 2, lowerBound: true },
+    ]);
+  });
+
   it('adds writes to a node and to its /status within one evidence', () => {
     const heat = collectHeat([
       evidence('apiserver-pod-logs', 'httplog', [hot(NODE, 30), hot(NODE, 25, 'status')]),
@@ -132,6 +198,48 @@ describe('findings', () => {
     });
     expect(f.patchPlan?.complete).toBe(true);
     expect(f.evidence.map((e) => e.kind)).toEqual(['apiserver-log', 'node-object', 'sibling', 'note']);
+  });
+
+  it('the bug seen by hand: a 1 s watch (a lower bound) does not head a 35 s pod log, and says so', () => {
+    const analysis = analyzeNode(broken, [broken, sibling], cluster, null);
+    const [h] = collectHeat([
+      evidence('churn', 'churn', [
+        { ...hot(NODE, 20), writes: 20, observedSeconds: 1, lowerBound: true as const },
+      ]),
+      evidence('apiserver-pod-logs', 'httplog', [{ ...hot(NODE, 176), writes: 103, observedSeconds: 35 }]),
+    ]).values();
+    const f = nodeFinding({ analysis, heat: h!, agent: null, patchPlan: null, drainPlan: null, notes: [] });
+    expect(f.writeRate).toEqual({
+      writes: 103,
+      writesPerMinute: 176,
+      source: 'apiserver-pod-logs',
+      signal: 'httplog',
+    });
+    expect(f.writeRates?.map((r) => [r.source, r.lowerBound])).toEqual([
+      ['apiserver-pod-logs', undefined],
+      ['churn', true],
+    ]);
+    const churn = f.evidence.find((e) => e.kind === 'churn')!;
+    expect(churn.text).toMatch(
+      /^20 updates \(at least 20\/min in 1 s, too few to measure a rate\) of .*machine-h46dc seen by the churn$/,
+    );
+  });
+
+  it('a lower bound alone heads the finding, said to be one', () => {
+    const analysis = analyzeNode(broken, [broken, sibling], cluster, null);
+    const [h] = collectHeat([
+      evidence('churn', 'churn', [
+        { ...hot(NODE, 20), writes: 20, observedSeconds: 1, lowerBound: true as const },
+      ]),
+    ]).values();
+    const f = nodeFinding({ analysis, heat: h!, agent: null, patchPlan: null, drainPlan: null, notes: [] });
+    expect(f.writeRate).toEqual({
+      writes: 20,
+      writesPerMinute: 20,
+      source: 'churn',
+      signal: 'churn',
+      lowerBound: true,
+    });
   });
 
   it('a finding from logs and churn cites both: the rate and source of each, one evidence line each', () => {

@@ -132,6 +132,52 @@ describe('renderReport', () => {
     expect(text).not.toMatch(/\[(churn|apiserver-log|node-object)\]/);
   });
 
+  it('a 1 s watch with too few writes is a lower bound: not the headline, and said as one over the second watched', () => {
+    const analysis = analyzeNode(broken, [broken, sibling], cluster, null);
+    const heat = collectHeat([
+      activity('churn', 'watch on nodes.management.cattle.io for 1s', {
+        ...hot(20, 20),
+        observedSeconds: 1,
+        lowerBound: true,
+      }),
+      activity('apiserver-pod-logs', 'log of kube-system/kube-apiserver-cp-1, last 1800s', {
+        ...hot(103, 176),
+        observedSeconds: 35,
+      }),
+    ]);
+    const f = nodeFinding({
+      analysis,
+      heat: heat.get(HOT_NODE)!,
+      agent: null,
+      patchPlan: null,
+      drainPlan: null,
+      notes: [],
+    });
+    const text = renderReport(
+      report([f], { scope: { clusterId: null, sinceSeconds: 1800, watchSeconds: 60, watchedSeconds: 1 } }),
+    );
+    expect(text).toContain('rewritten 176 times a minute');
+    expect(text).toContain(
+      '- 176/min by the kube-apiserver pod log: 103 writes over 35 s, from 2022-05-07 08:20 UTC (httplog access lines; ',
+    );
+    expect(text).toContain(
+      '- at least 20/min by the churn watch: 20 updates in 1 s of watching, too few to measure a rate, from 2022-05-07 08:20 UTC (watch MODIFIED events; ',
+    );
+    expect(text).not.toMatch(/over 60 s|over 1 min/);
+    // Only a lower bound: the headline says so.
+    const alone = nodeFinding({
+      analysis,
+      heat: collectHeat([
+        activity('churn', 'watch for 1s', { ...hot(20, 20), observedSeconds: 1, lowerBound: true }),
+      ]).get(HOT_NODE)!,
+      agent: null,
+      patchPlan: null,
+      drainPlan: null,
+      notes: [],
+    });
+    expect(renderReport(report([alone]))).toContain('rewritten at least 20 times a minute');
+  });
+
   it('says which field flips on each write and who writes it, with every path under it', () => {
     const f = finding(true);
     f.writeRates![1]!.fieldChanges = {

@@ -319,6 +319,80 @@ describe('the report: what to do first, the evidence in the thread', () => {
     expectGolden('report-field-changes', msg);
   });
 
+  it('a watch too short to measure: the headline is the measured rate, the watch says at least, over the second it watched', () => {
+    // The bug seen by hand: the stand-in's loop every 50 ms, the watch ended after 1 s, 35 s of pod log.
+    const finding = reportTwoSources.findings[0]!;
+    const changes: FieldChanges = {
+      source: 'churn',
+      compared: 19,
+      unchanged: 18,
+      fields: [
+        {
+          path: 'status.conditions[type=Updated].lastUpdateTime',
+          writes: 1,
+          share: 1 / 19,
+          writers: ['node-controller-sync'],
+        },
+      ],
+      writers: [
+        {
+          name: 'node-controller-sync',
+          share: 1 / 19,
+          fields: ['status.conditions[type=Updated].lastUpdateTime'],
+        },
+      ],
+    };
+    const logs = {
+      ...finding.writeRates![0]!,
+      writes: 103,
+      writesPerMinute: 176,
+      description: 'pods kube-system/kube-apiserver-cp-1, last 30m',
+      firstSeen: '2022-05-07T08:29:24.000Z',
+      lastSeen: '2022-05-07T08:29:59.000Z',
+      observedSeconds: 35,
+    };
+    const watch = {
+      ...logs,
+      source: 'churn' as const,
+      signal: 'churn' as const,
+      writes: 20,
+      writesPerMinute: 20,
+      description: 'watch on nodes.management.cattle.io in c-dql6k for 1s',
+      firstSeen: '2022-05-07T08:29:59.000Z',
+      observedSeconds: 1,
+      lowerBound: true as const,
+      fieldChanges: changes,
+    };
+    const report: DiagnosisReport = {
+      ...reportTwoSources,
+      scope: { ...reportTwoSources.scope, watchSeconds: 60, watchedSeconds: 1 },
+      findings: [
+        {
+          ...finding,
+          writeRate: {
+            writes: 103,
+            writesPerMinute: 176,
+            source: 'apiserver-pod-logs',
+            signal: 'satisfied-by',
+          },
+          writeRates: [logs, watch],
+        },
+      ],
+    };
+    const msg = renderReport(job, report, plansFor(report));
+    expect(visibleText(msg.blocks)).toContain('rewritten *176 times a minute*');
+    const thread = threadText(msg);
+    expect(thread).toContain('• *176/min* by the kube-apiserver pod log: 103 writes over 35 s, from ');
+    expect(thread).toContain(
+      '• *at least 20/min* by the churn watch: 20 updates in 1 s of watching, too few to measure a rate, from ',
+    );
+    expect(thread).not.toContain('over 1 min');
+    expect(thread).toContain(
+      '• Which field flips (churn watch): status.conditions[type=Updated].lastUpdateTime on 5% of 19 writes: node-controller-sync; 18 of 19 changed nothing but bookkeeping (resourceVersion, managedFields); details in ',
+    );
+    expectGolden('report-lower-bound', msg);
+  });
+
   it('a report whose churn watch was cut short states the window it watched, not the one asked', () => {
     const asked45 = { ...job, data: { ...job.data, watchSeconds: 45 } };
     const cutShort = {

@@ -94,7 +94,7 @@ export function writeRate(
   window: { startMs: number; endMs: number } = { startMs: tally.firstMs, endMs: tally.lastMs },
 ): ObservedRate {
   const writes = writeCount(tally);
-  if (writes === 0) return { writesPerMinute: 0, observedSeconds: 0 };
+  if (writes === 0) return { writesPerMinute: 0, observedSeconds: 0, lowerBound: false };
   return observedRate({
     writes,
     firstMs: tally.firstMs,
@@ -117,7 +117,13 @@ export function summarize(counts: ScanCounts, options: HotOptions = {}): Activit
     windowStart = Math.min(windowStart, tally.firstMs);
     windowEnd = Math.max(windowEnd, tally.lastMs);
   }
-  const rates: { tally: ObjectTally; rate: number; seconds: number; writes: number }[] = [];
+  const rates: {
+    tally: ObjectTally;
+    rate: number;
+    seconds: number;
+    lowerBound: boolean;
+    writes: number;
+  }[] = [];
   for (const tally of channel?.objects.values() ?? []) {
     const observed = writeRate(tally, { startMs: windowStart, endMs: windowEnd });
     if (observed.writesPerMinute > 0)
@@ -125,6 +131,7 @@ export function summarize(counts: ScanCounts, options: HotOptions = {}): Activit
         tally,
         rate: observed.writesPerMinute,
         seconds: observed.observedSeconds,
+        lowerBound: observed.lowerBound,
         writes: writeCount(tally),
       });
   }
@@ -147,6 +154,7 @@ export function summarize(counts: ScanCounts, options: HotOptions = {}): Activit
         rank: i + 1,
         writesPerMinute: Math.round(r.rate * 100) / 100,
         observedSeconds: Math.round(r.seconds),
+        ...(r.lowerBound ? { lowerBound: true as const } : {}),
         rancherNode: isRancherNode ? { clusterId: r.tally.ref.namespace!, nodeId: r.tally.ref.name } : null,
       };
     });

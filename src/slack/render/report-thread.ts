@@ -2,9 +2,8 @@ import type { DrainPlan, PatchPlan } from '../../diagnosis/types.js';
 import type { FindingPlanIds } from '../../queue/job-reporter.js';
 import type { FieldChangeFacts } from '../../report/field-change-facts.js';
 import type { FindingFacts, RateFacts, ReportModel } from '../../report/model.js';
-import { PLAN_WORDS } from '../../report/vocabulary.js';
-import { humanSpan } from '../../text/duration.js';
-import { formatRate } from '../../text/rate.js';
+import { observedWords, PLAN_WORDS } from '../../report/vocabulary.js';
+import { formatRateBound } from '../../text/rate.js';
 import { plural } from '../../text/plural.js';
 import { actions, message, section, type Block, type SlackMessage } from './blocks.js';
 import { slackDate } from './dates.js';
@@ -66,9 +65,8 @@ function findingDetails(
 }
 
 function rateLine(r: RateFacts): string {
-  const over = r.observedSeconds ? ` over ${humanSpan(r.observedSeconds)}` : '';
   const since = r.firstSeen ? `, from ${slackDate(r.firstSeen)}` : '';
-  return `• *${formatRate(r.writesPerMinute)}/min* by the ${esc(r.sourceLabel)}: ${r.counted}${over}${since} (${esc(r.signalLabel)})`;
+  return `• *${formatRateBound(r.writesPerMinute, r.lowerBound)}/min* by the ${esc(r.sourceLabel)}: ${r.counted}${observedWords(r)}${since} (${esc(r.signalLabel)})`;
 }
 
 function evidenceText(f: FindingFacts): string {
@@ -216,7 +214,7 @@ function readsReply(model: ReportModel): SlackMessage {
     const lines = hot.map(
       (h, i) =>
         `${i + 1}. \`${esc(h.key)}\`: ${h.rates
-          .map((r) => `${formatRate(r.writesPerMinute)}/min (${esc(r.sourceLabel)})`)
+          .map((r) => `${formatRateBound(r.writesPerMinute, r.lowerBound)}/min (${esc(r.sourceLabel)})`)
           .join(', ')}`,
     );
     const more = model.hottest.length > hot.length ? `\n… and ${model.hottest.length - hot.length} more` : '';

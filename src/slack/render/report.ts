@@ -9,7 +9,7 @@ import { slackDate } from './dates.js';
 import { headlineSuffix, NO_DECISIONS, type ReportDecisions } from './decision-view.js';
 import { findingActions } from './finding-actions.js';
 import { esc, cut } from './limits.js';
-import { formatRate } from '../../text/rate.js';
+import { formatRateBound } from '../../text/rate.js';
 import { reportThread } from './report-thread.js';
 import type { JobRef } from './job-messages.js';
 
@@ -77,7 +77,7 @@ function headline(f: FindingFacts): string {
     .join(', ');
   const what = f.node.id ? `node \`${esc(f.node.id)}\`` : `\`${esc(f.objectKey)}\``;
   const rate = f.rate
-    ? `rewritten *${formatRate(f.rate.writesPerMinute)} times a minute*`
+    ? `rewritten *${formatRateBound(f.rate.writesPerMinute, f.rate.lowerBound)} times a minute*`
     : 'rewritten in a loop (rate not measured)';
   const since = f.since ? ` since ${slackDate(f.since)}` : '';
   return `:rotating_light: ${clusterWords(f)}: ${what}${host ? ` (${host})` : ''} ${rate}${since}`;
@@ -167,7 +167,7 @@ function fallback(model: ReportModel, job: JobRef): string {
   }
   const cluster = f.cluster.name ?? f.cluster.id ?? 'unknown cluster';
   const rate = f.rate
-    ? ` rewritten ${formatRate(f.rate.writesPerMinute)} times a minute`
+    ? ` rewritten ${formatRateBound(f.rate.writesPerMinute, f.rate.lowerBound)} times a minute`
     : ' rewritten in a loop';
   const host = f.node.hostname ? ` (${f.node.hostname})` : '';
   const todo = f.fixAdvice
