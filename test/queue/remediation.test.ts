@@ -168,8 +168,9 @@ describe('the remediation worker', () => {
     const second = start(secondConn);
     try {
       await until('finished', async () => (await decisions.get(object))?.current?.status === 'finished');
+      // The decision closes first, then the audit entry, then the report of it.
+      await until('the result reported', () => events.includes('result'));
       expect(steps).toEqual(['dry-run', 'write']);
-      expect(events).toContain('result');
     } finally {
       await second.close();
       secondConn.disconnect();
