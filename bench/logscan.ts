@@ -263,6 +263,23 @@ async function startUp(cli: string, work: string, runs: number): Promise<Measure
   };
 }
 
+/**
+ * Node's own start, the floor under the CLI's: `node -e 0`, median wall ms. NODE_EXTRA_CA_CERTS,
+ * when set, is parsed by every Node process before any code runs (a CA bundle: tens of ms), so
+ * it is measured both ways: the difference is the environment's, not the CLI's.
+ */
+async function nodeFloor(runs: number): Promise<{ ms: number; withoutExtraCaMs: number | null }> {
+  const time = async (env: NodeJS.ProcessEnv): Promise<number> => {
+    const ms: number[] = [];
+    for (let i = 0; i < runs; i++) ms.push((await runProcess(process.execPath, ['-e', '0'], env)).ms);
+    return median(ms);
+  };
+  const ms = await time(process.env);
+  if (!process.env.NODE_EXTRA_CA_CERTS) return { ms, withoutExtraCaMs: null };
+  const { NODE_EXTRA_CA_CERTS: _, ...without } = process.env;
+  return { ms, withoutExtraCaMs: await time(without) };
+}
+
 function flag(args: string[], name: string): string | undefined {
   const i = args.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
   if (i < 0) return undefined;
@@ -299,6 +316,13 @@ export async function run(args: string[]): Promise<void> {
     console.log(
       `start-up of the CLI (scan-logs --json on an empty file): ${secs(fixed.ms)} s wall, ${fixed.cpuS.toFixed(2)} s CPU, ` +
         `peak RSS ${mb(fixed.rssKiB).toFixed(1)} MB (included in the figures below)`,
+    );
+    const floor = await nodeFloor(runs);
+    console.log(
+      `Node's own start (node -e 0): ${secs(floor.ms)} s wall` +
+        (floor.withoutExtraCaMs === null
+          ? ''
+          : `; NODE_EXTRA_CA_CERTS is set, which every Node process parses first: ${secs(floor.withoutExtraCaMs)} s without it`),
     );
     for (const gib of sizes) figures.push(await benchSize(gib, runs, cli, work));
   } finally {

@@ -1347,7 +1347,7 @@ describe('kernel templates (messages read as an earlier one of the same shape)',
       ...learnt(at + 15),
     ];
     compareAllWays(log(lines));
-    // And with more shapes than the kernel keeps templates of (8): each verb, file line and component in turn.
+    // And with more shapes than the kernel keeps templates of (16): each verb, file line and component in turn.
     const many: string[] = [];
     for (let i = 0; i < 200; i++) {
       const component = `component-${i % 11}`;

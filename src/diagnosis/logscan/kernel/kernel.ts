@@ -879,7 +879,7 @@ function sameBytes(a: usize, b: usize, n: i32): bool {
  * header, thread id, file, line and component checks in one comparison. A log has a few such
  * shapes (each component's handler and pathrecorder lines), in turn.
  */
-const MAX_TEMPLATES: i32 = 8;
+const MAX_TEMPLATES: i32 = 16;
 const TEMPLATE_BYTES: i32 = 112;
 let templateCount: i32 = 0;
 let nextTemplate: i32 = 0;
