@@ -13,7 +13,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
@@ -21,6 +20,7 @@ import { startRoles } from '../src/app/roles.js';
 import { generateLargeScenario, startStandin, type Standin } from '../test/standin/index.js';
 import { SlackApiStandin } from '../test/support/slack-api.js';
 import { buildCli, type BuiltCli } from './process.js';
+import { freePort } from '../test/support/free-port.js';
 
 const ALERT_FOR_S = 10;
 const RUNS = 3;
@@ -143,17 +143,6 @@ interface Cost {
   rss: number;
   /** Peak JS heap used, bytes. */
   heap: number;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 }
 
 /**

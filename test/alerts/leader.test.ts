@@ -1,53 +1,15 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import { BuiltWorkers } from '../support/built-workers.js';
 import { alertGround, blocksText, roots, stopLoop, tsOf, updatesOf, type AlertGround } from './support.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const ROOT = join(here, '..', '..');
-// The built CLI (npm test builds it first): three workers compiling the sources with tsx at once
-// would load a two-core machine for a minute, and every other test with it.
-const CLI = join(ROOT, 'dist', 'bundle', 'main.js');
-
 let ground: AlertGround | null = null;
-const children: ChildProcess[] = [];
+const pool = new BuiltWorkers();
 afterEach(async () => {
-  for (const c of children.splice(0)) {
-    if (c.exitCode === null && c.signalCode === null) {
-      const exited = new Promise((r) => c.once('exit', r));
-      c.kill('SIGKILL');
-      await exited;
-    }
-  }
+  await pool.killAll();
   await ground?.close();
   ground = null;
 });
-
-interface Worker {
-  process: ChildProcess;
-  output: () => string;
-}
-
-function startWorker(env: Record<string, string>): Worker {
-  let output = '';
-  const child = spawn(process.execPath, [CLI, 'worker'], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'info',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  children.push(child);
-  return { process: child, output: () => output };
-}
 
 async function until(test: () => boolean | Promise<boolean>, what: string, timeoutMs = 30000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -65,7 +27,7 @@ describe('alerts: one detector however many workers', () => {
     // A lease of 10 s, not the 3 s of the other alert tests: on a loaded machine a holder that renews
     // late loses it, and the test is about one takeover, not leaders changing hands over and over.
     const env = { ...g.env, ALERT_LEASE: '10' };
-    const workers = [startWorker(env), startWorker(env), startWorker(env)];
+    const workers = [pool.start(env), pool.start(env), pool.start(env)];
     await until(() => workers.some((w) => w.output().includes(LEADING)), 'a leader');
     g.standin.loop.start(50);
     await g.slack.waitFor((calls) => roots(calls).length >= 1, 60000, 'the alert');

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { onPath } from './tools.js';
+import { freePort } from '../support/free-port.js';
 
 /** Debian's package prometheus-alertmanager installs it under this name; upstream's is alertmanager. */
 export const ALERTMANAGER = onPath('prometheus-alertmanager', 'alertmanager');
@@ -12,14 +12,6 @@ export interface RunningAlertmanager {
   url: string;
   /** Stops it by its process group and waits until it is gone. */
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /**

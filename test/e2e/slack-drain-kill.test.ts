@@ -5,47 +5,17 @@
  * child process of its own, so that SIGKILL takes one down as it would in a cluster.
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { BuiltWorkers } from '../support/built-workers.js';
 import { releaseWebBudget } from '../remediation/apply/drain-support.js';
 import { CLUSTER, KUBE_NODE, OBJECT, startDrainGround, type DrainGround } from './drain-ground.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CLI = join(ROOT, 'dist', 'bundle', 'main.js');
-
 let ground: DrainGround | null = null;
-const children: ChildProcess[] = [];
+const pool = new BuiltWorkers();
 afterEach(async () => {
-  for (const c of children.splice(0)) {
-    if (c.exitCode === null && c.signalCode === null) {
-      const exited = new Promise((r) => c.once('exit', r));
-      c.kill('SIGKILL');
-      await exited;
-    }
-  }
+  await pool.killAll();
   await ground?.close();
   ground = null;
 });
-
-function startWorker(env: Record<string, string>): { process: ChildProcess; output: () => string } {
-  let output = '';
-  const child = spawn(process.execPath, [CLI, 'worker'], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'info',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  children.push(child);
-  return { process: child, output: () => output };
-}
 
 async function until(test: () => boolean, what: string, timeoutMs = 60000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -75,7 +45,7 @@ describe('a drain whose worker is killed', () => {
       path: `/k8s/clusters/${CLUSTER}${KUBE_NODE}`,
       latencyMs: 120000,
     });
-    const first = startWorker(g.env);
+    const first = pool.start(g.env);
 
     const report = await g.diagnose();
     const approve = report.buttons.find((b) => b.action_id === 'approve_drain')!;
@@ -97,7 +67,7 @@ describe('a drain whose worker is killed', () => {
     await exited;
     expect(g.standin.get(CLUSTER, KUBE_NODE)).toBeDefined();
 
-    const second = startWorker(g.env);
+    const second = pool.start(g.env);
     const removed = await g.threadSays(
       report.ts,
       "The host's way back",

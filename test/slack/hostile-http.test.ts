@@ -20,6 +20,7 @@ import {
   slackSignature,
   slashCommandBody,
 } from '../support/slack-signer.js';
+import { freePort } from '../support/free-port.js';
 
 const SECRET = 'hostile-signing-secret';
 const PREFIX = `t-hostile-${process.pid}`;
@@ -104,17 +105,6 @@ afterAll(async () => {
   await standin.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port: p } = server.address() as net.AddressInfo;
-      server.close(() => resolve(p));
-    });
-  });
-}
 
 /** What came back on the socket: the status line's code, or null when the server said nothing. */
 interface RawOutcome {
