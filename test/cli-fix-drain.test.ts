@@ -1,43 +1,22 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { runCliInProcess } from './support/cli.js';
-import { startGround, type Ground } from './diagnosis/support.js';
+import { fixGround } from './support/fix-ground.js';
 import { releaseWebBudget } from './remediation/apply/drain-support.js';
 import { EXIT } from '../src/cli/exit-codes.js';
 
 const CLUSTER = 'c-dql6k';
 const NODE = 'machine-h46dc';
 
-let ground: Ground;
-const saved = {
-  RANCHER_URL: process.env.RANCHER_URL,
-  RANCHER_TOKEN: process.env.RANCHER_TOKEN,
-  XDG_STATE_HOME: process.env.XDG_STATE_HOME,
-};
-
-beforeEach(async () => {
-  ground = await startGround();
-  process.env.RANCHER_URL = ground.standin.url;
-  process.env.RANCHER_TOKEN = ground.standin.rancherToken;
-  process.env.XDG_STATE_HOME = path.join(ground.dir, 'state');
-});
-afterEach(async () => {
-  await ground.close();
-});
-afterAll(() => {
-  for (const [key, value] of Object.entries(saved)) {
-    if (value === undefined) delete process.env[key];
-    else process.env[key] = value;
-  }
-});
+const ground = fixGround();
 
 // The stand-in's apiserver logs hold the loop: the diagnosis needs no watch to find it.
 const drain = (...args: string[]) =>
-  runCliInProcess(['fix', 'drain', '--kubeconfig', ground.kubeconfig, '--watch', '0', ...args]);
+  runCliInProcess(['fix', 'drain', '--kubeconfig', ground.current().kubeconfig, '--watch', '0', ...args]);
 
 const downstreamNode = (name: string) =>
-  ground.standin.get(CLUSTER, `/api/v1/nodes/${name}`) as unknown as {
+  ground.current().standin.get(CLUSTER, `/api/v1/nodes/${name}`) as unknown as {
     spec?: { unschedulable?: boolean };
   } | null;
 
@@ -50,8 +29,8 @@ function auditLines(file: string): Record<string, unknown>[] {
 
 describe('rancher-doctor fix drain', () => {
   it('--yes: cordons, evicts (the budget once released), deletes the node; the host way back; an audit line', async () => {
-    releaseWebBudget(ground.standin);
-    const auditFile = path.join(ground.dir, 'audit.jsonl');
+    releaseWebBudget(ground.current().standin);
+    const auditFile = path.join(ground.current().dir, 'audit.jsonl');
     const r = await drain('--cluster', 'prod-east', '--node', NODE, '--yes', '--audit-file', auditFile);
     expect(r.stderr).not.toContain('rancher-doctor:');
     expect(r.code).toBe(EXIT.clean);
@@ -75,11 +54,8 @@ describe('rancher-doctor fix drain', () => {
 
   it('refuses the last controlplane (and etcd) node of its cluster, or a cluster it cannot read: exit 3, nothing written', async () => {
     for (const scenario of ['last-controlplane', 'unreachable-downstream']) {
-      await ground.close();
-      ground = await startGround({ scenario });
-      process.env.RANCHER_URL = ground.standin.url;
-      process.env.RANCHER_TOKEN = ground.standin.rancherToken;
-      const auditFile = path.join(ground.dir, 'audit.jsonl');
+      await ground.restart({ scenario });
+      const auditFile = path.join(ground.current().dir, 'audit.jsonl');
       const r = await drain('--cluster', CLUSTER, '--node', NODE, '--yes', '--audit-file', auditFile);
       expect(r.code).toBe(EXIT.refused);
       expect(r.stderr).toContain(
@@ -88,9 +64,9 @@ describe('rancher-doctor fix drain', () => {
           : 'refused: prod-east could not be read, so what a drain would evict is not known',
       );
       expect(auditLines(auditFile)[0]).toMatchObject({ action: 'fix drain', outcome: 'refused' });
-      expect(ground.standin.countRequests({ method: 'PATCH', dryRun: false })).toBe(0);
-      expect(ground.standin.countRequests({ method: 'POST', path: 'eviction' })).toBe(0);
-      expect(ground.standin.countRequests({ method: 'DELETE' })).toBe(0);
+      expect(ground.current().standin.countRequests({ method: 'PATCH', dryRun: false })).toBe(0);
+      expect(ground.current().standin.countRequests({ method: 'POST', path: 'eviction' })).toBe(0);
+      expect(ground.current().standin.countRequests({ method: 'DELETE' })).toBe(0);
     }
   }, 120000);
 
@@ -101,7 +77,7 @@ describe('rancher-doctor fix drain', () => {
     const quiet = await drain('--cluster', CLUSTER, '--node', 'm-4hz8r', '--yes');
     expect(quiet.code).toBe(EXIT.refused);
     expect(quiet.stderr).toContain('the diagnosis found no loop on m-4hz8r');
-    expect(ground.standin.countRequests({ method: 'PATCH', dryRun: false })).toBe(0);
-    expect(ground.standin.countRequests({ method: 'POST', path: 'eviction' })).toBe(0);
+    expect(ground.current().standin.countRequests({ method: 'PATCH', dryRun: false })).toBe(0);
+    expect(ground.current().standin.countRequests({ method: 'POST', path: 'eviction' })).toBe(0);
   }, 60000);
 });
