@@ -12,7 +12,7 @@ import { scanFiles } from '../src/io/index.js';
 import { DEFAULT_SPLIT_FROM_BYTES } from '../src/io/split.js';
 import type { ScanLogsJson } from '../src/cli/scan-logs.js';
 import { DEFAULT_GEN_OPTIONS, generateApiserverLog } from '../scripts/gen-apiserver-log.js';
-import { BUILT_CLI, runCliProcess } from './support/cli.js';
+import { BUILT_CLI, runCliInProcess, runCliProcess } from './support/cli.js';
 import { spawnSync } from 'node:child_process';
 import { tempDir } from './logscan/helpers.js';
 
@@ -34,6 +34,22 @@ describe('the built CLI', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/scan-logs/);
     expect(stdout).toMatch(/diagnose/);
+  });
+
+  // scan-logs runs from a bundle of its own (scan-logs.cjs), which hands anything but a plain scan
+  // to the program: what it prints and its exit codes are the program's.
+  test.each([
+    [['--help']],
+    [['--json', 'samples/kube-apiserver-rke1.log']],
+    [['--top=2', '--threshold', '30', 'samples/kube-apiserver-rke1.log']],
+    [['--top', 'x', 'samples/kube-apiserver-rke1.log']],
+    [['--jsn', 'samples/kube-apiserver-rke1.log']],
+    [['no-such.log']],
+    [[]],
+  ])('scan-logs %j: what the program prints, and its exit code', async (args) => {
+    const built = await runCliProcess(['scan-logs', ...args], { built: true });
+    const program = await runCliInProcess(['scan-logs', ...args]);
+    expect(built).toEqual(program);
   });
 
   test('scan-logs on the shipped sample: the looping node, exit 1', async () => {

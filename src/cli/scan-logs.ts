@@ -10,7 +10,7 @@ import { EXIT } from './exit-codes.js';
 
 export const DEFAULT_TOP = 10;
 
-interface ScanLogsFlags {
+export interface ScanLogsFlags {
   json?: boolean;
   top?: string;
   since?: string;
@@ -73,53 +73,70 @@ export function registerScanLogs(program: Command): void {
     )
     .option('--chart <file.png>', 'also draw the writes per minute of the hot objects to this PNG')
     .action(async (files: string[], flags: ScanLogsFlags) => {
-      const now = Date.now();
-      const top = positiveInteger('--top', flags.top ?? String(DEFAULT_TOP));
-      const threshold = positiveNumber('--threshold', flags.threshold ?? String(DEFAULT_THRESHOLD));
-      const sinceMs = flags.since === undefined ? null : parseSince(flags.since, now);
-      if (files.filter((f) => f === '-').length > 1)
-        throw new UsageError('- (standard input) can be read once');
-
-      const bar = process.stderr.isTTY ? createProgressBar(process.stderr) : null;
-      const summary = await scanLogs(
-        files,
-        { sinceMs, referenceMs: now, threshold, farAboveFactor: DEFAULT_FAR_ABOVE_FACTOR },
-        (p) => {
-          if (bar && (p.bytesTotal ?? p.bytesDone) >= PROGRESS_FROM_BYTES) bar.update(p);
-        },
-      ).finally(() => bar?.clear());
-
-      const since = sinceMs === null ? null : new Date(sinceMs).toISOString();
-      if (flags.json) {
-        const json: ScanLogsJson = {
-          inputs: files,
-          since,
-          threshold,
-          farAboveFactor: DEFAULT_FAR_ABOVE_FACTOR,
-          ...summary,
-          hotTotal: summary.hot.length,
-          hot: summary.hot.slice(0, top),
-        };
-        process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
-      } else {
-        process.stdout.write(
-          renderActivityTable(summary, {
-            inputs: files,
-            threshold,
-            farAboveFactor: DEFAULT_FAR_ABOVE_FACTOR,
-            top,
-            since,
-          }),
-        );
-      }
+      const scan = await scanAndPrint(files, flags);
       if (flags.chart !== undefined) {
         // Loaded only for a chart: the renderer (a native module among it) costs start-up time.
         const [{ loopChartFromSummary }, { writeChart }] = await Promise.all([
           import('../report/loop-chart.js'),
           import('./chart-file.js'),
         ]);
-        await writeChart(flags.chart, loopChartFromSummary(summary, { threshold, maxSeries: top }));
+        const chart = loopChartFromSummary(scan.summary, { threshold: scan.threshold, maxSeries: scan.top });
+        await writeChart(flags.chart, chart);
       }
-      process.exitCode = summary.hot.length > 0 ? EXIT.found : EXIT.clean;
+      process.exitCode = scan.code;
     });
+}
+
+/** A scan as printed, and the exit code it ends with. */
+export interface PrintedScan {
+  summary: ActivitySummary;
+  threshold: number;
+  top: number;
+  code: number;
+}
+
+/**
+ * `scan-logs` once its arguments are read, but for --chart: scans and prints. Apart from the
+ * command (plain-scan-logs.ts runs it without commander), so it loads nothing a chart needs.
+ */
+export async function scanAndPrint(files: string[], flags: ScanLogsFlags): Promise<PrintedScan> {
+  const now = Date.now();
+  const top = positiveInteger('--top', flags.top ?? String(DEFAULT_TOP));
+  const threshold = positiveNumber('--threshold', flags.threshold ?? String(DEFAULT_THRESHOLD));
+  const sinceMs = flags.since === undefined ? null : parseSince(flags.since, now);
+  if (files.filter((f) => f === '-').length > 1) throw new UsageError('- (standard input) can be read once');
+
+  const bar = process.stderr.isTTY ? createProgressBar(process.stderr) : null;
+  const summary = await scanLogs(
+    files,
+    { sinceMs, referenceMs: now, threshold, farAboveFactor: DEFAULT_FAR_ABOVE_FACTOR },
+    (p) => {
+      if (bar && (p.bytesTotal ?? p.bytesDone) >= PROGRESS_FROM_BYTES) bar.update(p);
+    },
+  ).finally(() => bar?.clear());
+
+  const since = sinceMs === null ? null : new Date(sinceMs).toISOString();
+  if (flags.json) {
+    const json: ScanLogsJson = {
+      inputs: files,
+      since,
+      threshold,
+      farAboveFactor: DEFAULT_FAR_ABOVE_FACTOR,
+      ...summary,
+      hotTotal: summary.hot.length,
+      hot: summary.hot.slice(0, top),
+    };
+    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+  } else {
+    process.stdout.write(
+      renderActivityTable(summary, {
+        inputs: files,
+        threshold,
+        farAboveFactor: DEFAULT_FAR_ABOVE_FACTOR,
+        top,
+        since,
+      }),
+    );
+  }
+  return { summary, threshold, top, code: summary.hot.length > 0 ? EXIT.found : EXIT.clean };
 }
