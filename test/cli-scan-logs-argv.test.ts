@@ -62,6 +62,7 @@ const LEFT_TO_THE_PROGRAM: string[][] = [
   ['-5', 'a.log'],
   ['a.log', '--top'],
   ['--top', '-1', 'a.log'],
+  ['--top=-1', 'a.log'],
   ['--since', '--json', 'a.log'],
 ];
 

@@ -1,11 +1,13 @@
+import { parseArgs } from 'node:util';
 import type { ScanLogsFlags } from './scan-logs.js';
 
-/** The options of a plain scan that take a value, by the flag each sets. */
-const VALUE_OPTIONS: Record<string, 'top' | 'since' | 'threshold'> = {
-  '--top': 'top',
-  '--since': 'since',
-  '--threshold': 'threshold',
-};
+/** The options of a plain scan, as Node's own argument parser takes them. */
+const PLAIN_OPTIONS = {
+  json: { type: 'boolean' },
+  top: { type: 'string' },
+  since: { type: 'string' },
+  threshold: { type: 'string' },
+} as const;
 
 export interface PlainScanLogs {
   files: string[];
@@ -20,21 +22,28 @@ export interface PlainScanLogs {
  * --help, --chart, `--`, an option it does not know, a value that starts with `-`, no file.
  */
 export function parsePlainScanLogs(args: readonly string[]): PlainScanLogs | null {
-  const files: string[] = [];
-  const flags: ScanLogsFlags = {};
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === '-' || !arg.startsWith('-')) files.push(arg);
-    else if (arg === '--json') flags.json = true;
-    else {
-      const equals = arg.indexOf('=');
-      const name = equals < 0 ? arg : arg.slice(0, equals);
-      const flag = Object.hasOwn(VALUE_OPTIONS, name) ? VALUE_OPTIONS[name]! : null;
-      if (flag === null) return null;
-      const value = equals < 0 ? args[++i] : arg.slice(equals + 1);
-      if (value === undefined || value.startsWith('-')) return null;
-      flags[flag] = value;
-    }
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      options: PLAIN_OPTIONS,
+      allowPositionals: true,
+      strict: true,
+      tokens: true,
+    });
+  } catch {
+    return null;
   }
-  return files.length > 0 ? { files, flags } : null;
+  const { values, positionals, tokens } = parsed;
+  if (tokens.some((token) => token.kind === 'option-terminator')) return null;
+  const flags: ScanLogsFlags = {};
+  if (values.json) flags.json = true;
+  for (const name of ['top', 'since', 'threshold'] as const) {
+    const value = values[name];
+    if (value === undefined) continue;
+    // Commander may read such a value as an option of its own.
+    if (value.startsWith('-')) return null;
+    flags[name] = value;
+  }
+  return positionals.length > 0 ? { files: positionals, flags } : null;
 }
