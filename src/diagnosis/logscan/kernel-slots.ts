@@ -29,9 +29,11 @@ const KERNEL_VERBS = [VERB.GET, VERB.PUT, VERB.PATCH, VERB.POST, VERB.DELETE];
  * and a component stand for is read from the kernel's memory the first time it is needed.
  */
 export class KernelSlots implements SlotSink {
-  // Filled up front: arrays written at scattered indexes would turn into dictionaries.
+  // Grown and filled a run at a time (growTo): arrays written at scattered indexes would turn into
+  // dictionaries, and filled up front for every id the kernel could give, they took milliseconds
+  // of a scan's start to make.
   private readonly parsed: (ParsedPath | null | undefined)[];
-  private readonly getVerb: Uint8Array;
+  private readonly getVerb: number[];
   private readonly channels: ChannelTally[];
   /** The tally of each slot, once looked up (undefined: not yet; null: the path names no object). */
   private readonly tallies: (ObjectTally | null | undefined)[];
@@ -51,11 +53,10 @@ export class KernelSlots implements SlotSink {
     /** Another KernelSlots of the same kernel: what its paths and components were found to be is reused. */
     known: KernelSlots | null = null,
   ) {
-    this.parsed =
-      known?.parsed ?? new Array<ParsedPath | null | undefined>(kernel.pathLengths.length).fill(undefined);
-    this.getVerb = known?.getVerb ?? new Uint8Array(kernel.pathLengths.length);
+    this.parsed = known?.parsed ?? [];
+    this.getVerb = known?.getVerb ?? [];
     this.channels = known?.channels ?? [];
-    this.tallies = new Array<ObjectTally | null | undefined>(kernel.dirtySlots.length).fill(undefined);
+    this.tallies = [];
   }
 
   /** A request the kernel did not add up (a component past the slots). */
@@ -165,6 +166,10 @@ export class KernelSlots implements SlotSink {
   }
 
   private pathParsed(pathId: number): ParsedPath | null {
+    if (pathId >= this.parsed.length) {
+      growTo(this.parsed, pathId, undefined);
+      growTo(this.getVerb, pathId, VERB.GET);
+    }
     let parsed = this.parsed[pathId];
     if (parsed === undefined) {
       const { arena, pathOffsets, pathLengths } = this.kernel;
@@ -192,6 +197,7 @@ export class KernelSlots implements SlotSink {
   }
 
   private tally(slot: number, firstMs?: number): ObjectTally | null {
+    if (slot >= this.tallies.length) growTo(this.tallies, slot, undefined);
     let tally = this.tallies[slot];
     if (tally === undefined) {
       const slotsPerPath = this.kernel.slotsPerPath;
@@ -204,4 +210,11 @@ export class KernelSlots implements SlotSink {
     }
     return tally;
   }
+}
+
+/** Makes `array` long enough to hold `index`, the new places holding `fill`: at least doubled. */
+function growTo<T>(array: T[], index: number, fill: T): void {
+  const from = array.length;
+  array.length = Math.max(index + 1, from * 2, 64);
+  array.fill(fill, from);
 }
