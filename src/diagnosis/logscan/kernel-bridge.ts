@@ -22,7 +22,14 @@ import {
   type LineKernel,
 } from './line-kernel.js';
 import { KernelSlots, type SlotHost } from './kernel-slots.js';
-import { SlotRecorder, kernelOfRecord, playRecord, type SlotRecord, type SlotSink } from './slot-record.js';
+import {
+  SlotRecorder,
+  kernelOfRecord,
+  playRecord,
+  playRecordRequests,
+  type SlotRecord,
+  type SlotSink,
+} from './slot-record.js';
 import { ChannelTally } from './tally.js';
 import {
   type LineTallies,
@@ -97,7 +104,8 @@ export class KernelBridge {
   /**
    * replay(), into the objects of the channel `choose` names once it knows the requests the
    * records add to each channel's total (every other channel takes its total alone). The records
-   * are played twice: first counting nothing, to add those totals up.
+   * are read twice: first their dirty slots and the requests past the slots alone, counting
+   * nothing, to add those totals up; then every event.
    */
   replayChosen(
     records: SlotRecord[],
@@ -108,7 +116,7 @@ export class KernelBridge {
     const none = new ChannelTally(0);
     const first = records.map((record) => {
       const slots = new KernelSlots(kernelOfRecord(record), this.host, none, added);
-      playRecord(record, slots, this.sinceMs);
+      playRecordRequests(record, slots, this.sinceMs);
       slots.take();
       return slots;
     });

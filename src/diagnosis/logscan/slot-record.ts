@@ -201,13 +201,15 @@ export class SlotRecorder implements SlotSink {
  * words back at their slots (the slots of the record's paths only, not the kernel's 16 MB).
  */
 export function kernelOfRecord(record: SlotRecord): LineKernel {
-  const slotWords = new Uint32Array(record.slotCount * SLOT_WORDS);
+  const slotsEnd = record.slotCount * SLOT_WORDS;
   const dirty = record.dirtySlots.length;
+  // The dirty words go in after the slots in one copy, then each to its slot within the array:
+  // copyWithin makes no view per slot (this runs once per record, before it is compiled).
+  const slotWords = new Uint32Array(slotsEnd + dirty * SLOT_WORDS);
+  slotWords.set(record.dirtyWords, slotsEnd);
   for (let i = 0; i < dirty; i++) {
-    slotWords.set(
-      record.dirtyWords.subarray(i * SLOT_WORDS, (i + 1) * SLOT_WORDS),
-      record.dirtySlots[i]! * SLOT_WORDS,
-    );
+    const from = slotsEnd + i * SLOT_WORDS;
+    slotWords.copyWithin(record.dirtySlots[i]! * SLOT_WORDS, from, from + SLOT_WORDS);
   }
   const dirtySlots = new Int32Array(record.slotCount);
   dirtySlots.set(record.dirtySlots);
@@ -225,6 +227,33 @@ export function kernelOfRecord(record: SlotRecord): LineKernel {
     dirtySlots,
     status,
   });
+}
+
+/**
+ * Plays a record's requests of components past the slots into `sink`, and none of its other
+ * events: enough for request totals, which its dirty slots (sink.take()) give the rest of.
+ */
+export function playRecordRequests(record: SlotRecord, sink: SlotSink, sinceMs: number): void {
+  const events = record.events;
+  for (let at = 0; at < events.length;) {
+    const kind = events[at]! | 0;
+    if (kind === RECORD_REQUEST) {
+      sink.request(events[at + 1]! | 0, events[at + 2]! | 0, events[at + 3]! | 0, events[at + 4]!, sinceMs);
+    }
+    at += RECORD_LENGTH[kind] ?? unknownRecord(events[at]!);
+  }
+}
+
+/** Numbers per event, by its kind. */
+const RECORD_LENGTH: Record<number, number> = {
+  [RECORD_COMPONENT]: 2,
+  [RECORD_SLOT_SEEN]: 3,
+  [RECORD_MINUTES]: 3,
+  [RECORD_REQUEST]: 5,
+};
+
+function unknownRecord(kind: number): never {
+  throw new Error(`log scanner: unknown slot record ${kind}`);
 }
 
 /**
@@ -256,7 +285,7 @@ export function playRecord(record: SlotRecord, sink: SlotSink, sinceMs: number):
         at += 5;
         break;
       default:
-        throw new Error(`log scanner: unknown slot record ${events[at]}`);
+        unknownRecord(events[at]!);
     }
   }
 }
