@@ -86,6 +86,7 @@ const WORD_HTTP: u32 = 0x50545448; // "HTTP"
 const WORD_VERB: u32 = 0x72657620; // " ver", then "b="
 const WORD_URI: u32 = 0x49525520; // " URI", then "="
 const WORD_RESP: u32 = 0x70736572; // "resp", after a space, then "="
+const RESP_FIELD: u64 = 0x3d7073657220; // " resp=" (six bytes)
 const GO_COLON: u32 = 0x3a6f67; // "go:" (three bytes)
 const ESCAPED_QUOTE: u16 = 0x225c; // \"
 const WORD_GET: u32 = 0x20544547; // "GET "
@@ -376,7 +377,7 @@ export function scan(from: i32, to: i32): i32 {
 }
 
 /** Reads one line [s, e) (newline excluded); false hands it to the TypeScript scanner. */
-function line(s: usize, e: usize): bool {
+@inline function line(s: usize, e: usize): bool {
   const length = <i32>(e - s);
   if (isDigit(load<u8>(s))) {
     lineFormat = 1;
@@ -572,7 +573,7 @@ function daysFromCivil(year: i32, month: i32, day: i32): i32 {
  * The klog line inside the Docker string, [m, end) (its quotes escaped). Returns false for
  * anything the TypeScript scanner might read otherwise.
  */
-function klogMessage(m: usize, end: usize, time: f64, escaped: bool): bool {
+@inline function klogMessage(m: usize, end: usize, time: f64, escaped: bool): bool {
   if (end - m < 64) return false;
   let colon: usize;
   let handler: bool;
@@ -773,6 +774,9 @@ function httplogMessage(m: usize, end: usize, time: f64, escaped: bool): bool {
  */
 function respWithin(from: usize, end: usize): bool {
   if (end < from + 6) return false;
+  // First where it is when a three-digit status ends the message: in a Docker line (then
+  // `\n","stream":"stderr",` up to the time), in a CRI line.
+  if (respAt(end - 31, from, end) || respAt(end - 9, from, end)) return true;
   const r = i8x16.splat(0x72);
   for (let block = end - 16; ; block -= 16) {
     let mask = i8x16.bitmask(i8x16.eq(v128.load(block), r));
@@ -787,6 +791,10 @@ function respWithin(from: usize, end: usize): bool {
     if (block <= from) return false;
   }
   return false;
+}
+
+@inline function respAt(p: usize, from: usize, end: usize): bool {
+  return p >= from && p + 6 <= end && (load<u64>(p) & 0xffffffffffff) == RESP_FIELD;
 }
 
 /** The component httplog lines are counted under, made (and announced) at the first; -1 past the table. */
@@ -946,7 +954,7 @@ const INFO_FOLLOW_BEFORE: i32 = 16;
  * component's ...), then the one that followed it the time before (where requests of two shapes
  * part: a gorestful handler line or not), then the others.
  */
-function matchTemplate(m: usize, end: usize): i32 {
+@inline function matchTemplate(m: usize, end: usize): i32 {
   const guess = nextTemplate;
   if (guess >= 0 && holdsTemplate(m, end, guess)) {
     lastTemplate = guess;
@@ -1057,7 +1065,7 @@ let replaceTemplate: i32 = MAX_TEMPLATES - 1;
  * path id (interned when `intern`, else 0), or -1 when the line is to be read by the TypeScript
  * scanner (no such path, a backslash other than `\u` in the query, an unescaped quote...).
  */
-function readPath(at: usize, end: usize, intern: bool, escaped: bool, httplog: bool = false): i32 {
+@inline function readPath(at: usize, end: usize, intern: bool, escaped: bool, httplog: bool = false): i32 {
   const quoteBytes: usize = escaped ? 2 : 1;
   if (escaped ? load<u16>(at) != ESCAPED_QUOTE : load<u8>(at) != QUOTE) return -1;
   const start = at + quoteBytes;
@@ -1074,6 +1082,16 @@ function readPath(at: usize, end: usize, intern: bool, escaped: bool, httplog: b
       return pathTail(close + quoteBytes, end, httplog) ? (intern ? lastPathId : 0) : -1;
     }
   }
+  return readNewPath(start, end, intern, escaped, httplog);
+}
+
+/**
+ * readPath for a path other than the last one, from `start` (past its opening quote). readPath
+ * is inlined where it is called: the usual case, the path of the line before, costs little more
+ * than a call would.
+ */
+function readNewPath(start: usize, end: usize, intern: bool, escaped: bool, httplog: bool): i32 {
+  const quoteBytes: usize = escaped ? 2 : 1;
   const limit = min(end, start + <usize>PATH_REACH);
   let p = start;
   let query: usize = 0;
