@@ -917,6 +917,7 @@ function colonFrom(at: usize, limit: usize): usize {
 const MAX_TEMPLATES: i32 = 16;
 const TEMPLATE_BYTES: i32 = 112;
 let templateCount: i32 = 0;
+/** The template tried first on the next message (-1: none). */
 let nextTemplate: i32 = -1;
 /** The template matched last; -1 after a message that matched none. */
 let lastTemplate: i32 = -1;
