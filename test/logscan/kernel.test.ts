@@ -719,6 +719,41 @@ describe('generated Docker lines', () => {
     compareAllWays(family(variants));
   });
 
+  test('stamps of the second before (read from what the kernel kept of it): every fraction, other keys, 1970 first', () => {
+    // A new kernel starts as if it had read a stamp of 1970-01-01T00:00:00.
+    const epoch = Date.parse('1970-01-01T00:00:00Z');
+    const ms0 = T0 + 7 * MINUTE + 12_345;
+    const lines = [
+      dockerHandler(epoch + 5, 'kube-apiserver', 'PUT', HOT_NODE),
+      dockerHandler(epoch + 6, 'kube-apiserver', 'PUT', HOT_NODE, stamp(epoch + 6, 3)),
+      dockerHandler(ms0, 'kube-apiserver', 'PUT', HOT_NODE),
+    ];
+    for (let fraction = -1; fraction <= 12; fraction++) {
+      lines.push(
+        dockerHandler(
+          ms0 + fraction + 2,
+          'kube-aggregator',
+          'PATCH',
+          POD,
+          stamp(ms0 + fraction + 2, fraction),
+        ),
+      );
+    }
+    const same = stamp(ms0 + 40);
+    lines.push(
+      docker(head(ms0) + handlerMsg('kube-apiserver', 'PUT', POD), same).replace('"time":', '"timE":'),
+      docker(head(ms0) + handlerMsg('kube-apiserver', 'PUT', POD), same).replace('"time":"', '"time":"x'),
+      docker(head(ms0) + handlerMsg('kube-apiserver', 'PUT', POD), same).replace(',"time":', '"time":'),
+      docker(head(ms0) + handlerMsg('kube-apiserver', 'PUT', POD), same.replace('.', '0')),
+      docker(head(ms0) + handlerMsg('kube-apiserver', 'PUT', POD), same.replace('Z', '')),
+      docker(head(ms0) + handlerMsg('kube-apiserver', 'PUT', POD), same.replace('Z', '"Z')),
+      docker(head(ms0) + handlerMsg('kube-apiserver', 'PUT', POD), `${same.slice(0, 20)}12"45Z`),
+      dockerHandler(ms0 + 1000, 'kube-apiserver', 'PUT', POD, stamp(ms0 + 1000, 4)),
+      dockerHandler(ms0 + 1001, 'kube-apiserver', 'PUT', POD, stamp(ms0 + 1001, 5)),
+    );
+    compareAllWays(log(lines));
+  });
+
   test('CRLF endings, short lines, lines with no "} end, truncated lines', () => {
     const full = dockerHandler(T0 + 1234, 'kube-apiserver', 'PUT', HOT_NODE);
     const out: string[] = [];
