@@ -2,7 +2,7 @@ import { parseKlogTimeView } from './time.js';
 import { type ParsedPath, VERB, refineRead } from './request-path.js';
 import type { ChannelTally } from './tally.js';
 import { equalBytes, matchPattern, viewOf } from './bytes.js';
-import { BACKSLASH, CR, QUOTE, SPACE, ascii, indexWithin, isDigit } from './ascii.js';
+import { BACKSLASH, CR, QUOTE, SPACE, ascii, indexWithin, isDigit, latin1 } from './ascii.js';
 import type { Components, LineTallies, ScanCounts } from './scan-counts.js';
 import { type PathEntry, type PathTable, entryTally } from './path-table.js';
 import {
@@ -48,7 +48,6 @@ import {
 
 const WATCH_TRUE = ascii('watch=true');
 const WATCH_ONE = ascii('watch=1');
-const QUERY_MARK = ascii('?');
 
 const EMPTY_VIEW = new DataView(new ArrayBuffer(0));
 
@@ -512,8 +511,15 @@ export class LineReader {
 
   /** A path the kernel names: its bytes `buf[start, end)`, query included (from its first `?`). */
   pathInfo(buf: Buffer, start: number, end: number): { parsed: ParsedPath | null; getVerb: number } {
-    const question = indexWithin(buf, QUERY_MARK, start, end);
-    return this.readPathAt(buf, start, question < 0 ? end : question, end);
+    // Read as a string, not through the path bytes' table (parseBytes): each of the kernel's paths
+    // comes here once, and the table's byte-by-byte comparison was most of the cost, run cold.
+    const text = latin1(buf, start, end);
+    const question = text.indexOf('?');
+    const parsed = this.paths.parse(question < 0 ? text : text.slice(0, question));
+    if (parsed === null) return { parsed, getVerb: VERB.GET };
+    const watchQuery =
+      question >= 0 && (text.includes('watch=true', question) || text.includes('watch=1', question));
+    return { parsed, getVerb: refineRead(VERB.GET, parsed, watchQuery) };
   }
 
   /** The path `buf[start, end)` with its query from `queryAt`: its parse, and what a GET to it counts as. */
