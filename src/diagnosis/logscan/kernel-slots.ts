@@ -107,7 +107,7 @@ export class KernelSlots implements SlotSink {
     }
     const dirty = kernel.status[STATUS_DIRTY_SLOTS]!;
     if (dirty === 0) return;
-    const { dirtySlots, slotWords, slotTimes, slotsPerPath } = kernel;
+    const { dirtySlots, slotWords, slotTimes, slotsPerPath, slotOffsets } = kernel;
     for (let i = 0; i < dirty; i++) {
       const slot = dirtySlots[i]!;
       if (!this.wanted(slot)) {
@@ -118,8 +118,8 @@ export class KernelSlots implements SlotSink {
       if (tally === null) continue;
       const channel = this.channel(slot % slotsPerPath);
       const pathId = Math.floor(slot / slotsPerPath);
-      const words = slot * SLOT_WORDS;
-      const times = slot * (SLOT_WORDS / 2);
+      const words = slotOffsets === null ? slot * SLOT_WORDS : slotOffsets[slot]!;
+      const times = words / 2;
       const first = slotTimes[times + SLOT_FIRST_TIME]!;
       const last = slotTimes[times + SLOT_LAST_TIME]!;
       const counts = this.verbScratch.fill(0);
@@ -145,6 +145,12 @@ export class KernelSlots implements SlotSink {
     this.tallies.fill(undefined);
   }
 
+  /** Where the slot's words start in the kernel's slotWords. */
+  private wordsOf(slot: number): number {
+    const offsets = this.kernel.slotOffsets;
+    return offsets === null ? slot * SLOT_WORDS : offsets[slot]!;
+  }
+
   /** Whether the slot's requests go into its channel's objects (see `only`). */
   private wanted(slot: number): boolean {
     return this.only === null || this.channel(slot % this.kernel.slotsPerPath) === this.only;
@@ -154,7 +160,7 @@ export class KernelSlots implements SlotSink {
   private addTotal(slot: number): void {
     const slotsPerPath = this.kernel.slotsPerPath;
     if (this.pathParsed(Math.floor(slot / slotsPerPath)) === null) return;
-    const words = slot * SLOT_WORDS;
+    const words = this.wordsOf(slot);
     let total = 0;
     for (let v = 0; v < KERNEL_VERBS.length; v++) total += this.kernel.slotWords[words + KERNEL_VERBS[v]!]!;
     this.addRequests(this.channel(slot % slotsPerPath), total);
@@ -203,7 +209,8 @@ export class KernelSlots implements SlotSink {
       const slotsPerPath = this.kernel.slotsPerPath;
       const parsed = this.pathParsed(Math.floor(slot / slotsPerPath));
       // A new tally starts at the slot's first request; take() then adds the requests.
-      const first = firstMs ?? this.kernel.slotTimes[slot * (SLOT_WORDS / 2) + SLOT_FIRST_TIME]!;
+      const words = this.wordsOf(slot);
+      const first = firstMs ?? (words < 0 ? 0 : this.kernel.slotTimes[words / 2 + SLOT_FIRST_TIME]!);
       tally =
         parsed === null ? null : this.channel(slot % slotsPerPath).tallyOf(parsed.key, parsed.ref, first);
       this.tallies[slot] = tally;

@@ -87,6 +87,11 @@ export interface LineKernel {
   readonly componentLengths: Int32Array;
   readonly slotsPerPath: number;
   readonly slotWords: Uint32Array;
+  /**
+   * Where each slot's words start in slotWords (-1: a slot it does not hold); null when slot s's
+   * are at s * SLOT_WORDS, as in a live kernel.
+   */
+  readonly slotOffsets: Int32Array | null;
   /** The minute counts of EV_MINUTES event i: runWords[i * MINUTES_PER_SLOT, (i + 1) * MINUTES_PER_SLOT). */
   readonly runWords: Uint32Array;
   readonly slotTimes: Float64Array;
@@ -152,6 +157,7 @@ export function createLineKernel(maxLineBytes: number, sinceMs: number): LineKer
     componentLengths: new Int32Array(buffer, k.componentLengthsAt(), maxComponents),
     slotsPerPath: k.SLOTS_PER_PATH.value,
     slotWords: new Uint32Array(buffer, k.slotsAt(), slotCount * SLOT_WORDS),
+    slotOffsets: null,
     runWords: new Uint32Array(buffer, k.runsAt(), maxEvents * MINUTES_PER_SLOT),
     slotTimes: new Float64Array(buffer, k.slotsAt(), (slotCount * SLOT_WORDS) / 2),
     dirtySlots: new Int32Array(buffer, k.dirtySlotsAt(), slotCount),
@@ -170,7 +176,9 @@ export interface KernelSlotsState {
   componentNames: Buffer;
   componentLengths: Int32Array;
   slotsPerPath: number;
+  /** The dirty slots' words, in their order. */
   slotWords: Uint32Array;
+  slotOffsets: Int32Array;
   dirtySlots: Int32Array;
   status: Int32Array;
 }
@@ -196,6 +204,7 @@ export function recordedKernel(state: KernelSlotsState): LineKernel {
     componentLengths: state.componentLengths,
     slotsPerPath: state.slotsPerPath,
     slotWords: state.slotWords,
+    slotOffsets: state.slotOffsets,
     runWords: new Uint32Array(0),
     slotTimes: new Float64Array(
       state.slotWords.buffer,

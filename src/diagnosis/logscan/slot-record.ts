@@ -198,21 +198,14 @@ export class SlotRecorder implements SlotSink {
 
 /**
  * The kernel a record was taken from, as KernelSlots reads one: its paths, and its dirty slots'
- * words back at their slots (the slots of the record's paths only, not the kernel's 16 MB).
+ * words, each found through slotOffsets.
  */
 export function kernelOfRecord(record: SlotRecord): LineKernel {
-  const slotsEnd = record.slotCount * SLOT_WORDS;
   const dirty = record.dirtySlots.length;
-  // The dirty words go in after the slots in one copy, then each to its slot within the array:
-  // copyWithin makes no view per slot (this runs once per record, before it is compiled).
-  const slotWords = new Uint32Array(slotsEnd + dirty * SLOT_WORDS);
-  slotWords.set(record.dirtyWords, slotsEnd);
-  for (let i = 0; i < dirty; i++) {
-    const from = slotsEnd + i * SLOT_WORDS;
-    slotWords.copyWithin(record.dirtySlots[i]! * SLOT_WORDS, from, from + SLOT_WORDS);
-  }
-  const dirtySlots = new Int32Array(record.slotCount);
-  dirtySlots.set(record.dirtySlots);
+  // The dirty words stay where the record has them: a table of every slot would be mostly
+  // copies and fresh pages (this runs once per record, before it is compiled).
+  const slotOffsets = new Int32Array(record.slotCount).fill(-1);
+  for (let i = 0; i < dirty; i++) slotOffsets[record.dirtySlots[i]!] = i * SLOT_WORDS;
   const status = new Int32Array(STATUS_DIRTY_SLOTS + 1);
   status[STATUS_DIRTY_SLOTS] = dirty;
   const bytes = (array: Uint8Array): Buffer => Buffer.from(array.buffer, array.byteOffset, array.byteLength);
@@ -223,8 +216,9 @@ export function kernelOfRecord(record: SlotRecord): LineKernel {
     componentNames: bytes(record.componentNames),
     componentLengths: record.componentLengths,
     slotsPerPath: record.slotsPerPath,
-    slotWords,
-    dirtySlots,
+    slotWords: record.dirtyWords,
+    slotOffsets,
+    dirtySlots: record.dirtySlots,
     status,
   });
 }
