@@ -1,32 +1,27 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { buttonClickBody, postToBot, signedHeaders } from '../support/slack-signer.js';
 import {
   ALERT_CHANNEL,
-  alertGround,
+  alertGroundEachTest,
   blocksText,
   buttonsOf,
   roots,
   tsOf,
   updatesOf,
-  type AlertGround,
 } from './support.js';
 
-let ground: AlertGround | null = null;
-afterEach(async () => {
-  await ground?.close();
-  ground = null;
-});
+const openGround = alertGroundEachTest();
 
 describe('alerts: Acknowledge after a fix was decided from the alert', () => {
   it("the edited root shows who acknowledged and the decision, never the decided fix's Approve button", async () => {
-    const g = (ground = await alertGround({
+    const g = await openGround({
       APPROVERS: 'U0ALICE',
       REMEDIATION_ENABLED: 'true',
       VERIFY_AFTER: '1s',
       VERIFY_WINDOW: '2s',
       // Open for the whole test: the patch stops the loop, and a resolved incident takes no ack.
       ALERT_RESOLVE_AFTER: '600',
-    }));
+    });
     const serve = await g.start('serve');
     const url = `http://127.0.0.1:${serve.port}/slack/events`;
     const click = async (actionId: string, value: string, ts: string, text: string) => {

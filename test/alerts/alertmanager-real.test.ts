@@ -25,6 +25,7 @@ import {
   type RunningAlertmanager,
 } from './real-alertmanager.js';
 import { RecordingSink } from './recording-sink.js';
+import { deleteKeys } from '../support/redis.js';
 
 if (!ALERTMANAGER) {
   console.warn(
@@ -141,8 +142,7 @@ describeWithAlertmanager('a real Alertmanager', () => {
     await alertmanager?.stop();
     await server?.close();
     rmSync(dir, { recursive: true, force: true });
-    const left = await redis.keys(`${PREFIX}:*`);
-    if (left.length) await redis.del(...left);
+    await deleteKeys(redis, `${PREFIX}:*`);
   });
 
   it('routes our alerts to the webhook: one incident however often it re-sends, then the resolved notice', async () => {

@@ -12,6 +12,7 @@ import {
 } from '../../src/server/alertmanager-webhook.js';
 import { startHttpServer, type RunningHttpServer } from '../../src/server/http.js';
 import { RecordingSink } from './recording-sink.js';
+import { deleteKeys } from '../support/redis.js';
 
 const TOKEN = 'am-token-0123456789abcdef';
 const PREFIX = `test-am-webhook-${process.pid}`;
@@ -56,8 +57,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await server.close();
-  const left = await redis.keys(`${PREFIX}:*`);
-  if (left.length) await redis.del(...left);
+  await deleteKeys(redis, `${PREFIX}:*`);
 });
 
 afterAll(() => redis.disconnect());

@@ -1,15 +1,11 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
-import { alertGround, blocksText, roots, stopLoop, tsOf, updatesOf, type AlertGround } from './support.js';
+import { describe, expect, it } from '@jest/globals';
+import { alertGroundEachTest, blocksText, roots, stopLoop, tsOf, updatesOf } from './support.js';
 
-let ground: AlertGround | null = null;
-afterEach(async () => {
-  await ground?.close();
-  ground = null;
-});
+const openGround = alertGroundEachTest();
 
 describe('alerts: the detector in the worker finds a loop and tells the alert channel', () => {
   it('a loop starts: one root message, diagnosed in place with the buttons; the loop stops: resolved in place', async () => {
-    const g = (ground = await alertGround());
+    const g = await openGround();
     await g.start('worker');
     g.standin.loop.start(50);
     await g.slack.waitFor((calls) => roots(calls).length >= 1, 30000, 'the alert');

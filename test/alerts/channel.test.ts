@@ -1,30 +1,25 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { buttonClickBody, postToBot, signedHeaders } from '../support/slack-signer.js';
 import {
   ALERT_CHANNEL,
   addLoopingNode,
-  alertGround,
+  alertGroundEachTest,
   blocksText,
   restartLoop,
   roots,
   stopLoop,
   tsOf,
   updatesOf,
-  type AlertGround,
 } from './support.js';
 
-let ground: AlertGround | null = null;
-afterEach(async () => {
-  await ground?.close();
-  ground = null;
-});
+const openGround = alertGroundEachTest();
 
 const threadOf = (ts: string) => (c: { method: string; args: Record<string, unknown> }) =>
   c.method === 'chat.postMessage' && c.args.thread_ts === ts;
 
 describe('alerts in the channel', () => {
   it('snoozed: no alert for that object when it loops again; another object still alerts', async () => {
-    const g = (ground = await alertGround());
+    const g = await openGround();
     const serve = await g.start('serve');
     g.standin.loop.start(50);
     await g.slack.waitFor((calls) => roots(calls).length >= 1, 30000, 'the alert');
@@ -70,7 +65,7 @@ describe('alerts in the channel', () => {
   }, 120000);
 
   it('50 objects starting to loop together, Slack answering 429 at first: one summary root listing all 50, each object its own message in its thread, in the order listed', async () => {
-    const g = (ground = await alertGround({ ALERT_POST_GAP_MS: '20', ALERT_FOR: '3' }));
+    const g = await openGround({ ALERT_POST_GAP_MS: '20', ALERT_FOR: '3' });
     g.slack.script('chat.postMessage', { status: 429, retryAfter: 1 }, 3);
     await g.start('worker');
     g.standin.loop.stop();
@@ -105,7 +100,7 @@ describe('alerts in the channel', () => {
   }, 150000);
 
   it('Slack answering 429: every message still arrives, in the order asked', async () => {
-    const g = (ground = await alertGround({ ALERT_POST_GAP_MS: '20', ALERT_SUMMARY_AT: '50' }));
+    const g = await openGround({ ALERT_POST_GAP_MS: '20', ALERT_SUMMARY_AT: '50' });
     g.slack.script('chat.postMessage', { status: 429, retryAfter: 1 }, 3);
     await g.start('worker');
     g.standin.loop.stop();

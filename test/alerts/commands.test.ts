@@ -7,17 +7,15 @@ import { RedisIncidentStore } from '../../src/queue/incident-store.js';
 import type { RunningRoles } from '../../src/app/roles.js';
 import { expectMessageGolden } from '../support/golden.js';
 import { postToBot, signedHeaders, slashCommandBody } from '../support/slack-signer.js';
-import { ALERT_CHANNEL, alertGround, roots, type AlertGround } from './support.js';
+import { ALERT_CHANNEL, alertGroundEachTest, roots } from './support.js';
 
 const GOLDEN_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'golden', 'slack');
 const golden = (name: string, msg: { text: string; blocks: unknown[] }) =>
   expectMessageGolden(join(GOLDEN_DIR, `${name}.json`), msg as Parameters<typeof expectMessageGolden>[1]);
 
-let ground: AlertGround | null = null;
+const openGround = alertGroundEachTest();
 let redis: Redis | null = null;
 afterEach(async () => {
-  await ground?.close();
-  ground = null;
   redis?.disconnect();
   redis = null;
 });
@@ -69,7 +67,7 @@ const incident = (node: string, over: Partial<Incident> = {}): Incident => ({
 
 describe('/rancher alerts, through signed slash commands', () => {
   it('lists the open incidents, who acknowledged them, and the snoozes', async () => {
-    const g = (ground = await alertGround());
+    const g = await openGround();
     redis = new Redis('redis://127.0.0.1:6379');
     const store = new RedisIncidentStore(redis, { prefix: g.prefix, retentionSeconds: 600 });
     await store.put(incident('machine-h46dc', { ack: { userId: 'U0BOB', at: '2025-03-04T10:03:00Z' } }));
@@ -97,7 +95,7 @@ describe('/rancher alerts, through signed slash commands', () => {
   }, 60000);
 
   it('alerts test: a test alert in ALERT_CHANNEL, marked as one; no incident opened, nothing snoozed', async () => {
-    const g = (ground = await alertGround());
+    const g = await openGround();
     const url = await ready(await g.start('bot'));
 
     golden('alerts-command-test-ack', await command(url, 'alerts test', 'U0CAROL'));
@@ -120,7 +118,7 @@ describe('/rancher alerts, through signed slash commands', () => {
   }, 60000);
 
   it('without ALERT_CHANNEL: both commands say how to set it, and nothing is posted', async () => {
-    const g = (ground = await alertGround({ ALERT_CHANNEL: '' }));
+    const g = await openGround({ ALERT_CHANNEL: '' });
     const url = await ready(await g.start('bot'));
 
     const list = await command(url, 'alerts');
@@ -130,7 +128,7 @@ describe('/rancher alerts, through signed slash commands', () => {
   }, 60000);
 
   it('help lists alerts and alerts test', async () => {
-    const g = (ground = await alertGround());
+    const g = await openGround();
     const url = await ready(await g.start('bot'));
     const help = JSON.stringify((await command(url, 'help')).blocks);
     expect(help).toContain('`/rancher alerts`');

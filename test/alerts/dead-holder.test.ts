@@ -8,6 +8,7 @@ import { SlackPoster, createWebClient, type MessageMetadata } from '../../src/sl
 import type { SlackMessage } from '../../src/slack/render/blocks.js';
 import { SlackApiStandin, blocksText } from '../support/slack-api.js';
 import { ALERT_CHANNEL, roots, tsOf, updatesOf } from './support.js';
+import { deleteKeys } from '../support/redis.js';
 
 /** Short, so that a dead holder's lock lapses soon; live holders renew it. */
 const LOCK_MS = 400;
@@ -32,8 +33,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   const redis = new Redis('redis://127.0.0.1:6379');
-  const left = await redis.keys(`${prefix}:*`);
-  if (left.length) await redis.del(...left);
+  await deleteKeys(redis, `${prefix}:*`);
   redis.disconnect();
   for (const c of connections.splice(0)) c.disconnect();
   await slack.close();
@@ -43,6 +43,14 @@ function connect(): Redis {
   const redis = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
   connections.push(redis);
   return redis;
+}
+
+/** A process dying at a step: its Redis connection goes, and nothing after the step runs. */
+function dies(redis: Redis): () => Promise<never> {
+  return async () => {
+    redis.disconnect();
+    return new Promise<never>(() => undefined);
+  };
 }
 
 /** Writes to Slack as the product does; `afterPost` runs once Slack has taken a root message. */
@@ -93,13 +101,7 @@ describe('incidents: a process that dies holding an incident', () => {
   it('killed after Slack took the root message, before storing its ts: the next flush finds that message, posts no second root, and resolves it', async () => {
     const dying = connect();
     // The leader dies the moment Slack has its post: its Redis connection goes, and nothing after it runs.
-    const leader = processWith(
-      dying,
-      new TestPoster(async () => {
-        dying.disconnect();
-        return new Promise<never>(() => undefined);
-      }),
-    );
+    const leader = processWith(dying, new TestPoster(dies(dying)));
     await leader.service.observe(FIRE, 900);
     void leader.service.flush();
     await slack.waitFor((calls) => roots(calls).length === 1, 15000, 'the root message');
@@ -122,10 +124,7 @@ describe('incidents: a process that dies holding an incident', () => {
 
   it('killed after showing the incident, before asking for its diagnosis: the next flush asks', async () => {
     const dying = connect();
-    const leader = processWith(dying, new TestPoster(), async () => {
-      dying.disconnect();
-      return new Promise<never>(() => undefined);
-    });
+    const leader = processWith(dying, new TestPoster(), dies(dying));
     await leader.service.observe(FIRE, 900);
     void leader.service.flush();
     await slack.waitFor((calls) => roots(calls).length === 1, 15000, 'the root message');
@@ -159,13 +158,7 @@ describe('incidents: a process that dies holding an incident', () => {
       objectKey: 'c-dql6k/machine-other1',
     };
     const dying = connect();
-    const leader = processWith(
-      dying,
-      new TestPoster(async () => {
-        dying.disconnect();
-        return new Promise<never>(() => undefined);
-      }),
-    );
+    const leader = processWith(dying, new TestPoster(dies(dying)));
     slack.script('chat.postMessage', { status: 'error', error: 'fatal_error' });
     await leader.service.observe(other, 900);
     void leader.service.flush();
@@ -207,8 +200,7 @@ describe('incident store locks', () => {
     const dead = new RedisIncidentStore(dying, { prefix, retentionSeconds: 60, lockMs: LOCK_MS });
     void dead.withLock('x', async () => {
       order.push('dead in');
-      dying.disconnect();
-      return new Promise<never>(() => undefined);
+      return dies(dying)();
     });
     await until(() => order.includes('dead in'), 'the dying holder');
     await b.withLock('x', async () => void order.push('b again'));

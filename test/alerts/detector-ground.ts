@@ -19,6 +19,7 @@ import { createWebClient, SlackPoster } from '../../src/slack/poster.js';
 import { startStandin, type Standin } from '../standin/index.js';
 import { SlackApiStandin } from '../support/slack-api.js';
 import { ALERT_CHANNEL } from './support.js';
+import { deleteKeys } from '../support/redis.js';
 
 export const FAST_DETECTOR: DetectorSettings = {
   forSeconds: 1,
@@ -139,8 +140,7 @@ export async function detectorGround(prepare?: (standin: Standin) => void): Prom
     async close() {
       abort.abort();
       await running;
-      const left = await redis.keys(`${prefix}:*`);
-      if (left.length) await redis.del(...left);
+      await deleteKeys(redis, `${prefix}:*`);
       redis.disconnect();
       await slack.close();
       await standin.close();

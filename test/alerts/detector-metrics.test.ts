@@ -1,20 +1,15 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import {
   addLoopingNode,
-  alertGround,
+  alertGroundEachTest,
   blocksText,
   roots,
   stopLoop,
   tsOf,
   updatesOf,
-  type AlertGround,
 } from './support.js';
 
-let ground: AlertGround | null = null;
-afterEach(async () => {
-  await ground?.close();
-  ground = null;
-});
+const openGround = alertGroundEachTest();
 
 /** The value of one series in a /metrics text; null when absent. */
 function value(text: string, series: string): number | null {
@@ -32,7 +27,7 @@ async function until(what: string, check: () => Promise<boolean>): Promise<void>
 
 describe('/metrics of a worker running the loop detector against the stand-in', () => {
   it('says it leads, how many node objects it watches and how many incidents are open, as they change', async () => {
-    const g = (ground = await alertGround());
+    const g = await openGround();
     const running = await g.start('worker');
     const scrape = async () => (await fetch(`http://127.0.0.1:${running.metricsPort}/metrics`)).text();
     const listed = g.standin.list('local', '/apis/management.cattle.io/v3/nodes').length;

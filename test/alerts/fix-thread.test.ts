@@ -1,22 +1,17 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { buttonClickBody, postToBot, signedHeaders } from '../support/slack-signer.js';
 import type { RecordedCall } from '../support/slack-api.js';
 import {
   ALERT_CHANNEL,
-  alertGround,
+  alertGroundEachTest,
   blocksText,
   buttonsOf,
   roots,
   tsOf,
   updatesOf,
-  type AlertGround,
 } from './support.js';
 
-let ground: AlertGround | null = null;
-afterEach(async () => {
-  await ground?.close();
-  ground = null;
-});
+const openGround = alertGroundEachTest();
 
 const posts = (calls: RecordedCall[]) =>
   calls.filter((c) => c.method === 'chat.postMessage' && c.answer !== undefined);
@@ -24,12 +19,12 @@ const said = (c: RecordedCall) => `${String(c.args.text ?? '')}\n${blocksText(c.
 
 describe("alerts: a fix approved from the alert is told in the alert's thread", () => {
   it('the patch applied and the loop measured stopped go in the root thread, once each, in order; the root says fixed, then resolved', async () => {
-    const g = (ground = await alertGround({
+    const g = await openGround({
       APPROVERS: 'U0ALICE',
       REMEDIATION_ENABLED: 'true',
       VERIFY_AFTER: '1s',
       VERIFY_WINDOW: '2s',
-    }));
+    });
     const serve = await g.start('serve');
     const url = `http://127.0.0.1:${serve.port}/slack/events`;
 

@@ -7,6 +7,7 @@ import type { Decision } from '../../src/remediation/approval/decision.js';
 import { RedisIncidentStore } from '../../src/queue/incident-store.js';
 import { reportWithFinding } from '../slack/fixtures.js';
 import { RecordingPublisher } from './recording-publisher.js';
+import { deleteKeys } from '../support/redis.js';
 
 const OBJECT = { clusterId: 'c-dql6k', nodeId: 'machine-h46dc' };
 const FP = 'node:c-dql6k/machine-h46dc';
@@ -49,8 +50,7 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
-  const left = await redis.keys(`${prefix}:*`);
-  if (left.length) await redis.del(...left);
+  await deleteKeys(redis, `${prefix}:*`);
   redis.disconnect();
 });
 

@@ -1,15 +1,14 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { BuiltWorkers } from '../support/built-workers.js';
-import { alertGround, blocksText, roots, stopLoop, tsOf, updatesOf, type AlertGround } from './support.js';
+import { alertGroundEachTest, blocksText, roots, stopLoop, tsOf, updatesOf } from './support.js';
 
-let ground: AlertGround | null = null;
 const pool = new BuiltWorkers();
 afterEach(async () => {
   await pool.killAll();
-  await ground?.close();
-  ground = null;
 });
+// After the workers are killed (afterEach hooks run in the order they are declared).
+const openGround = alertGroundEachTest();
 
 async function until(test: () => boolean | Promise<boolean>, what: string, timeoutMs = 30000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -23,7 +22,7 @@ const LEADING = 'this process runs the detector';
 
 describe('alerts: one detector however many workers', () => {
   it('three workers: one detector; the leader killed, another takes over, and the incident keeps one root message, resolved in it', async () => {
-    const g = (ground = await alertGround());
+    const g = await openGround();
     // A lease of 10 s, not the 3 s of the other alert tests: on a loaded machine a holder that renews
     // late loses it, and the test is about one takeover, not leaders changing hands over and over.
     const env = { ...g.env, ALERT_LEASE: '10' };
@@ -77,7 +76,7 @@ describe('alerts: one detector however many workers', () => {
   }, 300000);
 
   it('every process restarted mid-incident: no second root message, and resolved edits the first', async () => {
-    const g = (ground = await alertGround());
+    const g = await openGround();
     const first = await g.start('serve');
     g.standin.loop.start(50);
     await g.slack.waitFor((calls) => roots(calls).length >= 1, 30000, 'the alert');

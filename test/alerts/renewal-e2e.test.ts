@@ -4,20 +4,17 @@ import { PlanStore } from '../../src/queue/plan-store.js';
 import { buttonClickBody, postToBot, signedHeaders } from '../support/slack-signer.js';
 import {
   ALERT_CHANNEL,
-  alertGround,
+  alertGroundEachTest,
   blocksText,
   buttonsOf,
   roots,
   tsOf,
   updatesOf,
-  type AlertGround,
 } from './support.js';
 
-let ground: AlertGround | null = null;
+const openGround = alertGroundEachTest();
 let redis: Redis | null = null;
 afterEach(async () => {
-  await ground?.close();
-  ground = null;
   redis?.disconnect();
   redis = null;
 });
@@ -28,7 +25,7 @@ const patchOf = (c: { args: Record<string, unknown> }) =>
 
 describe('alerts: plans renewed while the incident stays open', () => {
   it('the root is edited with fresh plans before the old ones expire; an expired old button is refused and says why; the new one works', async () => {
-    const g = (ground = await alertGround({
+    const g = await openGround({
       APPROVERS: 'U0ALICE',
       REMEDIATION_ENABLED: 'true',
       VERIFY_AFTER: '1s',
@@ -36,7 +33,7 @@ describe('alerts: plans renewed while the incident stays open', () => {
       // Seconds here, half an hour and five minutes in production.
       APPROVAL_TTL: `${APPROVAL_TTL_S}s`,
       ALERT_RENEW_BEFORE: '8s',
-    }));
+    });
     const serve = await g.start('serve');
     const url = `http://127.0.0.1:${serve.port}/slack/events`;
     const click = async (actionId: string, value: string, ts: string) => {

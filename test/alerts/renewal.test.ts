@@ -5,6 +5,7 @@ import { IncidentService } from '../../src/alerts/incidents.js';
 import { RedisIncidentStore } from '../../src/queue/incident-store.js';
 import { reportWithFinding } from '../slack/fixtures.js';
 import { RecordingPublisher } from './recording-publisher.js';
+import { deleteKeys } from '../support/redis.js';
 
 const FP = 'node:c-dql6k/machine-h46dc';
 const FINDING = reportWithFinding.findings[0]!.id;
@@ -48,8 +49,7 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
-  const left = await redis.keys(`${prefix}:*`);
-  if (left.length) await redis.del(...left);
+  await deleteKeys(redis, `${prefix}:*`);
   redis.disconnect();
 });
 

@@ -1,10 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { startRoles, type RunningRoles } from '../../src/app/roles.js';
 import { startStandin, type K8sObject, type Standin } from '../standin/index.js';
 import { SlackApiStandin, blocksText, type RecordedCall } from '../support/slack-api.js';
+import { deleteKeys } from '../support/redis.js';
 
 export const CLUSTER = 'c-dql6k';
 export const NODE = 'machine-h46dc';
@@ -33,7 +35,20 @@ export interface AlertGround {
 
 let counter = 0;
 
-export async function alertGround(extraEnv: Record<string, string> = {}): Promise<AlertGround> {
+/**
+ * For a test file: a function that opens an alert ground (alertGround), each closed after the
+ * test that opened it.
+ */
+export function alertGroundEachTest(): (extraEnv?: Record<string, string>) => Promise<AlertGround> {
+  let open: AlertGround | null = null;
+  afterEach(async () => {
+    await open?.close();
+    open = null;
+  });
+  return async (extraEnv = {}) => (open = await alertGround(extraEnv));
+}
+
+async function alertGround(extraEnv: Record<string, string> = {}): Promise<AlertGround> {
   const standin = await startStandin({ loopIntervalMs: null });
   const slack = await new SlackApiStandin().start();
   const dir = mkdtempSync(join(tmpdir(), 'rd-alerts-'));
@@ -72,8 +87,7 @@ export async function alertGround(extraEnv: Record<string, string> = {}): Promis
     async close() {
       for (const r of running) await r.shutdown();
       const redis = new Redis('redis://127.0.0.1:6379');
-      const left = await redis.keys(`${prefix}:*`);
-      if (left.length) await redis.del(...left);
+      await deleteKeys(redis, `${prefix}:*`);
       redis.disconnect();
       await slack.close();
       await standin.close();

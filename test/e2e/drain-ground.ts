@@ -13,6 +13,7 @@ import { startRoles, type RunningRoles } from '../../src/app/roles.js';
 import { startStandin, type Standin } from '../standin/index.js';
 import { SlackApiStandin, blocksText, type RecordedCall } from '../support/slack-api.js';
 import { buttonClickBody, postToBot, signedHeaders, slashCommandBody } from '../support/slack-signer.js';
+import { deleteKeys } from '../support/redis.js';
 
 export const CLUSTER = 'c-dql6k';
 export const NODE = 'machine-h46dc';
@@ -149,8 +150,7 @@ export async function startDrainGround(
     async close() {
       await roles.shutdown();
       const redis = new Redis('redis://127.0.0.1:6379');
-      const left = await redis.keys(`${prefix}:*`);
-      if (left.length) await redis.del(...left);
+      await deleteKeys(redis, `${prefix}:*`);
       redis.disconnect();
       await slack.close();
       await standin.close();

@@ -11,6 +11,7 @@ import { DIAGNOSE_QUEUE } from '../../src/queue/job-data.js';
 import { startStandin, type Standin } from '../standin/index.js';
 import { SlackApiStandin, blocksText, type RecordedCall } from '../support/slack-api.js';
 import { buttonClickBody, postToBot, signedHeaders, slashCommandBody } from '../support/slack-signer.js';
+import { deleteKeys } from '../support/redis.js';
 
 const SECRET = 'e2e-signing-secret';
 const PREFIX = `t-e2e-${process.pid}`;
@@ -102,8 +103,7 @@ afterAll(async () => {
   output.sink = null;
   logger.level = levelBefore;
   const redis = new Redis('redis://127.0.0.1:6379');
-  const left = await redis.keys(`${PREFIX}:*`);
-  if (left.length) await redis.del(...left);
+  await deleteKeys(redis, `${PREFIX}:*`);
   redis.disconnect();
   await slack.close();
   await standin.close();

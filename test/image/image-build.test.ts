@@ -17,6 +17,7 @@ import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { SlackApiStandin } from '../support/slack-api.js';
 import { freePort } from '../support/free-port.js';
+import { deleteKeys } from '../support/redis.js';
 
 const run = promisify(execFile);
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -188,8 +189,7 @@ let mounted = '';
       if (bot && bot.exitCode === null) bot.kill('SIGKILL');
       await slack.close();
       const redis = new Redis('redis://127.0.0.1:6379');
-      const left = await redis.keys(`${env.QUEUE_PREFIX}:*`);
-      if (left.length) await redis.del(...left);
+      await deleteKeys(redis, `${env.QUEUE_PREFIX}:*`);
       redis.disconnect();
     }
   }, 120_000);

@@ -9,6 +9,7 @@ import type { RemediationEvent } from '../../src/queue/remediation-reporter.js';
 import { startRemediationWorker, type RemediationWorker } from '../../src/queue/remediation-worker.js';
 import { applyClick, type ClickOutcome } from '../../src/remediation/approval/decision.js';
 import type { RemediationExecutor } from '../../src/remediation/approval/executor.js';
+import { deleteKeys } from '../support/redis.js';
 
 const PREFIX = `t-remediation-${process.pid}`;
 const log = pino({ level: 'silent' });
@@ -19,8 +20,7 @@ beforeAll(() => {
 });
 
 afterAll(async () => {
-  const left = await redis.keys(`${PREFIX}*`);
-  if (left.length) await redis.del(...left);
+  await deleteKeys(redis, `${PREFIX}*`);
   redis.disconnect();
 });
 

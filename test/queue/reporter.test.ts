@@ -19,6 +19,7 @@ import { DiagnosisProducer } from '../../src/queue/producer.js';
 import { createProducerConnection, createWorkerConnection, waitReady } from '../../src/queue/redis.js';
 import { startDiagnosisWorker, type DiagnoseFn, type DiagnosisWorker } from '../../src/queue/worker.js';
 import { fakeEngine, jobData } from './fake-engine.js';
+import { deleteKeys } from '../support/redis.js';
 
 const PREFIX = `t-reporter-${process.pid}`;
 const COUNTERS = `${PREFIX}:test:counters`;
@@ -119,8 +120,7 @@ afterAll(async () => {
   await events.close();
   await producer.close();
   producerRedis.disconnect();
-  const left = await redis.keys(`${PREFIX}:*`);
-  if (left.length) await redis.del(...left);
+  await deleteKeys(redis, `${PREFIX}:*`);
   redis.disconnect();
 });
 

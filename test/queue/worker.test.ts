@@ -15,6 +15,7 @@ import { SlackJobReporter } from '../../src/slack/job-reporter.js';
 import { SlackPoster, createWebClient } from '../../src/slack/poster.js';
 import { SlackApiStandin, blocksText } from '../support/slack-api.js';
 import { fakeEngine, jobData } from './fake-engine.js';
+import { deleteKeys } from '../support/redis.js';
 
 const PREFIX = `t-worker-${process.pid}`;
 const COUNTERS = `${PREFIX}:test:counters`;
@@ -103,8 +104,7 @@ afterAll(async () => {
   await events.close();
   await producer.close();
   producerRedis.disconnect();
-  const left = await redis.keys(`${PREFIX}:*`);
-  if (left.length) await redis.del(...left);
+  await deleteKeys(redis, `${PREFIX}:*`);
   redis.disconnect();
   await slack.close();
 });

@@ -5,6 +5,7 @@ import { ClusterCacheReader, writeClusterCache } from '../../src/queue/cluster-c
 import type { JobMessageRef } from '../../src/queue/message-store.js';
 import { AfterAckWork } from '../../src/slack/after-ack.js';
 import { answerCommand, type CommandDeps } from '../../src/slack/commands.js';
+import { deleteKeys } from '../support/redis.js';
 
 const PREFIX = `t-ackpath-${process.pid}`;
 const log = pino({ level: 'silent' });
@@ -15,8 +16,7 @@ beforeAll(() => {
 });
 
 afterAll(async () => {
-  const left = await redis.keys(`${PREFIX}:*`);
-  if (left.length) await redis.del(...left);
+  await deleteKeys(redis, `${PREFIX}:*`);
   redis.disconnect();
 });
 

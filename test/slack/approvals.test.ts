@@ -15,6 +15,7 @@ import { NO_ENGINE } from '../support/bot-env.js';
 import { SlackApiStandin, blocksText } from '../support/slack-api.js';
 import { buttonClickBody, postToBot, signedHeaders, slashCommandBody } from '../support/slack-signer.js';
 import { finding, job, reportWithFinding } from './fixtures.js';
+import { deleteKeys } from '../support/redis.js';
 
 const SECRET = 'test-signing-secret';
 const PREFIX = `t-approvals-${process.pid}`;
@@ -159,8 +160,7 @@ afterAll(async () => {
   await roles.shutdown();
   await queue.obliterate({ force: true }).catch(() => undefined);
   await queue.close();
-  const left = await redis.keys(`${PREFIX}*`);
-  if (left.length) await redis.del(...left);
+  await deleteKeys(redis, `${PREFIX}*`);
   redis.disconnect();
   await slack.close();
 });

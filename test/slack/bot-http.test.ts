@@ -10,6 +10,7 @@ import { job, reportWithFinding } from './fixtures.js';
 import { SlackApiStandin, blocksText } from '../support/slack-api.js';
 import { buttonClickBody, postToBot, signedHeaders, slashCommandBody } from '../support/slack-signer.js';
 import { NO_ENGINE } from '../support/bot-env.js';
+import { deleteKeys } from '../support/redis.js';
 
 const SECRET = 'test-signing-secret';
 const PREFIX = `t-bothttp-${process.pid}`;
@@ -63,8 +64,7 @@ afterAll(async () => {
   await bot.shutdown();
   await queue.obliterate({ force: true }).catch(() => undefined);
   await queue.close();
-  const left = await redis.keys(`${PREFIX}*`); // -strict and -broken too
-  if (left.length) await redis.del(...left);
+  await deleteKeys(redis, `${PREFIX}*`); // -strict and -broken too
   redis.disconnect();
   await slack.close();
 });

@@ -21,6 +21,7 @@ import {
   slashCommandBody,
 } from '../support/slack-signer.js';
 import { freePort } from '../support/free-port.js';
+import { deleteKeys } from '../support/redis.js';
 
 const SECRET = 'hostile-signing-secret';
 const PREFIX = `t-hostile-${process.pid}`;
@@ -98,8 +99,7 @@ afterAll(async () => {
     await new Promise((r) => child.once('exit', r));
   }
   const redis = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
-  const left = await redis.keys(`${PREFIX}*`);
-  if (left.length) await redis.del(...left);
+  await deleteKeys(redis, `${PREFIX}*`);
   redis.disconnect();
   await slack.close();
   await standin.close();

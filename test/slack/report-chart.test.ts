@@ -8,6 +8,7 @@ import { SlackPoster, createWebClient } from '../../src/slack/poster.js';
 import { SlackApiStandin } from '../support/slack-api.js';
 import { jobData } from '../queue/fake-engine.js';
 import { reportNoFinding, reportWithFinding } from './fixtures.js';
+import { deleteKeys } from '../support/redis.js';
 
 const PREFIX = `t-report-chart-${process.pid}`;
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -21,8 +22,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  const keys = await redis.keys(`${PREFIX}*`);
-  if (keys.length) await redis.del(...keys);
+  await deleteKeys(redis, `${PREFIX}*`);
   await redis.quit();
   await slack.close();
 });

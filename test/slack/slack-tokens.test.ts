@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import { BUILT_CLI } from '../support/cli.js';
 import { SlackApiStandin } from '../support/slack-api.js';
 import { socketModeEnv } from '../support/bot-env.js';
+import { deleteKeys } from '../support/redis.js';
 
 const PREFIX = `t-slack-tokens-${process.pid}`;
 /** A bound on the wait, not a measure of speed: a half-started process never exits at all. */
@@ -89,8 +90,7 @@ afterEach(() => {
 
 afterAll(async () => {
   const redis = new Redis('redis://127.0.0.1:6379');
-  const left = await redis.keys(`${PREFIX}:*`);
-  if (left.length) await redis.del(...left);
+  await deleteKeys(redis, `${PREFIX}:*`);
   redis.disconnect();
   await slack.close();
   rmSync(dir, { recursive: true, force: true });

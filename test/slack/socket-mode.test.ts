@@ -5,6 +5,7 @@ import { startRoles, type RunningRoles } from '../../src/app/roles.js';
 import { DIAGNOSE_QUEUE } from '../../src/queue/job-data.js';
 import { SlackApiStandin, blocksText, slashEnvelope } from '../support/slack-api.js';
 import { NO_ENGINE, socketModeEnv } from '../support/bot-env.js';
+import { deleteKeys } from '../support/redis.js';
 
 const PREFIX = `t-socket-${process.pid}`;
 
@@ -24,8 +25,7 @@ afterAll(async () => {
   await bot?.shutdown();
   await queue.obliterate({ force: true }).catch(() => undefined);
   await queue.close();
-  const left = await redis.keys(`${PREFIX}:*`);
-  if (left.length) await redis.del(...left);
+  await deleteKeys(redis, `${PREFIX}:*`);
   redis.disconnect();
   await slack.close();
 });

@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { startRoles, type RunningRoles } from '../../src/app/roles.js';
 import { SlackApiStandin, slashEnvelope, type Delivery } from '../support/slack-api.js';
 import { NO_ENGINE, socketModeEnv } from '../support/bot-env.js';
+import { deleteKeys } from '../support/redis.js';
 
 const PREFIX = `t-socket-reconnect-${process.pid}`;
 /** Slack's 20 commands over 10 s, compressed: the property shown is the same at any spacing. */
@@ -53,8 +54,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await bot?.shutdown();
   const redis = new Redis('redis://127.0.0.1:6379');
-  const left = await redis.keys(`${PREFIX}:*`);
-  if (left.length) await redis.del(...left);
+  await deleteKeys(redis, `${PREFIX}:*`);
   redis.disconnect();
   await slack.close();
 });
