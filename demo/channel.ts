@@ -3,7 +3,24 @@ import type { RecordedCall } from '../test/support/slack-api.js';
 export interface Upload {
   filename: string;
   title: string;
+  /** The file's text; empty for an image. */
   content: string;
+  /** A PNG, as a data URL (the loop's chart), shown as the picture Slack would show. */
+  image?: string;
+  bytes: number;
+}
+
+const PNG_SIGNATURE = '89504e470d0a1a0a';
+
+/** What an upload URL received (the stand-in's record: its text, and its bytes in base64). */
+function uploadOf(args: Record<string, unknown>): Pick<Upload, 'content' | 'image' | 'bytes'> {
+  const base64 = str(args.base64) ?? '';
+  const bytes = Buffer.from(base64, 'base64');
+  if (bytes.subarray(0, 8).toString('hex') === PNG_SIGNATURE) {
+    return { content: '', image: `data:image/png;base64,${base64}`, bytes: bytes.length };
+  }
+  const content = str(args.content) ?? '';
+  return { content, bytes: Number(args.bytes ?? Buffer.byteLength(content)) };
 }
 
 /** One message of the channel as a person in it sees it. */
@@ -52,7 +69,7 @@ export class Channel {
   private readonly responses = new Map<string, ResponseContext>();
   /** A file's upload path by its id, and what was sent to that path. */
   private readonly filePaths = new Map<string, string>();
-  private readonly uploaded = new Map<string, string>();
+  private readonly uploaded = new Map<string, Pick<Upload, 'content' | 'image' | 'bytes'>>();
 
   constructor(
     readonly id: string,
@@ -99,7 +116,7 @@ export class Channel {
       return;
     }
     if (call.method.startsWith('/upload/')) {
-      this.uploaded.set(decodeURIComponent(call.method), str(args.content) ?? '');
+      this.uploaded.set(decodeURIComponent(call.method), uploadOf(args));
       return;
     }
     if (call.method === 'files.getUploadURLExternal') {
@@ -145,7 +162,7 @@ export class Channel {
           return {
             filename: path.replace(/^\/upload\//, ''),
             title: f.title ?? '',
-            content: this.uploaded.get(path) ?? '',
+            ...(this.uploaded.get(path) ?? { content: '', bytes: 0 }),
           };
         });
         this.add({

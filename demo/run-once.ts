@@ -100,7 +100,16 @@ function heading(m: ChannelMessage, where = ''): string {
 }
 
 function asSlack(m: ChannelMessage): Pick<SlackMessage, 'text' | 'blocks' | 'uploads'> {
-  return { text: m.text, blocks: m.blocks as SlackMessage['blocks'], uploads: m.uploads };
+  return {
+    text: m.text,
+    blocks: m.blocks as SlackMessage['blocks'],
+    // An image is told by its size, not printed (asText).
+    uploads: m.uploads.map((u) => ({
+      filename: u.filename,
+      title: u.title,
+      content: u.image === undefined ? u.content : Buffer.alloc(u.bytes),
+    })),
+  };
 }
 
 function indent(text: string, prefix: string): string {

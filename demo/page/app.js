@@ -168,6 +168,16 @@ function time(ms) {
 }
 
 function renderUpload(u) {
+  if (u.image) {
+    return el('details', { class: 'file', open: true }, [
+      el('summary', {}, [
+        el('span', { class: 'file-icon', text: '🖼' }),
+        el('span', { class: 'file-title', text: u.title || u.filename }),
+        el('span', { class: 'file-meta', text: `${u.filename} · ${u.bytes.toLocaleString('en-US')} bytes` }),
+      ]),
+      el('img', { class: 'file-image', src: u.image, alt: u.title || u.filename }),
+    ]);
+  }
   const lines = u.content.replace(/\n$/, '').split('\n');
   return el('details', { class: 'file', open: true }, [
     el('summary', {}, [

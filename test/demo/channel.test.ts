@@ -84,6 +84,41 @@ describe('the demo channel', () => {
     ]);
   });
 
+  it('shows an uploaded PNG (the loop chart) as an image, not as its bytes read as text', () => {
+    const channel = channelWithReport();
+    channel.apply(
+      call(
+        'files.getUploadURLExternal',
+        { filename: 'loop.png' },
+        { upload_url: 'http://127.0.0.1:1/upload/loop.png', file_id: 'F2' },
+      ),
+    );
+    const png = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
+    channel.apply(
+      call('/upload/loop.png', {
+        bytes: png.length,
+        content: png.toString('utf8'),
+        base64: png.toString('base64'),
+      }),
+    );
+    channel.apply(
+      call('files.completeUploadExternal', {
+        channel_id: 'C0DEMO',
+        thread_ts: '1.000001',
+        files: JSON.stringify([{ id: 'F2', title: 'Writes per minute' }]),
+      }),
+    );
+    expect(channel.messages.at(-1)!.uploads).toEqual([
+      {
+        filename: 'loop.png',
+        title: 'Writes per minute',
+        content: '',
+        image: `data:image/png;base64,${png.toString('base64')}`,
+        bytes: 16,
+      },
+    ]);
+  });
+
   it('applies response_url answers as Slack does: ephemeral to the clicker, or replacing or deleting the message', () => {
     const channel = channelWithReport();
     channel.expectResponse('r1', { userId: 'U0MALLORY', messageId: '1.000001' });
