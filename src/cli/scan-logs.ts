@@ -6,6 +6,7 @@ import { UsageError } from '../errors.js';
 import { scanLogs } from '../app/scan-logs.js';
 import { parseDurationSeconds } from '../text/duration.js';
 import { createProgressBar, PROGRESS_FROM_BYTES } from './progress-bar.js';
+import { terminalStderr } from './standard-output.js';
 import { EXIT } from './exit-codes.js';
 
 export const DEFAULT_TOP = 10;
@@ -96,17 +97,23 @@ export interface PrintedScan {
 }
 
 /**
- * `scan-logs` once its arguments are read, but for --chart: scans and prints. Apart from the
- * command (plain-scan-logs.ts runs it without commander), so it loads nothing a chart needs.
+ * `scan-logs` once its arguments are read, but for --chart: scans and prints (`print`: the report,
+ * to process.stdout unless the caller writes it otherwise). Apart from the command (plain-scan.ts
+ * runs it without commander), so it loads nothing a chart needs.
  */
-export async function scanAndPrint(files: string[], flags: ScanLogsFlags): Promise<PrintedScan> {
+export async function scanAndPrint(
+  files: string[],
+  flags: ScanLogsFlags,
+  print: (text: string) => void = (text) => void process.stdout.write(text),
+): Promise<PrintedScan> {
   const now = Date.now();
   const top = positiveInteger('--top', flags.top ?? String(DEFAULT_TOP));
   const threshold = positiveNumber('--threshold', flags.threshold ?? String(DEFAULT_THRESHOLD));
   const sinceMs = flags.since === undefined ? null : parseSince(flags.since, now);
   if (files.filter((f) => f === '-').length > 1) throw new UsageError('- (standard input) can be read once');
 
-  const bar = process.stderr.isTTY ? createProgressBar(process.stderr) : null;
+  const terminal = terminalStderr();
+  const bar = terminal ? createProgressBar(terminal) : null;
   const summary = await scanLogs(
     files,
     { sinceMs, referenceMs: now, threshold, farAboveFactor: DEFAULT_FAR_ABOVE_FACTOR },
@@ -126,9 +133,9 @@ export async function scanAndPrint(files: string[], flags: ScanLogsFlags): Promi
       hotTotal: summary.hot.length,
       hot: summary.hot.slice(0, top),
     };
-    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+    print(`${JSON.stringify(json, null, 2)}\n`);
   } else {
-    process.stdout.write(
+    print(
       renderActivityTable(summary, {
         inputs: files,
         threshold,
