@@ -272,12 +272,16 @@ function placeWindow(tally: ObjectTally, low: number, high: number, maxMinutes: 
 }
 
 /**
- * Buckets grow fourfold: a writer's window grows with the log, and each growth is an allocation
- * and a copy (doubling from 8 made five per object on a two-hour log, a fifth of the per-minute
- * work of a scan). At most 4 bytes x maxMinutes per object all the same.
+ * Buckets grow sixteenfold: a writer's window grows with the log, and each growth is an allocation
+ * and a copy. Doubling from 8 made five per object on a two-hour log, a fifth of the per-minute
+ * work of a scan; growing fourfold still made three (16, 64 and 256 minutes) on the 90-minute
+ * bench log, whose scan's thread made 10,900 of them, each a buffer of its own outside the heap.
+ * Sixteenfold, measured there: 1.1% fewer instructions, 400 fewer page faults. The price: a window
+ * of 17 to 64 minutes takes 1 KiB instead of 256 bytes. At most 4 bytes x maxMinutes per object
+ * all the same.
  */
 function capacityFor(length: number, maxMinutes: number): number {
   let capacity = 16;
-  while (capacity < length) capacity *= 4;
+  while (capacity < length) capacity *= 16;
   return Math.min(capacity, Math.max(maxMinutes, length));
 }
