@@ -13,7 +13,7 @@ const stream = (): typeof import('node:stream') => lazyRequire('node:stream') as
 const zlib = (): typeof import('node:zlib') => lazyRequire('node:zlib') as typeof import('node:zlib');
 const statFile = promisify(stat);
 const openFile = promisify(open);
-const readFile = promisify(read);
+const readBytes = promisify(read);
 const closeFile = promisify(close);
 
 export interface InputInfo {
@@ -32,7 +32,7 @@ export async function inspectInput(path: string): Promise<InputInfo> {
     const fd = await openFile(path, 'r');
     try {
       const head = Buffer.alloc(2);
-      const { bytesRead } = await readFile(fd, head, 0, 2, 0);
+      const { bytesRead } = await readBytes(fd, head, 0, 2, 0);
       return {
         path,
         size: info.size,
