@@ -517,8 +517,8 @@ export class LineReader {
     const question = text.indexOf('?');
     const parsed = this.paths.parse(question < 0 ? text : text.slice(0, question));
     if (parsed === null) return { parsed, getVerb: VERB.GET };
-    const watchQuery =
-      question >= 0 && (text.includes('watch=true', question) || text.includes('watch=1', question));
+    // latin1: one character a byte, so the query starts at start + question in `buf`.
+    const watchQuery = question >= 0 && this.watchQuery(buf, start + question, end);
     return { parsed, getVerb: refineRead(VERB.GET, parsed, watchQuery) };
   }
 
