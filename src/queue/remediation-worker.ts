@@ -109,16 +109,21 @@ export function startRemediationWorker(options: RemediationWorkerOptions): Remed
   }
 
   async function apply(data: RemediationJobData, object: ObjectRef, last: boolean): Promise<string> {
-    const { state, result: live } = await decisions.update(object, (s) => {
+    // A decision already running was taken up before: by a worker that stopped (its job stalled)
+    // or by an attempt that failed. The audit trail says so, instead of a second "carrying out".
+    const { state, result: taken } = await decisions.update(object, (s) => {
       const next = startRunning(s, data.number, now());
-      return { next, result: next !== null };
+      return { next, result: next === null ? null : { resumed: s?.current?.status === 'running' } };
     });
-    if (!live || !state?.current) return 'not the live decision';
+    if (!taken || !state?.current) return 'not the live decision';
     const d = state.current;
     await options.reporter.changed(object, state, 'running');
     const req = await request(data, object, d);
     if (!req) return record(data, object, d, { outcome: 'failed', message: 'the plan has expired' });
-    await audit.append(entry(d, object, { event: 'execution', detail: `carrying out the ${d.kind}` }));
+    const detail = taken.resumed
+      ? `resuming the ${d.kind}: it was started before, and the steps recorded then are not done again`
+      : `carrying out the ${d.kind}`;
+    await audit.append(entry(d, object, { event: 'execution', detail }));
     const journal = redisStepJournal(
       options.connection,
       options.prefix,

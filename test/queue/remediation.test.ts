@@ -139,13 +139,14 @@ describe('the remediation worker', () => {
     };
     const events: RemediationEvent[] = [];
     const queue = new RemediationQueue(redis, { prefix, retentionSeconds: 600 });
+    const trail = new AuditLog(redis, prefix, log, { retentionSeconds: 600, maxEntries: 1000 });
     const start = (connection: Redis): RemediationWorker =>
       startRemediationWorker({
         connection,
         prefix,
         decisions,
         plans,
-        audit: new AuditLog(redis, prefix, log, { retentionSeconds: 600, maxEntries: 1000 }),
+        audit: trail,
         queue,
         executor,
         reporter: { changed: async (_o, _s, e) => void events.push(e) },
@@ -171,6 +172,16 @@ describe('the remediation worker', () => {
       // The decision closes first, then the audit entry, then the report of it.
       await until('the result reported', () => events.includes('result'));
       expect(steps).toEqual(['dry-run', 'write']);
+      // The trail tells the start and the resumption apart, and has one result.
+      const mine = (await trail.latest(50)).filter((e) => e.nodeId === object.nodeId).reverse();
+      expect(mine.map((e) => [e.event, e.detail])).toEqual([
+        ['execution', 'carrying out the patch'],
+        [
+          'execution',
+          'resuming the patch: it was started before, and the steps recorded then are not done again',
+        ],
+        ['result', 'applied'],
+      ]);
     } finally {
       await second.close();
       secondConn.disconnect();
